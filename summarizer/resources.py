@@ -1,0 +1,21 @@
+"""Where the files the package reads at run time live: bundled in the wheel, or in a checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PKG = Path(__file__).resolve().parent
+_REPO = _PKG.parent
+
+
+def resource_dir(name: str) -> Path:
+    """``prompts`` or ``schemas``: inside an installed wheel, else the checkout's top-level folder."""
+    bundled = _PKG / "_bundled" / name
+    if bundled.is_dir():
+        return bundled
+    return _REPO / name
+
+
+def data_path(name: str) -> Path:
+    """A data file shipped inside the package (aliases, prices, patterns)."""
+    return _PKG / "data" / name

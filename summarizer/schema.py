@@ -1,0 +1,403 @@
+"""The briefing contract: what the model fills, the merger joins and other tools import.
+
+Modelled on conflict-event datasets: figures keep low/high bounds and the text's
+qualifier (UCDP GED keeps low/best/high; ACLED keeps the conservative figure and
+notes disputes), and every date keeps its precision. Fields marked "set by the
+pipeline" are filled by verification and merging; a model leaves them empty.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .numbers import QUALIFIERS, parse_quantity
+
+Precision = Literal["day", "week", "month", "year", "unknown"]
+Qualifier = Literal["exact", "about", "at_least", "more_than", "up_to", "fewer_than", "range", "vague"]
+Alignment = Literal["exact", "normalised", "fuzzy"]
+SectionName = Literal["casualties", "deployments", "arms_transfers", "aid", "diplomacy"]
+SECTIONS: tuple[SectionName, ...] = ("casualties", "deployments", "arms_transfers", "aid", "diplomacy")
+
+_ISO_PARTIAL = re.compile(r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?|-W(?:0[1-9]|[1-4]\d|5[0-3]))?$")
+_PRECISION_OF_FORMAT = {4: "year", 7: "month", 8: "week", 10: "day"}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Quantity(_Model):
+    """A figure exactly as the text gives it, with bounds from the shared number parser."""
+
+    text: str = Field(
+        description='The figure phrase copied from the article, qualifier included: "at least 100", '
+        '"nearly 1,000", "several hundred", "£225m".'
+    )
+    low: int | float | None = Field(default=None, description="Lower bound; set by the pipeline from text.")
+    high: int | float | None = Field(default=None, description="Upper bound; set by the pipeline from text.")
+    qualifier: Qualifier | None = Field(default=None, description="Set by the pipeline from text.")
+    unit: str | None = Field(default=None, description="ISO 4217 code for money (GBP, USD); else empty.")
+    equivalents: list[Quantity] = Field(
+        default_factory=list, description='A conversion the article states: "$286m" in "£225m ($286m)".'
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        """Accept a bare phrase and fill bounds, qualifier and currency from the parser."""
+        if isinstance(data, (str, int, float)):
+            data = {"text": str(data)}
+        if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+            return data
+        data = dict(data)
+        fig = parse_quantity(data["text"])
+        if fig is not None:
+            if data.get("low") is None and data.get("high") is None:
+                data["low"], data["high"] = fig.low, fig.high
+            if data.get("qualifier") is None:
+                data["qualifier"] = fig.qualifier
+            if not data.get("unit") and fig.currency:
+                data["unit"] = fig.currency
+            if not data.get("equivalents") and fig.equivalents:
+                data["equivalents"] = [{"text": e.text} for e in fig.equivalents]
+        return data
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Quantity:
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"low {self.low} is above high {self.high} in {self.text!r}")
+        if self.qualifier is not None and self.qualifier not in QUALIFIERS:
+            raise ValueError(f"unknown qualifier {self.qualifier!r}")
+        return self
+
+
+class DateRef(_Model):
+    """A date or period only as precise as the article states it."""
+
+    text: str | None = Field(default=None, description='The article\'s own words: "last week", "in December".')
+    start: str | None = Field(
+        default=None,
+        description="ISO date at the text's precision: 2024, 2024-12, 2024-W51 or 2024-12-19. Empty if unknown.",
+    )
+    end: str | None = Field(default=None, description="End of a period in the same format; empty for one date.")
+    precision: Precision = Field(default="unknown", description="day, week, month, year or unknown.")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _iso_partial(cls, v: str | None) -> str | None:
+        if v in (None, ""):
+            return None
+        assert v is not None
+        if not _ISO_PARTIAL.match(v):
+            raise ValueError(f"{v!r} is not YYYY, YYYY-MM, YYYY-Www or YYYY-MM-DD")
+        return v
+
+    @model_validator(mode="after")
+    def _precision_matches(self) -> DateRef:
+        if self.start is None:
+            return self
+        implied = _PRECISION_OF_FORMAT[len(self.start)]
+        if self.precision == "unknown":
+            self.precision = implied  # type: ignore[assignment]
+        elif self.precision != implied:
+            raise ValueError(f"precision {self.precision!r} does not match {self.start!r} (which is {implied})")
+        return self
+
+
+class Evidence(_Model):
+    """A verbatim quote; verification adds where it is in the article."""
+
+    quote: str = Field(description="Words copied exactly from the article that state the item, figure included.")
+    article_id: str | None = Field(default=None, description="Set by the pipeline.")
+    start: int | None = Field(default=None, description="Set by the pipeline: character offset of the quote.")
+    end: int | None = Field(default=None, description="Set by the pipeline.")
+    alignment: Alignment | None = Field(default=None, description="Set by the pipeline.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_str(cls, data: Any) -> Any:
+        return {"quote": data} if isinstance(data, str) else data
+
+
+class Item(_Model):
+    """Fields every section's item carries."""
+
+    evidence: Annotated[list[Evidence], Field(min_length=1)] = Field(
+        description="One or more verbatim quotes from the article supporting this item."
+    )
+    claimant: str | None = Field(
+        default=None,
+        description="Who asserts it (agency, official, government), e.g. \"South Korea's National "
+        'Intelligence Service"; never the outlet that published the article.',
+    )
+    conduit: str | None = Field(
+        default=None, description="Through whom it reached the press, e.g. the lawmaker who briefed reporters."
+    )
+    claimed: DateRef | None = Field(default=None, description="When the claim was made or reported.")
+    period: DateRef | None = Field(default=None, description="When the event happened (date or period).")
+    id: str | None = Field(default=None, description="Set by the pipeline.")
+    sources: list[str] = Field(default_factory=list, description="Set by the pipeline: supporting article ids.")
+    variants: list[str] = Field(default_factory=list, description="Set by the pipeline: names seen for claimant.")
+
+
+CASUALTY_MEASURES = ("killed", "wounded", "captured", "missing", "killed_or_wounded")
+
+
+class Casualty(Item):
+    """Losses of one side as one claimant states them. Never split, sum or average figures."""
+
+    side: str = Field(description='Whose losses: "North Korean forces", "Russian forces", "civilians".')
+    killed: Quantity | None = None
+    wounded: Quantity | None = None
+    captured: Quantity | None = None
+    missing: Quantity | None = None
+    killed_or_wounded: Quantity | None = Field(
+        default=None, description='A combined figure ("casualties", "killed or wounded"), kept as given.'
+    )
+    location: str | None = None
+
+    @model_validator(mode="after")
+    def _has_figure(self) -> Casualty:
+        if not any(getattr(self, m) is not None for m in CASUALTY_MEASURES):
+            raise ValueError("a casualty item needs at least one of " + ", ".join(CASUALTY_MEASURES))
+        return self
+
+    def figures(self) -> dict[str, Quantity]:
+        return {m: q for m in CASUALTY_MEASURES if (q := getattr(self, m)) is not None}
+
+
+DeploymentStatus = Literal["deployed", "planned", "rotated", "repatriated", "withdrawn"]
+
+
+class Deployment(Item):
+    """Troops sent, planned, rotated or brought home."""
+
+    force: str = Field(description='Whose troops: "North Korean troops".')
+    size: Quantity | None = Field(default=None, description="Number of troops, as stated.")
+    unit: str | None = Field(default=None, description='Unit or formation: "Storm Corps".')
+    origin: str | None = None
+    destination: str | None = Field(default=None, description='Country or region sent to: "Russia", "Kursk".')
+    status: DeploymentStatus = Field(description="deployed, planned (incl. preparing), rotated, repatriated, withdrawn.")
+
+    def figures(self) -> dict[str, Quantity]:
+        return {"size": self.size} if self.size is not None else {}
+
+
+ArmsCategory = Literal[
+    "ammunition", "artillery", "rocket_launcher", "missile", "drone", "air_defence", "armoured_vehicle",
+    "aircraft", "naval", "electronic_warfare", "small_arms", "other",
+]
+
+
+class ArmsItem(_Model):
+    name: str = Field(description='As the article names it: "artillery shells", "Pantsir-S1".')
+    category: ArmsCategory = "other"
+    quantity: Quantity | None = None
+
+
+class ArmsTransfer(Item):
+    """Weapons or military supplies moving from one state to another."""
+
+    supplier: str
+    recipient: str
+    items: Annotated[list[ArmsItem], Field(min_length=1)]
+    status: Literal["delivered", "alleged", "planned"] = Field(
+        description="delivered (stated as fact), alleged (reported or accused), planned."
+    )
+
+    def figures(self) -> dict[str, Quantity]:
+        return {f"items[{i}]": it.quantity for i, it in enumerate(self.items) if it.quantity is not None}
+
+
+class AidComponent(_Model):
+    description: str = Field(description='"air defence equipment including radars".')
+    amount: Quantity | None = Field(default=None, description="Money for this component.")
+    quantity: Quantity | None = Field(default=None, description='Count of things: "1,000" systems.')
+
+
+class Aid(Item):
+    """Money or goods pledged or paid by a donor to a recipient."""
+
+    donor: str
+    recipient: str
+    amount: Quantity | None = Field(default=None, description="Total, with currency. A stated conversion goes in equivalents.")
+    kind: Literal["military", "financial", "humanitarian"]
+    components: list[AidComponent] = Field(default_factory=list)
+
+    def figures(self) -> dict[str, Quantity]:
+        out: dict[str, Quantity] = {"amount": self.amount} if self.amount is not None else {}
+        for i, c in enumerate(self.components):
+            if c.amount is not None:
+                out[f"components[{i}].amount"] = c.amount
+            if c.quantity is not None:
+                out[f"components[{i}].quantity"] = c.quantity
+        return out
+
+
+DiplomacyType = Literal[
+    "agreement_signed", "agreement_in_force", "visit", "meeting", "acknowledgement", "statement",
+    "condemnation", "sanction", "talks",
+]
+
+
+class Diplomacy(Item):
+    """A dated diplomatic event."""
+
+    event_type: DiplomacyType
+    parties: Annotated[list[str], Field(min_length=1)] = Field(description="States, leaders or bodies involved.")
+    summary: str = Field(description="One line in plain words.")
+
+    def figures(self) -> dict[str, Quantity]:
+        return {}
+
+
+AnyItem = Casualty | Deployment | ArmsTransfer | Aid | Diplomacy
+SECTION_TYPES: dict[str, type[Item]] = {
+    "casualties": Casualty,
+    "deployments": Deployment,
+    "arms_transfers": ArmsTransfer,
+    "aid": Aid,
+    "diplomacy": Diplomacy,
+}
+
+
+class Sections(_Model):
+    """What the model fills for one article: five lists, each possibly empty."""
+
+    casualties: list[Casualty] = Field(default_factory=list)
+    deployments: list[Deployment] = Field(default_factory=list)
+    arms_transfers: list[ArmsTransfer] = Field(default_factory=list)
+    aid: list[Aid] = Field(default_factory=list)
+    diplomacy: list[Diplomacy] = Field(default_factory=list)
+
+    def items(self) -> list[tuple[str, Item]]:
+        return [(s, it) for s in SECTIONS for it in getattr(self, s)]
+
+
+class Usage(_Model):
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    cached_calls: int = 0
+    cost_usd: float | None = None
+
+    def __add__(self, other: Usage) -> Usage:
+        cost = None if self.cost_usd is None and other.cost_usd is None else (self.cost_usd or 0) + (other.cost_usd or 0)
+        return Usage(
+            calls=self.calls + other.calls,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+            cached_calls=self.cached_calls + other.cached_calls,
+            cost_usd=cost,
+        )
+
+
+class Rejected(_Model):
+    """An item removed by verification, kept so nothing is dropped silently."""
+
+    article_id: str
+    section: SectionName
+    reason: str
+    item: dict[str, Any]
+
+
+class ArticleExtraction(Sections):
+    """One article's verified result."""
+
+    article_id: str
+    extractor: str = Field(default="", description='"offline" or "model:<name>".')
+    prompt_version: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+    rejected: list[Rejected] = Field(default_factory=list)
+
+
+class Article(_Model):
+    """One input article after cleaning. ``text`` is exactly what extraction sees."""
+
+    id: str = Field(description="Stable id: first 16 hex digits of the SHA-256 of the cleaned text.")
+    title: str
+    text: str
+    path: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+    published: date | None = None
+    content_hash: str = Field(description="SHA-256 of the cleaned text.")
+    dropped_lines: list[str] = Field(default_factory=list, description="Boilerplate lines removed by cleaning.")
+
+
+class Source(_Model):
+    id: str
+    title: str
+    outlet: str | None = None
+    published: date | None = None
+    url: str | None = None
+    path: str | None = None
+    content_hash: str
+
+
+class Claim(_Model):
+    """One claimant's figure for one measure, as shown in an estimates table."""
+
+    item_id: str
+    figure: Quantity
+    claimant: str | None
+    conduit: str | None = None
+    date: DateRef | None = None
+    sources: list[str]
+    current: bool = Field(description="False when the same claimant later revised this figure.")
+
+
+class Estimate(_Model):
+    """Every claim for one measure side by side; never averaged."""
+
+    key: str = Field(description='"<side>:<measure>", e.g. "north korean forces:killed".')
+    side: str
+    measure: str
+    claims: list[Claim]
+    series: list[list[str]] = Field(default_factory=list, description="Item ids of one claimant's revisions, oldest first.")
+    conflicts: list[list[str]] = Field(default_factory=list, description="Item ids of current claims that disagree.")
+    low: int | float | None = None
+    high: int | float | None = None
+    rule: str = ""
+
+
+class TimelineEntry(_Model):
+    date: DateRef
+    section: SectionName
+    item_id: str
+    summary: str
+
+
+class FailedArticle(_Model):
+    path: str
+    reason: str
+
+
+class RunInfo(_Model):
+    extractor: str
+    model: str | None = None
+    base_url: str | None = None
+    mode: str | None = None
+    prompt_version: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+    rejected: list[Rejected] = Field(default_factory=list)
+    failed: list[FailedArticle] = Field(default_factory=list)
+
+
+class Briefing(Sections):
+    """The merged result for many articles."""
+
+    title: str
+    sources: list[Source]
+    estimates: list[Estimate] = Field(default_factory=list)
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    run: RunInfo
+
+
+SCHEMA_MODELS: dict[str, type[BaseModel]] = {"ArticleExtraction": ArticleExtraction, "Briefing": Briefing}
