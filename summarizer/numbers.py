@@ -152,11 +152,22 @@ _VAGUE_RE = re.compile(
     re.IGNORECASE,
 )
 _DATE_RE = re.compile(r"\b\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b")
+_MONTHS = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)"
+)
+# "December 18", "April 30, 2025", "30 April 2025", "2nd June": the day is not a figure.
+_MONTH_DATE_RE = re.compile(
+    rf"\b{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?(?![\d,.]?\d)"
+    rf"|(?<![\d,.])\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}\b\.?(?:,?\s+\d{{4}}\b)?"
+)
 _PREFIX_RE = re.compile(
     r"(?:^|(?<=[\s(\"'“‘]))(?P<p>" + "|".join(re.escape(p) for p in sorted(PREFIXES, key=len, reverse=True)) + r")\s+$",
     re.IGNORECASE,
 )
-_RANGE_RE = re.compile(rf"^\s*(?:-|–|—|to|and)\s*(?P<cur>{_CUR_PREFIX})?(?P<num>{_DIGITS})(?P<mult>{_MULT})?", re.IGNORECASE)
+_RANGE_RE = re.compile(
+    rf"^\s*(?:-|–|—|to|and)\s*(?P<cur>{_CUR_PREFIX})?(?P<num>{_DIGITS})(?P<mult>{_MULT})?", re.IGNORECASE
+)
 _CUR_WORD_RE = re.compile(
     r"^\s?(?:US\s)?(?P<w>" + "|".join(sorted(CURRENCY_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE
 )
@@ -224,7 +235,8 @@ def _bounds(qualifier: str, style: str, n: Number) -> tuple[Number | None, Numbe
 
 def _masked(text: str) -> str:
     """Blank out calendar dates so their parts are not read as figures."""
-    return _DATE_RE.sub(lambda m: " " * len(m.group()), text)
+    blank = _DATE_RE.sub(lambda m: " " * len(m.group()), text)
+    return _MONTH_DATE_RE.sub(lambda m: " " * len(m.group()), blank)
 
 
 def find_figures(text: str) -> list[Figure]:

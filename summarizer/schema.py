@@ -181,7 +181,9 @@ class Deployment(Item):
     unit: str | None = Field(default=None, description='Unit or formation: "Storm Corps".')
     origin: str | None = None
     destination: str | None = Field(default=None, description='Country or region sent to: "Russia", "Kursk".')
-    status: DeploymentStatus = Field(description="deployed, planned (incl. preparing), rotated, repatriated, withdrawn.")
+    status: DeploymentStatus = Field(
+        description="deployed, planned (incl. preparing), rotated, repatriated, withdrawn."
+    )
 
     def figures(self) -> dict[str, Quantity]:
         return {"size": self.size} if self.size is not None else {}
@@ -224,7 +226,9 @@ class Aid(Item):
 
     donor: str
     recipient: str
-    amount: Quantity | None = Field(default=None, description="Total, with currency. A stated conversion goes in equivalents.")
+    amount: Quantity | None = Field(
+        default=None, description="Total, with currency. A stated conversion goes in equivalents."
+    )
     kind: Literal["military", "financial", "humanitarian"]
     components: list[AidComponent] = Field(default_factory=list)
 
@@ -287,7 +291,8 @@ class Usage(_Model):
     cost_usd: float | None = None
 
     def __add__(self, other: Usage) -> Usage:
-        cost = None if self.cost_usd is None and other.cost_usd is None else (self.cost_usd or 0) + (other.cost_usd or 0)
+        costs = [c for c in (self.cost_usd, other.cost_usd) if c is not None]
+        cost = sum(costs) if costs else None
         return Usage(
             calls=self.calls + other.calls,
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
@@ -360,7 +365,9 @@ class Estimate(_Model):
     side: str
     measure: str
     claims: list[Claim]
-    series: list[list[str]] = Field(default_factory=list, description="Item ids of one claimant's revisions, oldest first.")
+    series: list[list[str]] = Field(
+        default_factory=list, description="Item ids of one claimant's revisions, oldest first."
+    )
     conflicts: list[list[str]] = Field(default_factory=list, description="Item ids of current claims that disagree.")
     low: int | float | None = None
     high: int | float | None = None

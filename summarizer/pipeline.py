@@ -1,0 +1,154 @@
+"""brief(): articles in, one verified, merged Briefing out. The CLI is a thin layer over this."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .articles import load_articles
+from .errors import ArticleError, BriefError
+from .schema import Article, ArticleExtraction, Briefing, FailedArticle, RunInfo, Usage
+
+log = logging.getLogger("summarizer")
+
+Progress = Callable[[Article, "ArticleExtraction | BriefError"], None]
+
+
+@dataclass
+class BriefRun:
+    """A briefing with the articles it was made from and every error met on the way."""
+
+    briefing: Briefing
+    articles: list[Article]
+    errors: list[BriefError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _collect(paths_or_articles: Sequence[str | Path | Article] | str | Path, max_bytes: int) -> tuple[
+    list[Article], list[BriefError]
+]:
+    if isinstance(paths_or_articles, (str, Path)):
+        paths_or_articles = [paths_or_articles]
+    articles = [a for a in paths_or_articles if isinstance(a, Article)]
+    paths = [p for p in paths_or_articles if not isinstance(p, Article)]
+    errors: list[BriefError] = []
+    if paths:
+        loaded = load_articles(paths, max_bytes=max_bytes)
+        articles.extend(loaded.articles)
+        errors.extend(loaded.errors)
+    return articles, errors
+
+
+def run_brief(
+    paths_or_articles: Sequence[str | Path | Article] | str | Path,
+    *,
+    model: str | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    mode: str | None = None,
+    concurrency: int | None = None,
+    offline: bool | None = None,
+    cache: bool = True,
+    cache_dir: str | Path | None = None,
+    record: str | Path | None = None,
+    replay: str | Path | None = None,
+    title: str | None = None,
+    aliases: str | Path | None = None,
+    max_bytes: int = 5_000_000,
+    progress: Progress | None = None,
+    **model_options: Any,
+) -> BriefRun:
+    """Load, extract (model or offline), verify and merge; failures are collected, never raised per article."""
+    from .merge import merge
+
+    articles, errors = _collect(paths_or_articles, max_bytes)
+    config = None
+    if not offline:
+        from .llm import ModelConfig
+
+        overrides: dict[str, Any] = {
+            k: v
+            for k, v in dict(
+                model=model, base_url=base_url, api_key=api_key, mode=mode, concurrency=concurrency,
+                cache_dir=Path(cache_dir) if cache_dir else None,
+                record=Path(record) if record else None, replay=Path(replay) if replay else None,
+                **model_options,
+            ).items()
+            if v is not None
+        }
+        if not cache:
+            overrides["cache"] = False
+        config = ModelConfig.from_env(**overrides)
+        if config is None and offline is False:
+            from .errors import ConfigError
+
+            raise ConfigError(
+                "no model configured: pass --model and --base-url (or set BRIEF_MODEL and OPENAI_API_KEY "
+                "/ OPENAI_BASE_URL), or use the offline extractor"
+            )
+
+    extractions: list[ArticleExtraction] = []
+    if config is None:
+        from .offline import extract_offline
+
+        for art in articles:
+            result: ArticleExtraction | BriefError = extract_offline(art)
+            extractions.append(result)
+            if progress:
+                progress(art, result)
+        run = RunInfo(extractor="offline")
+    else:
+        from .extract import extract_many
+
+        results = extract_many(articles, config, progress=progress)
+        for res in results:
+            if isinstance(res, BriefError):
+                errors.append(res)
+            else:
+                extractions.append(res)
+        prompt_versions = sorted({e.prompt_version for e in extractions if e.prompt_version})
+        run = RunInfo(
+            extractor=f"model:{config.model}",
+            model=config.model,
+            base_url=config.base_url,
+            mode=config.mode,
+            prompt_version=prompt_versions[0] if len(prompt_versions) == 1 else (",".join(prompt_versions) or None),
+        )
+    usage = Usage()
+    for e in extractions:
+        usage = usage + e.usage
+    run.usage = usage
+    run.rejected = [r for e in extractions for r in e.rejected]
+    where = {a.id: a.path or a.id for a in articles}
+    run.failed = [FailedArticle(path=_error_path(err, where), reason=_error_reason(err)) for err in errors]
+    ok_ids = {e.article_id for e in extractions}
+    briefing = merge(
+        extractions,
+        [a for a in articles if a.id in ok_ids],
+        run=run,
+        title=title,
+        aliases=Path(aliases) if aliases else None,
+    )
+    return BriefRun(briefing=briefing, articles=articles, errors=errors)
+
+
+def _error_path(err: BriefError, where: dict[str, str]) -> str:
+    if isinstance(err, ArticleError):
+        return err.path
+    article_id = str(getattr(err, "article_id", "") or "")
+    return where.get(article_id, article_id)
+
+
+def _error_reason(err: BriefError) -> str:
+    return str(getattr(err, "reason", None) or err)
+
+
+def brief(paths_or_articles: Sequence[str | Path | Article] | str | Path, **options: Any) -> Briefing:
+    """The merged, verified briefing for these paths or articles (see run_brief for options)."""
+    return run_brief(paths_or_articles, **options).briefing
