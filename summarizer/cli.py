@@ -98,10 +98,12 @@ def _model_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
 @click.option("--title", help="Briefing title.")
 @click.option("--aliases", type=click.Path(exists=True, dir_okay=False), envvar="BRIEF_ALIASES", help="Extra aliases.")
 @click.option("--max-bytes", type=int, default=5_000_000, show_default=True, help="Largest article accepted.")
+@click.option("--related", type=click.Choice(["drop", "split"]), default="drop", show_default=True,
+              help="A page's 'Related Articles' block: drop it (listed with -v) or brief each story too.")
 @click.option("-v", "--verbose", count=True, help="More detail (rejected items, dropped lines).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 def run_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, title: str | None, aliases: str | None,
-            max_bytes: int, verbose: int, quiet: bool, **kw: Any) -> None:
+            max_bytes: int, related: str, verbose: int, quiet: bool, **kw: Any) -> None:
     """Brief the articles in PATH... (folders and .txt/.md/.html/.json/.jsonl files)."""
     from .pipeline import run_brief
     from .render import render_html, render_json, render_markdown
@@ -110,7 +112,7 @@ def run_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, title: str |
     options = _model_kwargs(kw)
     bar = _ProgressBar(enabled=sys.stderr.isatty() and not quiet)
     try:
-        result = run_brief(list(paths), title=title, aliases=aliases, max_bytes=max_bytes,
+        result = run_brief(list(paths), title=title, aliases=aliases, max_bytes=max_bytes, related=related,
                            progress=bar.update, **options)
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc

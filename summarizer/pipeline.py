@@ -30,16 +30,16 @@ class BriefRun:
         return not self.errors
 
 
-def _collect(paths_or_articles: Sequence[str | Path | Article] | str | Path, max_bytes: int) -> tuple[
-    list[Article], list[BriefError]
-]:
+def _collect(
+    paths_or_articles: Sequence[str | Path | Article] | str | Path, max_bytes: int, related: str
+) -> tuple[list[Article], list[BriefError]]:
     if isinstance(paths_or_articles, (str, Path)):
         paths_or_articles = [paths_or_articles]
     articles = [a for a in paths_or_articles if isinstance(a, Article)]
     paths = [p for p in paths_or_articles if not isinstance(p, Article)]
     errors: list[BriefError] = []
     if paths:
-        loaded = load_articles(paths, max_bytes=max_bytes)
+        loaded = load_articles(paths, max_bytes=max_bytes, related=related)
         articles.extend(loaded.articles)
         errors.extend(loaded.errors)
     return articles, errors
@@ -61,13 +61,14 @@ def run_brief(
     title: str | None = None,
     aliases: str | Path | None = None,
     max_bytes: int = 5_000_000,
+    related: str = "drop",
     progress: Progress | None = None,
     **model_options: Any,
 ) -> BriefRun:
     """Load, extract (model or offline), verify and merge; failures are collected, never raised per article."""
     from .merge import merge
 
-    articles, errors = _collect(paths_or_articles, max_bytes)
+    articles, errors = _collect(paths_or_articles, max_bytes, related)
     config = None
     if not offline:
         from .llm import ModelConfig

@@ -1,0 +1,199 @@
+"""Model extraction per article: prompts + llm + chunking of long articles + grounding."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+
+from .errors import BriefError, ConfigError, ModelError
+from .grounding import verify
+from .llm import LLMClient, ModelConfig, estimate_tokens, schema_json
+from .prompts import PromptSet, build_messages, load_prompts, system_prompt
+from .schema import SECTIONS, Article, ArticleExtraction, Item, Sections
+
+Progress = Callable[[Article, ArticleExtraction | BriefError], None]
+MIN_ARTICLE_TOKENS = 256
+MIN_ANSWER_TOKENS = 1024
+
+
+def article_budget(config: ModelConfig, prompts: PromptSet) -> int:
+    """Tokens left for article text: context minus system prompt, schema and room for the answer."""
+    overhead = _overhead(config.mode, system_prompt(prompts), prompts.files["user.txt"])
+    reserve = max(MIN_ANSWER_TOKENS, config.context_tokens // 4)
+    budget = config.context_tokens - overhead - reserve
+    if budget < MIN_ARTICLE_TOKENS:
+        raise ConfigError(
+            f"a context of {config.context_tokens} tokens leaves {budget} for the article after the prompt and "
+            f"schema ({overhead}) and the answer ({reserve}); raise --context-tokens / BRIEF_CONTEXT_TOKENS"
+            + (" or use --mode tools, whose schema costs fewer tokens" if config.mode in ("json", "md_json") else "")
+        )
+    return budget
+
+
+@lru_cache(maxsize=4)
+def _overhead(mode: str, system: str, user: str) -> int:
+    return estimate_tokens(system) + estimate_tokens(user) + estimate_tokens(schema_json(mode))
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, covering the text without gaps (pysbd with character spans)."""
+    import pysbd
+
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for seg in pysbd.Segmenter(language="en", clean=False, char_span=True).segment(text):
+        start = text.find(seg.sent, pos) if text[seg.start:seg.end] != seg.sent else seg.start
+        if start < 0:
+            continue
+        end = start + len(seg.sent)
+        if end > pos:
+            spans.append((pos, end))
+            pos = end
+    if pos < len(text):
+        if spans:
+            spans[-1] = (spans[-1][0], len(text))
+        else:
+            spans.append((0, len(text)))
+    return spans
+
+
+def _hard_split(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """Split one over-long sentence at whitespace into pieces of at most ``max_chars``."""
+    out: list[tuple[int, int]] = []
+    while end - start > max_chars:
+        cut = text.rfind(" ", start + max_chars // 2, start + max_chars)
+        cut = cut + 1 if cut > start else start + max_chars
+        out.append((start, cut))
+        start = cut
+    out.append((start, end))
+    return out
+
+
+def chunk_spans(text: str, budget: int, overlap: int | None = None) -> list[tuple[int, int]]:
+    """Sentence-aligned (start, end) chunks of at most ``budget`` tokens, consecutive chunks overlapping."""
+    if estimate_tokens(text) <= budget:
+        return [(0, len(text))]
+    overlap = min(200, budget // 8) if overlap is None else overlap
+    spans: list[tuple[int, int]] = []
+    for s, e in sentence_spans(text):
+        if estimate_tokens(text[s:e]) > budget:
+            spans.extend(_hard_split(text, s, e, max(budget * 3, 1)))
+        else:
+            spans.append((s, e))
+    cost = [estimate_tokens(text[s:e]) for s, e in spans]
+    chunks: list[tuple[int, int]] = []
+    i = 0
+    while i < len(spans):
+        j, used = i, 0
+        while j < len(spans) and (j == i or used + cost[j] <= budget):
+            used += cost[j]
+            j += 1
+        chunks.append((spans[i][0], spans[j - 1][1]))
+        if j >= len(spans):
+            break
+        k, carried = j, 0
+        while k - 1 > i and carried + cost[k - 1] <= overlap:
+            carried += cost[k - 1]
+            k -= 1
+        i = k
+    return chunks
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().replace("’", "'").replace("“", '"').replace("”", '"').split()).strip(" .,;:\"'")
+
+
+def _same_item(a: Item, b: Item) -> bool:
+    """Same quotes, or overlapping quotes with the same figures (or same fields when there are none)."""
+    qa, qb = {_norm(e.quote) for e in a.evidence}, {_norm(e.quote) for e in b.evidence}
+    if qa == qb:
+        return True
+    if not any(x in y or y in x for x in qa for y in qb):
+        return False
+    fa = {k: _norm(v.text) for k, v in a.figures().items()}  # type: ignore[attr-defined]
+    fb = {k: _norm(v.text) for k, v in b.figures().items()}  # type: ignore[attr-defined]
+    if fa or fb:
+        return fa == fb
+    skip = {"evidence", "id", "sources", "variants", "claimed", "period"}
+    return a.model_dump(exclude=skip) == b.model_dump(exclude=skip)
+
+
+def merge_chunks(parts: Sequence[Sections]) -> Sections:
+    """Union of the chunks' items, dropping duplicates (same section, same quotes/figures); first wins."""
+    out: dict[str, list[Item]] = {s: [] for s in SECTIONS}
+    for part in parts:
+        for section, item in part.items():
+            if not any(_same_item(item, other) for other in out[section]):
+                out[section].append(item)
+    return Sections(**out)  # type: ignore[arg-type]
+
+
+async def aextract(
+    article: Article, config: ModelConfig, *, client: LLMClient | None = None, prompts: PromptSet | None = None
+) -> ArticleExtraction:
+    """Extract and verify one article (several calls when it is longer than the context budget)."""
+    own = client is None
+    client = client or LLMClient(config)
+    prompts = prompts or load_prompts()
+    try:
+        with client.article(article) as state:
+            spans = chunk_spans(article.text, article_budget(config, prompts))
+            if len(spans) == 1:
+                sections = await client.sections(build_messages(article, prompts))
+            else:
+                calls = [
+                    client.sections(build_messages(article, prompts, text=article.text[s:e], part=(i, len(spans))))
+                    for i, (s, e) in enumerate(spans, 1)
+                ]
+                results = await asyncio.gather(*calls, return_exceptions=True)
+                for r in results:
+                    if isinstance(r, BaseException):
+                        raise r
+                sections = merge_chunks([r for r in results if isinstance(r, Sections)])
+            return verify(
+                sections, article, extractor=f"model:{config.model}", prompt_version=prompts.version,
+                usage=state.usage.model_copy(),
+            )
+    finally:
+        if own:
+            await client.aclose()
+
+
+def extract(article: Article, config: ModelConfig, *, prompts: PromptSet | None = None) -> ArticleExtraction:
+    """Synchronous :func:`aextract` (not callable from inside a running event loop)."""
+    return asyncio.run(aextract(article, config, prompts=prompts))
+
+
+async def aextract_many(
+    articles: Sequence[Article], config: ModelConfig, *, progress: Progress | None = None,
+    prompts: PromptSet | None = None,
+) -> list[ArticleExtraction | BriefError]:
+    """Extract many articles concurrently (bounded by config.concurrency); one entry per article, in order."""
+    client = LLMClient(config)
+    prompts = prompts or load_prompts()
+
+    async def one(article: Article) -> ArticleExtraction | BriefError:
+        result: ArticleExtraction | BriefError
+        try:
+            result = await aextract(article, config, client=client, prompts=prompts)
+        except BriefError as exc:
+            result = exc
+        except Exception as exc:  # a bug must not stop the other articles
+            result = ModelError(article.id, f"unexpected {type(exc).__name__}: {exc}")
+        if progress is not None:
+            progress(article, result)
+        return result
+
+    try:
+        return list(await asyncio.gather(*(one(a) for a in articles)))
+    finally:
+        await client.aclose()
+
+
+def extract_many(
+    articles: Sequence[Article], config: ModelConfig, *, progress: Progress | None = None,
+    prompts: PromptSet | None = None,
+) -> list[ArticleExtraction | BriefError]:
+    """Synchronous :func:`aextract_many`; a failed article is a BriefError entry, never raised."""
+    return asyncio.run(aextract_many(articles, config, progress=progress, prompts=prompts))

@@ -1,0 +1,289 @@
+"""Quote verification: every quote is located in the article and every figure is checked against it.
+
+Nothing a model (or the offline extractor) says reaches the user unless the article supports it:
+
+* :func:`locate` finds a quote exactly, then after normalisation (whitespace, curly quotes,
+  dashes, case, ellipsis; an elided quote "A ... B" matches when each part does, in order),
+  then fuzzily (rapidfuzz, similarity >= :data:`FUZZY_THRESHOLD`, quotes of
+  :data:`FUZZY_MIN_CHARS` characters or more). Offsets always index the original text.
+* :func:`verify` locates every quote of every item, replaces a normalised or fuzzy quote by the
+  article's own words, re-derives figure bounds through :mod:`summarizer.numbers`, and moves an
+  item to ``rejected`` (with a reason) when a quote is missing or too short, or a figure is not
+  stated in the article span of one of its quotes.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from .numbers import Figure, find_figures, parse_quantity, same_figure
+from .schema import SECTIONS, Alignment, Article, ArticleExtraction, Item, Quantity, Rejected, Sections, Usage
+
+FUZZY_THRESHOLD: float = 90.0
+"""Minimum rapidfuzz ``ratio`` (0-100) between the normalised quote and the article span it is aligned to."""
+FUZZY_MIN_CHARS = 24
+"""Shorter normalised quotes are only matched exactly or after normalisation: one typo is a large share."""
+FUZZY_MAX_CHARS = 2_000
+"""Longer quotes are not fuzzy-matched (caps the work; a model should copy them exactly)."""
+FUZZY_MAX_TEXT = 1_000_000
+"""Articles longer than this (in characters) get exact and normalised matching only."""
+MIN_QUOTE_WORDS = 4
+"""A quote needs this many words, and at least one word that is not part of a figure, to ground an item."""
+
+_CHAR_MAP: dict[str, str] = {
+    **dict.fromkeys("‘’‚‛′`´", "'"),
+    **dict.fromkeys("“”„‟«»″", '"'),
+    **dict.fromkeys("‐‑‒–—―−", "-"),
+    "…": "...",
+    **dict.fromkeys("\u00ad\u200b\u200c\u200d\u2060\ufeff", ""),
+}
+_EDGE = " \"'.,;:!?"
+_ELLIPSIS_RE = re.compile(r"\s*\.\.\.+\s*")
+_CLIP = 80
+_EARLIER_TRIES = 8
+
+
+@dataclass(frozen=True)
+class _Normalised:
+    """A normalised text and, for each of its characters, the offset of the original character."""
+
+    text: str
+    index: array[int]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original offsets of the normalised span ``[start, end)``."""
+        return self.index[start], self.index[end - 1] + 1
+
+
+@lru_cache(maxsize=8)
+def _normalise(text: str) -> _Normalised:
+    chars: list[str] = []
+    index = array("q")
+    in_space = False
+    for i, c in enumerate(text):
+        if c.isspace():
+            if not in_space:
+                chars.append(" ")
+                index.append(i)
+            in_space = True
+            continue
+        in_space = False
+        for o in _CHAR_MAP.get(c, c).casefold():
+            chars.append(o)
+            index.append(i)
+    return _Normalised("".join(chars), index)
+
+
+def normalise(text: str) -> str:
+    """The form quotes are compared in: one space per whitespace run, straight quotes, '-' dashes, case-folded."""
+    return _normalise(text).text
+
+
+def normalise_quote(quote: str) -> str:
+    """A quote's normalised form without the quote marks, spaces and punctuation a model adds at its ends."""
+    return normalise(quote).strip(_EDGE)
+
+
+def locate(quote: str, text: str) -> tuple[int, int, Alignment] | None:
+    """Offsets ``(start, end, alignment)`` of the first place ``text`` states ``quote``, or None."""
+    q = quote.strip()
+    if not q:
+        return None
+    i = text.find(q)
+    if i >= 0:
+        return i, i + len(q), "exact"
+    nq = normalise_quote(q)
+    if not nq:
+        return None
+    hay = _normalise(text)
+    j = hay.text.find(nq)
+    if j >= 0:
+        return (*hay.span(j, j + len(nq)), "normalised")
+    if "..." in nq:
+        elided = _locate_elided(nq, hay)
+        if elided is not None:
+            return (*hay.span(*elided), "normalised")
+    if FUZZY_MIN_CHARS <= len(nq) <= min(FUZZY_MAX_CHARS, len(hay.text)) and len(hay.text) <= FUZZY_MAX_TEXT:
+        found = _locate_fuzzy(nq, hay.text)
+        if found is not None:
+            return (*hay.span(*found), "fuzzy")
+    return None
+
+
+def _locate_elided(nq: str, hay: _Normalised) -> tuple[int, int] | None:
+    """'A ... B': every part found in order, each of two words or more, the gap at most twice the quote."""
+    parts = [p.strip(_EDGE) for p in _ELLIPSIS_RE.split(nq)]
+    if len(parts) < 2 or any(len(p.split()) < 2 for p in parts):
+        return None
+    start = pos = hay.text.find(parts[0])
+    if start < 0:
+        return None
+    for p in parts:
+        k = hay.text.find(p, pos)
+        if k < 0:
+            return None
+        pos = k + len(p)
+    return (start, pos) if pos - start <= 2 * len(nq) + 200 else None
+
+
+def _token_starts(hay: str, lo: int, hi: int) -> list[int]:
+    n = len(hay)
+    return [p for p in range(max(lo, 0), min(hi, n - 1) + 1) if hay[p] != " " and (p == 0 or hay[p - 1] == " ")]
+
+
+def _token_ends(hay: str, lo: int, hi: int) -> list[int]:
+    n = len(hay)
+    return [p for p in range(max(lo, 1), min(hi, n) + 1) if hay[p - 1] != " " and (p == n or hay[p] == " ")]
+
+
+def _locate_fuzzy(nq: str, hay: str) -> tuple[int, int] | None:
+    """Best window by ``partial_ratio``, snapped to whole tokens, kept if its full ``ratio`` meets the threshold."""
+    hit = fuzz.partial_ratio_alignment(nq, hay, score_cutoff=FUZZY_THRESHOLD)
+    if hit is None:
+        return None
+    for _ in range(_EARLIER_TRIES):  # the first of equally good windows, as exact matching takes the first
+        earlier = fuzz.partial_ratio_alignment(nq, hay[: hit.dest_end - 1], score_cutoff=hit.score - 1e-9)
+        if earlier is None or earlier.dest_start >= hit.dest_start:
+            break
+        hit = earlier
+    ds, de = hit.dest_start, hit.dest_end
+    slack = max(6, len(nq) // 10)
+    # Whole tokens only, so a span never cuts a number ("10,000" read as "0,000").
+    starts = _token_starts(hay, ds - slack, ds + slack) or [hay.rfind(" ", 0, ds) + 1]
+    ends = _token_ends(hay, de - slack, de + slack) or [_next_space(hay, de)]
+    # Also try each token without the quote marks and punctuation at its edges ('"1,000.').
+    starts += [t for s in starts if (t := len(hay) - len(hay[s:].lstrip(_EDGE))) not in starts]
+    ends += [t for e in ends if (t := len(hay[:e].rstrip(_EDGE))) not in ends]
+    best: tuple[float, int, int] | None = None
+    for s in starts:
+        for e in ends:
+            if e <= s:
+                continue
+            score = fuzz.ratio(nq, hay[s:e])
+            if best is None or score > best[0]:
+                best = (score, s, e)
+    if best is None or best[0] < FUZZY_THRESHOLD:
+        return None
+    return best[1], best[2]
+
+
+def _next_space(hay: str, pos: int) -> int:
+    k = hay.find(" ", pos)
+    return len(hay) if k < 0 else k
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _CLIP else text[: _CLIP - 1] + "…"
+
+
+def _too_short(quote: str) -> bool:
+    """Fewer than MIN_QUOTE_WORDS words, or nothing but figures and punctuation."""
+    if len(quote.split()) < MIN_QUOTE_WORDS:
+        return True
+    rest = list(quote)
+    for f in find_figures(quote):
+        for g in (f, *f.equivalents):
+            rest[g.start : g.end] = " " * (g.end - g.start)
+    return re.search(r"[^\W\d_]", "".join(rest)) is None
+
+
+def _stated(span: str) -> list[Figure]:
+    """Every figure the span states, bracketed conversions included."""
+    return [g for f in find_figures(span) for g in (f, *f.equivalents)]
+
+
+def _same(fig: Figure, other: Figure) -> bool:
+    """The same figure through the parser, with the same currency and percent sign; a range needs both ends."""
+    if not same_figure(fig, other) or fig.percent != other.percent:
+        return False
+    if len(fig.stated) > 1 and sorted(fig.stated) != sorted(other.stated):
+        return False
+    return fig.currency is None or other.currency is None or fig.currency == other.currency
+
+
+def _check_quantity(name: str, q: Quantity, stated: list[Figure]) -> str | None:
+    """Re-derive bounds from the text; the article's own wording wins when it qualifies the number differently."""
+    fig = parse_quantity(q.text)
+    if fig is None:
+        return f"figure text has no number: {name}={_clip(q.text)!r}"
+    match = next((f for f in stated if _same(fig, f)), None)
+    if match is None:
+        return f"figure {name}={_clip(q.text)!r} is not stated in any quote"
+    currency = fig.currency or match.currency
+    if (match.low, match.high, match.qualifier) != (fig.low, fig.high, fig.qualifier):
+        q.text, fig = match.text, match  # "1,000" quoted as "nearly 1,000" is "nearly 1,000"
+    q.low, q.high, q.qualifier = fig.low, fig.high, fig.qualifier  # type: ignore[assignment]
+    if currency:
+        q.unit = currency
+    for k, eq in enumerate(q.equivalents):
+        reason = _check_quantity(f"{name}.equivalents[{k}]", eq, stated)
+        if reason:
+            return reason
+    return None
+
+
+def _ground_item(item: Item, article: Article) -> list[str]:
+    """Locate the item's quotes and check its figures in place; the reasons it fails (empty when grounded)."""
+    reasons: list[str] = []
+    stated: list[Figure] = []
+    for ev in item.evidence:
+        if _too_short(ev.quote):
+            reasons.append(f"quote too short to ground: {_clip(ev.quote)!r}")
+            continue
+        found = locate(ev.quote, article.text)
+        if found is None:
+            reasons.append(f"quote not found in article: {_clip(ev.quote)!r}")
+            continue
+        start, end, alignment = found
+        ev.article_id, ev.start, ev.end, ev.alignment = article.id, start, end, alignment
+        ev.quote = article.text[start:end]
+        stated.extend(_stated(ev.quote))
+    if reasons:
+        return reasons
+    for name, q in item.figures().items():
+        reason = _check_quantity(name, q, stated)
+        if reason:
+            reasons.append(reason)
+    return reasons
+
+
+def verify(
+    sections: Sections,
+    article: Article,
+    *,
+    extractor: str = "",
+    prompt_version: str | None = None,
+    usage: Usage | None = None,
+) -> ArticleExtraction:
+    """Ground every item of ``sections`` in ``article``; failures go to ``rejected`` with a reason, never raise."""
+    work = sections.model_copy(deep=True)
+    kept: dict[str, list[Item]] = {s: [] for s in SECTIONS}
+    rejected: list[Rejected] = list(getattr(work, "rejected", []))
+    for section, item in work.items():
+        item.sources = [article.id]
+        reasons = _ground_item(item, article)
+        if reasons:
+            rejected.append(
+                Rejected(
+                    article_id=article.id,
+                    section=section,  # type: ignore[arg-type]
+                    reason="; ".join(reasons),
+                    item=item.model_dump(mode="json"),
+                )
+            )
+        else:
+            kept[section].append(item)
+    return ArticleExtraction(
+        article_id=article.id,
+        extractor=extractor,
+        prompt_version=prompt_version,
+        usage=usage if usage is not None else Usage(),
+        rejected=rejected,
+        **kept,  # type: ignore[arg-type]
+    )

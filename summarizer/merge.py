@@ -1,0 +1,493 @@
+"""Many articles' extractions -> one briefing: duplicates joined, estimates side by side, a timeline.
+
+Pure and deterministic: the output depends only on the *content* of the inputs (never their
+order), and merging a briefing's own items again gives the same items (see docs/readme/merging.md).
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .entities import Canonicalizer, key
+from .errors import BriefError
+from .numbers import overlaps, parse_quantity, same_figure
+from .schema import (
+    SECTIONS,
+    ArmsTransfer,
+    Article,
+    ArticleExtraction,
+    Briefing,
+    Casualty,
+    Claim,
+    DateRef,
+    Deployment,
+    Estimate,
+    Evidence,
+    Item,
+    Quantity,
+    Rejected,
+    RunInfo,
+    Source,
+    TimelineEntry,
+    Usage,
+)
+
+__all__ = ["MergeError", "briefing_as_extraction", "merge"]
+
+# Qualifiers of one class may describe the same figure when their bounds overlap.
+QUALIFIER_CLASS = {
+    "exact": "exact", "about": "about", "range": "range", "vague": "vague",
+    "at_least": "lower", "more_than": "lower", "up_to": "upper", "fewer_than": "upper",
+}
+_PRECISION_RANK = {"day": 4, "week": 3, "month": 2, "year": 1, "unknown": 0}
+_STATUS_RANK = {"delivered": 0, "alleged": 1, "planned": 2}
+
+
+class MergeError(BriefError):
+    """The extractions and articles given to merge() do not belong together."""
+
+
+# ---- dates -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _span(iso: str) -> tuple[date, date]:
+    """The days an ISO partial date covers: "2024" -> the year, "2024-W51" -> the week."""
+    if "-W" in iso:
+        y, w = iso.split("-W")
+        try:
+            first = date.fromisocalendar(int(y), int(w), 1)
+        except ValueError:  # week 53 of a 52-week year
+            return date(int(y), 1, 1), date(int(y), 12, 31)
+        return first, first + timedelta(days=6)
+    if len(iso) == 4:
+        return date(int(iso), 1, 1), date(int(iso), 12, 31)
+    if len(iso) == 7:
+        y, m = int(iso[:4]), int(iso[5:])
+        return date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1])
+    d = date.fromisoformat(iso)
+    return d, d
+
+
+def date_interval(ref: DateRef | None) -> tuple[date, date] | None:
+    """First and last day a DateRef can mean, at its precision; None when undated."""
+    if ref is None or not ref.start:
+        return None
+    lo, hi = _span(ref.start)[0], _span(ref.end or ref.start)[1]
+    return lo, max(lo, hi)
+
+
+def dates_compatible(a: tuple[date, date] | None, b: tuple[date, date] | None) -> bool:
+    """Unknown dates fit anything; known ones must overlap ("2024-12" fits "2024-12-19", not "2025-04")."""
+    return a is None or b is None or (a[0] <= b[1] and b[0] <= a[1])
+
+
+def claim_date(item: Item, published: dict[str, date | None]) -> DateRef | None:
+    """When a claim was made: ``claimed``, else the earliest publication day of its sources."""
+    if item.claimed is not None and item.claimed.start:
+        return item.claimed
+    days = sorted(d for s in item.sources if (d := published.get(s)) is not None)
+    return DateRef(text="article published", start=days[0].isoformat(), precision="day") if days else None
+
+
+# ---- summaries and estimates -------------------------------------------------------------
+
+_MEASURE_WORDS = {"killed_or_wounded": "killed or wounded"}
+ESTIMATE_RULE = (
+    "low = lowest lower bound, high = highest upper bound among current claims; "
+    "an open bound (at least / up to) makes that end open (null); figures are never averaged or summed"
+)
+
+
+def summary(section: str, it: Item) -> str:
+    """One line saying what an item states, e.g. "NIS: at least 100 North Korean forces killed"."""
+    who = f"{it.claimant}: " if it.claimant else ""
+    if isinstance(it, Casualty):
+        figs = list(it.figures().items())
+        parts = [f"{figs[0][1].text} {it.side} {_MEASURE_WORDS.get(figs[0][0], figs[0][0])}"]
+        parts += [f"{q.text} {_MEASURE_WORDS.get(m, m)}" for m, q in figs[1:]]
+        where = f" in {it.location}" if it.location else ""
+        return f"{who}{'; '.join(parts)}{where}"
+    if isinstance(it, Deployment):
+        size = f"{it.size.text} " if it.size else ""
+        dest = f" to {it.destination}" if it.destination else ""
+        unit = f" ({it.unit})" if it.unit else ""
+        return f"{who}{size}{it.force}{unit} {it.status}{dest}"
+    if isinstance(it, ArmsTransfer):
+        things = ", ".join((f"{i.quantity.text} " if i.quantity else "") + i.name for i in it.items)
+        return f"{who}{it.supplier} to {it.recipient}: {things} ({it.status})"
+    d = it.model_dump()
+    if section == "aid":
+        amount = f"{d['amount']['text']} " if d.get("amount") else ""
+        return f"{who}{d['donor']}: {amount}{d['kind']} aid to {d['recipient']}"
+    return f"{who}{d['summary']}"
+
+
+def _same_number(a: Quantity, b: Quantity) -> bool:
+    fa, fb = parse_quantity(a.text), parse_quantity(b.text)
+    if fa is not None and fb is not None:
+        return same_figure(fa, fb)
+    return key(a.text) == key(b.text)
+
+
+def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], date_of: Any) -> Estimate:
+    claims = [
+        Claim(item_id=it.id or "", figure=q, claimant=it.claimant, conduit=it.conduit, date=date_of(it),
+              sources=it.sources, current=True)
+        for it, q in rows
+    ]
+    ivs = {c.item_id: date_interval(c.date) for c in claims}
+    for c in claims:
+        iv = ivs[c.item_id]
+        if c.claimant and iv and any(
+            o.claimant == c.claimant and (ov := ivs[o.item_id]) is not None and ov[0] > iv[1] for o in claims
+        ):
+            c.current = False
+    claims.sort(key=lambda c: (_date_key(c.date), c.claimant or "", c.item_id))
+    series = []
+    for who in sorted({c.claimant for c in claims if not c.current and c.claimant}):
+        series.append([c.item_id for c in claims if c.claimant == who and ivs[c.item_id] is not None])
+    current = [c for c in claims if c.current]
+    conflicts = [
+        [a.item_id, b.item_id] for i, a in enumerate(current) for b in current[i + 1 :]
+        if not _same_number(a.figure, b.figure)
+    ]
+    bounded = [c.figure for c in current if c.figure.low is not None or c.figure.high is not None]
+    low = None if not bounded or any(q.low is None for q in bounded) else min(q.low for q in bounded)  # type: ignore[type-var]
+    high = None if not bounded or any(q.high is None for q in bounded) else max(q.high for q in bounded)  # type: ignore[type-var]
+    return Estimate(key=f"{side.lower()}:{measure}", side=side, measure=measure, claims=claims, series=series,
+                    conflicts=conflicts, low=low, high=high, rule=ESTIMATE_RULE)
+
+
+def build_estimates(sections: dict[str, list[Item]], date_of: Any) -> list[Estimate]:
+    """Per (side, measure): casualty measures, and deployment sizes under their status ("deployed")."""
+    groups: dict[tuple[str, str], list[tuple[Item, Quantity]]] = {}
+    names: dict[str, set[str]] = {}
+    for it in sections["casualties"]:
+        assert isinstance(it, Casualty)
+        for m, q in it.figures().items():
+            groups.setdefault((it.side.lower(), m), []).append((it, q))
+            names.setdefault(it.side.lower(), set()).add(it.side)
+    for it in sections["deployments"]:
+        assert isinstance(it, Deployment)
+        if it.size is not None:
+            groups.setdefault((it.force.lower(), it.status), []).append((it, it.size))
+            names.setdefault(it.force.lower(), set()).add(it.force)
+    return [_estimate(min(names[s]), m, rows, date_of) for (s, m), rows in sorted(groups.items())]
+
+
+# ---- merging duplicates ------------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    """One item in canonical form, with what comparisons need precomputed."""
+
+    section: str
+    item: Item
+    block: tuple[Any, ...]
+    claimant: str | None
+    conduit: str | None
+    figs: dict[str, Quantity]
+    claimed: tuple[date, date] | None
+    period: tuple[date, date] | None
+    content: str  # JSON without evidence/sources/variants/id: picks the displayed member
+    full: str  # JSON of everything: the processing order
+
+
+def _dump(item: Item, exclude: set[str] | None = None) -> str:
+    return json.dumps(item.model_dump(mode="json", exclude=exclude), sort_keys=True, ensure_ascii=False)
+
+
+def _figures(section: str, item: Item) -> dict[str, Quantity]:
+    if isinstance(item, ArmsTransfer):
+        out: dict[str, Quantity] = {}
+        for it in sorted(item.items, key=lambda i: (i.category, key(i.name))):
+            if it.quantity is not None:
+                n = sum(1 for k in out if k.split("#")[0] == it.category)
+                out[f"{it.category}#{n}"] = it.quantity
+        return out
+    return item.figures()  # type: ignore[attr-defined]
+
+
+def _block(section: str, item: Item, figs: dict[str, Quantity]) -> tuple[Any, ...]:
+    if isinstance(item, Casualty):
+        return (section, item.side, tuple(sorted(figs)))
+    if isinstance(item, Deployment):
+        return (section, item.force, item.status, tuple(sorted(figs)))
+    if isinstance(item, ArmsTransfer):
+        return (section, item.supplier, item.recipient, tuple(sorted(figs)))
+    d = item.model_dump()
+    if section == "aid":
+        return (section, d["donor"], d["recipient"], d["kind"], tuple(sorted(figs)))
+    return (section, d["event_type"], tuple(d["parties"]))
+
+
+def _entry(section: str, item: Item) -> _Entry:
+    figs = _figures(section, item)
+    return _Entry(
+        section=section,
+        item=item,
+        block=_block(section, item, figs),
+        claimant=item.claimant,
+        conduit=item.conduit,
+        figs=figs,
+        claimed=date_interval(item.claimed),
+        period=date_interval(item.period),
+        content=_dump(item, {"evidence", "sources", "variants", "id"}),
+        full=_dump(item, {"id"}),
+    )
+
+
+def _figure_ok(a: Quantity, b: Quantity) -> bool:
+    """Same stated number(s), or overlapping bounds with the same qualifier class."""
+    if (a.unit or None) != (b.unit or None):
+        return False
+    fa, fb = parse_quantity(a.text), parse_quantity(b.text)
+    if fa is not None and fb is not None and same_figure(fa, fb):
+        return True
+    if a.qualifier is None or b.qualifier is None:
+        return key(a.text) == key(b.text)
+    return QUALIFIER_CLASS[a.qualifier] == QUALIFIER_CLASS[b.qualifier] and overlaps((a.low, a.high), (b.low, b.high))
+
+
+def _identical(a: _Entry, b: _Entry) -> bool:
+    def sig(q: Quantity) -> tuple[Any, ...]:
+        return (q.qualifier, q.low, q.high, q.unit, key(q.text) if q.qualifier is None else "")
+
+    return a.figs.keys() == b.figs.keys() and all(sig(a.figs[k]) == sig(b.figs[k]) for k in a.figs)
+
+
+def _actors_ok(a: _Entry, b: _Entry) -> bool:
+    """Same claimant; an unknown claimant only with the same conduit or an identical figure."""
+    if a.claimant and b.claimant:
+        return a.claimant == b.claimant
+    if a.conduit and b.conduit and a.conduit == b.conduit:
+        return True
+    return a.claimant is None and b.claimant is None and a.conduit is None and b.conduit is None and _identical(a, b)
+
+
+def _compatible(a: _Entry, b: _Entry) -> bool:
+    if a.block != b.block or not _actors_ok(a, b):
+        return False
+    if not (dates_compatible(a.claimed, b.claimed) and dates_compatible(a.period, b.period)):
+        return False
+    if not all(_figure_ok(a.figs[k], b.figs[k]) for k in a.figs):
+        return False
+    if a.section == "diplomacy" and (a.period is None or b.period is None):
+        from rapidfuzz import fuzz
+
+        return fuzz.token_set_ratio(key(a.item.summary), key(b.item.summary)) >= 85  # type: ignore[attr-defined]
+    return True
+
+
+def _cluster(entries: list[_Entry]) -> list[list[_Entry]]:
+    """Greedy complete linkage in content order, looking only at clusters sharing a claimant or conduit."""
+    clusters: list[list[_Entry]] = []
+    index: dict[tuple[Any, ...], list[int]] = {}
+    for e in sorted(entries, key=lambda x: x.full):
+        keys = [(e.block, "claimant", e.claimant)] + ([(e.block, "conduit", e.conduit)] if e.conduit else [])
+        candidates = sorted({ci for k in keys for ci in index.get(k, [])})
+        for ci in candidates:
+            if all(_compatible(e, m) for m in clusters[ci]):
+                break
+        else:
+            ci = len(clusters)
+            clusters.append([])
+        clusters[ci].append(e)
+        for k in keys:
+            bucket = index.setdefault(k, [])
+            if ci not in bucket:
+                bucket.append(ci)
+    return clusters
+
+
+def _most_precise(refs: list[DateRef | None]) -> DateRef | None:
+    dated = [r for r in refs if r is not None and r.start]
+    if not dated:
+        undated = sorted((r for r in refs if r is not None), key=lambda r: r.model_dump_json())
+        return undated[0] if undated else None
+    return max(dated, key=lambda r: (_PRECISION_RANK[r.precision], r.start, r.end or "", r.text or ""))
+
+
+def _evidence_key(ev: Evidence) -> tuple[Any, ...]:
+    return (ev.article_id or "", -1 if ev.start is None else ev.start, ev.end or -1, ev.quote, ev.alignment or "")
+
+
+def _combine(section: str, members: list[_Entry]) -> Item:
+    """One item for a cluster: the first member in content order, with everything the others add."""
+    base = min(members, key=lambda e: (e.claimant is None, e.conduit is None, e.content, e.full))
+    items = [m.item for m in members]
+    evidence = {_evidence_key(ev): ev for it in items for ev in it.evidence}
+    upd: dict[str, Any] = {
+        "claimant": min((it.claimant for it in items if it.claimant), default=None),
+        "conduit": min((it.conduit for it in items if it.conduit), default=None),
+        "claimed": _most_precise([it.claimed for it in items]),
+        "period": _most_precise([it.period for it in items]),
+        "evidence": [evidence[k] for k in sorted(evidence)],
+        "sources": sorted({s for it in items for s in it.sources}),
+        "variants": sorted({v for it in items for v in it.variants}),
+        "id": None,
+    }
+    for f in ("location", "destination", "origin", "unit"):
+        if f in type(base.item).model_fields and isinstance(getattr(base.item, f), str | None):
+            upd[f] = min((v for it in items if isinstance(v := getattr(it, f), str)), default=None)
+    if isinstance(base.item, ArmsTransfer):
+        upd["status"] = min((it.status for it in items), key=_STATUS_RANK.__getitem__)  # type: ignore[attr-defined]
+    return base.item.model_copy(update=upd)
+
+
+def _canonical_item(section: str, item: Item, article_id: str, c: Canonicalizer, names: dict[str, str]) -> Item:
+    claimant = names.get(item.claimant or "") or None
+    conduit = None if item.conduit and c.is_generic(item.conduit) else names.get(item.conduit or "") or None
+    spellings = {item.claimant, item.conduit, claimant, conduit, *item.variants}
+    evidence = [ev if ev.article_id else ev.model_copy(update={"article_id": article_id}) for ev in item.evidence]
+    sources = set(item.sources) | {ev.article_id for ev in evidence if ev.article_id}
+    upd: dict[str, Any] = {
+        "claimant": claimant,
+        "conduit": conduit,
+        "variants": sorted(s for s in spellings if s and s.strip()),
+        "evidence": evidence,
+        "sources": sorted(sources or {article_id}),
+    }
+    d = item.model_dump()
+    if "side" in d:
+        upd["side"] = c.side(d["side"])
+    if "force" in d:
+        upd["force"] = c.side(d["force"])
+    for f in ("location", "destination", "origin", "supplier", "recipient", "donor"):
+        if isinstance(d.get(f), str) and d[f].strip():
+            upd[f] = c.canonical(d[f])
+    if "parties" in d:
+        upd["parties"] = sorted({c.canonical(p) for p in d["parties"]})
+    return item.model_copy(update=upd)
+
+
+def _item_id(section: str, item: Item) -> str:
+    content = _dump(item, {"evidence", "sources", "variants", "id"})
+    return hashlib.sha256(f"{section}\n{content}".encode()).hexdigest()[:12]
+
+
+def _date_key(ref: DateRef | None) -> tuple[int, str]:
+    iv = date_interval(ref)
+    return (1, "") if iv is None else (0, iv[0].isoformat())
+
+
+def _merge_section(section: str, raw: list[tuple[str, Item]], c: Canonicalizer, names: dict[str, str]) -> list[Item]:
+    entries = [_entry(section, _combine(section, [_entry(section, _canonical_item(section, it, aid, c, names))]))
+               for aid, it in raw]
+    while True:
+        clusters = _cluster(entries)
+        if all(len(cl) == 1 for cl in clusters):
+            break
+        entries = [_entry(section, _combine(section, cl)) for cl in clusters]
+    out: list[Item] = []
+    seen: set[str] = set()
+    for e in entries:
+        item_id = _item_id(section, e.item)
+        if item_id in seen:  # same content, different actors' evidence: keep both, tell them apart
+            item_id = hashlib.sha256(f"{item_id}{_dump(e.item)}".encode()).hexdigest()[:12]
+        seen.add(item_id)
+        out.append(e.item.model_copy(update={"id": item_id}))
+    return sorted(out, key=lambda it: (_date_key(it.period or it.claimed), it.id or ""))
+
+
+def _timeline(sections: dict[str, list[Item]]) -> list[TimelineEntry]:
+    out: list[tuple[tuple[Any, ...], TimelineEntry]] = []
+    for s in SECTIONS:
+        for it in sections[s]:
+            ref = it.period if it.period is not None and it.period.start else it.claimed
+            iv = date_interval(ref)
+            if ref is None or iv is None:
+                continue
+            entry = TimelineEntry(date=ref, section=s, item_id=it.id or "", summary=summary(s, it))
+            out.append(((iv[0], SECTIONS.index(s), it.id), entry))
+    return [e for _, e in sorted(out, key=lambda p: p[0])]
+
+
+def _run(extractions: Sequence[ArticleExtraction]) -> RunInfo:
+    extractors = sorted({e.extractor for e in extractions if e.extractor})
+    versions = sorted({e.prompt_version for e in extractions if e.prompt_version})
+    usage = Usage()
+    for e in sorted(extractions, key=lambda x: x.usage.model_dump_json()):
+        usage = usage + e.usage
+    rejected: dict[str, Rejected] = {}
+    for e in extractions:
+        for r in e.rejected:
+            rejected[json.dumps(r.model_dump(mode="json"), sort_keys=True)] = r
+    return RunInfo(
+        extractor=",".join(extractors),
+        prompt_version=",".join(versions) or None,
+        usage=usage,
+        rejected=[rejected[k] for k in sorted(rejected)],
+    )
+
+
+def _title(sources: list[Source]) -> str:
+    n = len(sources)
+    days = sorted(s.published for s in sources if s.published is not None)
+    head = f"Briefing: {n} article{'s' if n != 1 else ''}"
+    if not days:
+        return head
+    return f"{head}, {days[0].isoformat()}" + (f" to {days[-1].isoformat()}" if days[-1] != days[0] else "")
+
+
+def merge(
+    extractions: Sequence[ArticleExtraction],
+    articles: Sequence[Article],
+    *,
+    run: RunInfo | None = None,
+    title: str | None = None,
+    aliases: Path | None = None,
+) -> Briefing:
+    """Join the extractions of many articles into one briefing (pure, deterministic, order-independent)."""
+    by_id = {a.id: a for a in sorted(articles, key=lambda a: (a.id, a.model_dump_json()))}
+    c = Canonicalizer(aliases)
+    raw: dict[str, list[tuple[str, Item]]] = {s: [] for s in SECTIONS}
+    pool: set[str] = set()
+    for ex in extractions:
+        for s, it in ex.items():
+            raw[s].append((ex.article_id, it))
+            pool |= {n for n in (it.claimant, it.conduit, *it.variants) if n}
+    names = c.resolve(pool)
+    merged = {s: _merge_section(s, raw[s], c, names) for s in SECTIONS}
+    missing = sorted({sid for items in merged.values() for it in items for sid in it.sources} - by_id.keys())
+    if missing:
+        raise MergeError(
+            f"items cite article id(s) {', '.join(missing)} that are not among the articles given to merge(); "
+            "pass the same articles the extractions were made from"
+        )
+    sources = [
+        Source(id=a.id, title=a.title, outlet=a.outlet, published=a.published, url=a.url, path=a.path,
+               content_hash=a.content_hash)
+        for a in by_id.values()
+    ]
+    published = {a.id: a.published for a in by_id.values()}
+    return Briefing(
+        title=title if title is not None else _title(sources),
+        sources=sources,
+        estimates=build_estimates(merged, lambda it: claim_date(it, published)),
+        timeline=_timeline(merged),
+        run=run if run is not None else _run(extractions),
+        **merged,  # type: ignore[arg-type]
+    )
+
+
+def briefing_as_extraction(b: Briefing) -> ArticleExtraction:
+    """A briefing's items as one extraction, so that ``merge`` can be applied to its own output."""
+    return ArticleExtraction(
+        article_id="briefing",
+        extractor=b.run.extractor,
+        prompt_version=b.run.prompt_version,
+        usage=b.run.usage,
+        rejected=b.run.rejected,
+        **{s: getattr(b, s) for s in SECTIONS},
+    )

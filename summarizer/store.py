@@ -1,0 +1,132 @@
+"""ResponseStore: one mechanism for cache, record and replay of model exchanges (JSON files, atomic writes)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import StoreError
+
+log = logging.getLogger(__name__)
+
+MODES = ("cache", "record", "replay", "off")
+FORMAT = 1
+
+
+def canonical(request: dict[str, Any]) -> bytes:
+    """Canonical JSON: sorted keys, no spaces, UTF-8."""
+    return json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def request_key(request: dict[str, Any]) -> str:
+    """SHA-256 over the canonical JSON of the request body (model, messages, tools/schema, parameters)."""
+    return hashlib.sha256(canonical(request)).hexdigest()
+
+
+def default_cache_dir() -> Path:
+    """BRIEF_CACHE_DIR, else the platform's user cache dir for "brief"."""
+    env = os.environ.get("BRIEF_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    try:
+        from platformdirs import user_cache_dir
+    except ImportError:  # pragma: no cover - platformdirs is a declared dependency
+        return Path.home() / ".cache" / "brief"
+    return Path(user_cache_dir("brief"))
+
+
+def summarise(request: dict[str, Any]) -> dict[str, Any]:
+    """A short, readable description of a request (never headers or keys)."""
+    messages = request.get("messages") or []
+    fmt = request.get("response_format") or {}
+    return {
+        "model": request.get("model"),
+        "messages": [{"role": m.get("role"), "chars": len(str(m.get("content") or ""))} for m in messages],
+        "tools": [t.get("function", {}).get("name") for t in request.get("tools") or []],
+        "response_format": fmt.get("type") if isinstance(fmt, dict) else None,
+        "temperature": request.get("temperature"),
+    }
+
+
+class ResponseStore:
+    """Model responses on disk, one readable JSON file per request key.
+
+    ``cache`` and ``record`` read and write; ``replay`` only reads; ``off`` does nothing.
+    """
+
+    def __init__(self, mode: str, folder: Path | None) -> None:
+        if mode not in MODES:
+            raise StoreError(f"unknown store mode {mode!r}; use one of {', '.join(MODES)}")
+        if mode != "off" and folder is None:
+            raise StoreError(f"store mode {mode!r} needs a folder")
+        self.mode = mode
+        self.folder = Path(folder).expanduser() if folder is not None else None
+        if mode == "replay" and self.folder is not None and not self.folder.is_dir():
+            raise StoreError(f"replay folder {self.folder} does not exist; record one first with --record")
+
+    def key(self, request: dict[str, Any]) -> str:
+        """SHA-256 over the canonical JSON of the request body."""
+        return request_key(request)
+
+    def path(self, key: str) -> Path:
+        assert self.folder is not None
+        return self.folder / f"{key}.json"
+
+    def get(self, request: dict[str, Any]) -> dict[str, Any] | None:
+        """The stored response body, or None (a miss; a damaged entry counts as a miss and is logged)."""
+        if self.mode == "off":
+            return None
+        path = self.path(self.key(request))
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring damaged stored response %s (%s)", path, exc)
+            return None
+        response = entry.get("response") if isinstance(entry, dict) else None
+        if not isinstance(response, dict):
+            log.warning("ignoring damaged stored response %s (no response object)", path)
+            return None
+        return response
+
+    def put(self, request: dict[str, Any], response: dict[str, Any], meta: dict[str, Any]) -> None:
+        """Write one exchange atomically (temp file in the same folder, then rename)."""
+        if self.mode in ("off", "replay"):
+            return
+        key = self.key(request)
+        entry = {
+            "format": FORMAT,
+            "key": key,
+            "stored": datetime.now(UTC).isoformat(timespec="seconds"),
+            "meta": meta,
+            "model": response.get("model") or request.get("model"),
+            "usage": response.get("usage"),
+            "request_summary": summarise(request),
+            "request": request,
+            "response": response,
+        }
+        write_json_atomic(self.path(key), entry)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON via a temp file in the same folder and os.replace, so readers never see half a file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, ensure_ascii=False, indent=2)
+                fh.write("\n")
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise StoreError(f"cannot write {path} ({exc.strerror or exc}); check the folder's permissions") from exc

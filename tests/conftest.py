@@ -1,0 +1,33 @@
+"""Shared fixtures: no test touches the real user cache or a real API key; a loopback model server."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from oai_server import OAIServer  # noqa: E402
+
+_MODEL_ENV = ("BRIEF_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEF_MODE", "BRIEF_PRICES", "BRIEF_CONTEXT_TOKENS")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the response cache at a temp folder and drop model settings from the environment."""
+    monkeypatch.setenv("BRIEF_CACHE_DIR", str(tmp_path_factory.mktemp("brief-cache")))
+    for name in _MODEL_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def oai_server() -> Iterator[OAIServer]:
+    """A started OpenAI-compatible test server on 127.0.0.1 (free port): .base_url, .script(), .requests."""
+    server = OAIServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

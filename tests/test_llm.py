@@ -1,0 +1,243 @@
+"""The model client against the loopback server: request shapes, retries, re-asks, errors, config, prices."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+from oai_server import OAIServer
+
+from summarizer.articles import article_from_text
+from summarizer.errors import ConfigError, ModelError, ModeRefusedError
+from summarizer.extract import extract
+from summarizer.llm import ModelConfig, estimate_tokens, price_for, schema_json
+from summarizer.schema import Article
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SENTINEL = "sk-SENTINEL-0123456789abcdef"
+
+
+def synthetic(name: str) -> dict[str, Any]:
+    data = json.loads((FIXTURES / f"synthetic_{name}.json").read_text(encoding="utf-8"))
+    assert data["_synthetic"] is True
+    return data
+
+
+def basic_article() -> Article:
+    d = synthetic("answer_basic")["article"]
+    return article_from_text(d["text"], title=d["title"])
+
+
+def good() -> dict[str, Any]:
+    return {"sections": synthetic("answer_basic")["sections"]}
+
+
+def bad() -> dict[str, Any]:
+    return {"sections": synthetic("answer_invalid")["sections"]}
+
+
+def config(server: OAIServer, **kw: Any) -> ModelConfig:
+    base: dict[str, Any] = dict(model="gpt-4o-mini", base_url=server.base_url, api_key=SENTINEL, cache=False,
+                                backoff=0.01, backoff_max=0.05, max_retries=3, timeout=5.0)
+    base.update(kw)
+    return ModelConfig(**base)
+
+
+@pytest.mark.parametrize(
+    ("mode", "fmt"), [("tools", None), ("json", "json_object"), ("json_schema", "json_schema"), ("md_json", None)]
+)
+def test_request_shape_of_each_mode(oai_server: OAIServer, mode: str, fmt: str | None) -> None:
+    oai_server.script(good())
+    result = extract(basic_article(), config(oai_server, mode=mode, context_tokens=16384))
+    body = oai_server.bodies[-1]
+    assert body["model"] == "gpt-4o-mini"
+    assert body["temperature"] == 0.0
+    assert ("tools" in body, "tool_choice" in body) == ((True, True) if mode == "tools" else (False, False))
+    if mode == "tools":
+        assert body["tools"][0]["function"]["name"] == "Sections"
+        assert body["tool_choice"]["function"]["name"] == "Sections"
+    assert (body.get("response_format") or {}).get("type") == fmt
+    assert body["messages"][0]["role"] == "system"
+    assert "<<<ARTICLE\nGarrow reports losses near Tarn Ford" in body["messages"][-1 if mode != "md_json" else 1][
+        "content"
+    ]
+    assert [len(result.casualties), len(result.deployments), len(result.aid)] == [1, 1, 1]
+    assert result.casualties[0].killed is not None and result.casualties[0].killed.low == 45
+    assert result.extractor == "model:gpt-4o-mini"
+    assert result.usage.calls == 1 and result.usage.prompt_tokens > 0
+
+
+def test_429_retry_after_is_honoured(oai_server: OAIServer) -> None:
+    oai_server.script({"status": 429, "headers": {"Retry-After": "0.4"}}, good())
+    result = extract(basic_article(), config(oai_server))
+    t0, t1 = (r["time"] for r in oai_server.requests)
+    assert t1 - t0 >= 0.38  # the backoff alone would be <= 0.05 s
+    assert result.usage.calls == 2 and len(result.casualties) == 1
+
+
+def test_retry_after_is_capped(oai_server: OAIServer) -> None:
+    oai_server.script({"status": 429, "headers": {"Retry-After": "3600"}}, good())
+    result = extract(basic_article(), config(oai_server, retry_after_max=0.1))
+    t0, t1 = (r["time"] for r in oai_server.requests)
+    assert t1 - t0 < 1.0
+    assert len(result.casualties) == 1
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [{"status": 500}, {"status": 503}, {"invalid_json": True}, {"truncated": True}],
+    ids=["500", "503", "invalid-json", "truncated"],
+)
+def test_transient_faults_are_retried(oai_server: OAIServer, fault: dict[str, Any]) -> None:
+    oai_server.script(fault, fault, good())
+    result = extract(basic_article(), config(oai_server))
+    assert len(oai_server.requests) == 3
+    assert result.usage.calls == 3
+    assert len(result.casualties) == 1
+
+
+def test_timeout_is_retried(oai_server: OAIServer) -> None:
+    oai_server.script({**good(), "delay": 1.0}, good())
+    result = extract(basic_article(), config(oai_server, timeout=0.3))
+    assert len(oai_server.requests) == 2
+    assert len(result.aid) == 1
+
+
+def test_persistent_500_gives_a_clear_model_error(oai_server: OAIServer) -> None:
+    oai_server.respond_with(lambda body: {"status": 500})
+    art = basic_article()
+    with pytest.raises(ModelError) as info:
+        extract(art, config(oai_server, max_retries=2))
+    assert len(oai_server.requests) == 3
+    msg = str(info.value)
+    assert msg.startswith(f"article {art.id}: HTTP 500")
+    assert "gave up after 3 attempt(s)" in msg
+    assert "Traceback" not in msg and SENTINEL not in msg
+
+
+def test_connection_refused_is_retried_then_reported() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed when the block ends: nothing listens there
+    cfg = ModelConfig(model="m", base_url=f"http://127.0.0.1:{port}/v1", api_key=SENTINEL, cache=False,
+                      backoff=0.01, backoff_max=0.02, max_retries=2)
+    with pytest.raises(ModelError) as info:
+        extract(basic_article(), cfg)
+    assert "connection failed" in str(info.value)
+    assert "gave up after 3 attempt(s)" in str(info.value)
+    assert "--base-url" in str(info.value)
+
+
+def test_schema_invalid_answer_is_reasked_with_the_validation_error(oai_server: OAIServer) -> None:
+    oai_server.script(bad(), good())
+    result = extract(basic_article(), config(oai_server))
+    assert len(oai_server.requests) == 2
+    first, second = oai_server.bodies
+    assert len(second["messages"]) > len(first["messages"])
+    reask = json.dumps(second["messages"][len(first["messages"]):])
+    assert "a casualty item needs at least one of killed" in reask
+    assert result.usage.calls == 2
+    assert len(result.casualties) == 1
+
+
+def test_schema_invalid_every_time_fails_after_max_reasks(oai_server: OAIServer) -> None:
+    oai_server.respond_with(lambda body: bad())
+    with pytest.raises(ModelError) as info:
+        extract(basic_article(), config(oai_server, max_reasks=1))
+    assert len(oai_server.requests) == 2
+    assert "did not match the schema after 2 attempt(s)" in str(info.value)
+
+
+def test_json_schema_refusal_names_the_mode_to_try() -> None:
+    with OAIServer(refuse_json_schema=True) as server:
+        server.script(good())
+        with pytest.raises(ModeRefusedError) as info:
+            extract(basic_article(), config(server, mode="json_schema"))
+        assert "--mode tools" in str(info.value)
+        assert len(server.requests) == 1  # a refusal is not retried
+        # the same server works in tools mode
+        assert len(extract(basic_article(), config(server, mode="tools")).casualties) == 1
+
+
+def test_rejected_key_is_reported_without_the_key(oai_server: OAIServer) -> None:
+    body = {"error": {"message": f"Incorrect API key provided: {SENTINEL}", "type": "invalid_request_error"}}
+    oai_server.script({"status": 401, "body": body})
+    with pytest.raises(ModelError) as info:
+        extract(basic_article(), config(oai_server))
+    assert "rejected the API key" in str(info.value)
+    assert SENTINEL not in str(info.value)
+    assert len(oai_server.requests) == 1
+
+
+def test_key_never_in_files_or_logs(oai_server: OAIServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    oai_server.script({"status": 500}, bad(), good())
+    cfg = config(oai_server, cache=True, cache_dir=tmp_path / "cache", record=tmp_path / "rec")
+    extract(basic_article(), cfg)
+    assert oai_server.requests[0]["headers"]["authorization"] == f"Bearer {SENTINEL}"  # it was really used
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(files) == 4  # two exchanges, cached and recorded
+    for p in files:
+        assert "SENTINEL" not in p.read_text(encoding="utf-8")
+        assert "Authorization" not in p.read_text(encoding="utf-8")
+    assert caplog.records and "SENTINEL" not in caplog.text
+    assert "SENTINEL" not in repr(cfg)
+
+
+def test_base_url_without_key_uses_a_dummy_key(oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", oai_server.base_url)
+    cfg = ModelConfig.from_env(cache=False)
+    assert cfg is not None and cfg.model == "local" and cfg.api_key is None
+    oai_server.script(good())
+    extract(basic_article(), cfg)
+    assert oai_server.requests[0]["headers"]["authorization"] == "Bearer not-needed"
+    assert oai_server.bodies[0]["model"] == "local"
+
+
+def test_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert ModelConfig.from_env() is None
+    monkeypatch.setenv("BRIEF_MODEL", "gpt-4o")
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
+        ModelConfig.from_env()
+    monkeypatch.setenv("OPENAI_API_KEY", SENTINEL)
+    monkeypatch.setenv("BRIEF_MODE", "md_json")
+    cfg = ModelConfig.from_env(concurrency=3, model=None)
+    assert cfg is not None
+    assert (cfg.model, cfg.api_key, cfg.mode, cfg.concurrency, cfg.base_url) == ("gpt-4o", SENTINEL, "md_json", 3, None)
+    assert cfg.cache_dir is not None and cfg.cache_dir.name.startswith("brief-cache")  # BRIEF_CACHE_DIR (conftest)
+    assert ModelConfig.from_env(model="gpt-4.1", mode="json").model == "gpt-4.1"  # type: ignore[union-attr]
+    with pytest.raises(ConfigError, match="--mode|use one of"):
+        ModelConfig.from_env(mode="xml")
+    with pytest.raises(ConfigError, match="exclude each other"):
+        ModelConfig.from_env(record=tmp_path, replay=tmp_path)
+
+
+def test_prices(tmp_path: Path) -> None:
+    assert price_for("gpt-4o-mini") == (0.15, 0.6)
+    assert price_for("gpt-4o-mini-2024-07-18") == (0.15, 0.6)
+    assert price_for("gpt-4o-2024-08-06") == (2.5, 10.0)
+    assert price_for("smollm2-360m") is None
+    extra = tmp_path / "prices.json"
+    extra.write_text(json.dumps({"models": {"smollm2-360m": {"input": 0.0, "output": 0.0}, "gpt-4o": {
+        "input": 1.0, "output": 2.0}}}))
+    assert price_for("smollm2-360m", extra) == (0.0, 0.0)
+    assert price_for("gpt-4o", extra) == (1.0, 2.0)
+
+
+def test_cost_is_computed_from_usage(oai_server: OAIServer) -> None:
+    usage = {"prompt_tokens": 1_000_000, "completion_tokens": 500_000, "total_tokens": 1_500_000}
+    oai_server.script({**good(), "usage": usage})
+    result = extract(basic_article(), config(oai_server, model="gpt-4o-mini"))
+    assert result.usage.prompt_tokens == 1_000_000
+    assert result.usage.cost_usd == pytest.approx(0.15 + 0.3)
+    oai_server.script({**good(), "usage": usage})
+    assert extract(basic_article(), config(oai_server, model="my-local")).usage.cost_usd is None
+
+
+def test_schema_size_estimate() -> None:
+    assert 2_000 < estimate_tokens(schema_json("tools")) < 6_000
+    assert estimate_tokens(schema_json("json")) > estimate_tokens(schema_json("tools"))

