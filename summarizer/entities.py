@@ -38,6 +38,7 @@ _TITLE_RE = re.compile(rf"^(?:{_NATIONALITY} )?{_TITLE} (?!of\b|for\b|to\b)(?=\S
 _ARTICLE_RE = re.compile(r"^(?:the|a|an) (?=\S)")
 _POSSESSIVE_RE = re.compile(r"(?<=\w)['’]s\b|(?<=s)['’](?=\s|$)")
 _PAREN_RE = re.compile(r"\s*\([^)]*\)")
+_PERSON_RE = re.compile(r"[A-Z][a-z'’]+(?:-[A-Za-z][a-z'’]*)*(?: [A-Z][a-z'’]+(?:-[A-Za-z][a-z'’]*)*){1,3}")
 GENERIC_CONDUITS = frozenset({
     "mps", "lawmakers", "legislators", "reporters", "journalists", "the press", "press", "media", "parliament",
     "officials", "sources", "source", "unnamed sources", "an official", "official", "a source",
@@ -104,6 +105,11 @@ def same_person(a: str, b: str) -> bool:
     return fuzz.ratio(" ".join(sa), " ".join(sb)) >= NAME_THRESHOLD
 
 
+def looks_like_person(name: str) -> bool:
+    """Two to four capitalised words ("Lee Sung-kwon", "Kim Jong Un"); not "US military official" or "Agency BO"."""
+    return _PERSON_RE.fullmatch(display(name)) is not None
+
+
 def load_aliases(path: Path) -> dict[str, list[str]]:
     """Read one aliases file: {"canonical name": ["alias", ...]}; keys starting with "_" are comments."""
     try:
@@ -139,7 +145,7 @@ class Canonicalizer:
                 for n in [canon, *names]:
                     if key(n):
                         self._table[key(n)] = canon
-        self._canonicals = sorted(set(self._table.values()))
+        self._people = sorted(c for c in set(self._table.values()) if looks_like_person(c))
 
     def lookup(self, name: str) -> str | None:
         """The canonical name the aliases give for ``name``, or None."""
@@ -167,6 +173,7 @@ class Canonicalizer:
     def resolve(self, names: Iterable[str]) -> dict[str, str]:
         """Map every spelling to its canonical name: aliases first, then fuzzy person matching.
 
+        Only names that look like a person's (:func:`looks_like_person`) are matched fuzzily.
         Depends only on the *set* of names: names are clustered greedily in sorted key order,
         a name joining the first cluster all of whose members it matches (complete linkage, so
         no chains of near-misses). A cluster's name is the alias canonical if any member has
@@ -178,12 +185,16 @@ class Canonicalizer:
             by_key.setdefault(key(n), []).append(n)
         clusters: list[list[str]] = []  # lists of keys
         canon_of: dict[str, str] = {}
+        persons: set[str] = set()
         for k in sorted(by_key):
             hit = self._table.get(k)
-            if hit is None:
-                hit = next((c for c in self._canonicals if same_person(k, key(c))), None)
-            if hit is not None:
-                canon_of[k] = hit
+            person = any(looks_like_person(n) for n in by_key[k])
+            if person:
+                persons.add(k)
+            if hit is None and person:
+                hit = next((c for c in self._people if same_person(k, key(c))), None)
+            if hit is not None or not person:
+                canon_of[k] = hit or min(display(n) for n in by_key[k])
                 continue
             for cl in clusters:
                 if all(same_person(k, other) for other in cl):
@@ -198,7 +209,7 @@ class Canonicalizer:
         for k in by_key:  # a lone surname ("said Lee") joins the one person in the set with that surname
             if " " in k or k in self._table:
                 continue
-            people = {canon_of[o] for o in by_key if " " in o and k in (o.split()[0], o.split()[-1])}
+            people = {canon_of[o] for o in persons if k in (o.split()[0], o.split()[-1])}
             if len(people) == 1:
                 canon_of[k] = people.pop()
         return {n: canon_of[key(n)] for n in spellings}

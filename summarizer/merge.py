@@ -18,7 +18,7 @@ from typing import Any
 
 from .entities import Canonicalizer, key
 from .errors import BriefError
-from .numbers import overlaps, parse_quantity, same_figure
+from .numbers import Figure, overlaps, parse_quantity, same_figure
 from .schema import (
     SECTIONS,
     ArmsTransfer,
@@ -132,7 +132,7 @@ def summary(section: str, it: Item) -> str:
 
 
 def _same_number(a: Quantity, b: Quantity) -> bool:
-    fa, fb = parse_quantity(a.text), parse_quantity(b.text)
+    fa, fb = _parsed(a.text), _parsed(b.text)
     if fa is not None and fb is not None:
         return same_figure(fa, fb)
     return key(a.text) == key(b.text)
@@ -145,21 +145,20 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], date_o
         for it, q in rows
     ]
     ivs = {c.item_id: date_interval(c.date) for c in claims}
+    latest: dict[str, date] = {}  # per claimant: the last first-day of any of its dated claims
+    for c in claims:
+        if c.claimant and (iv := ivs[c.item_id]) is not None:
+            latest[c.claimant] = max(latest.get(c.claimant, iv[0]), iv[0])
     for c in claims:
         iv = ivs[c.item_id]
-        if c.claimant and iv and any(
-            o.claimant == c.claimant and (ov := ivs[o.item_id]) is not None and ov[0] > iv[1] for o in claims
-        ):
-            c.current = False
+        c.current = not (c.claimant and iv is not None and latest[c.claimant] > iv[1])
     claims.sort(key=lambda c: (_date_key(c.date), c.claimant or "", c.item_id))
     series = []
     for who in sorted({c.claimant for c in claims if not c.current and c.claimant}):
         series.append([c.item_id for c in claims if c.claimant == who and ivs[c.item_id] is not None])
     current = [c for c in claims if c.current]
-    conflicts = [
-        [a.item_id, b.item_id] for i, a in enumerate(current) for b in current[i + 1 :]
-        if not _same_number(a.figure, b.figure)
-    ]
+    disagree = any(not _same_number(current[0].figure, c.figure) for c in current[1:])
+    conflicts = [[c.item_id for c in current]] if disagree else []
     bounded = [c.figure for c in current if c.figure.low is not None or c.figure.high is not None]
     low = None if not bounded or any(q.low is None for q in bounded) else min(q.low for q in bounded)  # type: ignore[type-var]
     high = None if not bounded or any(q.high is None for q in bounded) else max(q.high for q in bounded)  # type: ignore[type-var]
@@ -204,7 +203,12 @@ class _Entry:
 
 
 def _dump(item: Item, exclude: set[str] | None = None) -> str:
-    return json.dumps(item.model_dump(mode="json", exclude=exclude), sort_keys=True, ensure_ascii=False)
+    return item.model_dump_json(exclude=exclude)
+
+
+@lru_cache(maxsize=65536)
+def _parsed(text: str) -> Figure | None:
+    return parse_quantity(text)
 
 
 def _figures(section: str, item: Item) -> dict[str, Quantity]:
@@ -251,7 +255,7 @@ def _figure_ok(a: Quantity, b: Quantity) -> bool:
     """Same stated number(s), or overlapping bounds with the same qualifier class."""
     if (a.unit or None) != (b.unit or None):
         return False
-    fa, fb = parse_quantity(a.text), parse_quantity(b.text)
+    fa, fb = _parsed(a.text), _parsed(b.text)
     if fa is not None and fb is not None and same_figure(fa, fb):
         return True
     if a.qualifier is None or b.qualifier is None:
@@ -325,7 +329,11 @@ def _evidence_key(ev: Evidence) -> tuple[Any, ...]:
 def _combine(section: str, members: list[_Entry]) -> Item:
     """One item for a cluster: the first member in content order, with everything the others add."""
     base = min(members, key=lambda e: (e.claimant is None, e.conduit is None, e.content, e.full))
-    items = [m.item for m in members]
+    return _union(base.item, [m.item for m in members])
+
+
+def _union(base: Item, items: list[Item]) -> Item:
+    """``base`` with the claimant, dates, quotes, sources and spellings of all ``items`` (also tidies one item)."""
     evidence = {_evidence_key(ev): ev for it in items for ev in it.evidence}
     upd: dict[str, Any] = {
         "claimant": min((it.claimant for it in items if it.claimant), default=None),
@@ -338,11 +346,11 @@ def _combine(section: str, members: list[_Entry]) -> Item:
         "id": None,
     }
     for f in ("location", "destination", "origin", "unit"):
-        if f in type(base.item).model_fields and isinstance(getattr(base.item, f), str | None):
+        if f in type(base).model_fields and isinstance(getattr(base, f), str | None):
             upd[f] = min((v for it in items if isinstance(v := getattr(it, f), str)), default=None)
-    if isinstance(base.item, ArmsTransfer):
+    if isinstance(base, ArmsTransfer):
         upd["status"] = min((it.status for it in items), key=_STATUS_RANK.__getitem__)  # type: ignore[attr-defined]
-    return base.item.model_copy(update=upd)
+    return base.model_copy(update=upd)
 
 
 def _canonical_item(section: str, item: Item, article_id: str, c: Canonicalizer, names: dict[str, str]) -> Item:
@@ -382,13 +390,13 @@ def _date_key(ref: DateRef | None) -> tuple[int, str]:
 
 
 def _merge_section(section: str, raw: list[tuple[str, Item]], c: Canonicalizer, names: dict[str, str]) -> list[Item]:
-    entries = [_entry(section, _combine(section, [_entry(section, _canonical_item(section, it, aid, c, names))]))
-               for aid, it in raw]
-    while True:
+    tidy = [_canonical_item(section, it, aid, c, names) for aid, it in raw]
+    entries = [_entry(section, _union(it, [it])) for it in tidy]
+    while True:  # merge until no two merged items are compatible: merging the output again changes nothing
         clusters = _cluster(entries)
         if all(len(cl) == 1 for cl in clusters):
             break
-        entries = [_entry(section, _combine(section, cl)) for cl in clusters]
+        entries = [cl[0] if len(cl) == 1 else _entry(section, _combine(section, cl)) for cl in clusters]
     out: list[Item] = []
     seen: set[str] = set()
     for e in entries:

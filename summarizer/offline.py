@@ -512,24 +512,3 @@ def _place(text: str) -> str | None:
     return None
 
 
-from . import _offline_sections  # noqa: E402  (the section readers use the helpers above)
-
-
-def extract_offline(article: Article) -> ArticleExtraction:
-    """Fill the five sections from sentence patterns and ground them; ``extractor == "offline"``."""
-    sentences = split_sentences(article.text)
-    ctx = Context(article, sentences, Names(article.text))
-    sections = Sections(
-        casualties=_offline_sections.casualties(ctx),
-        deployments=_offline_sections.deployments(ctx),
-        arms_transfers=_offline_sections.arms_transfers(ctx),
-        aid=_offline_sections.aid(ctx),
-        diplomacy=_offline_sections.diplomacy(ctx),
-    )
-    return verify(sections, article, extractor="offline")
-
-
-__all__ = [
-    "Aid", "AidComponent", "ArmsItem", "ArmsTransfer", "Casualty", "Deployment", "Diplomacy", "extract_offline",
-    "split_sentences", "find_dates", "patterns",
-]

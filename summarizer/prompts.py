@@ -6,7 +6,6 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from .errors import ConfigError
@@ -49,7 +48,6 @@ def prompt_version(folder: Path) -> str:
     return h.hexdigest()[:12]
 
 
-@lru_cache(maxsize=8)
 def _load(folder: Path) -> PromptSet:
     files: dict[str, str] = {}
     for name in FILES:

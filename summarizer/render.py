@@ -122,7 +122,7 @@ def _facts(section: str, item: Item) -> tuple[str, list[str], list[str]]:
             figs.append(c.description + (f": {', '.join(parts)}" if parts else ""))
         return f"{item.donor} to {item.recipient}", figs, [f"{item.kind} aid"]
     if isinstance(item, Diplomacy):
-        return f"{_words(item.event_type)}: {', '.join(item.parties)}", [item.summary], []
+        return f"{_words(item.event_type)}: {', '.join(item.parties)}", [], [item.summary]
     return _words(section), [], []
 
 

@@ -283,3 +283,16 @@ def test_empty_briefing() -> None:
     assert "None reported." in render_html(b, [])
     jsonschema.validate(json.loads(render_json(b)),
                         json.loads((resource_dir("schemas") / "Briefing.json").read_text(encoding="utf-8")))
+
+
+def test_markdown_escaping_holds_in_a_commonmark_parser() -> None:
+    markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py is not installed")
+    b, _ = build(hostile_raw())
+    page = markdown_it.MarkdownIt("commonmark").enable("table").render(render_markdown(b, verbose=True))
+    assert "<script" not in page and "<img" not in page and "<code>" not in page
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in page
+    assert 'href="javascript' not in page and "<a " not in page
+    assert page.count("<h1>") == 1 and page.count("<table>") == 4
+    rows = re.findall(r"<tr>(.*?)</tr>", page, re.DOTALL)
+    assert len(rows) == 4 + 3 + 3 + 2 and all(len(re.findall(r"<t[hd][ >]", r)) == 5 for r in rows)
+    assert "<td>Ministry | of Defence</td>" in page
