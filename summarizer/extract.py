@@ -20,7 +20,7 @@ MIN_ANSWER_TOKENS = 1024
 def article_budget(config: ModelConfig, prompts: PromptSet) -> int:
     """Tokens left for article text: context minus system prompt, schema and room for the answer."""
     overhead = _overhead(config.mode, system_prompt(prompts), prompts.files["user.txt"])
-    reserve = max(MIN_ANSWER_TOKENS, config.context_tokens // 4)
+    reserve = max(MIN_ANSWER_TOKENS, config.context_tokens // 8)
     budget = config.context_tokens - overhead - reserve
     if budget < MIN_ARTICLE_TOKENS:
         raise ConfigError(

@@ -45,6 +45,7 @@ MODES: dict[str, instructor.Mode] = {
 DEFAULT_MODE = "tools"
 NO_KEY = "not-needed"
 LOCAL_MODEL = "local"
+OPENAI_CONTEXT_TOKENS = 128_000  # from_env's default for api.openai.com (every model in prices.json has >= 128k)
 _REFUSAL_WORDS = ("response_format", "json_schema", "json_object", "grammar", "schema", "tool")
 
 
@@ -109,6 +110,8 @@ class ModelConfig:
                 given["context_tokens"] = int(env["BRIEF_CONTEXT_TOKENS"])
             except ValueError as exc:
                 raise ConfigError("BRIEF_CONTEXT_TOKENS must be a whole number of tokens") from exc
+        if base_url is None and "context_tokens" not in given:
+            given["context_tokens"] = OPENAI_CONTEXT_TOKENS
         if api_key is None and base_url is None and given.get("replay") is None:
             raise ConfigError(
                 "a model is set but OPENAI_API_KEY is not: export OPENAI_API_KEY=..., or set OPENAI_BASE_URL "

@@ -251,16 +251,29 @@ def _entry(section: str, item: Item) -> _Entry:
     )
 
 
+def _stated(q: Quantity) -> tuple[float, ...] | None:
+    """The number(s) a figure states, from its bounds where they tell, else from the parser."""
+    if q.qualifier in ("exact", "at_least", "more_than") and q.low is not None:
+        return (q.low,)
+    if q.qualifier in ("up_to", "fewer_than") and q.high is not None:
+        return (q.high,)
+    if q.qualifier == "range" and q.low is not None and q.high is not None:
+        return (q.low, q.high)
+    fig = _parsed(q.text)
+    return fig.stated if fig is not None and fig.stated else None
+
+
 def _figure_ok(a: Quantity, b: Quantity) -> bool:
     """Same stated number(s), or overlapping bounds with the same qualifier class."""
     if (a.unit or None) != (b.unit or None):
         return False
-    fa, fb = _parsed(a.text), _parsed(b.text)
-    if fa is not None and fb is not None and same_figure(fa, fb):
-        return True
     if a.qualifier is None or b.qualifier is None:
         return key(a.text) == key(b.text)
-    return QUALIFIER_CLASS[a.qualifier] == QUALIFIER_CLASS[b.qualifier] and overlaps((a.low, a.high), (b.low, b.high))
+    if QUALIFIER_CLASS[a.qualifier] == QUALIFIER_CLASS[b.qualifier] and overlaps((a.low, a.high), (b.low, b.high)):
+        return True
+    sa, sb = _stated(a), _stated(b)
+    return sa is not None and sb is not None and any(abs(x - y) <= 0.005 * max(abs(x), abs(y), 1)
+                                                     for x in sa for y in sb)
 
 
 def _identical(a: _Entry, b: _Entry) -> bool:

@@ -105,7 +105,7 @@ def patterns() -> Patterns:
             rate=_words(raw["rate_phrases"]),
             troop=_alt(raw["troop_nouns"]),
             state_alias=aliases,
-            state_re=re.compile(rf"(?<![\w-]){_alt(list(aliases))}(?![\w-])"),
+            state_re=re.compile(rf"(?<![\w-]){_alt([re.escape(a) for a in aliases])}(?![\w-])"),
             places=re.compile(rf"(?<![\w-]){_alt(raw['places'])}(?![\w-])"),
             units=re.compile(rf"(?<![\w-]){_alt(raw['units'])}(?![\w-])"),
             attribution=re.compile(rf"(?<![\w-])(?:also\s+)?{_alt(raw['attribution_verbs'])}(?![\w-])"),
@@ -293,150 +293,162 @@ def _safe_day(y: int, m: int, d: int) -> str | None:
 
 @dataclass
 class Attribution:
-    """Who a sentence says is speaking, through whom, and where the reporting verb is."""
+    """Who a sentence says is speaking, through whom, and where the reporting verbs are."""
 
     claimant: str | None = None
     conduit: str | None = None
-    verb_spans: list[tuple[int, int]] = field(default_factory=list)  # subject start, verb end
-    alleged: bool = False
+    verb_spans: list[tuple[int, int]] = field(default_factory=list)  # (subject start, verb end)
 
 
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    for m in re.finditer(r"“[^”]*”|\"[^\"]*\"", text):
-        spans.append((m.start(), m.end()))
+    spans = [(m.start(), m.end()) for m in re.finditer(r"“[^”]*”|\"[^\"]*\"", text)]
     if text.count('"') % 2 == 1 and text.lstrip().startswith('"'):
-        k = text.rfind('"')
-        spans.append((0, k + 1))
+        spans.append((0, text.rfind('"') + 1))
     return spans
 
 
 class Names:
-    """Per-article name knowledge: abbreviations defined in brackets and full names of people."""
+    """Per-article names: abbreviations defined in brackets, full forms of people's names."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.abbr: dict[str, str] = {}
-        for m in re.finditer(r"((?:[A-Z][\w'-]*\s+)(?:(?:of|for|and|the|on)\s+|[A-Z][\w'-]*\s+){0,7})\(([A-Z]{2,6})\)",
+        for m in re.finditer(r"((?:[A-Z][\w'’-]*\s+)(?:(?:of|for|and|on)\s+|[A-Z][\w'’-]*\s+){0,7})\(([A-Z]{2,6})\)",
                              text):
-            words = m.group(1).split()
-            caps = [w for w in words if w[0].isupper()]
-            abbr = m.group(2)
+            words, abbr = m.group(1).split(), m.group(2)
             for k in range(len(words)):
-                cand = [w for w in words[k:] if w[0].isupper()]
-                if "".join(w[0] for w in cand) == abbr and words[k][0].isupper():
+                caps = [w for w in words[k:] if w[0].isupper()]
+                if words[k][0].isupper() and "".join(w[0] for w in caps) == abbr:
                     self.abbr[abbr] = " ".join(words[k:])
                     break
-            else:
-                if caps and len(caps) <= 6 and caps[0][0] == abbr[0]:
-                    pass
         self._people: dict[str, str | None] = {}
 
     def agency(self, phrase: str) -> str | None:
-        """The full name of an agency the phrase names by abbreviation or in full."""
+        """The full name of an agency the phrase names by its bracketed abbreviation or in full."""
         for abbr, full in self.abbr.items():
-            if re.search(rf"(?<![\w-]){re.escape(abbr)}(?![\w-])", phrase) or full in phrase:
+            if full in phrase or re.search(rf"(?<![\w-]){abbr}(?![\w-])", phrase):
                 return full
         return None
 
     def person(self, surname: str) -> str | None:
-        """'Lee' -> 'Lee Sung-kwon', 'Kirby' -> 'John Kirby': the first full form in the article."""
+        """'Lee' -> 'Lee Sung-kwon', 'Healey' -> 'John Healey': the first full form in the article."""
         if surname not in self._people:
-            m = re.search(
-                rf"\b{re.escape(surname)}\s+[A-Z][a-z]+-[a-z]+\b|\b[A-Z][a-z]+\s+{re.escape(surname)}\b", self.text
-            )
+            s = re.escape(surname)
+            m = re.search(rf"\b{s}\s+[A-Z][a-z]+-[a-z]+\b|\b[A-Z][a-z]+\s+{s}\b", self.text)
             self._people[surname] = m.group() if m else None
         return self._people[surname]
 
 
-_NAME_RUN = re.compile(r"(?:[A-Z][\w'.-]*\s+){0,4}[A-Z][\w'.-]*$")
+_PERSON_WORD = re.compile(r"[A-Z][a-z][\w.'’-]*")
+_ORG_WORDS = re.compile(r"(?:ministry|agency|service|office|government|military|army|command|leadership)$", re.I)
 
 
-def _clean_claimant(phrase: str, names: Names) -> tuple[str | None, bool]:
-    """(claimant, is_person) from a subject phrase, or (None, False) when it names no one."""
+def clean_claimant(phrase: str, names: Names) -> tuple[str | None, bool]:
+    """(claimant, is_person) named by a subject phrase; (None, False) when it names no one."""
     p = patterns()
     s = phrase.strip().strip(_QUOTES + " ,.;:")
     for noise in sorted(p.raw["claimant_noise"], key=len, reverse=True):
         if s.lower().startswith(noise.lower() + " "):
             s = s[len(noise) + 1 :]
     s = re.sub(r"^(?:the|a|an)\s+", "", s, flags=re.IGNORECASE).strip()
-    if not s or s.lower() in p.raw["not_claimants"] or len(s.split()) > 9 or not s[0].isupper():
+    if not s or s.lower() in p.raw["not_claimants"] or len(s.split()) > 9:
         return None, False
     agency = names.agency(s)
     if agency:
         return agency, False
+    words = s.split()
+    if len(words) == 1 and s in p.state_alias:
+        return p.state_alias[s], False
+    k = len(words)
+    while k > 0 and _PERSON_WORD.fullmatch(words[k - 1]) and not words[k - 1].endswith(("'s", "’s")):
+        k -= 1
+    run = " ".join(words[k:])
+    run = re.sub(rf"^(?:{_alt(p.raw['titles'])}\s+)+", "", run)
+    if run and len(run.split()) <= 3 and (k == 0 or words[k - 1][0].islower()):
+        if " " not in run and run in p.state_alias:
+            return p.state_alias[run], False
+        return (names.person(run) or run) if " " not in run else run, True
     if s in p.state_alias:
         return p.state_alias[s], False
-    run = _NAME_RUN.search(s)
-    if run and run.group() == s or (run and not re.search(r"[A-Z]", s[: run.start()].split()[-1] if s[: run.start()].split() else "")):
-        name = run.group() if run else s
-        titles = re.compile(rf"^(?:{_alt(p.raw['titles'])}\s+)+")
-        name = titles.sub("", name).strip()
-        if name and name not in p.state_alias and not names.agency(name) and not re.search(r"[A-Z]{2,}", name):
-            if " " not in name:
-                name = names.person(name) or name
-            return name, True
-    return s, False
+    if s[0].isupper() or _ORG_WORDS.search(s):
+        return s, False
+    return None, False
 
 
-def attribution(sent: Sentence, names: Names) -> Attribution:
-    """Claimant and conduit of a sentence from 'said', 'told reporters', 'according to', 'citing ...'."""
-    p = patterns()
-    text = sent.text
-    quoted = _quoted_spans(text)
-    inside = lambda i: any(a < i < b for a, b in quoted)  # noqa: E731
-    speakers: list[tuple[str, bool]] = []
-    cited: list[str] = []
-    out = Attribution()
-    for m in p.attribution.finditer(text):
-        if inside(m.start()):
-            continue
-        before = text[: m.start()]
-        cut = max(before.rfind(","), before.rfind(";"), *(before.rfind(q) for q in "\"“”"), before.rfind(" that "))
-        subject = before[cut + 1 :].strip()
-        subject = re.sub(r"^that\s+", "", subject)
-        subject = _strip_leading_date(subject)
-        if subject and subject[0].islower() and cut > 0:
-            prev = before[: cut].rstrip()
-            k = max(prev.rfind(","), prev.rfind("("), prev.rfind(")"))
-            appos = prev[k + 1 :].strip()
-            if appos and _NAME_RUN.fullmatch(appos):
-                subject = appos
-        if not subject:
-            after = re.match(r"\s+([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,3})", text[m.end() :])
-            subject = after.group(1) if after else ""
-        name, person = _clean_claimant(subject, names) if subject else (None, False)
-        if name:
-            speakers.append((name, person))
-            out.verb_spans.append((max(0, m.start() - len(subject) - 1), m.end()))
-    cite_re = re.compile(rf"(?<![\w-])(?P<lead>{_alt(p.raw['citing_lead_ins'])})\s+(?P<c>[^,;]+)", re.IGNORECASE)
-    for m in cite_re.finditer(text):
-        name, _ = _clean_claimant(m.group("c"), names)
-        if name and not inside(m.start()):
-            cited.append(name)
-    lead_re = re.compile(rf"(?<![\w-])(?:according to|claims by)\s+(?P<c>[^,;]+?)(?=,|;|\s+that\b|$)", re.IGNORECASE)
-    for m in lead_re.finditer(text):
-        if inside(m.start()):
-            continue
-        name, person = _clean_claimant(m.group("c"), names)
-        if name:
-            (speakers if person else cited).append((name, person) if person else name)  # type: ignore[arg-type]
-    people = [n for n, is_person in speakers if is_person]
-    orgs = cited + [n for n, is_person in speakers if not is_person]
-    if orgs:
-        out.claimant = orgs[0]
-        out.conduit = people[0] if people else None
-    elif people:
-        out.claimant = people[0]
-    out.alleged = bool(out.claimant) or bool(_words(p.raw["allegation_cues"]).search(text))
-    return out
+_CLAUSE_CUT = re.compile(r".*\b(?:after|when|while|because|that|as|but|which)\s+", re.IGNORECASE)
+
+
+def _subject_before(before: str) -> tuple[str, int]:
+    """The reporting verb's subject at the end of ``before`` and where it starts."""
+    segs = [m for m in re.finditer(r"[^,;\"“”]+", before) if m.group().strip()]
+    if not segs:
+        return "", len(before)
+    pick = segs[-1]
+    if "," in before[pick.end() :] and _clause(pick.group())[:1].islower() and len(segs) > 1:
+        pick = segs[-2]  # an apposition: "Kovalenko, head of the centre, said"
+    return _clause(pick.group()), pick.start()
+
+
+def _clause(segment: str) -> str:
+    cut = _CLAUSE_CUT.match(segment)
+    return _strip_leading_date((segment[cut.end() :] if cut else segment).strip())
 
 
 def _strip_leading_date(subject: str) -> str:
     for d in find_dates(subject, None):
-        if d.start == 0 or not subject[: d.start].strip():
+        if not subject[: d.start].strip():
             return subject[d.end :].strip(" ,")
     return subject
+
+
+def attribution(sent: Sentence, names: Names, *, inside_quotes: bool = False) -> Attribution:
+    """Claimant and conduit of a sentence from 'said', 'told reporters', 'according to', 'citing ...'."""
+    p = patterns()
+    text = sent.text
+    quoted = [] if inside_quotes else _quoted_spans(text)
+
+    def inside(i: int) -> bool:
+        return any(a < i < b for a, b in quoted)
+
+    people: list[str] = []
+    orgs: list[str] = []
+    out = Attribution()
+
+    def add(name: str | None, person: bool) -> None:
+        if name:
+            (people if person else orgs).append(name)
+
+    for m in p.attribution.finditer(text):
+        if inside(m.start()):
+            continue
+        before = text[: m.start()]
+        if re.search(r"[\"”]\s*$", before) or not before.strip():
+            after = re.match(r"\s+([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})", text[m.end() :])
+            subject, at = (after.group(1), m.end()) if after else ("", m.start())
+        else:
+            subject, at = _subject_before(before)
+            if not subject:
+                after = re.match(r"\s+([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})", text[m.end() :])
+                subject = after.group(1) if after else ""
+        name, person = clean_claimant(subject, names) if subject else (None, False)
+        if name:
+            add(name, person)
+            out.verb_spans.append((min(at, m.start()), m.end()))
+            if person:  # "Lee also said the NIS had heard ...": the agency is the source
+                cited = re.match(r"\s+(?:that\s+)?(?:the\s+)?([A-Z]{2,6}|(?:[A-Z][\w'’-]*\s+){1,4}"
+                                 r"(?:Service|Staff|Agency|Ministry|Command))\b", text[m.end() :])
+                if cited:
+                    add(names.agency(cited.group(1)) or cited.group(1), False)
+    lead = re.compile(rf"(?<![\w-])(?:{_alt(p.raw['citing_lead_ins'])}|according to|claims by)\s+(?P<c>[^,;]+?)"
+                      r"(?=,|;|\s+that\b|\.?$)", re.IGNORECASE)
+    for m in lead.finditer(text):
+        if not inside(m.start()):
+            add(*clean_claimant(m.group("c"), names))
+    if orgs:
+        out.claimant, out.conduit = orgs[0], (people[0] if people else None)
+    elif people:
+        out.claimant = people[0]
+    return out
 
 
 # ---------------------------------------------------------------- shared helpers
@@ -444,6 +456,8 @@ def _strip_leading_date(subject: str) -> str:
 
 @dataclass
 class Context:
+    """One article being read: its sentences, names and cached attributions and dates."""
+
     article: Article
     sentences: list[Sentence]
     names: Names
@@ -461,20 +475,25 @@ class Context:
         return self._dates[s.index]
 
     def when(self, s: Sentence) -> tuple[DateRef | None, DateRef | None]:
-        """(claimed, period): a date next to the reporting verb is when it was said; the first other one is when."""
+        """(claimed, period): a date next to the reporting verb is when it was said; the first other one, when."""
         claimed = period = None
         spans = self.attr(s).verb_spans
         for d in self.dates(s):
-            near_verb = any(0 <= d.start - v_end <= 12 for _, v_end in spans)
-            before_subject = d.start == 0 and any(0 <= v_start - d.end <= 60 for v_start, _ in spans)
-            if (near_verb or before_subject) and claimed is None:
+            said = any(0 <= d.start - v_end <= 12 for _, v_end in spans) or (
+                d.start == 0 and any(0 <= v_start - d.end <= 60 for v_start, _ in spans)
+            )
+            if said and claimed is None:
                 claimed = d.ref
-            elif period is None and not (near_verb or before_subject):
+            elif not said and period is None:
                 period = d.ref
         return claimed, period
 
-    def evidence(self, *sents: Sentence) -> list[Evidence]:
-        return [Evidence(quote=s.text) for s in sents]
+    def previous(self, s: Sentence) -> Sentence | None:
+        """The sentence before ``s`` in the same paragraph."""
+        if s.index == 0:
+            return None
+        prev = self.sentences[s.index - 1]
+        return prev if prev.block == s.block and not prev.heading else None
 
 
 def _quantity(f: Figure) -> Quantity:
@@ -494,21 +513,615 @@ def _side_of(phrase: str, kind: str) -> str | None:
     return None
 
 
-def _states(text: str) -> list[str]:
+def _states(text: str) -> list[tuple[int, str]]:
+    """(offset, canonical name) of every state, capital or leader named in ``text``."""
     p = patterns()
-    out: list[str] = []
-    for m in p.state_re.finditer(text):
-        canon = p.state_alias[m.group()]
-        if canon not in out:
-            out.append(canon)
-    return out
+    return [(m.start(), p.state_alias[m.group()]) for m in p.state_re.finditer(text)]
+
+
+def _unique(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
 
 
 def _place(text: str) -> str | None:
-    found = {m.group().removesuffix("'s") for m in patterns().places.finditer(text)}
+    """The one specific place (region, city) a sentence names, else the one country, else None."""
+    found = _unique([m.group() for m in patterns().places.finditer(text)])
     specific = [f for f in found if f not in ("Russia", "Ukraine")]
     if len(specific) == 1:
         return specific[0]
+    return found[0] if len(found) == 1 else None
+
+
+def _ctx_fields(ctx: Context, s: Sentence, attr: Attribution | None = None) -> dict[str, Any]:
+    attr = attr or ctx.attr(s)
+    claimed, period = ctx.when(s)
+    return {"claimant": attr.claimant, "conduit": attr.conduit, "claimed": claimed, "period": period}
+
+
+def _merge_evidence(keep: Any, drop: Any) -> None:
+    quotes = {e.quote for e in keep.evidence}
+    keep.evidence.extend(e for e in drop.evidence if e.quote not in quotes)
+
+
+# ---------------------------------------------------------------- casualties
+
+
+@lru_cache(maxsize=1)
+def _casualty_res() -> dict[str, re.Pattern[str]]:
+    p = patterns()
+    sides = p.raw["sides"]
+    noun = _alt([n for d in sides.values() for n in d["noun"]])
+    adj = _alt([a for d in sides.values() for a in d["adjective"]])
+    aux = (r"(?:(?:have|has|had)\s+(?:already\s+)?(?:been\s+)?|(?:were|was|are|is)\s+(?:already\s+)?"
+           r"|(?:were|are|was|is)\s+(?:estimated|believed|reported|said|thought)\s+to\s+have\s+(?:been\s+)?)")
+    verb = _alt([re.escape(v) for v in p.measure_verb] + ["died"])
+    link = (r"(?:estimated\s+at|expected\s+to\s+reach|put\s+at|stand\s+at|stood\s+at|reached|rose\s+to|risen\s+to"
+            r"|climbed\s+to|totall?ed|numbered)")
+    i = re.IGNORECASE
+    return {
+        "noun_after": re.compile(rf"^\s*[\"”’']?\s*(?:more\s+)?(?:(?P<adj>{adj})\s+)?(?P<m>{p.noun_re})(?![\w-])", i),
+        "side_verb": re.compile(
+            rf"^\s+(?P<side>{noun})(?![\w-])(?P<mid>[^.;\"“”]{{0,140}}?)\s+{aux}(?P<m>{verb})(?![\w-])", i
+        ),
+        "bare": re.compile(rf"^\s+(?P<side>{noun})\s+(?P<m>{verb})(?![\w-])", i),
+        "suffered": re.compile(
+            rf"(?P<side>{noun})(?:\s+(?:who|which|that)\s+[^\"“”.;]*?)?\s+(?:have|has|had)\s+(?:also\s+)?"
+            r"suffered\s+[\"“]?\s*$", i
+        ),
+        "noun_before": re.compile(
+            rf"(?:(?P<adj>{adj})\s+)?(?P<m>{p.noun_re})(?:\s+in\s+(?:the\s+)?[A-Z][\w-]*(?:\s+region)?)?\s+"
+            rf"(?P<aux>(?:(?:are|is|were|was|have|has|had)\s+)?(?:already\s+)?(?:been\s+)?)(?P<link>{link})?\s*$", i
+        ),
+        "paren": re.compile(rf"\(\s*(?:the\s+)?(?P<side>{noun})\s*\)", i),
+        "join": re.compile(r"^\s*,?\s*(?:and|with|including|of\s+which|of\s+whom|among\s+them)\s+"
+                           r"(?:another\s+|a\s+further\s+)?$", i),
+    }
+
+
+def _measure(phrase: str) -> str:
+    p = patterns()
+    key = re.sub(r"\s+", " ", phrase.lower())
+    return p.measure_verb.get(key) or p.measure_noun.get(key) or ("killed" if key == "died" else "")
+
+
+def _read_casualties(s: Sentence) -> list[tuple[Figure, str, str | None, int]]:
+    """(figure, measure, side or None, end of the reading) for each casualty figure of a sentence."""
+    r = _casualty_res()
+    t = s.text
+    out: list[tuple[Figure, str, str | None, int]] = []
+    for f in _counts(s):
+        head, tail = t[: f.start], t[f.end :]
+        if m := r["side_verb"].match(tail) or r["bare"].match(tail):
+            mid = m.groupdict().get("mid") or ""
+            if any(f.end < g.start < f.end + m.end() for g in s.figures) or re.search(r"\d", mid):
+                continue
+            out.append((f, _measure(m.group("m")), _side_of(m.group("side"), "noun"), f.end + m.end()))
+            continue
+        if m := r["noun_after"].match(tail):
+            side = _side_of(m.group("adj"), "adjective") if m.group("adj") else None
+            if side is None and (sm := r["suffered"].search(head)):
+                side = _side_of(sm.group("side"), "noun")
+            out.append((f, _measure(m.group("m")), side, f.end + m.end()))
+            continue
+        m = r["noun_before"].search(head)
+        if m and (m.group("link") or (m.group("aux").strip() and f.qualifier != "exact")):
+            side = _side_of(m.group("adj"), "adjective") if m.group("adj") else None
+            out.append((f, _measure(m.group("m")), side, f.end))
+    # "killed and another 1,000 wounded", "4,700, including approximately 600 deaths": the same side
+    for k in range(1, len(out)):
+        f, measure, side, end = out[k]
+        if side is None and r["join"].match(t[out[k - 1][3] : f.start]):
+            out[k] = (f, measure, out[k - 1][2], end)
+    return [o for o in out if o[1]]
+
+
+def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
+    """Casualty items, and the (sentence, offset) of every figure they use."""
+    p, r = patterns(), _casualty_res()
+    items: list[tuple[Sentence, Casualty]] = []
+    used: set[tuple[int, int]] = set()
+    side_of_sentence: dict[int, tuple[str, Attribution]] = {}
+    cues = _words(p.raw["continuation_cues"])
+    for s in ctx.sentences:
+        if p.rate.search(s.text):
+            continue
+        readings = _read_casualties(s)
+        if not readings:
+            continue
+        evidence = [s]
+        attr = ctx.attr(s)
+        if any(side is None for _, _, side, _ in readings):
+            fill = None
+            sides = {_side_of(m.group(), "noun") or _side_of(m.group(), "adjective") for m in p.any_side.finditer(s.text)}
+            paren = r["paren"].search(s.text)
+            if paren and sides == {_side_of(paren.group("side"), "noun")}:
+                fill = _side_of(paren.group("side"), "noun")
+            prev = ctx.previous(s)
+            if fill is None and not sides and prev is not None and prev.index in side_of_sentence and (
+                s.text[0] in _QUOTES or cues.search(s.text)
+            ):
+                fill, prev_attr = side_of_sentence[prev.index]
+                evidence = [s, prev]
+                if attr.claimant is None:
+                    inner = attribution(s, ctx.names, inside_quotes=True)
+                    attr = Attribution(inner.claimant or prev_attr.claimant, prev_attr.claimant if inner.claimant
+                                       and inner.claimant != prev_attr.claimant else prev_attr.conduit)
+            readings = [(f, m, side or fill, e) for f, m, side, e in readings]
+        by_side: dict[str, list[Casualty]] = {}
+        for f, measure, side, _ in readings:
+            if side is None:
+                continue
+            used.add((s.index, f.start))
+            group = by_side.setdefault(side, [])
+            if not group or getattr(group[-1], measure) is not None:
+                fields = _ctx_fields(ctx, s, attr)
+                group.append(Casualty(side=side, evidence=[Evidence(quote=e.text) for e in evidence],
+                                      location=_place(s.text) if _place(s.text) not in ("Russia", "Ukraine") else None,
+                                      **fields, **{measure: _quantity(f)}))
+            else:
+                setattr(group[-1], measure, _quantity(f))
+        for side, group in by_side.items():
+            side_of_sentence[s.index] = (side, attr)
+            items.extend((s, c) for c in group)
+    return _dedupe(items, _casualty_key), used
+
+
+def _casualty_key(c: Casualty) -> tuple[Any, ...]:
+    return (c.side, tuple(sorted((m, q.low, q.high) for m, q in c.figures().items())))
+
+
+def _dedupe(items: list[tuple[Sentence, Any]], key: Any) -> list[Any]:
+    """Drop repeats (same key and claimant: quotes merged) and headline items the body states too."""
+    kept: list[tuple[Sentence, Any]] = []
+    for s, it in items:
+        twin = next((k for k in kept if key(k[1]) == key(it) and k[1].claimant == it.claimant), None)
+        if twin is not None and not s.heading and not twin[0].heading:
+            _merge_evidence(twin[1], it)
+            continue
+        kept.append((s, it))
+    body = [it for s, it in kept if not s.heading]
+    return [it for s, it in kept if not s.heading or not any(_same_item(it, b) for b in body)]
+
+
+def _same_item(a: Any, b: Any) -> bool:
+    """Two items of one section state the same figure for the same measure and parties."""
+    fa, fb = a.figures(), b.figures()
+    if not fa or not fb or _parties(a) != _parties(b):
+        return False
+    for name, qa in fa.items():
+        qb = fb.get(name)
+        fa_fig, fb_fig = find_figures(qa.text), find_figures(qb.text) if qb else []
+        if qb is not None and fa_fig and fb_fig and same_figure(fa_fig[0], fb_fig[0]):
+            return True
+    return False
+
+
+def _parties(item: Any) -> tuple[Any, ...]:
+    return tuple(getattr(item, k, None) for k in ("side", "force", "donor", "recipient"))
+
+
+# ---------------------------------------------------------------- deployments
+
+
+@lru_cache(maxsize=1)
+def _deployment_res() -> dict[str, Any]:
+    p = patterns()
+    status_of = {v.lower(): st for st, verbs in p.raw["deployment_verbs"].items() for v in verbs}
+    verbs = _alt([re.escape(v) for v in status_of])
+    states = _alt([re.escape(a) for a in p.state_alias])
+    aux = r"(?:(?:has|have|had|is|was|were)\s+)?(?:also\s+)?(?:(?:believed|said|estimated|reported)\s+to\s+have\s+|reportedly\s+)?"
+    i = re.IGNORECASE
+    return {
+        "status_of": status_of,
+        "troop_after": re.compile(rf"^\s+(?:more\s+|additional\s+)?(?:of\s+)?(?P<troop>{p.troop})(?![\w-])", i),
+        "active": re.compile(rf"(?<![\w-])(?P<st>{states})\s+{aux}(?P<v>{verbs})\s+(?:an?\s+)?"
+                             r"(?:additional\s+|another\s+|further\s+)?$"),
+        "passive": re.compile(rf"^[^.;\"“”]{{0,80}}?\b(?:have|has|had|were|was|are|is)\s+(?:already\s+)?(?:been\s+)?"
+                              rf"(?P<v>{verbs})(?![\w-])", i),
+        "there_are": re.compile(r"there\s+(?:are|were)\s+(?:now\s+)?$", i),
+        "operating": re.compile(r"^[^.;]{0,60}?\b(?:operating|stationed|deployed)\b", i),
+        "dest": re.compile(rf"\b(?:to|in|into|inside)\s+(?:help\s+|support\s+|assist\s+|reinforce\s+)?(?:the\s+)?"
+                           rf"(?P<d>{p.places.pattern})"),
+        "casualty_after": re.compile(rf"^[^.;]{{0,160}}?\b(?:have|has|had|were|was)\s+(?:been\s+)?"
+                                     rf"(?:{p.verb_re})\b", i),
+        "planned": re.compile(_alt(p.raw["planned_cues"]), i),
+        "unit_cue": re.compile(_alt(p.raw["unit_deployment_cues"]), i),
+    }
+
+
+def _force(state: str | None) -> str | None:
+    return patterns().raw["forces"].get(state) if state else None
+
+
+def _destination(text: str) -> str | None:
+    m = _deployment_res()["dest"].search(text)
+    return m.group("d").removesuffix("'s") if m else None
+
+
+def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
+    """Troops sent, planned, rotated or brought home; a casualty figure is never a troop count."""
+    d = _deployment_res()
+    p = patterns()
+    sized: list[tuple[Sentence, Deployment]] = []
+    unsized: list[tuple[Sentence, Deployment]] = []
+    for s in ctx.sentences:
+        t = s.text
+        unit_m = p.units.search(t)
+        unit = unit_m.group() if unit_m else None
+        found = False
+        for f in _counts(s):
+            if (s.index, f.start) in used:
+                continue
+            tm = d["troop_after"].match(t[f.end :])
+            if not tm:
+                continue
+            after = t[f.end + tm.end() :]
+            force = _side_of(tm.group("troop"), "noun")
+            status = None
+            am = d["active"].search(t[: f.start])
+            if am:
+                force = force or _force(p.state_alias[am.group("st")])
+                status = d["status_of"][am.group("v").lower()]
+            elif pm := d["passive"].match(after):
+                status = d["status_of"][pm.group("v").lower()]
+            elif d["there_are"].search(t[: f.start]) and d["operating"].match(after):
+                status = "deployed"
+            if force is None or status is None or d["casualty_after"].match(after):
+                continue
+            if d["planned"].search(t):
+                status = "planned"
+            found = True
+            sized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, size=_quantity(f), unit=unit,
+                                        destination=_destination(t[f.start :]), status=status,
+                                        **_ctx_fields(ctx, s))))
+        if found or s.heading:
+            continue
+        planned = d["planned"].search(t)
+        if planned or (unit and d["unit_cue"].search(t)):
+            cue = planned or d["unit_cue"].search(t)
+            assert cue is not None
+            states = _states(t)
+            before = [name for at, name in states if at < cue.start()]
+            nk_side = _side_of("North Korean troops", "noun") if "North Korean" in cue.group() else None
+            state = before[-1] if before else (states[0][1] if len({n for _, n in states}) == 1 else None)
+            force = nk_side or _force(state)
+            if force is None:
+                continue
+            unsized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, unit=unit,
+                                          destination=_place(t) if not planned else None,
+                                          status="planned" if planned else "deployed", **_ctx_fields(ctx, s))))
+    out = _dedupe(sized, lambda x: (x.force, x.status, x.size.low, x.size.high))
+    seen: dict[tuple[str, str, str | None], Deployment] = {}
+    for _, dep in unsized:
+        key = (dep.force, dep.status, dep.unit if dep.status == "deployed" else None)
+        if key in seen:
+            seen[key].unit = seen[key].unit or dep.unit
+            _merge_evidence(seen[key], dep)
+            continue
+        seen[key] = dep
+    return out + list(seen.values())
+
+
+# ---------------------------------------------------------------- arms transfers
+
+
+@lru_cache(maxsize=1)
+def _arms_res() -> dict[str, Any]:
+    p = patterns()
+    states = _alt([re.escape(a) for a in p.state_alias])
+    verbs = _alt(p.raw["arms_verbs"])
+    aux = r"(?:(?:has|have|had|was|is)\s+)?(?:also\s+)?(?:(?:believed|said|reported)\s+to\s+have\s+|reportedly\s+)?"
+    to = rf"\s+to\s+(?:support\s+|help\s+|aid\s+|further\s+support\s+)?(?P<rec>{states})(?![\w-])"
+    return {
+        "with": re.compile(rf"(?P<sup>{states})\s+{aux}supplied\s+(?P<rec>{states})\s+with\s+(?P<items>[^.;]+?)"
+                           r"(?=,\s+(?:enabling|which|while|and)\b|\.|$)"),
+        "accused": re.compile(rf"accus\w*\s+(?P<sup>{states})\s+of\s+(?P<v>{verbs})\s+(?P<items>[^.;]+?){to}"),
+        "direct": re.compile(rf"(?P<sup>{states})\s+{aux}(?P<v>{verbs})\s+(?P<items>[^.;]+?){to}"),
+        "gapped": re.compile(rf"(?P<sup>{states})\s+(?:was|is|has|have|had)\s+[^.;]{{0,80}}?\b(?:along\s+with|and)\s+"
+                             rf"(?P<v>supplying|providing|sending|shipping)\s+(?P<items>[^.;]+?){to}"),
+        "also": re.compile(rf"(?P<sup>{states})\s+(?:has|have|had)\s+also\s+(?P<v>{verbs})\s+(?P<items>[^.;]+?)\s*\.?$"),
+        "recipient": re.compile(rf"\b(?:to|help|support|assist)\s+(?P<rec>{states})(?![\w-])"),
+        "containers": re.compile(rf"^(?P<q>.+?)\s+(?P<c>{_alt(p.raw['arms_containers'])})\s+of\s+(?P<rest>.+)$", re.I),
+        "split": re.compile(r"\s*(?:,\s*(?:and\s+|as\s+well\s+as\s+)?|\s+and\s+|\s+as\s+well\s+as\s+|\s*[—–]\s*"
+                            r"(?:including\s+)?|,?\s+including\s+)\s*"),
+        "categories": [(cat, re.compile(rf"(?<![\w-]){_alt(words)}(?![\w-])", re.I))
+                       for cat, words in p.raw["arms_categories"].items()],
+        "planned": _words(p.raw["planned_arms_cues"]),
+        "alleged": _words(p.raw["allegation_cues"]),
+    }
+
+
+def _category(name: str) -> str | None:
+    cats = _arms_res()["categories"]
+    for cat, rx in cats:  # the head noun first: "artillery shells" are ammunition
+        m = list(rx.finditer(name))
+        if m and m[-1].end() == len(name):
+            return cat
+    for cat, rx in cats:
+        if rx.search(name):
+            return cat
     return None
 
 
+def _arms_items(text: str) -> list[ArmsItem]:
+    """Items of a list like '10,000 containers of artillery shells, anti-tank missiles, and rocket launchers'."""
+    a = _arms_res()
+    text = re.sub(r"^(?:the|a|an)\s+", "", text.strip(_QUOTES + " —–"))
+    items: list[ArmsItem] = []
+    if cm := a["containers"].match(text):
+        figs = find_figures(cm.group("q"))
+        if figs and figs[0].start == 0 and figs[0].end == len(cm.group("q")) and not figs[0].year_like:
+            items.append(ArmsItem(name=cm.group("c"), category="other", quantity=_quantity(figs[0])))
+            text = cm.group("rest")
+    for part in a["split"].split(text):
+        name = part.strip(_QUOTES + " .,—–")
+        name = re.sub(r"^(?:the|other)\s+", "", name) if not name.startswith("other military") else name
+        if not name:
+            continue
+        qty = None
+        figs = find_figures(name)
+        if figs and figs[0].start == 0 and not figs[0].year_like:
+            qty, name = _quantity(figs[0]), name[figs[0].end :].strip()
+            name = re.sub(r"^of\s+", "", name)
+        cat = _category(name)
+        if cat is None or len(name) > 80:
+            continue
+        items.append(ArmsItem(name=name, category=cat, quantity=qty))  # type: ignore[arg-type]
+    return items if any(i.category != "other" or i.quantity is None for i in items) else []
+
+
+def arms_transfers(ctx: Context) -> list[ArmsTransfer]:
+    """Weapons moving from one state to another, with items and quantities."""
+    a = _arms_res()
+    p = patterns()
+    out: list[tuple[Sentence, ArmsTransfer]] = []
+    for s in ctx.sentences:
+        t = s.text
+        evidence = [s]
+        m = a["with"].search(t) or a["accused"].search(t) or a["direct"].search(t) or a["gapped"].search(t)
+        rec = m.group("rec") if m else None
+        if m is None and (m := a["also"].search(t)):
+            prev = ctx.previous(s)
+            rm = a["recipient"].search(prev.text) if prev else None
+            if prev is None or rm is None:
+                continue
+            rec, evidence = rm.group("rec"), [s, prev]
+        if m is None or rec is None:
+            continue
+        supplier, recipient = p.state_alias[m.group("sup")], p.state_alias[rec]
+        items = _arms_items(m.group("items"))
+        if supplier == recipient or not items:
+            continue
+        attr = ctx.attr(s)
+        if attr.claimant is None and len(evidence) > 1:
+            attr = ctx.attr(evidence[1])
+        status = "planned" if a["planned"].search(t) else (
+            "alleged" if attr.claimant or a["alleged"].search(t) else "delivered")
+        out.append((s, ArmsTransfer(evidence=[Evidence(quote=e.text) for e in evidence], supplier=supplier,
+                                    recipient=recipient, items=items, status=status,  # type: ignore[arg-type]
+                                    **_ctx_fields(ctx, s, attr))))
+    return _dedupe(out, lambda x: (x.supplier, x.recipient, tuple(i.name for i in x.items)))
+
+
+# ---------------------------------------------------------------- aid
+
+
+@lru_cache(maxsize=1)
+def _aid_res() -> dict[str, Any]:
+    p = patterns()
+    states = _alt([re.escape(a) for a in p.state_alias])
+    i = re.IGNORECASE
+    return {
+        "give": re.compile(rf"(?<![\w-])(?P<donor>{states})\s+(?:on\s+\w+\s+)?(?:has\s+|have\s+|will\s+)?(?:also\s+)?"
+                           rf"(?P<v>{_alt(p.raw['aid_verbs'])})\s+(?P<body>[^.;]*?)\s+to\s+(?P<rec>{states})(?![\w-])"),
+        "receive": re.compile(rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
+                              rf"(?P<v>{_alt(p.raw['aid_receive_verbs'])})\s+(?P<body>[^.;]*?)\s+from\s+"
+                              rf"(?P<donor>{states})(?![\w-])"),
+        "kinds": [(k, _words(words)) for k, words in p.raw["aid_kinds"].items()],
+        "refs": _words(p.raw["package_refs"]),
+        "cont": re.compile(rf"^\s*{_alt(p.raw['package_continuations'])}\b|\b(?:would|will)\s+be\s+supplied\b", i),
+        "link": re.compile(rf"^\s+(?:{_alt(p.raw['component_links'])})\s+(?P<desc>.+)$", i | re.S),
+        "cost": re.compile(rf"^\s+(?P<desc>[^,;£$€]+?)\s+{_alt(p.raw['cost_links'])}\s+$", i),
+        "said": re.compile(r",\s+(?:the\s+)?[\w\s'’]{0,40}?\b(?:said|says|added)\b.*$", i | re.S),
+        "rate": re.compile(r"^\s+(?:a|per|each)\s+(?:year|month|week)\b|^\s+annually\b", i),
+    }
+
+
+def _components(s: Sentence) -> list[AidComponent]:
+    """'£92 million for X', '1,000 Y at a cost of £39 million': the parts of a package one sentence names."""
+    a = _aid_res()
+    t = s.text
+    figs = [f for f in s.figures if not f.year_like and not f.percent]
+    out: list[AidComponent] = []
+    consumed: set[int] = set()
+    for k, f in enumerate(figs):
+        if f.currency is None and k + 1 < len(figs) and figs[k + 1].currency:
+            m = a["cost"].match(t[f.end : figs[k + 1].start])
+            if m:
+                out.append(AidComponent(description=m.group("desc").strip(), quantity=_quantity(f),
+                                        amount=_quantity(figs[k + 1])))
+                consumed.add(k + 1)
+    for k, f in enumerate(figs):
+        if f.currency is None or k in consumed:
+            continue
+        seg = t[f.end : figs[k + 1].start if k + 1 < len(figs) else len(t)]
+        m = a["link"].match(seg)
+        if not m:
+            continue
+        desc = a["said"].sub("", m.group("desc"))
+        desc = re.sub(r",?\s*(?:and)?\s*$", "", desc).strip(" .,;")
+        if desc and len(desc) <= 200:
+            out.append(AidComponent(description=desc, amount=_quantity(f)))
+    return out
+
+
+def aid(ctx: Context) -> list[Aid]:
+    """Money or goods a donor gives a recipient, with a package's components from the sentences after it."""
+    a = _aid_res()
+    p = patterns()
+    out: list[tuple[Sentence, Aid]] = []
+    for s in ctx.sentences:
+        t = s.text
+        m = a["give"].search(t) or a["receive"].search(t)
+        if not m:
+            continue
+        donor, recipient = p.state_alias[m.group("donor")], p.state_alias[m.group("rec")]
+        money = [f for f in s.figures if f.currency and m.start("body") <= f.start < m.end("body")]
+        if donor == recipient or not money or a["rate"].match(t[money[0].end :]):
+            continue
+        kind = next((k for k, rx in a["kinds"] if rx.search(m.group("body"))), None)
+        kind = kind or next((k for k, rx in a["kinds"] if rx.search(t)), None) or p.raw["donor_kinds"].get(donor)
+        if kind is None:
+            continue
+        evidence = [s]
+        components: list[AidComponent] = []
+        if re.search(r"\bpackage\b", t, re.IGNORECASE) and not s.heading:
+            started = False
+            for nxt in ctx.sentences[s.index + 1 : s.index + 7]:
+                if nxt.heading or nxt.block != s.block or (a["give"].search(nxt.text) or a["receive"].search(nxt.text)):
+                    break
+                if a["refs"].search(nxt.text) or (started and a["cont"].search(nxt.text)):
+                    parts = _components(nxt)
+                    if not parts:
+                        break
+                    components.extend(parts)
+                    evidence.append(nxt)
+                    started = True
+                elif started:
+                    break
+        out.append((s, Aid(evidence=[Evidence(quote=e.text) for e in evidence], donor=donor, recipient=recipient,
+                           amount=_quantity(money[0]), kind=kind, components=components,  # type: ignore[arg-type]
+                           **_ctx_fields(ctx, s))))
+    return _dedupe(out, lambda x: (x.donor, x.recipient, x.amount.low if x.amount else None))
+
+
+# ---------------------------------------------------------------- diplomacy
+
+
+@lru_cache(maxsize=1)
+def _diplomacy_res() -> dict[str, Any]:
+    p = patterns()
+    states = _alt([re.escape(a) for a in p.state_alias])
+    return {
+        "triggers": [(kind, _words(words)) for kind, words in p.raw["diplomacy"].items()],
+        "agreement": _words(p.raw["agreement_nouns"]),
+        "negation": _words(p.raw["negations"]),
+        "subject": re.compile(rf"(?P<p>{states})(?:'s|’s)?\s+(?:(?:has|have|had|also|officially|publicly|formally)"
+                              r"\s+){0,3}$"),
+        "visitor": re.compile(r"((?:[A-Z][\w.'’-]*\s+){1,4})$"),
+        "place": re.compile(rf"^\s+(?P<p>{states}|[A-Z][a-z]+)"),
+    }
+
+
+_VERB_PAST = {"acknowledgement": "acknowledged", "condemnation": "condemned", "sanction": "sanctioned"}
+
+
+def _agreement_name(t: str) -> str:
+    m = _diplomacy_res()["agreement"].search(t)
+    if not m:
+        return "agreement"
+    words = t[: m.start()].split()[-3:]
+    keep: list[str] = []
+    for w in reversed(words):
+        if w.lower().strip(_QUOTES) in ("a", "an", "the", "signed", "between", "and", "of", "with") or w.endswith(","):
+            break
+        keep.insert(0, w.strip(_QUOTES))
+    return " ".join([*keep, m.group()]).strip()
+
+
+def _event_date(ctx: Context, s: Sentence, trigger_end: int) -> DateRef | None:
+    dates = ctx.dates(s)
+    after = [d for d in dates if 0 <= d.start - trigger_end <= 40]
+    if after:
+        return after[0].ref
+    lead = [d for d in dates if d.start <= 3]
+    return lead[0].ref if lead else None
+
+
+def diplomacy(ctx: Context) -> list[Diplomacy]:
+    """Agreements signed or in force, visits, acknowledgements, condemnations and sanctions."""
+    r = _diplomacy_res()
+    p = patterns()
+    out: list[tuple[Sentence, Diplomacy]] = []
+    for s in ctx.sentences:
+        t = s.text
+        if s.heading:
+            continue
+        for kind, rx in r["triggers"]:
+            m = rx.search(t)
+            if not m:
+                continue
+            clause = t[max(t.rfind(",", 0, m.start()), t.rfind(";", 0, m.start()), 0) : m.start()]
+            if r["negation"].search(clause):
+                continue
+            if kind.startswith("agreement") and not r["agreement"].search(t):
+                continue
+            states = _unique([name for _, name in _states(t)])
+            subject = None
+            if kind in _VERB_PAST:
+                sm = r["subject"].search(t[: m.start()])
+                if sm is None:
+                    continue
+                subject = p.state_alias[sm.group("p")]
+                states = _unique([subject, *states])
+            if not states:
+                continue
+            period = _event_date(ctx, s, m.end())
+            if period is None and kind not in p.raw["undated_ok"]:
+                continue
+            summary = _summary(kind, t, m, states, subject)
+            if summary is None:
+                continue
+            attr = ctx.attr(s)
+            claimed = ctx.when(s)[0]
+            out.append((s, Diplomacy(evidence=[Evidence(quote=t)], event_type=kind, parties=states,  # type: ignore
+                                     summary=summary, period=period, claimed=claimed if claimed != period else None,
+                                     claimant=attr.claimant, conduit=attr.conduit)))
+    kept: dict[tuple[str, tuple[str, ...]], Diplomacy] = {}
+    for _, d in out:
+        key = (d.event_type, tuple(sorted(d.parties)))
+        if key in kept and (kept[key].period is not None or d.period is None):
+            _merge_evidence(kept[key], d)
+            continue
+        kept[key] = d
+    return list(kept.values())
+
+
+def _summary(kind: str, t: str, m: re.Match[str], parties: list[str], subject: str | None) -> str | None:
+    r = _diplomacy_res()
+    names = " and ".join(parties)
+    if kind == "agreement_signed":
+        return f"{names} signed the {_agreement_name(t)}"
+    if kind == "agreement_in_force":
+        return f"The {_agreement_name(t)} between {names} came into force"
+    if kind == "visit":
+        who = r["visitor"].search(t[: m.start()])
+        where = r["place"].match(t[m.end() :])
+        if not who or not where:
+            return None
+        visitor = re.sub(rf"^(?:{_alt(patterns().raw['titles'])}\s+)+", "", who.group(1).strip())
+        visitor = re.sub(r"^.*?(?:'s|’s)\s+", "", visitor)
+        visitor = re.sub(rf"^(?:{_alt(patterns().raw['titles'])}\s+)+", "", visitor)
+        return f"{visitor} visited {where.group('p')}"
+    rest = t[m.end() :]
+    rest = re.split(r"[,;.]|\s+and\s+(?=[a-z])", rest, maxsplit=1)[0]
+    rest = re.sub(rf"\s+(?:{_DATE_RE.pattern})", "", rest)
+    rest = re.sub(r"^\s*(?:on|this|last)\s+\w+\s+", " ", rest).strip()
+    return f"{subject} {_VERB_PAST[kind]} {rest}".strip() if subject else None
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def extract_offline(article: Article) -> ArticleExtraction:
+    """Fill the five sections from sentence patterns and ground them like a model's output."""
+    ctx = Context(article, split_sentences(article.text), Names(article.text))
+    found, used = casualties(ctx)
+    sections = Sections(
+        casualties=found,
+        deployments=deployments(ctx, used),
+        arms_transfers=arms_transfers(ctx),
+        aid=aid(ctx),
+        diplomacy=diplomacy(ctx),
+    )
+    return verify(sections, article, extractor="offline")

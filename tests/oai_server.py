@@ -137,8 +137,8 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = {"_unparsed": raw.decode("utf-8", "replace")}
         with srv._lock:
-            srv.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
-                                 "time": time.monotonic()})
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            srv.requests.append({"path": self.path, "headers": headers, "body": body, "time": time.monotonic()})
             srv.in_flight += 1
             srv.max_in_flight = max(srv.max_in_flight, srv.in_flight)
         try:
