@@ -171,6 +171,68 @@ class _ProgressBar:
             self._bar = None
 
 
+@main.command("eval")
+@model_options
+@click.option("--all", "run_all", is_flag=True, help="The offline extractor and every set in evals/recordings/.")
+@click.option("--gold", "gold_dir", type=click.Path(file_okay=False, path_type=Path), help="Gold folder [evals/gold].")
+@click.option("--articles", "articles_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder the gold was annotated from [seeds].")
+@click.option("--name", help="Row name in the report [offline, the recording folder's name, or the model].")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--check", is_flag=True, help="Exit 1 when a score is below evals/thresholds.json.")
+@click.option("--thresholds", type=click.Path(dir_okay=False, path_type=Path), help="[evals/thresholds.json]")
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), help="[evals/reports]")
+@click.option("-v", "--verbose", count=True)
+def eval_cmd(run_all: bool, gold_dir: Path | None, articles_dir: Path | None, name: str | None, as_json: bool,
+             check: bool, thresholds: Path | None, report_dir: Path | None, verbose: int, **kw: Any) -> None:
+    """Score extractors against the hand-made gold fixtures (replayed recordings cost nothing)."""
+    from . import evalrun
+
+    _setup_logging(verbose, quiet=False)
+    evals = evalrun.default_evals_dir()
+    gold_dir = gold_dir or evals / "gold"
+    articles_dir = articles_dir or (Path("seeds") if Path("seeds").is_dir() else evals.parent / "seeds")
+    gold_briefing = gold_dir.parent / "gold_briefing.json"
+    options = _model_kwargs(kw)
+    options["cache"] = False if not kw.get("record") else options["cache"]
+    jobs: list[tuple[str, str, dict[str, Any]]] = []
+    if run_all or options["offline"] or not (kw.get("model") or kw.get("base_url") or kw.get("replay")):
+        jobs.append(("offline", "offline", {"offline": True}))
+    if run_all:
+        for folder in evalrun.recording_sets(evals):
+            cfg = evalrun.recording_config(folder)
+            jobs.append((folder.name, "recorded", {**cfg, "replay": folder, "cache": False}))
+    if kw.get("replay") and not run_all:
+        folder = Path(kw["replay"])
+        cfg = evalrun.recording_config(folder)
+        cfg.update({k: v for k, v in options.items() if v is not None and k in ("model", "mode")})
+        jobs.append((name or folder.name, "recorded", {**cfg, "replay": folder, "cache": False}))
+    elif (kw.get("model") or kw.get("base_url")) and not options["offline"]:
+        jobs.append((name or str(kw.get("model") or "model"), "model", {**options, "offline": False}))
+    rows = []
+    try:
+        for row_name, kind, opts in jobs:
+            rows.append(evalrun.run_one(row_name, kind, articles_dir, gold_dir, gold_briefing, **opts))
+    except BriefError as exc:
+        raise click.ClickException(str(exc)) from exc
+    text = evalrun.rows_json(rows) if as_json else evalrun.rows_markdown(rows)
+    click.echo(text, nl=False)
+    report_dir = report_dir or evals / "reports"
+    report_dir.mkdir(parents=True, exist_ok=True)
+    (report_dir / "latest.json").write_text(evalrun.rows_json(rows), encoding="utf-8")
+    (report_dir / "latest.md").write_text(evalrun.rows_markdown(rows), encoding="utf-8")
+    for row in rows:
+        for failure in row.failed:
+            _echo_err(f"{row.name}: failed article {failure}")
+    if check:
+        failures = evalrun.threshold_failures(rows, thresholds or evals / "thresholds.json")
+        for failure in failures:
+            _echo_err(f"below threshold: {failure}")
+        if failures:
+            sys.exit(1)
+        _echo_err(f"all {len(rows)} runs meet evals/thresholds.json")
+
+
 @main.command("schema")
 @click.option("--check", is_flag=True, help="Fail when schemas/ differs from the models instead of writing.")
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), help="Target folder [schemas/].")

@@ -43,6 +43,7 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
            "November", "December")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _QUOTES = "\"“”'‘’"
+_NODOT = r"(?:[^.;]|\.(?=\d))"  # any character but a full stop or semicolon; "1.1" is fine
 _END_PUNCT = ".!?\"”’'):"
 
 
@@ -196,7 +197,7 @@ def split_sentences(text: str) -> list[Sentence]:
 
 
 _DATE_RE = re.compile(
-    r"(?<![\w-])(?P<prep>(?:(?:back|later|earlier|since|in|on|by|from|last|this)\s+)*)"
+    r"(?<![\w-])(?P<prep>(?i:(?:(?:back|later|earlier|since|in|on|by|from|last|this)\s+)*))"
     r"(?:(?P<wd>" + "|".join(_WEEKDAYS) + r")"
     r"|(?P<mon>" + "|".join(_MONTHS) + r")(?:\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?)?(?:,?\s+(?P<y>(?:19|20)\d\d))?"
     r"|(?P<d2>\d{1,2})\s+(?P<mon2>" + "|".join(_MONTHS) + r")(?:,?\s+(?P<y2>(?:19|20)\d\d))?"
@@ -340,7 +341,11 @@ class Names:
 
 
 _PERSON_WORD = re.compile(r"[A-Z][a-z][\w.'’-]*")
-_ORG_WORDS = re.compile(r"(?:ministry|agency|service|office|government|military|army|command|leadership)$", re.I)
+_ORG_WORDS = re.compile(r"(?:ministry|agency|service|office|government|military|army|command|leadership|officials?"
+                        r"|spokes(?:man|woman|person)|lawmakers?|adviser|sources?|intelligence)$", re.I)
+_TITLE = re.compile(r"MP|Gen\.|Sen\.|Rep\.|Dr\.|Sir|President|Minister|Secretary|General|Commander|Chief|Senator")
+_TITLE_RUN = re.compile(r"^(?:(?:MP|Gen\.|Sen\.|Rep\.|Dr\.|Sir|Prime|President|Minister|Defen[cs]e|Foreign|Secretary"
+                        r"|General|Commander|Chief|Senator)\s+)+")
 
 
 def clean_claimant(phrase: str, names: Names) -> tuple[str | None, bool]:
@@ -362,9 +367,9 @@ def clean_claimant(phrase: str, names: Names) -> tuple[str | None, bool]:
     k = len(words)
     while k > 0 and _PERSON_WORD.fullmatch(words[k - 1]) and not words[k - 1].endswith(("'s", "’s")):
         k -= 1
-    run = " ".join(words[k:])
-    run = re.sub(rf"^(?:{_alt(p.raw['titles'])}\s+)+", "", run)
-    if run and len(run.split()) <= 3 and (k == 0 or words[k - 1][0].islower()):
+    titled = k > 0 and _TITLE.fullmatch(words[k - 1]) is not None
+    run = _TITLE_RUN.sub("", " ".join(words[k - 1 if titled else k :]))
+    if run and len(run.split()) <= 3 and (k == 0 or titled or words[k - 1][0].islower()):
         if " " not in run and run in p.state_alias:
             return p.state_alias[run], False
         return (names.person(run) or run) if " " not in run else run, True
@@ -479,6 +484,8 @@ class Context:
         claimed = period = None
         spans = self.attr(s).verb_spans
         for d in self.dates(s):
+            if _RELATIVE.search(s.text[: d.start]):
+                continue  # "..., where Ukrainian forces seized territory earlier this year": not this event
             said = any(0 <= d.start - v_end <= 12 for _, v_end in spans) or (
                 d.start == 0 and any(0 <= v_start - d.end <= 60 for v_start, _ in spans)
             )
@@ -494,6 +501,9 @@ class Context:
             return None
         prev = self.sentences[s.index - 1]
         return prev if prev.block == s.block and not prev.heading else None
+
+
+_RELATIVE = re.compile(r",\s+(?:where|which|who|whose|while|whom)\b")
 
 
 def _quantity(f: Figure) -> Quantity:
@@ -813,14 +823,15 @@ def _arms_res() -> dict[str, Any]:
     aux = r"(?:(?:has|have|had|was|is)\s+)?(?:also\s+)?(?:(?:believed|said|reported)\s+to\s+have\s+|reportedly\s+)?"
     to = rf"\s+to\s+(?:support\s+|help\s+|aid\s+|further\s+support\s+)?(?P<rec>{states})(?![\w-])"
     return {
-        "with": re.compile(rf"(?P<sup>{states})\s+{aux}supplied\s+(?P<rec>{states})\s+with\s+(?P<items>[^.;]+?)"
+        "with": re.compile(rf"(?P<sup>{states})\s+{aux}supplied\s+(?P<rec>{states})\s+with\s+(?P<items>{_NODOT}+?)"
                            r"(?=,\s+(?:enabling|which|while|and)\b|\.|$)"),
-        "accused": re.compile(rf"accus\w*\s+(?P<sup>{states})\s+of\s+(?P<v>{verbs})\s+(?P<items>[^.;]+?){to}"),
-        "direct": re.compile(rf"(?P<sup>{states})\s+{aux}(?P<v>{verbs})\s+(?P<items>[^.;]+?){to}"),
+        "accused": re.compile(rf"accus\w*\s+(?P<sup>{states})\s+of\s+(?P<v>{verbs})\s+(?P<items>{_NODOT}+?){to}"),
+        "direct": re.compile(rf"(?P<sup>{states})\s+{aux}(?P<v>{verbs})\s+(?P<items>{_NODOT}+?){to}"),
         "gapped": re.compile(rf"(?P<sup>{states})\s+(?:was|is|has|have|had)\s+[^.;]{{0,80}}?\b(?:along\s+with|and)\s+"
-                             rf"(?P<v>supplying|providing|sending|shipping)\s+(?P<items>[^.;]+?){to}"),
-        "also": re.compile(rf"(?P<sup>{states})\s+(?:has|have|had)\s+also\s+(?P<v>{verbs})\s+(?P<items>[^.;]+?)\s*\.?$"),
-        "recipient": re.compile(rf"\b(?:to|help|support|assist)\s+(?P<rec>{states})(?![\w-])"),
+                             rf"(?P<v>supplying|providing|sending|shipping)\s+(?P<items>{_NODOT}+?){to}"),
+        "also": re.compile(rf"(?P<sup>{states})\s+(?:has|have|had)\s+also\s+(?P<v>{verbs})\s+(?P<items>{_NODOT}+?)\s*\.?$"),
+        "recipient": re.compile(rf"(?:\b(?:sent|deployed|dispatched|shipped|delivered)\s+to|\b(?:help|support|assist"
+                                rf"|reinforce))\s+(?P<rec>{states})(?![\w-])"),
         "containers": re.compile(rf"^(?P<q>.+?)\s+(?P<c>{_alt(p.raw['arms_containers'])})\s+of\s+(?P<rest>.+)$", re.I),
         "split": re.compile(r"\s*(?:,\s*(?:and\s+|as\s+well\s+as\s+)?|\s+and\s+|\s+as\s+well\s+as\s+|\s*[—–]\s*"
                             r"(?:including\s+)?|,?\s+including\s+)\s*"),
@@ -913,9 +924,9 @@ def _aid_res() -> dict[str, Any]:
     i = re.IGNORECASE
     return {
         "give": re.compile(rf"(?<![\w-])(?P<donor>{states})\s+(?:on\s+\w+\s+)?(?:has\s+|have\s+|will\s+)?(?:also\s+)?"
-                           rf"(?P<v>{_alt(p.raw['aid_verbs'])})\s+(?P<body>[^.;]*?)\s+to\s+(?P<rec>{states})(?![\w-])"),
+                           rf"(?P<v>{_alt(p.raw['aid_verbs'])})\s+(?P<body>{_NODOT}*?)\s+to\s+(?P<rec>{states})(?![\w-])"),
         "receive": re.compile(rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
-                              rf"(?P<v>{_alt(p.raw['aid_receive_verbs'])})\s+(?P<body>[^.;]*?)\s+from\s+"
+                              rf"(?P<v>{_alt(p.raw['aid_receive_verbs'])})\s+(?P<body>{_NODOT}*?)\s+from\s+"
                               rf"(?P<donor>{states})(?![\w-])"),
         "kinds": [(k, _words(words)) for k, words in p.raw["aid_kinds"].items()],
         "refs": _words(p.raw["package_refs"]),
@@ -932,14 +943,14 @@ def _components(s: Sentence) -> list[AidComponent]:
     a = _aid_res()
     t = s.text
     figs = [f for f in s.figures if not f.year_like and not f.percent]
-    out: list[AidComponent] = []
+    out: list[tuple[int, AidComponent]] = []
     consumed: set[int] = set()
     for k, f in enumerate(figs):
         if f.currency is None and k + 1 < len(figs) and figs[k + 1].currency:
             m = a["cost"].match(t[f.end : figs[k + 1].start])
             if m:
-                out.append(AidComponent(description=m.group("desc").strip(), quantity=_quantity(f),
-                                        amount=_quantity(figs[k + 1])))
+                out.append((f.start, AidComponent(description=m.group("desc").strip(), quantity=_quantity(f),
+                                                  amount=_quantity(figs[k + 1]))))
                 consumed.add(k + 1)
     for k, f in enumerate(figs):
         if f.currency is None or k in consumed:
@@ -951,8 +962,8 @@ def _components(s: Sentence) -> list[AidComponent]:
         desc = a["said"].sub("", m.group("desc"))
         desc = re.sub(r",?\s*(?:and)?\s*$", "", desc).strip(" .,;")
         if desc and len(desc) <= 200:
-            out.append(AidComponent(description=desc, amount=_quantity(f)))
-    return out
+            out.append((f.start, AidComponent(description=desc, amount=_quantity(f))))
+    return [c for _, c in sorted(out, key=lambda x: x[0])]
 
 
 def aid(ctx: Context) -> list[Aid]:

@@ -23,6 +23,7 @@ class BriefRun:
 
     briefing: Briefing
     articles: list[Article]
+    extractions: list[ArticleExtraction] = field(default_factory=list)
     errors: list[BriefError] = field(default_factory=list)
 
     @property
@@ -117,7 +118,7 @@ def run_brief(
         run = RunInfo(
             extractor=f"model:{config.model}",
             model=config.model,
-            base_url=config.base_url,
+            base_url=config.safe_base_url(),
             mode=config.mode,
             prompt_version=prompt_versions[0] if len(prompt_versions) == 1 else (",".join(prompt_versions) or None),
         )
@@ -136,7 +137,7 @@ def run_brief(
         title=title,
         aliases=Path(aliases) if aliases else None,
     )
-    return BriefRun(briefing=briefing, articles=articles, errors=errors)
+    return BriefRun(briefing=briefing, articles=articles, extractions=extractions, errors=errors)
 
 
 def _error_path(err: BriefError, where: dict[str, str]) -> str:
