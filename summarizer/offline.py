@@ -298,7 +298,7 @@ class Attribution:
 
     claimant: str | None = None
     conduit: str | None = None
-    verb_spans: list[tuple[int, int]] = field(default_factory=list)  # (subject start, verb end)
+    verb_spans: list[tuple[int, int]] = field(default_factory=list)  # (start, end) of each reporting verb
 
 
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
@@ -325,11 +325,22 @@ class Names:
         self._people: dict[str, str | None] = {}
 
     def agency(self, phrase: str) -> str | None:
-        """The full name of an agency the phrase names by its bracketed abbreviation or in full."""
+        """The full name of an agency the phrase names by its abbreviation (defined or spelled out) or in full."""
+        for token in re.findall(r"(?<![\w-])[A-Z]{2,6}(?![\w-])", phrase):
+            if token not in self.abbr:
+                self.abbr[token] = self._spelled_out(token) or ""
         for abbr, full in self.abbr.items():
+            if not full:
+                continue
             if full in phrase or re.search(rf"(?<![\w-]){abbr}(?![\w-])", phrase):
                 return full
         return None
+
+    def _spelled_out(self, abbr: str) -> str | None:
+        """'NIS' -> 'National Intelligence Service' when the article spells it out somewhere."""
+        words = r"\s+(?:(?:of|for|and|on)\s+)?".join(rf"{c}[a-z]+" for c in abbr)
+        m = re.search(rf"\b{words}\b", self.text)
+        return m.group() if m else None
 
     def person(self, surname: str) -> str | None:
         """'Lee' -> 'Lee Sung-kwon', 'Healey' -> 'John Healey': the first full form in the article."""
@@ -435,10 +446,11 @@ def attribution(sent: Sentence, names: Names, *, inside_quotes: bool = False) ->
             if not subject:
                 after = re.match(r"\s+([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})", text[m.end() :])
                 subject = after.group(1) if after else ""
+        del at
         name, person = clean_claimant(subject, names) if subject else (None, False)
         if name:
             add(name, person)
-            out.verb_spans.append((min(at, m.start()), m.end()))
+            out.verb_spans.append((m.start(), m.end()))
             if person:  # "Lee also said the NIS had heard ...": the agency is the source
                 cited = re.match(r"\s+(?:that\s+)?(?:the\s+)?([A-Z]{2,6}|(?:[A-Z][\w'’-]*\s+){1,4}"
                                  r"(?:Service|Staff|Agency|Ministry|Command))\b", text[m.end() :])
@@ -906,6 +918,9 @@ def arms_transfers(ctx: Context) -> list[ArmsTransfer]:
         attr = ctx.attr(s)
         if attr.claimant is None and len(evidence) > 1:
             attr = ctx.attr(evidence[1])
+        accusers = [name for at, name in _states(t[: m.start()])] if m.re is a["accused"] else []
+        if attr.claimant is None and accusers:
+            attr = Attribution(claimant=accusers[-1])
         status = "planned" if a["planned"].search(t) else (
             "alleged" if attr.claimant or a["alleged"].search(t) else "delivered")
         out.append((s, ArmsTransfer(evidence=[Evidence(quote=e.text) for e in evidence], supplier=supplier,
@@ -1027,9 +1042,20 @@ def _diplomacy_res() -> dict[str, Any]:
 _VERB_PAST = {"acknowledgement": "acknowledged", "condemnation": "condemned", "sanction": "sanctioned"}
 
 
-def _agreement_name(t: str) -> str:
-    m = _diplomacy_res()["agreement"].search(t)
-    if not m:
+def _agreement_name(t: str, trigger: re.Match[str]) -> str:
+    """The agreement's own words: the noun after 'signed' ('signed a ... agreement'), else the one before."""
+    nouns = list(_diplomacy_res()["agreement"].finditer(t))
+    after = [m for m in nouns if 0 <= m.start() - trigger.end() <= 60]
+    before = [m for m in nouns if m.end() <= trigger.start()]
+    if trigger.group().lower() == "signed" and after:
+        m = after[0]
+        for nxt in after[1:]:  # '"comprehensive strategic partnership" agreement': the last noun of the name
+            if nxt.start() - m.end() > 3:
+                break
+            m = nxt
+    elif before or after:
+        m = (before or after)[-1 if before else 0]
+    else:
         return "agreement"
     words = t[: m.start()].split()[-3:]
     keep: list[str] = []
@@ -1074,7 +1100,7 @@ def diplomacy(ctx: Context) -> list[Diplomacy]:
                 if sm is None:
                     continue
                 subject = p.state_alias[sm.group("p")]
-                states = _unique([subject, *states])
+                states = _unique([subject, *(name for _, name in _states(_object_clause(t[m.end() :])))])
             if not states:
                 continue
             period = _event_date(ctx, s, m.end())
@@ -1088,9 +1114,9 @@ def diplomacy(ctx: Context) -> list[Diplomacy]:
             out.append((s, Diplomacy(evidence=[Evidence(quote=t)], event_type=kind, parties=states,  # type: ignore
                                      summary=summary, period=period, claimed=claimed if claimed != period else None,
                                      claimant=attr.claimant, conduit=attr.conduit)))
-    kept: dict[tuple[str, tuple[str, ...]], Diplomacy] = {}
+    kept: dict[tuple[str, Any], Diplomacy] = {}
     for _, d in out:
-        key = (d.event_type, tuple(sorted(d.parties)))
+        key = (d.event_type, tuple(sorted(d.parties)) if d.event_type not in _VERB_PAST else d.parties[0])
         if key in kept and (kept[key].period is not None or d.period is None):
             _merge_evidence(kept[key], d)
             continue
@@ -1098,13 +1124,18 @@ def diplomacy(ctx: Context) -> list[Diplomacy]:
     return list(kept.values())
 
 
+def _object_clause(rest: str) -> str:
+    """What an acknowledgement or condemnation is about: the words after the verb up to the clause's end."""
+    return re.split(r"[,;.]|\s+and\s+(?=[a-z])", rest, maxsplit=1)[0]
+
+
 def _summary(kind: str, t: str, m: re.Match[str], parties: list[str], subject: str | None) -> str | None:
     r = _diplomacy_res()
     names = " and ".join(parties)
     if kind == "agreement_signed":
-        return f"{names} signed the {_agreement_name(t)}"
+        return f"{names} signed the {_agreement_name(t, m)}"
     if kind == "agreement_in_force":
-        return f"The {_agreement_name(t)} between {names} came into force"
+        return f"The {_agreement_name(t, m)} between {names} came into force"
     if kind == "visit":
         who = r["visitor"].search(t[: m.start()])
         where = r["place"].match(t[m.end() :])
@@ -1114,10 +1145,10 @@ def _summary(kind: str, t: str, m: re.Match[str], parties: list[str], subject: s
         visitor = re.sub(r"^.*?(?:'s|’s)\s+", "", visitor)
         visitor = re.sub(rf"^(?:{_alt(patterns().raw['titles'])}\s+)+", "", visitor)
         return f"{visitor} visited {where.group('p')}"
-    rest = t[m.end() :]
-    rest = re.split(r"[,;.]|\s+and\s+(?=[a-z])", rest, maxsplit=1)[0]
-    rest = re.sub(rf"\s+(?:{_DATE_RE.pattern})", "", rest)
-    rest = re.sub(r"^\s*(?:on|this|last)\s+\w+\s+", " ", rest).strip()
+    rest = _object_clause(t[m.end() :])
+    for d in reversed(find_dates(rest, None)):
+        rest = rest[: d.start] + rest[d.end :]
+    rest = " ".join(rest.split())
     return f"{subject} {_VERB_PAST[kind]} {rest}".strip() if subject else None
 
 

@@ -33,11 +33,15 @@ TOWNS = ("Aldmoor", "Brenvik", "Corsal", "Dunhollow", "Eskerby", "Falmouth", "Ga
 _TAG = re.compile(r"SYNTH-(\d{4})")
 
 
+def synthetic_quote(i: int) -> str:
+    """The one sentence of synthetic article i that states its figure (without the full stop)."""
+    return f"At least {100 + i} soldiers were killed in fighting near {TOWNS[i % len(TOWNS)]} last week, the regional governor said"
+
+
 def synthetic_article(i: int) -> tuple[str, dict[str, Any]]:
     """A synthetic article and the synthetic Sections answer that grounds in it."""
     town = TOWNS[i % len(TOWNS)]
-    killed = 100 + i
-    sentence = f"At least {killed} soldiers were killed in fighting near {town} last week, the regional governor said."
+    sentence = synthetic_quote(i) + "."
     text = (
         f"Synthetic report SYNTH-{i:04d} from {town}\n\n"
         f"This is a synthetic test article, number {i}, written for fault-injection tests. {sentence} "
@@ -47,9 +51,9 @@ def synthetic_article(i: int) -> tuple[str, dict[str, Any]]:
         "casualties": [
             {
                 "side": f"{town} garrison",
-                "killed": {"text": f"At least {killed}"},
+                "killed": {"text": f"At least {100 + i}"},
                 "claimant": "the regional governor",
-                "evidence": [{"quote": sentence.rstrip(".")}],
+                "evidence": [{"quote": synthetic_quote(i)}],
             }
         ],
         "deployments": [], "arms_transfers": [], "aid": [], "diplomacy": [],
@@ -165,11 +169,11 @@ def check_accounting(proc: subprocess.CompletedProcess[str], out: Path, folder: 
         assert reason.strip(), name
         err_lines = [line for line in proc.stderr.splitlines() if name in line or reason[:60] in line]
         assert err_lines, f"{name} failed ({reason}) but stderr does not say so"
-    # Each briefed article contributes its own grounded casualty figure.
-    figures = {c["killed"]["text"] for c in briefing["casualties"] if c.get("killed")}
-    for name in briefed:
-        i = int(name.split("_")[1].split(".")[0])
-        assert f"At least {100 + i}" in figures, name
+    # Each briefed article's own grounded quote (with its figure) is in the briefing, attributed to it.
+    quotes = {(e["article_id"], e["quote"]) for c in briefing["casualties"] for e in c["evidence"]}
+    for src in briefing["sources"]:
+        i = int(Path(src["path"]).stem.split("_")[1])
+        assert (src["id"], synthetic_quote(i)) in quotes, src["path"]
     assert proc.returncode == (1 if failed else 0), (proc.returncode, len(failed), proc.stderr[-2000:])
     return briefed, set(failed)
 
