@@ -193,6 +193,9 @@ class CallState:
     usage: Usage = field(default_factory=Usage)
     attempts: int = 0
     last_error: str | None = None
+    # Answers waiting for validation: cached only once the call they belong to succeeds, so a failed
+    # article is asked again on the next run instead of replaying its invalid answers.
+    pending: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = field(default_factory=list)
 
 
 _STATE: contextvars.ContextVar[CallState | None] = contextvars.ContextVar("brief_call_state", default=None)
@@ -295,10 +298,18 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         if status == 200:
             data = json.loads(content)
             self._count(state, data.get("usage"))
-            for store in (self.cache, self.record):
-                if store is not None:
-                    store.put(body, data, meta)
+            if self.record is not None:
+                self.record.put(body, data, meta)
+            if self.cache is not None:
+                state.pending.append((body, data, meta))
         return _json_response(status, content, request, headers)
+
+    def commit(self, state: CallState) -> None:
+        """Cache the answers of a call that validated."""
+        if self.cache is not None:
+            for body, data, meta in state.pending:
+                self.cache.put(body, data, meta)
+        state.pending.clear()
 
     def _count(self, state: CallState, usage: Any) -> None:
         if not isinstance(usage, dict):
@@ -446,11 +457,13 @@ class LLMClient:
                 strict=False,
             )
         except Exception as exc:  # every failure becomes one clear ModelError
+            state.pending.clear()
             error = self._error(exc, state)
             if isinstance(error, ModeRefusedError):
                 self.refused = error
             raise error from None
         assert isinstance(result, Sections)
+        self.transport.commit(state)
         return result
 
     def _error(self, exc: BaseException, state: CallState) -> ModelError:

@@ -417,6 +417,13 @@ def _strip_leading_date(subject: str) -> str:
     return subject
 
 
+@lru_cache(maxsize=1)
+def _lead_re() -> re.Pattern[str]:
+    p = patterns()
+    lead_ins = _alt(p.raw["citing_lead_ins"] + p.raw["claimant_lead_ins"])
+    return re.compile(rf"(?<![\w-]){lead_ins}\s+(?P<c>[^,;]+?)(?=,|;|\s+that\b|\.?$)", re.IGNORECASE)
+
+
 def attribution(sent: Sentence, names: Names, *, inside_quotes: bool = False) -> Attribution:
     """Claimant and conduit of a sentence from 'said', 'told reporters', 'according to', 'citing ...'."""
     p = patterns()
@@ -456,9 +463,7 @@ def attribution(sent: Sentence, names: Names, *, inside_quotes: bool = False) ->
                                  r"(?:Service|Staff|Agency|Ministry|Command))\b", text[m.end() :])
                 if cited:
                     add(names.agency(cited.group(1)) or cited.group(1), False)
-    lead = re.compile(rf"(?<![\w-])(?:{_alt(p.raw['citing_lead_ins'])}|according to|claims by)\s+(?P<c>[^,;]+?)"
-                      r"(?=,|;|\s+that\b|\.?$)", re.IGNORECASE)
-    for m in lead.finditer(text):
+    for m in _lead_re().finditer(text):
         if not inside(m.start()):
             add(*clean_claimant(m.group("c"), names))
     if orgs:
@@ -595,6 +600,7 @@ def _casualty_res() -> dict[str, re.Pattern[str]]:
             rf"(?P<aux>(?:(?:are|is|were|was|have|has|had)\s+)?(?:already\s+)?(?:been\s+)?)(?P<link>{link})?\s*$", i
         ),
         "paren": re.compile(rf"\(\s*(?:the\s+)?(?P<side>{noun})\s*\)", i),
+        "cues": _words(p.raw["continuation_cues"]),
         "join": re.compile(r"^\s*,?\s*(?:and|with|including|of\s+which|of\s+whom|among\s+them)\s+"
                            r"(?:another\s+|a\s+further\s+)?$", i),
     }
@@ -643,7 +649,7 @@ def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
     items: list[tuple[Sentence, Casualty]] = []
     used: set[tuple[int, int]] = set()
     side_of_sentence: dict[int, tuple[str, Attribution]] = {}
-    cues = _words(p.raw["continuation_cues"])
+    cues = r["cues"]
     for s in ctx.sentences:
         if p.rate.search(s.text):
             continue

@@ -152,6 +152,22 @@ def test_schema_invalid_every_time_fails_after_max_reasks(oai_server: OAIServer)
     assert "did not match the schema after 2 attempt(s)" in str(info.value)
 
 
+def test_failed_article_is_asked_again_on_the_next_run(oai_server: OAIServer, tmp_path: Path) -> None:
+    """Invalid answers are not cached: a re-run calls the model for the failed article, not a replayed failure."""
+    oai_server.respond_with(lambda body: bad())
+    cfg = config(oai_server, max_reasks=1, cache=True, cache_dir=tmp_path / "cache")
+    with pytest.raises(ModelError):
+        extract(basic_article(), cfg)
+    assert len(oai_server.requests) == 2
+    assert not list((tmp_path / "cache").glob("*.json"))
+    oai_server.respond_with(lambda body: good())
+    first = extract(basic_article(), cfg)
+    assert len(oai_server.requests) == 3 and len(first.casualties) == 1
+    again = extract(basic_article(), cfg)
+    assert len(oai_server.requests) == 3, "a validated answer is served from the cache"
+    assert again.usage.cached_calls == 1
+
+
 def test_json_schema_refusal_names_the_mode_to_try() -> None:
     with OAIServer(refuse_json_schema=True) as server:
         server.script(good())

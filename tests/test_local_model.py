@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -117,3 +119,86 @@ def test_stop_frees_the_port() -> None:
     assert proc.poll() is not None
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", server.port)) != 0
+
+
+# ---------------------------------------------------------------- the real pipeline through the server
+
+
+def _check_grounded(extraction: Sections, article_id: str) -> None:
+    """Whatever the tiny model produced, what was kept is grounded in the article."""
+    for _, item in extraction.items():
+        assert item.sources == [article_id]
+        for ev in item.evidence:
+            assert ev.article_id == article_id
+            assert ev.alignment in ("exact", "normalised", "fuzzy")
+            assert ev.start is not None and ev.end is not None and ev.start < ev.end
+
+
+def test_python_api_extracts_one_article(local_model_server: LocalServer) -> None:  # noqa: F811
+    from summarizer.articles import load_articles
+    from summarizer.extract import extract
+    from summarizer.llm import ModelConfig
+    from summarizer.schema import SECTIONS, ArticleExtraction
+
+    article = load_articles([SEED]).articles[0]
+    config = ModelConfig(model=MODEL_ALIAS, base_url=local_model_server.base_url, api_key="local", cache=False,
+                         concurrency=1, timeout=300, max_retries=0)
+    assert config.mode == "tools"  # the default mode must be the one this server supports
+    started = time.monotonic()
+    result = extract(article, config)
+    seconds = time.monotonic() - started
+    assert isinstance(result, ArticleExtraction)
+    assert result.article_id == article.id
+    assert result.extractor == f"model:{MODEL_ALIAS}"
+    assert result.usage.calls >= 1 and result.usage.cached_calls == 0
+    assert result.usage.prompt_tokens > 1000  # system prompt + worked example + the article
+    _check_grounded(result, article.id)
+    for rej in result.rejected:
+        assert rej.article_id == article.id and rej.section in SECTIONS and rej.reason
+    print(f"python API: {seconds:.1f} s, {result.usage.prompt_tokens}+{result.usage.completion_tokens} tokens, "
+          f"{len(result.items())} kept, {len(result.rejected)} rejected")
+
+
+def _brief(*args: str, timeout: float = 400) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "summarizer.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)
+
+
+def test_cli_end_to_end_json(local_model_server: LocalServer) -> None:  # noqa: F811
+    from summarizer.render import render_markdown
+    from summarizer.schema import SECTIONS, Briefing
+
+    started = time.monotonic()
+    proc = _brief(str(SEED.relative_to(ROOT)), "--base-url", local_model_server.base_url, "--model", MODEL_ALIAS,
+                  "--no-cache", "--format", "json", "--concurrency", "1")
+    seconds = time.monotonic() - started
+    assert proc.returncode in (0, 1), proc.stderr
+    briefing = Briefing.model_validate_json(proc.stdout)
+    run = briefing.run
+    assert (run.extractor, run.model, run.mode) == (f"model:{MODEL_ALIAS}", MODEL_ALIAS, "tools")
+    assert run.base_url == local_model_server.base_url
+    assert [s.path for s in briefing.sources] == [str(SEED.relative_to(ROOT))] or run.failed
+    if proc.returncode == 0:
+        assert run.failed == [] and run.usage.calls >= 1 and run.usage.cached_calls == 0
+        assert "1 articles briefed, 0 failed" in proc.stderr
+        article_id = briefing.sources[0].id
+        _check_grounded(briefing, article_id)
+        for rej in run.rejected:  # rejected items are reported, never dropped silently
+            assert rej.article_id == article_id and rej.section in SECTIONS and rej.reason
+        assert f"Items rejected by verification: {len(run.rejected)}" in render_markdown(briefing, verbose=True)
+    else:
+        assert [f.path for f in run.failed] == [str(SEED.relative_to(ROOT))] and run.failed[0].reason
+    print(f"CLI: exit {proc.returncode} in {seconds:.1f} s; {run.usage.calls} call(s), "
+          f"{run.usage.total_tokens} tokens, {len(briefing.items())} kept, {len(run.rejected)} rejected")
+
+
+def test_cli_json_schema_mode_is_refused_with_advice(local_model_server: LocalServer) -> None:  # noqa: F811
+    proc = _brief(str(SEED.relative_to(ROOT)), "--base-url", local_model_server.base_url, "--model", MODEL_ALIAS,
+                  "--no-cache", "--format", "json", "--mode", "json_schema", timeout=120)
+    assert proc.returncode == 1
+    from summarizer.schema import Briefing
+
+    run = Briefing.model_validate_json(proc.stdout).run
+    assert run.mode == "json_schema" and len(run.failed) == 1
+    assert "HTTP 500" in run.failed[0].reason and "--mode tools" in run.failed[0].reason
+    assert "0 articles briefed, 1 failed" in proc.stderr
