@@ -34,7 +34,8 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="brief: %(levelname)s: %(message)s", stream=sys.stderr, force=True)
     for noisy in ("httpx", "httpx2", "httpcore", "openai", "instructor", "trafilatura", "urllib3"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+        # Library loggers repeat what our own one-line errors already say; show them only with -vv.
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose > 1 else logging.CRITICAL)
 
 
 def _echo_err(message: str) -> None:
@@ -51,6 +52,7 @@ def main() -> None:
       brief seeds/ --model gpt-4o-mini  any OpenAI-compatible endpoint
       brief eval --offline              score against the gold fixtures
       brief schema                      regenerate schemas/
+      brief run --help                  every option of the main job
     """
 
 
@@ -65,6 +67,13 @@ def model_options(f: Any) -> Any:
         click.option("--offline", is_flag=True, help="Use the offline extractor even if a model is configured."),
         click.option("--no-cache", is_flag=True, help="Do not read or write the response cache."),
         click.option("--cache-dir", type=click.Path(file_okay=False), envvar="BRIEF_CACHE_DIR", help="Cache folder."),
+        click.option("--timeout", type=float, envvar="BRIEF_TIMEOUT", help="Seconds to wait for one answer [120]."),
+        click.option("--context-tokens", type=int, envvar="BRIEF_CONTEXT_TOKENS",
+                     help="The model's context window [8192; 128000 for api.openai.com]."),
+        click.option("--max-retries", type=click.IntRange(0, 20), envvar="BRIEF_MAX_RETRIES",
+                     help="Retries of a failed HTTP call [4]."),
+        click.option("--backoff", type=float, envvar="BRIEF_BACKOFF", hidden=True,
+                     help="Backoff multiplier in seconds (tests use a tiny one)."),
         click.option("--record", type=click.Path(file_okay=False), help="Write every model exchange to DIR."),
         click.option("--replay", type=click.Path(file_okay=False), help="Answer only from recordings in DIR."),
     ]
@@ -87,6 +96,10 @@ def _model_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
         "cache_dir": kw.get("cache_dir"),
         "record": kw.get("record"),
         "replay": kw.get("replay"),
+        "timeout": kw.get("timeout"),
+        "context_tokens": kw.get("context_tokens"),
+        "max_retries": kw.get("max_retries"),
+        "backoff": kw.get("backoff"),
     }
 
 
@@ -113,7 +126,7 @@ def run_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, title: str |
     bar = _ProgressBar(enabled=sys.stderr.isatty() and not quiet)
     try:
         result = run_brief(list(paths), title=title, aliases=aliases, max_bytes=max_bytes, related=related,
-                           progress=bar.update, **options)
+                           progress=bar.update, on_loaded=bar.start, **options)
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -126,8 +139,8 @@ def run_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, title: str |
         for art in result.articles:
             for line in art.dropped_lines:
                 _echo_err(f"{art.path or art.id}: dropped boilerplate: {line}")
-    for err in result.errors:
-        _echo_err(str(err))
+    for failed in briefing.run.failed:
+        _echo_err(f"{failed.path}: {failed.reason}")
     if fmt == "json":
         text = render_json(briefing)
     elif fmt == "html":
@@ -154,16 +167,15 @@ class _ProgressBar:
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self._bar: Any = None
-        self._seen = 0
+
+    def start(self, total: int) -> None:
+        if self.enabled and total:
+            self._bar = click.progressbar(length=total, label="extracting", file=sys.stderr, show_pos=True)
+            self._bar.__enter__()
 
     def update(self, article: Article, result: ArticleExtraction | BriefError) -> None:
-        if not self.enabled:
-            return
-        if self._bar is None:
-            self._bar = click.progressbar(length=None, label="extracting", file=sys.stderr, show_pos=True)
-            self._bar.__enter__()
-        self._seen += 1
-        self._bar.update(1, current_item=article.title[:40])
+        if self._bar is not None:
+            self._bar.update(1)
 
     def close(self) -> None:
         if self._bar is not None:

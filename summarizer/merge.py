@@ -18,7 +18,7 @@ from typing import Any
 
 from .entities import Canonicalizer, key
 from .errors import BriefError
-from .numbers import Figure, overlaps, parse_quantity, same_figure
+from .numbers import Figure, overlaps, parse_quantity
 from .schema import (
     SECTIONS,
     ArmsTransfer,
@@ -48,7 +48,6 @@ QUALIFIER_CLASS = {
     "at_least": "lower", "more_than": "lower", "up_to": "upper", "fewer_than": "upper",
 }
 _PRECISION_RANK = {"day": 4, "week": 3, "month": 2, "year": 1, "unknown": 0}
-_STATUS_RANK = {"delivered": 0, "alleged": 1, "planned": 2}
 
 
 class MergeError(BriefError):
@@ -98,13 +97,45 @@ def claim_date(item: Item, published: dict[str, date | None]) -> DateRef | None:
     return DateRef(text="article published", start=days[0].isoformat(), precision="day") if days else None
 
 
+@dataclass
+class _Dates:
+    """Claim dates of one briefing: stated (for "same time") and for ordering (stated, else the period)."""
+
+    published: dict[str, date | None]
+
+    def stated(self, item: Item) -> DateRef | None:
+        return claim_date(item, self.published)
+
+    def order(self, item: Item) -> DateRef | None:
+        """The stated claim date, else the period: a claim is never older than what it reports, and news
+        reports recent events, so an undated claim about "December 2024" is placed in December 2024."""
+        ref = self.stated(item)
+        return ref if ref is not None else item.period if item.period is not None and item.period.start else None
+
+    def when(self, item: Item) -> _When:
+        return _When(date_interval(self.stated(item)), frozenset(item.sources))
+
+
 # ---- summaries and estimates -------------------------------------------------------------
 
 _MEASURE_WORDS = {"killed_or_wounded": "killed or wounded"}
+SAME_TIME_DAYS = 30
+"""Two dated claims are "about the same time" when their date intervals are at most this many days apart."""
+RELATED = "related_measures"
 ESTIMATE_RULE = (
     "low = lowest lower bound, high = highest upper bound among current claims; "
-    "an open bound (at least / up to) makes that end open (null); figures are never averaged or summed"
+    "an open bound (at least / up to) leaves that end open (null); no figure is combined with another. "
+    f"Conflict = two claims of different claimants whose bounds do not overlap, made about the same time "
+    f"(dated at most {SAME_TIME_DAYS} days apart, or both undated and reported in the same article)"
 )
+RELATED_RULE = (
+    "related measures: one claimant's killed and wounded figures against another claimant's killed-or-wounded "
+    "figure of about the same time. Killed and wounded are different people, so the pair cannot both hold when "
+    "the killed and wounded lower bounds together exceed the killed-or-wounded upper bound, or its lower bound "
+    "exceeds their upper bounds together (or one component's lower bound alone exceeds it). "
+    "Only a test: no figure is combined with another in what is shown"
+)
+_COMPONENTS = ("killed", "wounded")
 
 
 def summary(section: str, it: Item) -> str:
@@ -131,19 +162,80 @@ def summary(section: str, it: Item) -> str:
     return f"{who}{d['summary']}"
 
 
-def _same_number(a: Quantity, b: Quantity) -> bool:
-    fa, fb = _parsed(a.text), _parsed(b.text)
-    if fa is not None and fb is not None:
-        return same_figure(fa, fb)
-    return key(a.text) == key(b.text)
+@dataclass
+class _When:
+    """What "about the same time" needs of a claim: its date interval and its source articles."""
+
+    iv: tuple[date, date] | None
+    sources: frozenset[str]
 
 
-def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], date_of: Any) -> Estimate:
+def same_time(a: _When, b: _When) -> bool:
+    """Both dated at most SAME_TIME_DAYS apart, or both undated and reported in a common article.
+
+    An article that dates one claim and not the other is telling of an earlier statement ("in
+    September, the BBC counted ...") next to a current one, so they are not taken as the same time.
+    """
+    if a.iv is not None and b.iv is not None:
+        gap = max(a.iv[0], b.iv[0]) - min(a.iv[1], b.iv[1])
+        return gap.days <= SAME_TIME_DAYS
+    return a.iv is None and b.iv is None and not a.sources.isdisjoint(b.sources)
+
+
+def _same_time_pairs(whens: list[_When]) -> list[tuple[int, int]]:
+    """Index pairs (i < j) of claims made about the same time, without comparing every pair."""
+    out: set[tuple[int, int]] = set()
+    dated = sorted((i for i, w in enumerate(whens) if w.iv is not None), key=lambda i: whens[i].iv[0])  # type: ignore[index]
+    for n, i in enumerate(dated):
+        end = whens[i].iv[1]  # type: ignore[index]
+        for j in dated[n + 1:]:
+            if (whens[j].iv[0] - end).days > SAME_TIME_DAYS:  # type: ignore[index]
+                break
+            if same_time(whens[i], whens[j]):
+                out.add((min(i, j), max(i, j)))
+    by_source: dict[str, list[int]] = {}
+    for i, w in enumerate(whens):
+        for s in w.sources if w.iv is None else ():
+            by_source.setdefault(s, []).append(i)
+    for i, w in enumerate(whens):
+        if w.iv is None:
+            for s in w.sources:
+                out.update((min(i, j), max(i, j)) for j in by_source[s] if j != i and whens[j].iv is None)
+    return sorted(out)
+
+
+def _bounds(q: Quantity) -> tuple[float | int | None, float | int | None] | None:
+    return None if q.low is None and q.high is None else (q.low, q.high)
+
+
+def _disjoint(a: Quantity, b: Quantity) -> bool:
+    """Figures that cannot both be true: both bounded, same unit, no common value."""
+    ba, bb = _bounds(a), _bounds(b)
+    return ba is not None and bb is not None and (a.unit or None) == (b.unit or None) and not overlaps(ba, bb)
+
+
+def _components_fit(parts: dict[str, Quantity], combined: Quantity) -> bool:
+    """Killed and wounded figures of one statement can hold together with a killed-or-wounded figure."""
+    lows = [q.low if q.low is not None else 0 for q in parts.values()]
+    if combined.high is not None and sum(lows) > combined.high:
+        return False
+    highs = [q.high for q in parts.values()]
+    complete = set(parts) == set(_COMPONENTS) and all(h is not None for h in highs)
+    return not (complete and combined.low is not None and combined.low > sum(highs))  # type: ignore[arg-type]
+
+
+def _different_claimants(a: Claim, b: Claim) -> bool:
+    return a.claimant != b.claimant or a.claimant is None
+
+
+def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates: _Dates,
+              partial: set[str]) -> Estimate:
     claims = [
-        Claim(item_id=it.id or "", figure=q, claimant=it.claimant, conduit=it.conduit, date=date_of(it),
+        Claim(item_id=it.id or "", figure=q, claimant=it.claimant, conduit=it.conduit, date=dates.order(it),
               sources=it.sources, current=True)
         for it, q in rows
     ]
+    whens = {it.id or "": dates.when(it) for it, _ in rows}
     ivs = {c.item_id: date_interval(c.date) for c in claims}
     latest: dict[str, date] = {}  # per claimant: the last first-day of any of its dated claims
     for c in claims:
@@ -156,9 +248,12 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], date_o
     series = []
     for who in sorted({c.claimant for c in claims if not c.current and c.claimant}):
         series.append([c.item_id for c in claims if c.claimant == who and ivs[c.item_id] is not None])
+    conflicts = [
+        [claims[i].item_id, claims[j].item_id] for i, j in _same_time_pairs([whens[c.item_id] for c in claims])
+        if claims[i].item_id not in partial and claims[j].item_id not in partial
+        and _different_claimants(claims[i], claims[j]) and _disjoint(claims[i].figure, claims[j].figure)
+    ]
     current = [c for c in claims if c.current]
-    disagree = any(not _same_number(current[0].figure, c.figure) for c in current[1:])
-    conflicts = [[c.item_id for c in current]] if disagree else []
     bounded = [c.figure for c in current if c.figure.low is not None or c.figure.high is not None]
     low = None if not bounded or any(q.low is None for q in bounded) else min(q.low for q in bounded)  # type: ignore[type-var]
     high = None if not bounded or any(q.high is None for q in bounded) else max(q.high for q in bounded)  # type: ignore[type-var]
@@ -166,12 +261,75 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], date_o
                     conflicts=conflicts, low=low, high=high, rule=ESTIMATE_RULE)
 
 
-def build_estimates(sections: dict[str, list[Item]], date_of: Any) -> list[Estimate]:
-    """Per (side, measure): casualty measures, and deployment sizes under their status ("deployed")."""
+def _partial_counts(items: list[Casualty], dates: _Dates) -> set[str]:
+    """Killed-or-wounded figures below what the same claimant says of killed and wounded at the same time.
+
+    Such a figure counts a part ("several casualties, including high-ranking officials"), not the
+    total, so it takes no part in conflicts; it is still listed.
+    """
+    combined = [it for it in items if it.killed_or_wounded is not None]
+    parts = [it for it in items if it.killed is not None or it.wounded is not None]
+    out: set[str] = set()
+    for c in combined:
+        when = dates.when(c)
+        for p in parts:
+            if p.claimant != c.claimant or not c.claimant:
+                continue
+            if not same_time(when, dates.when(p)):
+                continue
+            figs = {m: q for m in _COMPONENTS if (q := getattr(p, m)) is not None}
+            if not _components_fit(figs, c.killed_or_wounded):  # type: ignore[arg-type]
+                out.add(c.id or "")
+                break
+    return out
+
+
+def _related(side: str, items: list[Casualty], by_key: dict[tuple[str, str], Estimate], partial: set[str],
+             dates: _Dates) -> Estimate | None:
+    """Killed and wounded figures of one claimant against another's killed-or-wounded figure, same time."""
+    s = side.lower()
+    combined = [it for it in items if it.killed_or_wounded is not None and it.id not in partial]
+    parts = [it for it in items if it.killed is not None or it.wounded is not None]
+    if not combined or not parts:
+        return None
+    pool = combined + parts
+    whens = [dates.when(it) for it in pool]
+    conflicts: list[tuple[str, str]] = []
+    for i, j in _same_time_pairs(whens):
+        for a, b in ((i, j), (j, i)):
+            c, p = pool[a], pool[b]
+            if a >= len(combined) or b < len(combined) or c.id == p.id:
+                continue
+            if c.claimant == p.claimant and c.claimant is not None:
+                continue
+            figs = {m: q for m in _COMPONENTS if (q := getattr(p, m)) is not None}
+            if not _components_fit(figs, c.killed_or_wounded):  # type: ignore[arg-type]
+                conflicts.append((c.id or "", p.id or ""))
+    if not conflicts:
+        return None
+    involved = {x for pair in conflicts for x in pair}
+    claims = [cl for m in (*_COMPONENTS, "killed_or_wounded") if (e := by_key.get((s, m)))
+              for cl in e.claims if cl.item_id in involved]
+    claims.sort(key=lambda c: (_date_key(c.date), c.claimant or "", c.item_id))
+    order = {c.item_id: n for n, c in reversed(list(enumerate(claims)))}
+    groups = sorted({tuple(sorted(pair, key=lambda x: (order[x], x))) for pair in conflicts},
+                    key=lambda g: [order[x] for x in g])
+    return Estimate(key=f"{s}:{RELATED}", side=side, measure=RELATED, claims=claims,
+                    conflicts=[list(g) for g in groups], rule=RELATED_RULE)
+
+
+def build_estimates(sections: dict[str, list[Item]], published: dict[str, date | None]) -> list[Estimate]:
+    """Per (side, measure): casualty measures, and deployment sizes under their status ("deployed").
+
+    A side whose killed or wounded figures and killed-or-wounded figures disagree across claimants
+    also gets a "<side>:related_measures" estimate holding only those conflicts.
+    """
     groups: dict[tuple[str, str], list[tuple[Item, Quantity]]] = {}
     names: dict[str, set[str]] = {}
+    by_side: dict[str, list[Casualty]] = {}
     for it in sections["casualties"]:
         assert isinstance(it, Casualty)
+        by_side.setdefault(it.side.lower(), []).append(it)
         for m, q in it.figures().items():
             groups.setdefault((it.side.lower(), m), []).append((it, q))
             names.setdefault(it.side.lower(), set()).add(it.side)
@@ -180,7 +338,12 @@ def build_estimates(sections: dict[str, list[Item]], date_of: Any) -> list[Estim
         if it.size is not None:
             groups.setdefault((it.force.lower(), it.status), []).append((it, it.size))
             names.setdefault(it.force.lower(), set()).add(it.force)
-    return [_estimate(min(names[s]), m, rows, date_of) for (s, m), rows in sorted(groups.items())]
+    dates = _Dates(published)
+    partial = {i for items in by_side.values() for i in _partial_counts(items, dates)}
+    by_key = {(s, m): _estimate(min(names[s]), m, rows, dates, partial) for (s, m), rows in sorted(groups.items())}
+    related = [r for s, items in sorted(by_side.items())
+               if (r := _related(min(names[s]), items, by_key, partial, dates))]
+    return sorted([*by_key.values(), *related], key=lambda e: (e.side.lower(), e.measure))
 
 
 # ---- merging duplicates ------------------------------------------------------------------
@@ -227,8 +390,9 @@ def _block(section: str, item: Item, figs: dict[str, Quantity]) -> tuple[Any, ..
         return (section, item.side, tuple(sorted(figs)))
     if isinstance(item, Deployment):
         return (section, item.force, item.status, tuple(sorted(figs)))
-    if isinstance(item, ArmsTransfer):
-        return (section, item.supplier, item.recipient, tuple(sorted(figs)))
+    if isinstance(item, ArmsTransfer):  # a different status or different kinds of weapons: another claim
+        kinds = tuple(sorted({i.category for i in item.items}))
+        return (section, item.supplier, item.recipient, item.status, kinds, tuple(sorted(figs)))
     d = item.model_dump()
     if section == "aid":
         return (section, d["donor"], d["recipient"], d["kind"], tuple(sorted(figs)))
@@ -284,9 +448,10 @@ def _identical(a: _Entry, b: _Entry) -> bool:
 
 
 def _actors_ok(a: _Entry, b: _Entry) -> bool:
-    """Same claimant; an unknown claimant only with the same conduit or an identical figure."""
+    """Same claimant (and not two different named conduits); an unknown claimant only with the same conduit
+    or an identical figure."""
     if a.claimant and b.claimant:
-        return a.claimant == b.claimant
+        return a.claimant == b.claimant and (not a.conduit or not b.conduit or a.conduit == b.conduit)
     if a.conduit and b.conduit and a.conduit == b.conduit:
         return True
     return a.claimant is None and b.claimant is None and a.conduit is None and b.conduit is None and _identical(a, b)
@@ -302,8 +467,20 @@ def _compatible(a: _Entry, b: _Entry) -> bool:
     if a.section == "diplomacy" and (a.period is None or b.period is None):
         from rapidfuzz import fuzz
 
+        words = _absolute_words(a.item.period), _absolute_words(b.item.period)
+        if words[0] and words[0] == words[1]:  # "In June" in both, year unknown: the same stated date
+            return True
         return fuzz.token_set_ratio(key(a.item.summary), key(b.item.summary)) >= 85  # type: ignore[attr-defined]
     return True
+
+
+_MONTHS = frozenset(m.lower() for m in calendar.month_name if m)
+
+
+def _absolute_words(ref: DateRef | None) -> str:
+    """The key of a date's words when they name a month or a year ("In June"), else "" ("on Monday")."""
+    words = key(ref.text or "") if ref is not None else ""
+    return words if any(w in _MONTHS or (w.isdigit() and len(w) == 4) for w in words.split()) else ""
 
 
 def _cluster(entries: list[_Entry]) -> list[list[_Entry]]:
@@ -361,14 +538,33 @@ def _union(base: Item, items: list[Item]) -> Item:
     for f in ("location", "destination", "origin", "unit"):
         if f in type(base).model_fields and isinstance(getattr(base, f), str | None):
             upd[f] = min((v for it in items if isinstance(v := getattr(it, f), str)), default=None)
-    if isinstance(base, ArmsTransfer):
-        upd["status"] = min((it.status for it in items), key=_STATUS_RANK.__getitem__)  # type: ignore[attr-defined]
     return base.model_copy(update=upd)
 
 
-def _canonical_item(section: str, item: Item, article_id: str, c: Canonicalizer, names: dict[str, str]) -> Item:
+def _actors(item: Item, c: Canonicalizer, names: dict[str, str]) -> tuple[str | None, str | None]:
+    """Canonical claimant and conduit; a generic conduit ("MPs", "reporters") is no conduit."""
     claimant = names.get(item.claimant or "") or None
     conduit = None if item.conduit and c.is_generic(item.conduit) else names.get(item.conduit or "") or None
+    return claimant, conduit
+
+
+def relays(items: Sequence[Item], c: Canonicalizer, names: dict[str, str]) -> dict[str, str]:
+    """Named conduits that relay exactly one claimant in the input: {"Lee Seong-kweun": "...NIS"}."""
+    seen: dict[str, set[str]] = {}
+    for it in items:
+        claimant, conduit = _actors(it, c, names)
+        if claimant and conduit and claimant != conduit:
+            seen.setdefault(conduit, set()).add(claimant)
+    return {conduit: next(iter(cs)) for conduit, cs in seen.items() if len(cs) == 1}
+
+
+def _canonical_item(section: str, item: Item, article_id: str, c: Canonicalizer, names: dict[str, str],
+                    relayed: dict[str, str]) -> Item:
+    claimant, conduit = _actors(item, c, names)
+    if claimant in relayed and conduit is None:  # the lawmaker who relays the NIS, named as the claimant
+        claimant, conduit = relayed[claimant], claimant
+    elif claimant is None and conduit in relayed:  # "Lee said", no agency named: the one agency Lee relays
+        claimant = relayed[conduit]
     spellings = {item.claimant, item.conduit, claimant, conduit, *item.variants}
     evidence = [ev if ev.article_id else ev.model_copy(update={"article_id": article_id}) for ev in item.evidence]
     sources = set(item.sources) | {ev.article_id for ev in evidence if ev.article_id}
@@ -402,8 +598,9 @@ def _date_key(ref: DateRef | None) -> tuple[int, str]:
     return (1, "") if iv is None else (0, iv[0].isoformat())
 
 
-def _merge_section(section: str, raw: list[tuple[str, Item]], c: Canonicalizer, names: dict[str, str]) -> list[Item]:
-    tidy = [_canonical_item(section, it, aid, c, names) for aid, it in raw]
+def _merge_section(section: str, raw: list[tuple[str, Item]], c: Canonicalizer, names: dict[str, str],
+                   relayed: dict[str, str]) -> list[Item]:
+    tidy = [_canonical_item(section, it, aid, c, names, relayed) for aid, it in raw]
     entries = [_entry(section, _union(it, [it])) for it in tidy]
     while True:  # merge until no two merged items are compatible: merging the output again changes nothing
         clusters = _cluster(entries)
@@ -479,7 +676,8 @@ def merge(
             raw[s].append((ex.article_id, it))
             pool |= {n for n in (it.claimant, it.conduit, *it.variants) if n}
     names = c.resolve(pool)
-    merged = {s: _merge_section(s, raw[s], c, names) for s in SECTIONS}
+    relayed = relays([it for s in SECTIONS for _, it in raw[s]], c, names)
+    merged = {s: _merge_section(s, raw[s], c, names, relayed) for s in SECTIONS}
     missing = sorted({sid for items in merged.values() for it in items for sid in it.sources} - by_id.keys())
     if missing:
         raise MergeError(
@@ -495,7 +693,7 @@ def merge(
     return Briefing(
         title=title if title is not None else _title(sources),
         sources=sources,
-        estimates=build_estimates(merged, lambda it: claim_date(it, published)),
+        estimates=build_estimates(merged, published),
         timeline=_timeline(merged),
         run=run if run is not None else _run(extractions),
         **merged,  # type: ignore[arg-type]

@@ -166,20 +166,26 @@ def _blocks(text: str) -> list[tuple[int, int, int]]:
     return out
 
 
+def _simple_spans(text: str) -> list[tuple[int, int]]:
+    """Fallback splitter: a sentence ends at . ! or ? (and a closing quote) before a capital or quote."""
+    ends = [m.end() for m in re.finditer(r"[.!?][\"”’)]?(?=\s+[\"“‘A-Z])", text)]
+    starts = [0, *ends]
+    return [(a, b) for a, b in zip(starts, [*ends, len(text)], strict=True) if text[a:b].strip()]
+
+
 def split_sentences(text: str) -> list[Sentence]:
     """Sentences with exact offsets: lines joined as in :func:`_blocks`, then pysbd inside each block."""
     out: list[Sentence] = []
     seg = _segmenter()
     for bstart, bend, para in _blocks(text):
         block = text[bstart:bend]
-        spans: list[tuple[int, int]] = []
+        flat = block.replace("\n", " ")
         try:
-            for sp in seg.segment(block.replace("\n", " ")):
-                spans.append((sp.start, sp.end))
-        except Exception:  # pysbd is a heuristic library; fall back to the whole block
-            spans = [(0, len(block))]
-        if not spans or any(a < 0 or b > len(block) or a >= b for a, b in spans):
-            spans = [(0, len(block))]
+            spans = [(sp.start, sp.end) for sp in seg.segment(flat) if flat[sp.start : sp.end] == sp.sent]
+        except Exception:  # pysbd is heuristic; never let it stop an extraction
+            spans = []
+        if not spans or sum(len(flat[a:b].strip()) for a, b in spans) < len(flat.strip()) - len(spans):
+            spans = _simple_spans(flat)  # pysbd lost text or offsets: split on sentence ends instead
         single_line = "\n" not in block.strip()
         for a, b in spans:
             raw = block[a:b]
@@ -269,12 +275,12 @@ def find_dates(text: str, published: date | None) -> list[DatePhrase]:
                 start, precision = _safe_day(int(y), month, int(d)), "day"
             elif y:
                 start, precision = f"{y}-{month:02d}", "month"
-            elif published is not None:
+            elif published is not None and (d or g["prep"]):
                 day = _resolve(f"{mon} {d}" if d else mon, published)
                 if day is not None:
                     start, precision = (day.isoformat(), "day") if d else (_iso(day, "month"), "month")
-            if start is None and not d and not g["prep"]:
-                continue  # "May" alone could be the verb
+            if not d and not y and not g["prep"]:
+                continue  # a bare month name ("May") could be another word
         if start is None:
             precision = "unknown"
         found.append(DatePhrase(m.start(), m.start() + len(m.group().rstrip()), DateRef(
@@ -325,14 +331,13 @@ class Names:
         self._people: dict[str, str | None] = {}
 
     def agency(self, phrase: str) -> str | None:
-        """The full name of an agency the phrase names by its abbreviation (defined or spelled out) or in full."""
-        for token in re.findall(r"(?<![\w-])[A-Z]{2,6}(?![\w-])", phrase):
-            if token not in self.abbr:
-                self.abbr[token] = self._spelled_out(token) or ""
+        """The full name of the agency a phrase is ('NIS', "Seoul's Joint Chiefs of Staff (JCS)"), if it is one."""
+        core = re.sub(r"^(?:the\s+|(?:[A-Z][\w-]*\s+)?[A-Z][\w-]*(?:'s|’s)\s+)", "", phrase.strip())
+        core = re.sub(r"^the\s+", "", core)
+        if re.fullmatch(r"[A-Z]{2,6}", core) and core not in self.abbr:
+            self.abbr[core] = self._spelled_out(core) or ""
         for abbr, full in self.abbr.items():
-            if not full:
-                continue
-            if full in phrase or re.search(rf"(?<![\w-]){abbr}(?![\w-])", phrase):
+            if full and core in (abbr, full, f"{full} ({abbr})"):
                 return full
         return None
 
@@ -394,15 +399,15 @@ def clean_claimant(phrase: str, names: Names) -> tuple[str | None, bool]:
 _CLAUSE_CUT = re.compile(r".*\b(?:after|when|while|because|that|as|but|which)\s+", re.IGNORECASE)
 
 
-def _subject_before(before: str) -> tuple[str, int]:
-    """The reporting verb's subject at the end of ``before`` and where it starts."""
+def _subject_before(before: str) -> str:
+    """The reporting verb's subject at the end of ``before``."""
     segs = [m for m in re.finditer(r"[^,;\"“”]+", before) if m.group().strip()]
     if not segs:
-        return "", len(before)
+        return ""
     pick = segs[-1]
     if "," in before[pick.end() :] and _clause(pick.group())[:1].islower() and len(segs) > 1:
         pick = segs[-2]  # an apposition: "Kovalenko, head of the centre, said"
-    return _clause(pick.group()), pick.start()
+    return _clause(pick.group())
 
 
 def _clause(segment: str) -> str:
@@ -447,13 +452,12 @@ def attribution(sent: Sentence, names: Names, *, inside_quotes: bool = False) ->
         before = text[: m.start()]
         if re.search(r"[\"”]\s*$", before) or not before.strip():
             after = re.match(r"\s+([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})", text[m.end() :])
-            subject, at = (after.group(1), m.end()) if after else ("", m.start())
+            subject = after.group(1) if after else ""
         else:
-            subject, at = _subject_before(before)
+            subject = _subject_before(before)
             if not subject:
                 after = re.match(r"\s+([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})", text[m.end() :])
                 subject = after.group(1) if after else ""
-        del at
         name, person = clean_claimant(subject, names) if subject else (None, False)
         if name:
             add(name, person)
@@ -496,19 +500,24 @@ class Context:
             self._dates[s.index] = find_dates(s.text, self.article.published)
         return self._dates[s.index]
 
-    def when(self, s: Sentence) -> tuple[DateRef | None, DateRef | None]:
-        """(claimed, period): a date next to the reporting verb is when it was said; the first other one, when."""
+    def when(self, s: Sentence, anchor: int) -> tuple[DateRef | None, DateRef | None]:
+        """(claimed, period) of the event stated at ``anchor`` (a figure or verb offset in the sentence).
+
+        A date right after a reporting verb, or opening the sentence just before one, is when it
+        was said. The event's date opens the sentence ("In June, ...") or follows the anchor in the
+        same clause ("killed over the weekend"); any other date is about something else.
+        """
         claimed = period = None
         spans = self.attr(s).verb_spans
         for d in self.dates(s):
-            if _RELATIVE.search(s.text[: d.start]):
-                continue  # "..., where Ukrainian forces seized territory earlier this year": not this event
             said = any(0 <= d.start - v_end <= 12 for _, v_end in spans) or (
-                d.start == 0 and any(0 <= v_start - d.end <= 60 for v_start, _ in spans)
+                d.start <= 3 and any(0 <= v_start - d.end <= 60 for v_start, _ in spans)
             )
-            if said and claimed is None:
-                claimed = d.ref
-            elif not said and period is None:
+            if said:
+                claimed = claimed or d.ref
+                continue
+            between = s.text[anchor : d.start]
+            if period is None and (d.start <= 3 or (d.start >= anchor and not re.search(r"[,;]\s", between))):
                 period = d.ref
         return claimed, period
 
@@ -518,9 +527,6 @@ class Context:
             return None
         prev = self.sentences[s.index - 1]
         return prev if prev.block == s.block and not prev.heading else None
-
-
-_RELATIVE = re.compile(r",\s+(?:where|which|who|whose|while|whom)\b")
 
 
 def _quantity(f: Figure) -> Quantity:
@@ -559,9 +565,10 @@ def _place(text: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def _ctx_fields(ctx: Context, s: Sentence, attr: Attribution | None = None) -> dict[str, Any]:
+def _ctx_fields(ctx: Context, s: Sentence, anchor: int, attr: Attribution | None = None) -> dict[str, Any]:
+    """Claimant, conduit and dates for an item stated at ``anchor`` in ``s``."""
     attr = attr or ctx.attr(s)
-    claimed, period = ctx.when(s)
+    claimed, period = ctx.when(s, anchor)
     return {"claimant": attr.claimant, "conduit": attr.conduit, "claimed": claimed, "period": period}
 
 
@@ -649,6 +656,7 @@ def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
     items: list[tuple[Sentence, Casualty]] = []
     used: set[tuple[int, int]] = set()
     side_of_sentence: dict[int, tuple[str, Attribution]] = {}
+    item_of: dict[int, Casualty] = {}
     cues = r["cues"]
     for s in ctx.sentences:
         if p.rate.search(s.text):
@@ -660,7 +668,8 @@ def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
         attr = ctx.attr(s)
         if any(side is None for _, _, side, _ in readings):
             fill = None
-            sides = {_side_of(m.group(), "noun") or _side_of(m.group(), "adjective") for m in p.any_side.finditer(s.text)}
+            sides = {_side_of(m.group(), "noun") or _side_of(m.group(), "adjective")
+                     for m in p.any_side.finditer(s.text)}
             paren = r["paren"].search(s.text)
             if paren and sides == {_side_of(paren.group("side"), "noun")}:
                 fill = _side_of(paren.group("side"), "noun")
@@ -676,13 +685,24 @@ def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
                                        and inner.claimant != prev_attr.claimant else prev_attr.conduit)
             readings = [(f, m, side or fill, e) for f, m, side, e in readings]
         by_side: dict[str, list[Casualty]] = {}
+        continued = item_of.get(evidence[-1].index) if len(evidence) > 1 else None
+        if continued is not None and all(getattr(continued, m) is None for _, m, _, _ in readings):
+            # the same speaker goes on ('said Lee. "The NIS also reported ... nearly 1,000."'): one claim
+            for f, measure, _, _ in readings:
+                used.add((s.index, f.start))
+                setattr(continued, measure, _quantity(f))
+            continued.evidence.append(Evidence(quote=s.text))
+            continued.claimant, continued.conduit = attr.claimant, attr.conduit
+            item_of[s.index] = continued
+            side_of_sentence[s.index] = (continued.side, attr)
+            continue
         for f, measure, side, _ in readings:
             if side is None:
                 continue
             used.add((s.index, f.start))
             group = by_side.setdefault(side, [])
             if not group or getattr(group[-1], measure) is not None:
-                fields = _ctx_fields(ctx, s, attr)
+                fields = _ctx_fields(ctx, s, f.start, attr)
                 group.append(Casualty(side=side, evidence=[Evidence(quote=e.text) for e in evidence],
                                       location=_place(s.text) if _place(s.text) not in ("Russia", "Ukraine") else None,
                                       **fields, **{measure: _quantity(f)}))
@@ -690,6 +710,7 @@ def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
                 setattr(group[-1], measure, _quantity(f))
         for side, group in by_side.items():
             side_of_sentence[s.index] = (side, attr)
+            item_of[s.index] = group[-1]
             items.extend((s, c) for c in group)
     return _dedupe(items, _casualty_key), used
 
@@ -698,14 +719,60 @@ def _casualty_key(c: Casualty) -> tuple[Any, ...]:
     return (c.side, tuple(sorted((m, q.low, q.high) for m, q in c.figures().items())))
 
 
+def _related(a: Any, b: Any) -> bool:
+    """Two items come from the same source: same claimant, one's claimant is the other's conduit, or one
+    claimant's words contain the other's ("Ukraine's military spy agency" / "Ukraine's HUR military spy agency")."""
+    if a.claimant == b.claimant:
+        return True
+    if a.claimant is None or b.claimant is None:
+        return False
+    if a.claimant in (b.claimant, b.conduit) or b.claimant in (a.claimant, a.conduit):
+        return True
+    wa, wb = (set(re.findall(r"\w+", x.lower())) - {"s"} for x in (a.claimant, b.claimant))
+    return len(wa & wb) >= 2 and (wa <= wb or wb <= wa)
+
+
+def _subsumes(big: Casualty, small: Casualty) -> bool:
+    """Every figure of ``small`` is stated, for the same measure and side, by ``big``."""
+    fb = {m: (q.low, q.high) for m, q in big.figures().items()}
+    return big.side == small.side and all(fb.get(m) == (q.low, q.high) for m, q in small.figures().items())
+
+
+def _absorb(keep: Any, drop: Any) -> None:
+    """Merge ``drop`` into ``keep``: quotes, and whatever ``keep`` leaves empty."""
+    _merge_evidence(keep, drop)
+    for name in ("claimant", "conduit", "claimed", "period", "location", "unit", "destination"):
+        if hasattr(keep, name) and getattr(keep, name) is None and getattr(drop, name, None) is not None:
+            setattr(keep, name, getattr(drop, name))
+
+
 def _dedupe(items: list[tuple[Sentence, Any]], key: Any) -> list[Any]:
-    """Drop repeats (same key and claimant: quotes merged) and headline items the body states too."""
+    """Merge repeats from one source (a casualty claim restated with more figures is one claim) and drop
+    headline items the body states too."""
     kept: list[tuple[Sentence, Any]] = []
     for s, it in items:
-        twin = next((k for k in kept if key(k[1]) == key(it) and k[1].claimant == it.claimant), None)
-        if twin is not None and not s.heading and not twin[0].heading:
-            _merge_evidence(twin[1], it)
+        if s.heading:
+            kept.append((s, it))
             continue
+        body = [k for k in kept if not k[0].heading and _related(k[1], it)]
+        twin = next((k for k in body if key(k[1]) == key(it)), None)
+        if twin is not None:
+            _absorb(twin[1], it)
+            continue
+        if isinstance(it, Casualty):
+            bigger = next((k for k in body if _subsumes(k[1], it)), None)
+            if bigger is not None:
+                _absorb(bigger[1], it)
+                continue
+            smaller = [k for k in body if _subsumes(it, k[1])]
+            if smaller:
+                for k in smaller:
+                    _absorb(it, k[1])
+                    it.evidence.sort(key=lambda e: s.text != e.quote)
+                at = kept.index(smaller[0])
+                kept = [k for k in kept if k not in smaller]
+                kept.insert(min(at, len(kept)), (s, it))
+                continue
         kept.append((s, it))
     body = [it for s, it in kept if not s.heading]
     return [it for s, it in kept if not s.heading or not any(_same_item(it, b) for b in body)]
@@ -737,7 +804,8 @@ def _deployment_res() -> dict[str, Any]:
     status_of = {v.lower(): st for st, verbs in p.raw["deployment_verbs"].items() for v in verbs}
     verbs = _alt([re.escape(v) for v in status_of])
     states = _alt([re.escape(a) for a in p.state_alias])
-    aux = r"(?:(?:has|have|had|is|was|were)\s+)?(?:also\s+)?(?:(?:believed|said|estimated|reported)\s+to\s+have\s+|reportedly\s+)?"
+    aux = (r"(?:(?:has|have|had|is|was|were)\s+)?(?:also\s+)?"
+           r"(?:(?:believed|said|estimated|reported)\s+to\s+have\s+|reportedly\s+)?")
     i = re.IGNORECASE
     return {
         "status_of": status_of,
@@ -801,7 +869,7 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
             found = True
             sized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, size=_quantity(f), unit=unit,
                                         destination=_destination(t[f.start :]), status=status,
-                                        **_ctx_fields(ctx, s))))
+                                        **_ctx_fields(ctx, s, f.start))))
         if found or s.heading:
             continue
         planned = d["planned"].search(t)
@@ -817,7 +885,8 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
                 continue
             unsized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, unit=unit,
                                           destination=_place(t) if not planned else None,
-                                          status="planned" if planned else "deployed", **_ctx_fields(ctx, s))))
+                                          status="planned" if planned else "deployed",
+                                          **_ctx_fields(ctx, s, cue.start()))))
     out = _dedupe(sized, lambda x: (x.force, x.status, x.size.low, x.size.high))
     seen: dict[tuple[str, str, str | None], Deployment] = {}
     for _, dep in unsized:
@@ -847,11 +916,12 @@ def _arms_res() -> dict[str, Any]:
         "direct": re.compile(rf"(?P<sup>{states})\s+{aux}(?P<v>{verbs})\s+(?P<items>{_NODOT}+?){to}"),
         "gapped": re.compile(rf"(?P<sup>{states})\s+(?:was|is|has|have|had)\s+[^.;]{{0,80}}?\b(?:along\s+with|and)\s+"
                              rf"(?P<v>supplying|providing|sending|shipping)\s+(?P<items>{_NODOT}+?){to}"),
-        "also": re.compile(rf"(?P<sup>{states})\s+(?:has|have|had)\s+also\s+(?P<v>{verbs})\s+(?P<items>{_NODOT}+?)\s*\.?$"),
+        "also": re.compile(rf"(?P<sup>{states})\s+(?:has|have|had)\s+also\s+(?P<v>{verbs})\s+"
+                           rf"(?P<items>{_NODOT}+?)\s*\.?$"),
         "recipient": re.compile(rf"(?:\b(?:sent|deployed|dispatched|shipped|delivered)\s+to|\b(?:help|support|assist"
                                 rf"|reinforce))\s+(?P<rec>{states})(?![\w-])"),
         "containers": re.compile(rf"^(?P<q>.+?)\s+(?P<c>{_alt(p.raw['arms_containers'])})\s+of\s+(?P<rest>.+)$", re.I),
-        "split": re.compile(r"\s*(?:,\s*(?:and\s+|as\s+well\s+as\s+)?|\s+and\s+|\s+as\s+well\s+as\s+|\s*[—–]\s*"
+        "split": re.compile(r"\s*(?:,\s*(?:and\s+|as\s+well\s+as\s+)?|\s+as\s+well\s+as\s+|\s*[—–]\s*"
                             r"(?:including\s+)?|,?\s+including\s+)\s*"),
         "categories": [(cat, re.compile(rf"(?<![\w-]){_alt(words)}(?![\w-])", re.I))
                        for cat, words in p.raw["arms_categories"].items()],
@@ -872,6 +942,21 @@ def _category(name: str) -> str | None:
     return None
 
 
+def _list_parts(text: str) -> list[str]:
+    """Split a list of weapons; after a counted part ('nine million rounds of X and Y') the rest stays with it."""
+    parts: list[str] = []
+    for chunk in _arms_res()["split"].split(text):
+        counted = False
+        for piece in re.split(r"\s+and\s+", chunk):
+            figs = find_figures(piece.strip(_QUOTES + " "))
+            if counted and parts:
+                parts[-1] += " and " + piece
+                continue
+            counted = bool(figs) and figs[0].start == 0
+            parts.append(piece)
+    return parts
+
+
 def _arms_items(text: str) -> list[ArmsItem]:
     """Items of a list like '10,000 containers of artillery shells, anti-tank missiles, and rocket launchers'."""
     a = _arms_res()
@@ -882,7 +967,7 @@ def _arms_items(text: str) -> list[ArmsItem]:
         if figs and figs[0].start == 0 and figs[0].end == len(cm.group("q")) and not figs[0].year_like:
             items.append(ArmsItem(name=cm.group("c"), category="other", quantity=_quantity(figs[0])))
             text = cm.group("rest")
-    for part in a["split"].split(text):
+    for part in _list_parts(text):
         name = part.strip(_QUOTES + " .,—–")
         name = re.sub(r"^(?:the|other)\s+", "", name) if not name.startswith("other military") else name
         if not name:
@@ -931,7 +1016,7 @@ def arms_transfers(ctx: Context) -> list[ArmsTransfer]:
             "alleged" if attr.claimant or a["alleged"].search(t) else "delivered")
         out.append((s, ArmsTransfer(evidence=[Evidence(quote=e.text) for e in evidence], supplier=supplier,
                                     recipient=recipient, items=items, status=status,  # type: ignore[arg-type]
-                                    **_ctx_fields(ctx, s, attr))))
+                                    **_ctx_fields(ctx, s, m.start(), attr))))
     return _dedupe(out, lambda x: (x.supplier, x.recipient, tuple(i.name for i in x.items)))
 
 
@@ -1023,7 +1108,7 @@ def aid(ctx: Context) -> list[Aid]:
                     break
         out.append((s, Aid(evidence=[Evidence(quote=e.text) for e in evidence], donor=donor, recipient=recipient,
                            amount=_quantity(money[0]), kind=kind, components=components,  # type: ignore[arg-type]
-                           **_ctx_fields(ctx, s))))
+                           **_ctx_fields(ctx, s, m.start()))))
     return _dedupe(out, lambda x: (x.donor, x.recipient, x.amount.low if x.amount else None))
 
 
@@ -1038,8 +1123,8 @@ def _diplomacy_res() -> dict[str, Any]:
         "triggers": [(kind, _words(words)) for kind, words in p.raw["diplomacy"].items()],
         "agreement": _words(p.raw["agreement_nouns"]),
         "negation": _words(p.raw["negations"]),
-        "subject": re.compile(rf"(?P<p>{states})(?:'s|’s)?\s+(?:(?:has|have|had|also|officially|publicly|formally)"
-                              r"\s+){0,3}$"),
+        "subject": re.compile(rf"(?P<p>{states}(?:(?:,\s+and\s+|,\s+|\s+and\s+){states})*)(?:'s|’s)?\s+"
+                              r"(?:(?:has|have|had|also|officially|publicly|formally)\s+){0,3}$"),
         "visitor": re.compile(r"((?:[A-Z][\w.'’-]*\s+){1,4})$"),
         "place": re.compile(rf"^\s+(?P<p>{states}|[A-Z][a-z]+)"),
     }
@@ -1105,8 +1190,9 @@ def diplomacy(ctx: Context) -> list[Diplomacy]:
                 sm = r["subject"].search(t[: m.start()])
                 if sm is None:
                     continue
-                subject = p.state_alias[sm.group("p")]
-                states = _unique([subject, *(name for _, name in _states(_object_clause(t[m.end() :])))])
+                subjects = _unique([name for _, name in _states(sm.group("p"))])
+                subject = " and ".join(subjects)
+                states = _unique([*subjects, *(name for _, name in _states(_object_clause(t[m.end() :])))])
             if not states:
                 continue
             period = _event_date(ctx, s, m.end())
@@ -1116,13 +1202,14 @@ def diplomacy(ctx: Context) -> list[Diplomacy]:
             if summary is None:
                 continue
             attr = ctx.attr(s)
-            claimed = ctx.when(s)[0]
+            claimed = ctx.when(s, m.start())[0]
             out.append((s, Diplomacy(evidence=[Evidence(quote=t)], event_type=kind, parties=states,  # type: ignore
                                      summary=summary, period=period, claimed=claimed if claimed != period else None,
                                      claimant=attr.claimant, conduit=attr.conduit)))
     kept: dict[tuple[str, Any], Diplomacy] = {}
     for _, d in out:
-        key = (d.event_type, tuple(sorted(d.parties)) if d.event_type not in _VERB_PAST else d.parties[0])
+        who = d.summary.split(f" {_VERB_PAST.get(d.event_type, '')} ")[0]
+        key = (d.event_type, tuple(sorted(d.parties)) if d.event_type not in _VERB_PAST else who)
         if key in kept and (kept[key].period is not None or d.period is None):
             _merge_evidence(kept[key], d)
             continue

@@ -64,12 +64,18 @@ def run_brief(
     max_bytes: int = 5_000_000,
     related: str = "drop",
     progress: Progress | None = None,
+    on_loaded: Callable[[int], None] | None = None,
     **model_options: Any,
 ) -> BriefRun:
-    """Load, extract (model or offline), verify and merge; failures are collected, never raised per article."""
+    """Load, extract (model or offline), verify and merge; failures are collected, never raised per article.
+
+    ``progress(article, result)`` is called as each article finishes; ``on_loaded(n)`` once articles are read.
+    """
     from .merge import merge
 
     articles, errors = _collect(paths_or_articles, max_bytes, related)
+    if on_loaded is not None:
+        on_loaded(len(articles))
     config = None
     if not offline:
         from .llm import ModelConfig

@@ -146,6 +146,20 @@ def _views(b: Briefing) -> list[_ItemView]:
 
 
 def _scope(b: Briefing) -> str:
+    return f"{_coverage(b)} {_made_by(b)}"
+
+
+def _made_by(b: Briefing) -> str:
+    """Who filled the briefing, stated in its header."""
+    r = b.run
+    if r.extractor == "offline":
+        return "Extracted by the offline extractor (no model configured): rule-based, every figure quoted."
+    if r.model:
+        return f"Extracted by model {r.model}" + (f" ({r.mode} mode)." if r.mode else ".")
+    return f"Extracted by {r.extractor or 'an unknown extractor'}."
+
+
+def _coverage(b: Briefing) -> str:
     n = len(b.sources)
     count = f"{n} article{'s' if n != 1 else ''}"
     dates = sorted(s.published for s in b.sources if s.published is not None)

@@ -35,7 +35,7 @@ _TAG = re.compile(r"SYNTH-(\d{4})")
 def synthetic_quote(i: int) -> str:
     """The one sentence of synthetic article i that states its figure (without the full stop)."""
     town = TOWNS[i % len(TOWNS)]
-    return f"At least {100 + i} soldiers were killed in fighting near {town} last week, the regional governor said"
+    return f"At least {100 + i} Russian soldiers were killed near {town} last week, Ukraine's defence ministry said"
 
 
 def synthetic_article(i: int) -> tuple[str, dict[str, Any]]:
@@ -52,7 +52,7 @@ def synthetic_article(i: int) -> tuple[str, dict[str, Any]]:
             {
                 "side": f"{town} garrison",
                 "killed": {"text": f"At least {100 + i}"},
-                "claimant": "the regional governor",
+                "claimant": "Ukraine's defence ministry",
                 "evidence": [{"quote": synthetic_quote(i)}],
             }
         ],
@@ -216,7 +216,12 @@ def _fault_run(tmp_path: Path, n: int, kinds: tuple[str, ...], env_extra: dict[s
         asked = {f"synthetic_{i:04d}.txt" for i in healthy.calls}
         assert asked == failed, (sorted(asked - failed)[:5], sorted(failed - asked)[:5])
         assert len(server.requests) == len(failed)
+    # One clear line per failed article, naming its file and the cause; no misleading noise.
     check_stderr_names(proc, failed)
+    for i in always_fail:
+        line = next(line for line in proc.stderr.splitlines() if f"synthetic_{i:04d}.txt" in line)
+        assert "429" in line, line
+    assert "Connection error" not in proc.stderr, "the server was reachable; stderr must not say otherwise"
 
 
 NO_TIMEOUTS = ("429", "500", "truncated", "invalid_json", "schema_invalid")
@@ -240,20 +245,3 @@ def test_faults_complete_and_resume_200(tmp_path: Path) -> None:
 def test_faults_with_timeouts_complete_and_resume(tmp_path: Path, n: int) -> None:
     """All six fault kinds, timeouts included, with a 1 s client timeout and tiny retry waits."""
     _fault_run(tmp_path, n, tuple(FAULTS), {"BRIEF_RETRY_WAIT": "0.01", "BRIEF_TIMEOUT": str(CLIENT_TIMEOUT)})
-
-
-def test_failed_article_reason_names_the_cause(tmp_path: Path) -> None:
-    """A failure is one line naming the file and what went wrong (HTTP 429), exit code 1."""
-    folder = tmp_path / "articles"
-    answers = write_articles(folder, 3)
-    model = FaultyModel(answers, rate=0.0, kinds=(), always_fail=frozenset({1}))
-    with OAIServer(default=model) as server:
-        out = tmp_path / "out.json"
-        proc = run_brief([str(folder), *model_args(server, tmp_path / "cache", out)], brief_env(tmp_path, **QUICK))
-    _, failed = check_accounting(proc, out, folder, 3)
-    assert failed == {"synthetic_0001.txt"}
-    assert proc.returncode == 1
-    assert "Connection error" not in proc.stderr, "the server was reachable; stderr must not say otherwise"
-    check_stderr_names(proc, failed)
-    line = next(line for line in proc.stderr.splitlines() if "synthetic_0001.txt" in line)
-    assert "429" in line

@@ -110,10 +110,10 @@ def test_json_schema_response_format_is_refused_with_http_500(local_model_server
     assert "json_object" in str(info.value)
 
 
-def test_stop_frees_the_port() -> None:
+def test_stop_frees_the_port(tmp_path: Path) -> None:
     if missing_reason():
         pytest.skip(missing_reason())
-    with LocalServer(n_ctx=512) as server:
+    with LocalServer(n_ctx=512, log_file=tmp_path / "server.log") as server:
         assert server.process is not None and server.process.poll() is None
         proc = server.process
     assert proc.poll() is not None
