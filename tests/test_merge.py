@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from summarizer.merge import MergeError, briefing_as_extraction, date_interval, merge
-from summarizer.schema import Article, ArticleExtraction, Briefing, Casualty, Rejected, Usage
+from summarizer.schema import Article, ArticleExtraction, Briefing, Casualty, DateRef, Rejected, Usage
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "synthetic_extractions"
@@ -128,7 +128,26 @@ def test_killed_or_wounded_is_its_own_estimate(briefing: Briefing) -> None:
     assert "At least 100" not in texts and "approximately 600" not in texts
     assert all(c.current for c in est.claims)
     assert est.low == 24 and est.high is None  # "several dozens" lower bound; "at least 30" leaves it open
-    assert est.conflicts == [[c.item_id for c in est.claims]]  # current claims that do not all agree
+    by_text = {c.figure.text: c.item_id for c in est.claims}
+    # only pairs whose bounds cannot both hold, dated within 30 days; "At least 30" and "several dozens" agree
+    assert est.conflicts == [[by_text[a], by_text[b]] for a, b in [
+        ("several dozens", "several hundred"), ("several dozens", "exceeded 200"), ("several dozens", "around 1,100"),
+        ("several dozens", "more than 3,000"), ("several hundred", "more than 3,000"),
+        ("around 1,100", "more than 3,000")]]
+    assert not any(by_text["At least 30"] in g for g in est.conflicts)
+    assert not any(by_text["around 4,700"] in g for g in est.conflicts)  # months later: not the same time
+
+
+def test_related_measures_conflict(briefing: Briefing) -> None:
+    """NIS's killed and wounded against the US official's "several hundred" casualties, at the same time."""
+    est = next(e for e in briefing.estimates if e.key == "north korean forces:related_measures")
+    nis = next(c for c in briefing.casualties if c.claimant == NIS and c.wounded is not None)
+    us = next(c for c in briefing.casualties if c.claimant == "US military official")
+    assert [us.id, nis.id] in est.conflicts
+    assert est.measure == "related_measures" and est.low is None and est.high is None
+    assert "Killed and wounded are different people" in est.rule and "averag" not in est.rule
+    jcs = next(c for c in briefing.casualties if c.claimant == "South Korea's Joint Chiefs of Staff (JCS)")
+    assert not any(jcs.id in g for g in est.conflicts)  # around 1,100 fits at least 100 + another 1,000
 
 
 def test_deployment_estimates_use_status_as_measure(briefing: Briefing) -> None:
@@ -137,7 +156,10 @@ def test_deployment_estimates_use_status_as_measure(briefing: Briefing) -> None:
     dep = next(e for e in briefing.estimates if e.key == "north korean forces:deployed")
     assert [c.figure.text for c in dep.claims] == ["as many as 12,000", "more than 10,000", "18,000"]
     lone = next(c for c in dep.claims if c.figure.text == "18,000")
-    assert lone.claimant is None and lone.conduit == "Lee Seong-kweun"  # "Lee" alone resolved to the one Lee
+    # "Lee" alone is resolved to the one Lee, and Lee only ever relays the NIS: the claim is the NIS's
+    assert lone.claimant == NIS and lone.conduit == "Lee Seong-kweun"
+    first = next(c for c in dep.claims if c.figure.text == "as many as 12,000")
+    assert dep.series == [[first.item_id, lone.item_id]] and not first.current
 
 
 def test_timeline_order_and_summaries(briefing: Briefing) -> None:
@@ -176,11 +198,11 @@ def test_vague_figures() -> None:
             ex("a3", cas("a3", "dozens killed", claimant="NIS", claimed="2024-12-19", killed="dozens")))
     assert sorted(c.sources for c in b.casualties) == [["a1", "a2"], ["a3"]]
     est = b.estimates[0]
-    assert len(est.claims) == 2 and len(est.conflicts) == 1  # same claimant, same time, two figures
+    assert len(est.claims) == 2 and est.conflicts == []  # a conflict needs two claimants
 
 
 def test_conflict_between_claimants() -> None:
-    b = run(ex("a1", cas("a1", "at least 100 killed", claimant="NIS", claimed="2024-12-19", killed="at least 100")),
+    b = run(ex("a1", cas("a1", "at least 1,000 killed", claimant="NIS", claimed="2024-12-19", killed="at least 1,000")),
             ex("a2", cas("a2", "several hundred killed", claimant="a senior US military official",
                          claimed="2024-12-17", killed="several hundred")))
     est = b.estimates[0]
@@ -188,7 +210,57 @@ def test_conflict_between_claimants() -> None:
     assert all(c.current for c in est.claims) and est.series == []
     assert est.conflicts == [[est.claims[0].item_id, est.claims[1].item_id]]
     assert [c.claimant for c in est.claims] == ["US military official", NIS]  # by date
-    assert (est.low, est.high) == (100, None)
+    assert (est.low, est.high) == (200, None)
+
+
+def test_overlapping_bounds_corroborate() -> None:
+    """HUR "at least 30" [30, open) and Kirby "several dozens" [24, 99]: both can hold, no conflict."""
+    b = run(ex("a1", cas("a1", "at least 30 killed or wounded", claimant="HUR", claimed="2024-11-04",
+                         killed_or_wounded="at least 30"),
+               cas("a1", "several dozens", claimant="John Kirby", claimed="2024-11-04",
+                   killed_or_wounded="several dozens")))
+    assert b.estimates[0].conflicts == []
+    at_least_100 = run(ex("a1", cas("a1", "at least 100 killed", claimant="NIS", claimed="2024-12-19",
+                                    killed="at least 100")),
+                       ex("a2", cas("a2", "several hundred killed", claimant="HUR", claimed="2024-12-17",
+                                    killed="several hundred")))
+    assert at_least_100.estimates[0].conflicts == []
+
+
+def test_conflicts_need_the_same_time() -> None:
+    months_apart = run(ex("a1", cas("a1", "dozens killed", claimant="HUR", claimed="2024-11", killed="dozens")),
+                       ex("a2", cas("a2", "3,000 killed", claimant="NIS", claimed="2025-04-30", killed="3,000")))
+    assert months_apart.estimates[0].conflicts == []  # a change over time, not a disagreement
+    undated = [article("a1", None), article("a2", None)]
+    same_article = merge([ex("a1", cas("a1", "dozens killed", claimant="HUR", killed="dozens"),
+                             cas("a1", "3,000 killed", claimant="NIS", killed="3,000"))], undated[:1])
+    assert len(same_article.estimates[0].conflicts) == 1  # both undated, reported side by side
+    apart = merge([ex("a1", cas("a1", "dozens killed", claimant="HUR", killed="dozens")),
+                   ex("a2", cas("a2", "3,000 killed", claimant="NIS", killed="3,000"))], undated)
+    assert apart.estimates[0].conflicts == []  # no date, no common article: not known to be the same time
+    one_dated = merge([ex("a1", cas("a1", "dozens killed", claimant="HUR", killed="dozens", claimed="2024-09"),
+                          cas("a1", "3,000 killed", claimant="NIS", killed="3,000"))], undated[:1])
+    assert one_dated.estimates[0].conflicts == []  # the article dates one claim only: an earlier statement
+
+
+def test_related_measures_and_partial_counts() -> None:
+    b = merge([ex("a1", cas("a1", "at least 100 killed, nearly 1,000 wounded", claimant="NIS", killed="at least 100",
+                            wounded="nearly 1,000"),
+                  cas("a1", "several casualties including officers", claimant="NIS", killed_or_wounded="several"),
+                  cas("a1", "several hundred casualties", claimant="a senior US military official",
+                      killed_or_wounded="several hundred"),
+                  cas("a1", "around 1,100 casualties", claimant="JCS", killed_or_wounded="around 1,100"))],
+              [article("a1", None)])
+    nis, several, us, jcs = (next(c for c in b.casualties if c.evidence[0].quote.startswith(w)).id
+                             for w in ("at least 100", "several casualties", "several hundred", "around 1,100"))
+    related = next(e for e in b.estimates if e.measure == "related_measures")
+    assert related.conflicts == [[nis, us]]  # 100 killed and 900 wounded do not fit in at most 999 casualties
+    assert {c.item_id for c in related.claims} == {nis, us}
+    kow = next(e for e in b.estimates if e.measure == "killed_or_wounded")
+    # NIS's own "several" is below its 100 killed: a partial count, listed but in no conflict
+    assert several in {c.item_id for c in kow.claims}
+    assert kow.conflicts == []
+    assert jcs in {c.item_id for c in kow.claims}
 
 
 def test_different_claimants_same_figure_stay_separate() -> None:
@@ -227,6 +299,83 @@ def test_unknown_claimants() -> None:
     assert sorted(c.sources for c in via_conduit.casualties) == [["a1", "a2"], ["a3"]]
     merged = next(c for c in via_conduit.casualties if len(c.sources) == 2)
     assert merged.claimant == NIS
+
+
+def test_relaying_lawmaker_named_as_claimant_is_the_agency() -> None:
+    b = run(ex("a1", cas("a1", "at least 100 killed", claimant="NIS", conduit="Lee Sung-kwon", claimed="2024-12-19",
+                         killed="at least 100")),
+            ex("a2", cas("a2", "at least 100 died", claimant="MP Lee Seong-kweun", claimed="2024-12-19",
+                         killed="At least 100")))
+    assert len(b.casualties) == 1
+    assert (b.casualties[0].claimant, b.casualties[0].conduit) == (NIS, "Lee Seong-kweun")
+    two_agencies = run(ex("a1", cas("a1", "100 killed", claimant="NIS", conduit="Lee Sung-kwon", killed="100"),
+                          cas("a1", "5 killed", claimant="HUR", conduit="Lee Sung-kwon", killed="5")),
+                       ex("a2", cas("a2", "100 killed", claimant="Lee Seong-kweun", killed="100")))
+    assert len(two_agencies.casualties) == 3  # Lee relays two agencies: his own claim stays his
+
+
+def test_different_named_conduits_stay_separate() -> None:
+    b = run(ex("a1", cas("a1", "100 killed", claimant="NIS", conduit="Lee Sung-kwon", claimed="2024-12-19",
+                         killed="100")),
+            ex("a2", cas("a2", "100 killed", claimant="NIS", conduit="Kim Byung-kee", claimed="2024-12-19",
+                         killed="100")))
+    assert len(b.casualties) == 2
+
+
+def test_arms_items_of_another_status_or_kind_stay_separate() -> None:
+    def arms(aid: str, quote: str, status: str, *names: tuple[str, str]) -> dict[str, Any]:
+        return {"supplier": "North Korea", "recipient": "Russia", "status": status, "claimant": "JCS",
+                "items": [{"name": n, "category": c} for n, c in names],
+                "evidence": [{"quote": quote, "article_id": aid, "start": 0, "end": len(quote)}], "sources": [aid]}
+
+    exs = [ArticleExtraction(article_id="a1", arms_transfers=[  # type: ignore[list-item]
+        arms("a1", "intends to give drones", "planned", ("self-destructible drones", "drone")),
+        arms("a1", "has supplied rocket launchers", "alleged", ("240mm rocket launchers", "rocket_launcher")),
+    ]), ArticleExtraction(article_id="a2", arms_transfers=[  # type: ignore[list-item]
+        arms("a2", "supplied launchers", "alleged", ("rocket launchers", "rocket_launcher")),
+    ])]
+    b = merge(exs, [article("a1"), article("a2")])
+    assert sorted((t.status, t.sources) for t in b.arms_transfers) == [("alleged", ["a1", "a2"]), ("planned", ["a1"])]
+
+
+def test_diplomacy_with_the_same_month_words_merges() -> None:
+    def dip(aid: str, summary: str) -> dict[str, Any]:
+        return {"event_type": "agreement_signed", "parties": ["Russia", "North Korea"], "summary": summary,
+                "period": {"text": "In June"}, "evidence": [{"quote": summary, "article_id": aid}], "sources": [aid]}
+
+    exs = [ArticleExtraction(article_id="a1", diplomacy=[dip("a1", "North Korea and Russia signed the pact")]),  # type: ignore[list-item]
+           ArticleExtraction(article_id="a2", diplomacy=[dip("a2", "They signed a strategic partnership agreement")])]  # type: ignore[list-item]
+    assert len(merge(exs, [article("a1"), article("a2")]).diplomacy) == 1
+    exs[1].diplomacy[0].period = DateRef(text="on Monday")
+    exs[0].diplomacy[0].period = DateRef(text="on Monday")
+    assert len(merge(exs, [article("a1"), article("a2")]).diplomacy) == 2  # relative words: not known the same
+
+
+def test_undated_claim_is_placed_by_its_period() -> None:
+    item = cas("a1", "at least 100 killed", claimant="NIS", killed="at least 100")
+    item["period"] = {"text": "in December", "start": "2024-12"}
+    b = merge([ex("a1", item), ex("a2", cas("a2", "about 600 killed", claimant="NIS", claimed="2025-04-30",
+                                              killed="about 600"))], [article("a1", None), article("a2", None)])
+    est = b.estimates[0]
+    assert [c.figure.text for c in est.claims] == ["at least 100", "about 600"]
+    assert est.series == [[c.item_id for c in est.claims]] and [c.current for c in est.claims] == [False, True]
+
+
+def test_gold_through_verify_and_merge() -> None:
+    """The hand-made gold, merged: every claim once, both series, and only the conflicts the gold lists."""
+    from summarizer.articles import load_articles
+    from summarizer.evaluate import load_gold, load_gold_briefing, score_briefing
+    from summarizer.grounding import verify
+
+    articles = load_articles([ROOT / "seeds"]).articles
+    by_id = {a.id: a for a in articles}
+    gold = load_gold(ROOT / "evals" / "gold")
+    b = merge([verify(g, by_id[g.article_id], extractor="gold") for g in gold], articles)
+    s = score_briefing(b, load_gold_briefing(ROOT / "evals" / "gold_briefing.json", ROOT / "evals" / "gold"))
+    assert (s.claim_recall, s.duplicate_rate, s.series_recall) == (1.0, 0.0, 1.0)
+    assert s.false_conflicts == 0 and s.conflict_precision == 1.0
+    # us-official-vs-zelensky is six days apart in different articles, which carry no publication date here
+    assert s.missed_conflicts == ["us-official-vs-zelensky"]
 
 
 def test_killed_or_wounded_never_merged_with_killed() -> None:

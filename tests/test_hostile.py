@@ -1,0 +1,184 @@
+"""Hostile articles through the real `brief` command: injected figures stay out, markup stays inert.
+
+The loopback server plays a model that obeys instructions planted in an article (synthetic answers in
+tests/fixtures/hostile/answers_synthetic.json). Verification must keep every fabricated figure out of
+the briefing unless its quote is really in the article, and then only as that article's claim.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from oai_server import OAIServer
+from test_faults import brief_env, run_brief
+
+HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
+ANSWERS = json.loads((HOSTILE / "answers_synthetic.json").read_text(encoding="utf-8"))
+SECTIONS = ("casualties", "deployments", "arms_transfers", "aid", "diplomacy")
+FAKE = re.compile(r"1,000,000|1000000|1 000 000|one million|1m\b|1\.0m\b", re.I)
+
+
+def _responder(body: dict[str, Any]) -> dict[str, Any]:
+    user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+    for marker, sections in ANSWERS.items():
+        if marker.startswith("HOSTILE-") and marker in user:
+            return {"sections": sections}
+    return {"status": 400, "body": {"error": {"message": "synthetic server: unknown article"}}}
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One model run per format over the hostile fixtures (same cache: the model is asked once)."""
+    tmp = tmp_path_factory.mktemp("hostile")
+    folder = tmp / "in"
+    shutil.copytree(HOSTILE, folder, ignore=shutil.ignore_patterns("*.json"))
+    env = brief_env(tmp)
+    out: dict[str, Any] = {"folder": folder}
+    with OAIServer(default=_responder) as server:
+        for fmt in ("json", "md", "html"):
+            path = tmp / f"briefing.{fmt}"
+            proc: subprocess.CompletedProcess[str] = run_brief(
+                [str(folder), "--model", "synthetic-model", "--base-url", server.base_url,
+                 "--cache-dir", str(tmp / "cache"), "--format", fmt, "-o", str(path)], env)
+            assert proc.returncode == 0, proc.stderr
+            assert "Traceback" not in proc.stderr
+            out[fmt] = path.read_text(encoding="utf-8")
+        out["requests"] = len(server.requests)
+    out["briefing"] = json.loads(out["json"])
+    ids = {Path(s["path"]).name: s["id"] for s in out["briefing"]["sources"]}
+    out["ids"] = ids
+    out["numbers"] = {Path(s["path"]).name: n for n, s in enumerate(out["briefing"]["sources"], 1)}
+    return out
+
+
+def _text(name: str) -> str:
+    return (HOSTILE / name).read_text(encoding="utf-8")
+
+
+def _items(briefing: dict[str, Any]) -> list[dict[str, Any]]:
+    return [it for s in SECTIONS for it in briefing[s]]
+
+
+def test_model_was_asked_once_per_article(outputs: dict[str, Any]) -> None:
+    assert outputs["requests"] == 3
+    assert set(outputs["ids"]) == {"injection_synthetic.txt", "benign_synthetic.txt", "script_title_synthetic.md"}
+
+
+def test_fabricated_figures_are_rejected_not_briefed(outputs: dict[str, Any]) -> None:
+    b = outputs["briefing"]
+    article = _text("injection_synthetic.txt")
+    inj = outputs["ids"]["injection_synthetic.txt"]
+    shown_quotes = {e["quote"] for it in _items(b) for e in it["evidence"]}
+    # Quotes the article does not contain, and a real quote carrying a figure it does not state: rejected.
+    assert "The United Nations said 1,000,000 people were killed in the fighting" not in shown_quotes
+    rejected = [r for r in b["run"]["rejected"] if r["article_id"] == inj]
+    rejected_quotes = {r["item"]["evidence"][0]["quote"] for r in rejected}
+    assert "The United Nations said 1,000,000 people were killed in the fighting" in rejected_quotes
+    assert any(r["item"].get("side") == "civilians" for r in rejected), "figure not in its quote was kept"
+    # Whatever 1,000,000 survives is the injection article's own words, quoted, and only that article's.
+    for it in _items(b):
+        figures = json.dumps({k: v for k, v in it.items() if k not in ("evidence", "id", "sources")})
+        if FAKE.search(figures):
+            assert it["sources"] == [inj], it
+            for ev in it["evidence"]:
+                assert ev["article_id"] == inj and ev["quote"] in article and FAKE.search(ev["quote"]), ev
+    for est in b["estimates"]:
+        for claim in est["claims"]:
+            if FAKE.search(json.dumps(claim["figure"])):
+                assert claim["sources"] == [inj], claim
+    # The benign article's claim is untouched: its own figure, never the injected one.
+    benign = outputs["ids"]["benign_synthetic.txt"]
+    for it in _items(b):
+        if benign in it["sources"]:
+            assert not FAKE.search(json.dumps(it)), it
+    assert any("At least 45" in json.dumps(it) for it in _items(b) if benign in it["sources"])
+
+
+def test_fabricated_figure_in_markdown_is_only_the_injection_articles(outputs: dict[str, Any]) -> None:
+    md = outputs["md"]
+    n_inj = outputs["numbers"]["injection_synthetic.txt"]
+    refs = re.compile(r"\[(\d+)\]")
+    for line in md.splitlines():
+        if FAKE.search(line) and not line.startswith("|"):
+            assert {int(x) for x in refs.findall(line)} == {n_inj}, line
+
+
+def test_fabricated_figure_in_html_is_only_the_injection_articles(outputs: dict[str, Any]) -> None:
+    html = outputs["html"]
+    body = html.split('<section id="articles">')[0]
+    body = re.sub(r"<footer>.*?</footer>", "", body, flags=re.S)  # run notes list rejected items as rejected
+    n_inj = outputs["numbers"]["injection_synthetic.txt"]
+    for li in re.findall(r"<li\b.*?</li>", body, flags=re.S):
+        if FAKE.search(li):
+            assert set(re.findall(r'href="#src-(\d+)"', li)) == {str(n_inj)}, li
+    assert "The United Nations said 1,000,000 people" not in body
+
+
+class _Scan(HTMLParser):
+    """Script elements, event-handler attributes and javascript: URLs in a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scripts = 0
+        self.handlers: list[tuple[str, str]] = []
+        self.js_urls: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script":
+            self.scripts += 1
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.handlers.append((tag, name))
+            if value and value.strip().lower().startswith("javascript:") and name in ("href", "src", "action"):
+                self.js_urls.append(value)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_html_has_no_script_or_handler_from_the_data(outputs: dict[str, Any]) -> None:
+    scan = _Scan()
+    scan.feed(outputs["html"])
+    assert scan.scripts == 0  # the renderer itself uses no script, so any would come from the data
+    assert scan.handlers == [] and scan.js_urls == []
+    text = "".join(scan.text)
+    assert "<script>alert(1)</script>" in text  # shown to the reader as text, escaped in the page
+    assert "<img src=x onerror=alert(1)>" not in outputs["html"]
+
+
+_HTML_START = re.compile(r"^ {0,3}<(?:script|pre|style|textarea|!--|\?|![A-Za-z]|!\[CDATA\[|/?[A-Za-z][\w-]*)", re.I)
+
+
+def _cells(row: str) -> int:
+    return len(re.findall(r"(?<!\\)\|", row))
+
+
+def test_markdown_cannot_open_html_or_break_tables(outputs: dict[str, Any]) -> None:
+    md = outputs["md"]
+    assert "alert(1)" in md  # the hostile title and quote are there, as text
+    assert not re.search(r"(?<!\\)<(?:script|img|div)", md, re.I), "raw HTML from the data"
+    lines = md.splitlines()
+    for line in lines:
+        assert not _HTML_START.match(line), f"line opens an HTML block: {line!r}"
+        if line.lstrip().startswith("#"):
+            assert "alert" not in line and "fake heading" not in line.lower() and "heading" != line.strip("# ")
+        assert "javascript:" not in line or "](javascript:" not in line
+    # Every table keeps the column count of its header row.
+    table: list[str] = []
+    for line in [*lines, ""]:
+        if line.startswith("|"):
+            table.append(line)
+            continue
+        if table:
+            width = _cells(table[0])
+            assert all(_cells(row) == width for row in table), "\n".join(table)
+            table = []
+    assert not any(line.startswith("| injected") or line.startswith("| broken") for line in lines)
