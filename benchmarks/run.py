@@ -378,7 +378,8 @@ def machine() -> list[str]:
             pkgs.append(f"{name} {metadata.version(name)}")
         except metadata.PackageNotFoundError:
             pass
-    return [f"- CPU: {cpu}, {os.cpu_count()} cores (shared with other work while measuring)",
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return [f"- CPU: {cpu}, {os.cpu_count()} cores; load average at the end {load} (other work shares the machine)",
             f"- Memory: {mem}", f"- Python {platform.python_version()} on {platform.platform()}",
             f"- Packages: {', '.join(pkgs)}"]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .config import ModelConfig
 from .errors import (
     ArticleError,
     BriefError,
@@ -20,6 +21,8 @@ from .errors import (
     SchemaDriftError,
     StoreError,
 )
+from .extract import aextract, extract, extract_many
+from .merge import merge
 from .numbers import find_figures, parse_quantity
 from .schema import (
     Aid,
@@ -36,19 +39,16 @@ from .schema import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from .articles import LoadResult, article_from_text, load_articles
-    from .extract import aextract, extract, extract_many
     from .grounding import verify
-    from .llm import ModelConfig
-    from .merge import merge
     from .offline import extract_offline
     from .pipeline import BriefRun, brief, run_brief
     from .render import render_html, render_json, render_markdown
 
-# Heavier modules load on first use, so `import summarizer` stays fast.
+# `extract` and `merge` are both modules and functions: they are imported above so the names are the
+# functions. The rest load on first use; openai and instructor are imported only for a model run.
 _LAZY = {
     "load_articles": "articles", "article_from_text": "articles", "LoadResult": "articles",
-    "extract": "extract", "aextract": "extract", "extract_many": "extract",
-    "verify": "grounding", "ModelConfig": "llm", "merge": "merge", "extract_offline": "offline",
+    "verify": "grounding", "extract_offline": "offline",
     "brief": "pipeline", "run_brief": "pipeline", "BriefRun": "pipeline",
     "render_markdown": "render", "render_json": "render", "render_html": "render",
 }

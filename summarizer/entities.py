@@ -13,6 +13,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz
@@ -50,6 +51,7 @@ class AliasError(ConfigError):
     """An aliases file is missing or not of the shape {"canonical name": ["alias", ...]}."""
 
 
+@lru_cache(maxsize=65536)
 def key(name: str) -> str:
     """The matching key of a name: case, punctuation, possessives, articles and titles removed."""
     s = unicodedata.normalize("NFKC", name).replace("‘", "'").replace("’", "'")

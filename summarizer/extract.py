@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
+from .config import ModelConfig, estimate_tokens, schema_json
 from .errors import BriefError, ConfigError, ModelError
 from .grounding import verify
-from .llm import LLMClient, ModelConfig, estimate_tokens, schema_json
 from .prompts import PromptSet, build_messages, load_prompts, system_prompt
 from .schema import SECTIONS, Article, ArticleExtraction, Item, Sections
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .llm import LLMClient
 
 Progress = Callable[[Article, ArticleExtraction | BriefError], None]
 MIN_ARTICLE_TOKENS = 256
@@ -134,7 +138,10 @@ async def aextract(
 ) -> ArticleExtraction:
     """Extract and verify one article (several calls when it is longer than the context budget)."""
     own = client is None
-    client = client or LLMClient(config)
+    if client is None:
+        from .llm import LLMClient
+
+        client = LLMClient(config)
     prompts = prompts or load_prompts()
     try:
         with client.article(article) as state:
@@ -170,6 +177,8 @@ async def aextract_many(
     prompts: PromptSet | None = None,
 ) -> list[ArticleExtraction | BriefError]:
     """Extract many articles concurrently (bounded by config.concurrency); one entry per article, in order."""
+    from .llm import LLMClient
+
     client = LLMClient(config)
     prompts = prompts or load_prompts()
 

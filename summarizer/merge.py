@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+from rapidfuzz import fuzz
 
 from .entities import Canonicalizer, key
 from .errors import BriefError
@@ -29,6 +31,7 @@ from .schema import (
     Claim,
     DateRef,
     Deployment,
+    Diplomacy,
     Estimate,
     Evidence,
     Item,
@@ -349,6 +352,23 @@ def build_estimates(sections: dict[str, list[Item]], published: dict[str, date |
 # ---- merging duplicates ------------------------------------------------------------------
 
 
+class _Fig(NamedTuple):
+    """A figure as duplicate detection compares it."""
+
+    unit: str | None
+    qualifier: str | None
+    cls: str | None  # QUALIFIER_CLASS of the qualifier
+    low: float | None
+    high: float | None
+    stated: tuple[float, ...] | None
+    text: str  # key of the text, for figures the parser could not read
+
+
+def _fig(q: Quantity) -> _Fig:
+    return _Fig(q.unit or None, q.qualifier, QUALIFIER_CLASS.get(q.qualifier or ""), q.low, q.high, _stated(q),
+                key(q.text) if q.qualifier is None else "")
+
+
 @dataclass
 class _Entry:
     """One item in canonical form, with what comparisons need precomputed."""
@@ -359,10 +379,13 @@ class _Entry:
     claimant: str | None
     conduit: str | None
     figs: dict[str, Quantity]
+    sigs: tuple[_Fig, ...]  # the figures in key order, as comparisons need them
     claimed: tuple[date, date] | None
     period: tuple[date, date] | None
     content: str  # JSON without evidence/sources/variants/id: picks the displayed member
     full: str  # JSON of everything: the processing order
+    words: str = ""  # diplomacy: the key of the summary
+    when_words: str = ""  # diplomacy: the period's words when they name a month or year
 
 
 def _dump(item: Item, exclude: set[str] | None = None) -> str:
@@ -408,10 +431,13 @@ def _entry(section: str, item: Item) -> _Entry:
         claimant=item.claimant,
         conduit=item.conduit,
         figs=figs,
+        sigs=tuple(_fig(figs[k]) for k in sorted(figs)),
         claimed=date_interval(item.claimed),
         period=date_interval(item.period),
         content=_dump(item, {"evidence", "sources", "variants", "id"}),
         full=_dump(item, {"id"}),
+        words=key(item.summary) if isinstance(item, Diplomacy) else "",
+        when_words=_absolute_words(item.period) if isinstance(item, Diplomacy) else "",
     )
 
 
@@ -427,24 +453,23 @@ def _stated(q: Quantity) -> tuple[float, ...] | None:
     return fig.stated if fig is not None and fig.stated else None
 
 
-def _figure_ok(a: Quantity, b: Quantity) -> bool:
+def _figure_ok(a: _Fig, b: _Fig) -> bool:
     """Same stated number(s), or overlapping bounds with the same qualifier class."""
-    if (a.unit or None) != (b.unit or None):
+    if a.unit != b.unit:
         return False
     if a.qualifier is None or b.qualifier is None:
-        return key(a.text) == key(b.text)
-    if QUALIFIER_CLASS[a.qualifier] == QUALIFIER_CLASS[b.qualifier] and overlaps((a.low, a.high), (b.low, b.high)):
+        return a.text == b.text
+    if a.cls == b.cls and overlaps((a.low, a.high), (b.low, b.high)):
         return True
-    sa, sb = _stated(a), _stated(b)
+    sa, sb = a.stated, b.stated
     return sa is not None and sb is not None and any(abs(x - y) <= 0.005 * max(abs(x), abs(y), 1)
                                                      for x in sa for y in sb)
 
 
 def _identical(a: _Entry, b: _Entry) -> bool:
-    def sig(q: Quantity) -> tuple[Any, ...]:
-        return (q.qualifier, q.low, q.high, q.unit, key(q.text) if q.qualifier is None else "")
-
-    return a.figs.keys() == b.figs.keys() and all(sig(a.figs[k]) == sig(b.figs[k]) for k in a.figs)
+    return a.figs.keys() == b.figs.keys() and all(
+        (x.qualifier, x.low, x.high, x.unit, x.text) == (y.qualifier, y.low, y.high, y.unit, y.text)
+        for x, y in zip(a.sigs, b.sigs, strict=True))
 
 
 def _actors_ok(a: _Entry, b: _Entry) -> bool:
@@ -462,15 +487,12 @@ def _compatible(a: _Entry, b: _Entry) -> bool:
         return False
     if not (dates_compatible(a.claimed, b.claimed) and dates_compatible(a.period, b.period)):
         return False
-    if not all(_figure_ok(a.figs[k], b.figs[k]) for k in a.figs):
+    if not all(_figure_ok(x, y) for x, y in zip(a.sigs, b.sigs, strict=True)):
         return False
     if a.section == "diplomacy" and (a.period is None or b.period is None):
-        from rapidfuzz import fuzz
-
-        words = _absolute_words(a.item.period), _absolute_words(b.item.period)
-        if words[0] and words[0] == words[1]:  # "In June" in both, year unknown: the same stated date
+        if a.when_words and a.when_words == b.when_words:  # "In June" in both, year unknown: the same stated date
             return True
-        return fuzz.token_set_ratio(key(a.item.summary), key(b.item.summary)) >= 85  # type: ignore[attr-defined]
+        return fuzz.token_set_ratio(a.words, b.words) >= 85
     return True
 
 

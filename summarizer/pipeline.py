@@ -78,7 +78,7 @@ def run_brief(
         on_loaded(len(articles))
     config = None
     if not offline:
-        from .llm import ModelConfig
+        from .config import ModelConfig
 
         overrides: dict[str, Any] = {
             k: v

@@ -144,9 +144,9 @@ def run_brief(args: list[str], env: dict[str, str], timeout: float = 120) -> sub
 
 
 def knobs_supported() -> bool:
-    """Whether `brief` lets a user shorten the client timeout and retry waits (--timeout / BRIEF_TIMEOUT)."""
-    out = run_brief(["run", "--help"], brief_env(Path("/nonexistent"))).stdout
-    return "--timeout" in out and ("--retry-wait" in out or "BRIEF_RETRY_WAIT" in out)
+    """Whether `brief` lets a user shorten the client timeout and retry waits (--timeout, --backoff)."""
+    proc = run_brief(["run", "--timeout", "1", "--backoff", "0.01", "--help"], brief_env(Path("/nonexistent")))
+    return proc.returncode == 0 and "--timeout" in proc.stdout
 
 
 def model_args(server: OAIServer, cache: Path, out: Path) -> list[str]:
@@ -225,7 +225,7 @@ def _fault_run(tmp_path: Path, n: int, kinds: tuple[str, ...], env_extra: dict[s
 
 
 NO_TIMEOUTS = ("429", "500", "truncated", "invalid_json", "schema_invalid")
-QUICK = {"BRIEF_RETRY_WAIT": "0.01", "BRIEF_TIMEOUT": "10"}
+QUICK = {"BRIEF_BACKOFF": "0.01", "BRIEF_TIMEOUT": "10"}
 
 
 def test_faults_complete_and_resume_40(tmp_path: Path) -> None:
@@ -240,8 +240,8 @@ def test_faults_complete_and_resume_200(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not knobs_supported(), reason="waiting for the lead: `brief --timeout` (env BRIEF_TIMEOUT) "
-                    "and `--retry-wait` (env BRIEF_RETRY_WAIT) do not exist yet, so a timeout costs 120 s")
+                    "and `--backoff` (env BRIEF_BACKOFF) do not exist yet, so a timeout costs 120 s")
 @pytest.mark.parametrize("n", [pytest.param(40, id="40"), pytest.param(N_ARTICLES, id="200", marks=pytest.mark.slow)])
 def test_faults_with_timeouts_complete_and_resume(tmp_path: Path, n: int) -> None:
     """All six fault kinds, timeouts included, with a 1 s client timeout and tiny retry waits."""
-    _fault_run(tmp_path, n, tuple(FAULTS), {"BRIEF_RETRY_WAIT": "0.01", "BRIEF_TIMEOUT": str(CLIENT_TIMEOUT)})
+    _fault_run(tmp_path, n, tuple(FAULTS), {"BRIEF_BACKOFF": "0.01", "BRIEF_TIMEOUT": str(CLIENT_TIMEOUT)})

@@ -19,6 +19,8 @@ import pytest
 from oai_server import OAIServer
 from test_faults import brief_env, run_brief
 
+from summarizer.numbers import parse_quantity, supports
+
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 ANSWERS = json.loads((HOSTILE / "answers_synthetic.json").read_text(encoding="utf-8"))
 SECTIONS = ("casualties", "deployments", "arms_transfers", "aid", "diplomacy")
@@ -101,13 +103,37 @@ def test_fabricated_figures_are_rejected_not_briefed(outputs: dict[str, Any]) ->
     assert any("At least 45" in json.dumps(it) for it in _items(b) if benign in it["sources"])
 
 
+def _figure_texts(item: dict[str, Any]) -> list[str]:
+    out = []
+    for key in ("killed", "wounded", "captured", "missing", "killed_or_wounded", "size", "amount"):
+        if isinstance(item.get(key), dict):
+            out.append(item[key]["text"])
+    return out
+
+
+def test_every_figure_is_stated_by_each_article_it_is_credited_to(outputs: dict[str, Any]) -> None:
+    """A briefing item credits an article only with figures that article's own quote states."""
+    b = outputs["briefing"]
+    for it in _items(b):
+        for fig_text in _figure_texts(it):
+            fig = parse_quantity(fig_text)
+            assert fig is not None, fig_text
+            for source in it["sources"]:
+                own = [e["quote"] for e in it["evidence"] if e["article_id"] == source]
+                assert any(supports(q, fig) for q in own), (
+                    f"{fig_text!r} is credited to article {source}, whose quotes {own} do not state it"
+                )
+
+
 def test_fabricated_figure_in_markdown_is_only_the_injection_articles(outputs: dict[str, Any]) -> None:
     md = outputs["md"]
     n_inj = outputs["numbers"]["injection_synthetic.txt"]
     refs = re.compile(r"\[(\d+)\]")
     for line in md.splitlines():
-        if FAKE.search(line) and not line.startswith("|"):
+        if FAKE.search(line) and not line.startswith(("|", "Low ")):  # table rows / bounds notes: checked below
             assert {int(x) for x in refs.findall(line)} == {n_inj}, line
+        if FAKE.search(line) and line.startswith("|") and not line.startswith("| [") :
+            assert {int(x) for x in refs.findall(line)} == {n_inj}, line  # an estimates row
 
 
 def test_fabricated_figure_in_html_is_only_the_injection_articles(outputs: dict[str, Any]) -> None:
@@ -115,9 +141,13 @@ def test_fabricated_figure_in_html_is_only_the_injection_articles(outputs: dict[
     body = html.split('<section id="articles">')[0]
     body = re.sub(r"<footer>.*?</footer>", "", body, flags=re.S)  # run notes list rejected items as rejected
     n_inj = outputs["numbers"]["injection_synthetic.txt"]
-    for li in re.findall(r"<li\b.*?</li>", body, flags=re.S):
-        if FAKE.search(li):
-            assert set(re.findall(r'href="#src-(\d+)"', li)) == {str(n_inj)}, li
+    shown = 0
+    for block in re.split(r"(?=<li\b|<tr\b|<p\b|<h3\b)", body):
+        if not FAKE.search(block) or block.startswith('<p class="note">'):
+            continue  # an estimate's bounds note restates its claims, whose sources are checked in the JSON test
+        shown += 1
+        assert set(re.findall(r'href="#src-(\d+)"', block)) == {str(n_inj)}, block
+    assert shown >= 1  # the grounded instruction sentence is shown, as the injection article's claim
     assert "The United Nations said 1,000,000 people" not in body
 
 
@@ -168,8 +198,9 @@ def test_markdown_cannot_open_html_or_break_tables(outputs: dict[str, Any]) -> N
     lines = md.splitlines()
     for line in lines:
         assert not _HTML_START.match(line), f"line opens an HTML block: {line!r}"
-        if line.lstrip().startswith("#"):
-            assert "alert" not in line and "fake heading" not in line.lower() and "heading" != line.strip("# ")
+        if line.lstrip().startswith("#"):  # headings are the renderer's; data inside them is escaped
+            assert "fake heading" not in line.lower() and line.strip("# ") != "heading", line
+            assert not re.search(r"(?<!\\)[<|]", line), line
         assert "javascript:" not in line or "](javascript:" not in line
     # Every table keeps the column count of its header row.
     table: list[str] = []

@@ -57,7 +57,7 @@ def _cached_articles(cache: Path) -> set[int]:
 def _interrupt(tmp_path: Path, sig: signal.Signals) -> tuple[subprocess.Popen[str], str, float, set[int], Path, Path]:
     folder, cache = tmp_path / "articles", tmp_path / "cache"
     answers = write_articles(folder, N)
-    env = brief_env(tmp_path, BRIEF_RETRY_WAIT="0.01")
+    env = brief_env(tmp_path, BRIEF_BACKOFF="0.01")
     with OAIServer(default=SlowModel(answers, rate=0.0, kinds=())) as server:
         proc = _start(_args(server, folder, cache, tmp_path / "out.json"), env)
         _wait_for_entries(cache, 3, proc)

@@ -1,0 +1,156 @@
+"""Model settings, prices and token estimates: everything about a model run that needs no network library.
+
+Kept apart from llm.py so that `import summarizer` and offline runs never import openai or instructor.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from .errors import ConfigError
+from .resources import data_path
+from .schema import Sections
+
+MODES = ("tools", "json", "json_schema", "md_json")
+DEFAULT_MODE = "tools"
+NO_KEY = "not-needed"
+LOCAL_MODEL = "local"
+OPENAI_CONTEXT_TOKENS = 128_000  # from_env's default for api.openai.com (every model in prices.json has >= 128k)
+
+
+@dataclass
+class ModelConfig:
+    """Where and how to call the model. ``from_env`` builds one from BRIEF_* / OPENAI_* variables."""
+
+    model: str
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    mode: str = DEFAULT_MODE
+    concurrency: int = 8
+    timeout: float = 120.0
+    max_retries: int = 4
+    max_reasks: int = 2
+    temperature: float = 0.0
+    context_tokens: int = 8192
+    cache: bool = True
+    cache_dir: Path | None = None
+    record: Path | None = None
+    replay: Path | None = None
+    backoff: float = 1.0
+    backoff_max: float = 30.0
+    retry_after_max: float = 60.0
+    prices: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ConfigError(f"unknown mode {self.mode!r}; use one of {', '.join(MODES)} (default {DEFAULT_MODE})")
+        if self.concurrency < 1:
+            raise ConfigError("concurrency must be at least 1")
+        for name in ("cache_dir", "record", "replay", "prices"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Path):
+                setattr(self, name, Path(value).expanduser())
+        if self.record is not None and self.replay is not None:
+            raise ConfigError("--record and --replay exclude each other; pick one")
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> ModelConfig | None:
+        """Read BRIEF_MODEL, OPENAI_API_KEY, OPENAI_BASE_URL, BRIEF_MODE (overrides win; None means unset).
+
+        Returns None when neither a model nor a base URL is configured.
+        """
+        env = os.environ
+        given = {k: v for k, v in overrides.items() if v is not None}
+        unknown = set(given) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigError(f"unknown model option(s): {', '.join(sorted(unknown))}")
+        model = given.pop("model", None) or env.get("BRIEF_MODEL") or None
+        base_url = given.pop("base_url", None) or env.get("OPENAI_BASE_URL") or None
+        if model is None and base_url is None:
+            return None
+        api_key = given.pop("api_key", None) or env.get("OPENAI_API_KEY") or None
+        mode = given.pop("mode", None) or env.get("BRIEF_MODE") or DEFAULT_MODE
+        if "cache_dir" not in given and env.get("BRIEF_CACHE_DIR"):
+            given["cache_dir"] = Path(env["BRIEF_CACHE_DIR"])
+        if "prices" not in given and env.get("BRIEF_PRICES"):
+            given["prices"] = Path(env["BRIEF_PRICES"])
+        if "context_tokens" not in given and env.get("BRIEF_CONTEXT_TOKENS"):
+            try:
+                given["context_tokens"] = int(env["BRIEF_CONTEXT_TOKENS"])
+            except ValueError as exc:
+                raise ConfigError("BRIEF_CONTEXT_TOKENS must be a whole number of tokens") from exc
+        if base_url is None and "context_tokens" not in given:
+            given["context_tokens"] = OPENAI_CONTEXT_TOKENS
+        if api_key is None and base_url is None and given.get("replay") is None:
+            raise ConfigError(
+                "a model is set but OPENAI_API_KEY is not: export OPENAI_API_KEY=..., or set OPENAI_BASE_URL "
+                "(--base-url) for a local server that needs no key"
+            )
+        return cls(model=model or LOCAL_MODEL, base_url=base_url, api_key=api_key, mode=mode, **given)
+
+    def safe_base_url(self) -> str | None:
+        """The base URL without user:password or query string (safe to print or record)."""
+        if self.base_url is None:
+            return None
+        parts = urlsplit(self.base_url)
+        netloc = parts.hostname or ""
+        if parts.port:
+            netloc += f":{parts.port}"
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+# ---------------------------------------------------------------- usage and cost
+
+
+@lru_cache(maxsize=8)
+def _load_prices(extra: str | None) -> dict[str, dict[str, float]]:
+    prices: dict[str, dict[str, float]] = {}
+    for path in filter(None, [str(data_path("prices.json")), extra]):
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"price file {path} cannot be read ({exc}); fix it or unset BRIEF_PRICES") from exc
+        prices.update({k: v for k, v in data.get("models", {}).items() if isinstance(v, dict)})
+    return prices
+
+
+def price_for(model: str, extra: Path | None = None) -> tuple[float, float] | None:
+    """USD per 1M (input, output) tokens: exact name, else the longest known prefix (dated snapshots)."""
+    prices = _load_prices(str(extra) if extra else None)
+    name = model.lower()
+    if name not in prices:
+        prefixes = [k for k in prices if name.startswith(k + "-") or name.startswith(k + ":")]
+        if not prefixes:
+            return None
+        name = max(prefixes, key=len)
+    p = prices[name]
+    return float(p["input"]), float(p["output"])
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokens in text: tiktoken's cl100k_base when installed, else characters / 4."""
+    enc = _encoding()
+    return len(enc.encode(text)) if enc is not None else (len(text) + 3) // 4
+
+
+@lru_cache(maxsize=1)
+def _encoding() -> Any:
+    try:
+        import tiktoken
+
+        return tiktoken.get_encoding("cl100k_base")
+    except Exception:  # not installed or no encoding data offline
+        return None
+
+
+def schema_json(mode: str = DEFAULT_MODE) -> str:
+    """The JSON Schema of Sections about as the mode sends it: compact as a tool/response_format, indented
+    inside the system message for json and md_json (instructor's layout), which costs about twice the tokens."""
+    schema = Sections.model_json_schema()
+    return json.dumps(schema, indent=2) if mode in ("json", "md_json") else json.dumps(schema, separators=(",", ":"))
