@@ -67,6 +67,7 @@ def key(name: str) -> str:
         s = t
 
 
+@lru_cache(maxsize=65536)
 def display(name: str) -> str:
     """``name`` without leading titles and articles, spelling kept: "MP Lee Seong-kweun" -> "Lee Seong-kweun"."""
     words = " ".join(name.split()).split(" ")
@@ -142,6 +143,7 @@ class Canonicalizer:
         if aliases is not None:
             files.append(Path(aliases))
         self._table: dict[str, str] = {}  # key -> canonical; later files override earlier ones
+        self._sides: dict[str, str] = {}
         for f in files:
             for canon, names in load_aliases(f).items():
                 for n in [canon, *names]:
@@ -159,6 +161,11 @@ class Canonicalizer:
 
     def side(self, name: str) -> str:
         """A side or force: aliases, then "<who> troops/soldiers/army/units" -> "<who> forces"."""
+        if name not in self._sides:
+            self._sides[name] = self._side(name)
+        return self._sides[name]
+
+    def _side(self, name: str) -> str:
         hit = self.lookup(name)
         if hit:
             return hit

@@ -10,7 +10,7 @@ import calendar
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -105,9 +105,13 @@ class _Dates:
     """Claim dates of one briefing: stated (for "same time") and for ordering (stated, else the period)."""
 
     published: dict[str, date | None]
+    _memo: dict[int, tuple[Item, DateRef | None]] = field(default_factory=dict)
 
     def stated(self, item: Item) -> DateRef | None:
-        return claim_date(item, self.published)
+        hit = self._memo.get(id(item))
+        if hit is None or hit[0] is not item:
+            hit = self._memo[id(item)] = (item, claim_date(item, self.published))
+        return hit[1]
 
     def order(self, item: Item) -> DateRef | None:
         """The stated claim date, else the period: a claim is never older than what it reports, and news
@@ -185,25 +189,31 @@ def same_time(a: _When, b: _When) -> bool:
     return a.iv is None and b.iv is None and not a.sources.isdisjoint(b.sources)
 
 
-def _same_time_pairs(whens: list[_When]) -> list[tuple[int, int]]:
-    """Index pairs (i < j) of claims made about the same time, without comparing every pair."""
+def _same_time_pairs(whens: list[_When], side: list[bool] | None = None) -> list[tuple[int, int]]:
+    """Index pairs (i < j) of claims made about the same time (with ``side``: only pairs from both sides).
+
+    Dated claims are scanned in start order and each is compared only with those starting within
+    SAME_TIME_DAYS of its end; undated ones only with the undated claims of their own articles.
+    """
     out: set[tuple[int, int]] = set()
-    dated = sorted((i for i, w in enumerate(whens) if w.iv is not None), key=lambda i: whens[i].iv[0])  # type: ignore[index]
-    for n, i in enumerate(dated):
-        end = whens[i].iv[1]  # type: ignore[index]
-        for j in dated[n + 1:]:
-            if (whens[j].iv[0] - end).days > SAME_TIME_DAYS:  # type: ignore[index]
+    window = timedelta(days=SAME_TIME_DAYS)
+    dated = sorted((w.iv[0], w.iv[1], i) for i, w in enumerate(whens) if w.iv is not None)
+    for n, (_, end, i) in enumerate(dated):
+        limit = end + window
+        for start_j, _, j in dated[n + 1:]:
+            if start_j > limit:  # every later claim starts later still
                 break
-            if same_time(whens[i], whens[j]):
-                out.add((min(i, j), max(i, j)))
+            if side is None or side[i] != side[j]:
+                out.add((i, j) if i < j else (j, i))
     by_source: dict[str, list[int]] = {}
     for i, w in enumerate(whens):
         for s in w.sources if w.iv is None else ():
             by_source.setdefault(s, []).append(i)
-    for i, w in enumerate(whens):
-        if w.iv is None:
-            for s in w.sources:
-                out.update((min(i, j), max(i, j)) for j in by_source[s] if j != i and whens[j].iv is None)
+    for members in by_source.values():
+        for n, i in enumerate(members):
+            for j in members[n + 1:]:
+                if side is None or side[i] != side[j]:
+                    out.add((i, j) if i < j else (j, i))
     return sorted(out)
 
 
@@ -233,9 +243,9 @@ def _different_claimants(a: Claim, b: Claim) -> bool:
 
 def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates: _Dates,
               partial: set[str]) -> Estimate:
-    claims = [
-        Claim(item_id=it.id or "", figure=q, claimant=it.claimant, conduit=it.conduit, date=dates.order(it),
-              sources=it.sources, current=True)
+    claims = [  # built from validated items: no need to validate again
+        Claim.model_construct(item_id=it.id or "", figure=q, claimant=it.claimant, conduit=it.conduit,
+                              date=dates.order(it), sources=list(it.sources), current=True)
         for it, q in rows
     ]
     whens = {it.id or "": dates.when(it) for it, _ in rows}
@@ -256,7 +266,7 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
         if claims[i].item_id not in partial and claims[j].item_id not in partial
         and _different_claimants(claims[i], claims[j]) and _disjoint(claims[i].figure, claims[j].figure)
     ]
-    current = [c for c in claims if c.current]
+    current = [c for c in claims if c.current and c.item_id not in partial]  # a partial count is no total
     bounded = [c.figure for c in current if c.figure.low is not None or c.figure.high is not None]
     low = None if not bounded or any(q.low is None for q in bounded) else min(q.low for q in bounded)  # type: ignore[type-var]
     high = None if not bounded or any(q.high is None for q in bounded) else max(q.high for q in bounded)  # type: ignore[type-var]
@@ -298,16 +308,13 @@ def _related(side: str, items: list[Casualty], by_key: dict[tuple[str, str], Est
     pool = combined + parts
     whens = [dates.when(it) for it in pool]
     conflicts: list[tuple[str, str]] = []
-    for i, j in _same_time_pairs(whens):
-        for a, b in ((i, j), (j, i)):
-            c, p = pool[a], pool[b]
-            if a >= len(combined) or b < len(combined) or c.id == p.id:
-                continue
-            if c.claimant == p.claimant and c.claimant is not None:
-                continue
-            figs = {m: q for m in _COMPONENTS if (q := getattr(p, m)) is not None}
-            if not _components_fit(figs, c.killed_or_wounded):  # type: ignore[arg-type]
-                conflicts.append((c.id or "", p.id or ""))
+    for i, j in _same_time_pairs(whens, [n < len(combined) for n in range(len(pool))]):
+        c, p = pool[i], pool[j]  # i < j: the combined figure first
+        if c.id == p.id or (c.claimant == p.claimant and c.claimant is not None):
+            continue
+        figs = {m: q for m in _COMPONENTS if (q := getattr(p, m)) is not None}
+        if not _components_fit(figs, c.killed_or_wounded):  # type: ignore[arg-type]
+            conflicts.append((c.id or "", p.id or ""))
     if not conflicts:
         return None
     involved = {x for pair in conflicts for x in pair}
@@ -483,9 +490,10 @@ def _actors_ok(a: _Entry, b: _Entry) -> bool:
 
 
 def _compatible(a: _Entry, b: _Entry) -> bool:
-    if a.block != b.block or not _actors_ok(a, b):
-        return False
+    """Two entries of one block (see _cluster) are the same claim."""
     if not (dates_compatible(a.claimed, b.claimed) and dates_compatible(a.period, b.period)):
+        return False
+    if not _actors_ok(a, b):
         return False
     if not all(_figure_ok(x, y) for x, y in zip(a.sigs, b.sigs, strict=True)):
         return False
@@ -505,20 +513,43 @@ def _absolute_words(ref: DateRef | None) -> str:
     return words if any(w in _MONTHS or (w.isdigit() and len(w) == 4) for w in words.split()) else ""
 
 
+_FAR_PAST, _FAR_FUTURE = date.min, date.max
+
+
 def _cluster(entries: list[_Entry]) -> list[list[_Entry]]:
-    """Greedy complete linkage in content order, looking only at clusters sharing a claimant or conduit."""
+    """Greedy complete linkage in content order, looking only at clusters that share a block and a claimant or
+    conduit (unattributed items: an identical figure).
+
+    Each cluster keeps the latest first day and the earliest last day of its members' dated ``claimed`` and
+    ``period``: an entry whose dates miss that window cannot fit every member, so it is not compared one by one.
+    """
     clusters: list[list[_Entry]] = []
+    windows: list[list[date]] = []  # per cluster: claimed max start, min end; period max start, min end
     index: dict[tuple[Any, ...], list[int]] = {}
     for e in sorted(entries, key=lambda x: x.full):
-        keys = [(e.block, "claimant", e.claimant)] + ([(e.block, "conduit", e.conduit)] if e.conduit else [])
+        if e.claimant is None and e.conduit is None:  # merges only with an identical unattributed figure
+            keys = [(e.block, "anonymous", tuple((x.qualifier, x.low, x.high, x.unit, x.text) for x in e.sigs))]
+        else:
+            keys = [(e.block, "claimant", e.claimant)] + ([(e.block, "conduit", e.conduit)] if e.conduit else [])
         candidates = sorted({ci for k in keys for ci in index.get(k, [])})
         for ci in candidates:
+            w = windows[ci]
+            if e.claimed is not None and (e.claimed[1] < w[0] or e.claimed[0] > w[1]):
+                continue
+            if e.period is not None and (e.period[1] < w[2] or e.period[0] > w[3]):
+                continue
             if all(_compatible(e, m) for m in clusters[ci]):
                 break
         else:
             ci = len(clusters)
             clusters.append([])
+            windows.append([_FAR_PAST, _FAR_FUTURE, _FAR_PAST, _FAR_FUTURE])
         clusters[ci].append(e)
+        w = windows[ci]
+        if e.claimed is not None:
+            w[0], w[1] = max(w[0], e.claimed[0]), min(w[1], e.claimed[1])
+        if e.period is not None:
+            w[2], w[3] = max(w[2], e.period[0]), min(w[3], e.period[1])
         for k in keys:
             bucket = index.setdefault(k, [])
             if ci not in bucket:
@@ -588,25 +619,26 @@ def _canonical_item(section: str, item: Item, article_id: str, c: Canonicalizer,
     elif claimant is None and conduit in relayed:  # "Lee said", no agency named: the one agency Lee relays
         claimant = relayed[conduit]
     spellings = {item.claimant, item.conduit, claimant, conduit, *item.variants}
-    evidence = [ev if ev.article_id else ev.model_copy(update={"article_id": article_id}) for ev in item.evidence]
-    sources = set(item.sources) | {ev.article_id for ev in evidence if ev.article_id}
+    evidence = {_evidence_key(e): e for ev in item.evidence
+                for e in [ev if ev.article_id else ev.model_copy(update={"article_id": article_id})]}
+    sources = set(item.sources) | {ev.article_id for ev in evidence.values() if ev.article_id}
     upd: dict[str, Any] = {
         "claimant": claimant,
         "conduit": conduit,
         "variants": sorted(s for s in spellings if s and s.strip()),
-        "evidence": evidence,
+        "evidence": [evidence[k] for k in sorted(evidence)],
         "sources": sorted(sources or {article_id}),
+        "id": None,
     }
-    d = item.model_dump()
-    if "side" in d:
-        upd["side"] = c.side(d["side"])
-    if "force" in d:
-        upd["force"] = c.side(d["force"])
+    fields = type(item).model_fields
+    for f in ("side", "force"):
+        if f in fields:
+            upd[f] = c.side(getattr(item, f))
     for f in ("location", "destination", "origin", "supplier", "recipient", "donor"):
-        if isinstance(d.get(f), str) and d[f].strip():
-            upd[f] = c.canonical(d[f])
-    if "parties" in d:
-        upd["parties"] = sorted({c.canonical(p) for p in d["parties"]})
+        if f in fields and isinstance(v := getattr(item, f), str) and v.strip():
+            upd[f] = c.canonical(v)
+    if "parties" in fields:
+        upd["parties"] = sorted({c.canonical(p) for p in item.parties})  # type: ignore[attr-defined]
     return item.model_copy(update=upd)
 
 
@@ -623,7 +655,7 @@ def _date_key(ref: DateRef | None) -> tuple[int, str]:
 def _merge_section(section: str, raw: list[tuple[str, Item]], c: Canonicalizer, names: dict[str, str],
                    relayed: dict[str, str]) -> list[Item]:
     tidy = [_canonical_item(section, it, aid, c, names, relayed) for aid, it in raw]
-    entries = [_entry(section, _union(it, [it])) for it in tidy]
+    entries = [_entry(section, it) for it in tidy]
     while True:  # merge until no two merged items are compatible: merging the output again changes nothing
         clusters = _cluster(entries)
         if all(len(cl) == 1 for cl in clusters):

@@ -224,24 +224,12 @@ def _fault_run(tmp_path: Path, n: int, kinds: tuple[str, ...], env_extra: dict[s
     assert "Connection error" not in proc.stderr, "the server was reachable; stderr must not say otherwise"
 
 
-NO_TIMEOUTS = ("429", "500", "truncated", "invalid_json", "schema_invalid")
-QUICK = {"BRIEF_BACKOFF": "0.01", "BRIEF_TIMEOUT": "10"}
+QUICK = {"BRIEF_BACKOFF": "0.01", "BRIEF_TIMEOUT": str(CLIENT_TIMEOUT)}
 
 
-def test_faults_complete_and_resume_40(tmp_path: Path) -> None:
-    """429 / 500 / truncated / invalid / schema-invalid JSON at 30% over 40 articles: nothing lost, cheap resume."""
-    _fault_run(tmp_path, 40, NO_TIMEOUTS, QUICK)
-
-
-@pytest.mark.slow
-def test_faults_complete_and_resume_200(tmp_path: Path) -> None:
-    """The same over 200 articles (well under a minute per run)."""
-    _fault_run(tmp_path, N_ARTICLES, NO_TIMEOUTS, QUICK)
-
-
-@pytest.mark.skipif(not knobs_supported(), reason="waiting for the lead: `brief --timeout` (env BRIEF_TIMEOUT) "
-                    "and `--backoff` (env BRIEF_BACKOFF) do not exist yet, so a timeout costs 120 s")
-@pytest.mark.parametrize("n", [pytest.param(40, id="40"), pytest.param(N_ARTICLES, id="200", marks=pytest.mark.slow)])
-def test_faults_with_timeouts_complete_and_resume(tmp_path: Path, n: int) -> None:
-    """All six fault kinds, timeouts included, with a 1 s client timeout and tiny retry waits."""
-    _fault_run(tmp_path, n, tuple(FAULTS), {"BRIEF_BACKOFF": "0.01", "BRIEF_TIMEOUT": str(CLIENT_TIMEOUT)})
+@pytest.mark.parametrize("n", [pytest.param(30, id="30"), pytest.param(N_ARTICLES, id="200", marks=pytest.mark.slow)])
+def test_faults_complete_and_resume(tmp_path: Path, n: int) -> None:
+    """429 / 500 / timeout / truncated / invalid JSON / schema-invalid JSON at 30%: nothing lost, cheap resume."""
+    if not knobs_supported():
+        pytest.skip("waiting for the lead: `brief --timeout` (BRIEF_TIMEOUT) and `--backoff` (BRIEF_BACKOFF)")
+    _fault_run(tmp_path, n, tuple(FAULTS), QUICK)

@@ -12,7 +12,7 @@ from pathlib import Path
 from oai_server import OAIServer
 from test_faults import FaultyModel, article_index, brief_env, check_accounting, run_brief, write_articles
 
-N = 12
+N = 8
 SLOW = 0.25  # seconds per answer, so the run is still going when the signal arrives
 
 

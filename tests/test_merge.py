@@ -261,6 +261,7 @@ def test_related_measures_and_partial_counts() -> None:
     assert several in {c.item_id for c in kow.claims}
     assert kow.conflicts == []
     assert jcs in {c.item_id for c in kow.claims}
+    assert (kow.low, kow.high) == (200, 1210)  # the partial "several" [3, 9] is no total: not in low/high
 
 
 def test_different_claimants_same_figure_stay_separate() -> None:
