@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,9 +32,28 @@ class DefaultGroup(click.Group):
         formatter.write_usage("brief", "PATH... [OPTIONS]  |  brief COMMAND [ARGS]...")
 
 
+_KEY_PATTERN = re.compile(r"sk-[A-Za-z0-9_\-]{4,}")
+_SECRETS: set[str] = set()  # keys given with --api-key, blanked like OPENAI_API_KEY
+
+
+class _Redact(logging.Filter):
+    """Blank API keys out of every log line: library logs at -vv echo server error bodies."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if record.exc_info:
+            text += "\n" + logging.Formatter().formatException(record.exc_info)
+        for key in {os.environ.get("OPENAI_API_KEY", ""), *_SECRETS} - {""}:
+            text = text.replace(key, "***")
+        record.msg, record.args, record.exc_info, record.exc_text = _KEY_PATTERN.sub("sk-***", text), None, None, None
+        return True
+
+
 def _setup_logging(verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="brief: %(levelname)s: %(message)s", stream=sys.stderr, force=True)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_Redact())
     for noisy in ("httpx", "httpx2", "httpcore", "openai", "instructor", "trafilatura", "urllib3"):
         # Library loggers repeat what our own one-line errors already say; show them only with -vv.
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose > 1 else logging.CRITICAL)
@@ -85,6 +106,8 @@ def model_options(f: Any) -> Any:
 def _model_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
     if kw.get("record") and kw.get("replay"):
         raise click.UsageError("--record and --replay cannot be used together")
+    if kw.get("api_key"):
+        _SECRETS.add(kw["api_key"])
     return {
         "model": kw.get("model"),
         "base_url": kw.get("base_url"),
@@ -129,6 +152,10 @@ def run_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, title: str |
                            progress=bar.update, on_loaded=bar.start, **options)
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc
+    except KeyboardInterrupt:
+        bar.close()
+        _echo_err("interrupted: answers received so far are in the cache; run the same command again to resume")
+        sys.exit(130)
     finally:
         bar.close()
     briefing = result.briefing

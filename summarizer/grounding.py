@@ -182,6 +182,18 @@ def _clip(text: str) -> str:
     return text if len(text) <= _CLIP else text[: _CLIP - 1] + "…"
 
 
+# Text planted in an article to steer the model. Such a sentence is in the article, so it would ground;
+# it is an instruction, not a claim anyone made about the conflict, and never becomes an item.
+INSTRUCTION_RE = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
+    r"(?:previous|prior|above|earlier|preceding|system|original)\s+(?:instructions?|prompts?|rules|directions)"
+    r"|\b(?:system|developer)\s+prompt\b"
+    r"|\byou\s+are\s+now\s+(?:an?|the)\s+\w+"
+    r"|\b(?:AI|language\s+model|assistant)s?\s+(?:reading|summari[sz]ing|processing)\s+this\b",
+    re.IGNORECASE,
+)
+
+
 def _too_short(quote: str) -> bool:
     """Fewer than MIN_QUOTE_WORDS words, or nothing but figures and punctuation."""
     if len(quote.split()) < MIN_QUOTE_WORDS:
@@ -235,6 +247,9 @@ def _ground_item(item: Item, article: Article) -> list[str]:
     for ev in item.evidence:
         if _too_short(ev.quote):
             reasons.append(f"quote too short to ground: {_clip(ev.quote)!r}")
+            continue
+        if INSTRUCTION_RE.search(ev.quote):
+            reasons.append(f"quote reads as an instruction to a model, not a reported claim: {_clip(ev.quote)!r}")
             continue
         found = locate(ev.quote, article.text)
         if found is None:

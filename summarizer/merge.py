@@ -390,7 +390,7 @@ class _Entry:
     claimed: tuple[date, date] | None
     period: tuple[date, date] | None
     content: str  # JSON without evidence/sources/variants/id: picks the displayed member
-    full: str  # JSON of everything: the processing order
+    full: tuple[Any, ...]  # content, then sources, quotes and spellings: the processing order
     words: str = ""  # diplomacy: the key of the summary
     when_words: str = ""  # diplomacy: the period's words when they name a month or year
 
@@ -431,6 +431,7 @@ def _block(section: str, item: Item, figs: dict[str, Quantity]) -> tuple[Any, ..
 
 def _entry(section: str, item: Item) -> _Entry:
     figs = _figures(section, item)
+    content = _dump(item, {"evidence", "sources", "variants", "id"})
     return _Entry(
         section=section,
         item=item,
@@ -441,8 +442,8 @@ def _entry(section: str, item: Item) -> _Entry:
         sigs=tuple(_fig(figs[k]) for k in sorted(figs)),
         claimed=date_interval(item.claimed),
         period=date_interval(item.period),
-        content=_dump(item, {"evidence", "sources", "variants", "id"}),
-        full=_dump(item, {"id"}),
+        content=content,
+        full=(content, tuple(item.sources), tuple(_evidence_key(ev) for ev in item.evidence), tuple(item.variants)),
         words=key(item.summary) if isinstance(item, Diplomacy) else "",
         when_words=_absolute_words(item.period) if isinstance(item, Diplomacy) else "",
     )
