@@ -32,5 +32,6 @@ def test_python_example_runs(index: int, tmp_path: Path) -> None:
 
 def test_readme_is_assembled_from_docs(tmp_path: Path) -> None:
     built = tmp_path / "README.md"
-    subprocess.run(["bash", str(ROOT / "scripts" / "build-readme.sh"), str(built)], check=True, capture_output=True)
+    script = ROOT / "scripts" / "build-readme.sh"
+    subprocess.run(["bash", str(script), str(built)], check=True, capture_output=True)
     assert built.read_bytes() == (ROOT / "README.md").read_bytes(), "README.md differs from docs/readme/: run scripts/build-readme.sh and commit"
