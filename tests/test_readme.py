@@ -34,4 +34,6 @@ def test_readme_is_assembled_from_docs(tmp_path: Path) -> None:
     built = tmp_path / "README.md"
     script = ROOT / "scripts" / "build-readme.sh"
     subprocess.run(["bash", str(script), str(built)], check=True, capture_output=True)
-    assert built.read_bytes() == (ROOT / "README.md").read_bytes(), "README.md differs from docs/readme/: run scripts/build-readme.sh and commit"
+    assert built.read_bytes() == (ROOT / "README.md").read_bytes(), (
+        "README.md differs from docs/readme/: run scripts/build-readme.sh and commit"
+    )
