@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigError
 from .resources import data_path
-from .schema import Sections
+from .schema import Sections, model_facing_schema
 
 MODES = ("tools", "json", "json_schema", "md_json")
 DEFAULT_MODE = "tools"
@@ -152,5 +152,5 @@ def _encoding() -> Any:
 def schema_json(mode: str = DEFAULT_MODE) -> str:
     """The JSON Schema of Sections about as the mode sends it: compact as a tool/response_format, indented
     inside the system message for json and md_json (instructor's layout), which costs about twice the tokens."""
-    schema = Sections.model_json_schema()
+    schema = model_facing_schema(Sections.model_json_schema())
     return json.dumps(schema, indent=2) if mode in ("json", "md_json") else json.dumps(schema, separators=(",", ":"))

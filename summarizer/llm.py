@@ -23,6 +23,7 @@ from typing import Any
 import httpx2
 import instructor
 import openai
+from pydantic import ConfigDict
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from .config import (  # noqa: F401  (re-exported: summarizer.llm.ModelConfig etc. keep working)
@@ -34,7 +35,7 @@ from .config import (  # noqa: F401  (re-exported: summarizer.llm.ModelConfig et
     schema_json,
 )
 from .errors import BriefError, ModelError, ModeRefusedError, ReplayMissError
-from .schema import Article, Sections, Usage
+from .schema import Article, Sections, Usage, model_facing_schema
 from .store import ResponseStore, default_cache_dir, request_key
 
 log = logging.getLogger(__name__)
@@ -277,6 +278,20 @@ def _advice(exc: _Retryable) -> str:
 # ---------------------------------------------------------------- the client
 
 
+class _ModelSections(Sections):
+    """What the model fills for one article: five lists, each possibly empty."""
+
+    model_config = ConfigDict(title="Sections")
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return model_facing_schema(super().model_json_schema(*args, **kwargs))
+
+
+# Prepared once: instructor wraps a plain model in a new class on every call, which rebuilds its schema.
+RESPONSE_MODEL = instructor.openai_schema(_ModelSections)
+
+
 class LLMClient:
     """One openai+instructor client per run; ``sections`` makes one structured call."""
 
@@ -316,7 +331,7 @@ class LLMClient:
         try:
             result = await self.instructor.chat.completions.create(
                 model=self.config.model,
-                response_model=Sections,
+                response_model=RESPONSE_MODEL,
                 messages=messages,  # type: ignore[arg-type]
                 max_retries=self.config.max_reasks,
                 temperature=self.config.temperature,

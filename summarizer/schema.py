@@ -407,4 +407,35 @@ class Briefing(Sections):
     run: RunInfo
 
 
+PIPELINE_SET = "set by the pipeline"
+
+
+def model_facing_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema a model is shown: without fields the pipeline sets, property titles or null defaults.
+
+    The published schemas/ keep every field; the model only needs what it fills, and every token of schema
+    is paid for on every article.
+    """
+    if isinstance(schema, dict):
+        props = schema.get("properties")
+        if isinstance(props, dict):
+            dropped = [k for k, v in props.items() if PIPELINE_SET in str(v.get("description", "")).lower()]
+            for k in dropped:
+                del props[k]
+            if "required" in schema:
+                schema["required"] = [r for r in schema["required"] if r not in dropped]
+            for v in props.values():
+                v.pop("title", None)
+                if v.get("default", 0) is None:
+                    del v["default"]
+        for v in list(schema.values()):
+            if isinstance(v, dict):
+                model_facing_schema(v)
+            elif isinstance(v, list):
+                for x in v:
+                    if isinstance(x, dict):
+                        model_facing_schema(x)
+    return schema
+
+
 SCHEMA_MODELS: dict[str, type[BaseModel]] = {"ArticleExtraction": ArticleExtraction, "Briefing": Briefing}
