@@ -45,6 +45,7 @@ class ModelConfig:
     backoff: float = 1.0
     backoff_max: float = 30.0
     retry_after_max: float = 60.0
+    rate_limit_budget: float = 600.0
     prices: Path | None = None
 
     def __post_init__(self) -> None:
@@ -80,6 +81,11 @@ class ModelConfig:
             given["cache_dir"] = Path(env["BRIEF_CACHE_DIR"])
         if "prices" not in given and env.get("BRIEF_PRICES"):
             given["prices"] = Path(env["BRIEF_PRICES"])
+        if "rate_limit_budget" not in given and env.get("BRIEF_RATE_LIMIT_BUDGET"):
+            try:
+                given["rate_limit_budget"] = float(env["BRIEF_RATE_LIMIT_BUDGET"])
+            except ValueError as exc:
+                raise ConfigError("BRIEF_RATE_LIMIT_BUDGET must be a number of seconds") from exc
         if "context_tokens" not in given and env.get("BRIEF_CONTEXT_TOKENS"):
             try:
                 given["context_tokens"] = int(env["BRIEF_CONTEXT_TOKENS"])

@@ -14,6 +14,7 @@ import contextvars
 import email.utils
 import json
 import logging
+import random
 import re
 import time
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ import httpx2
 import instructor
 import openai
 from pydantic import ConfigDict
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_random_exponential
 
 from .config import (  # noqa: F401  (re-exported: summarizer.llm.ModelConfig etc. keep working)
     DEFAULT_MODE,
@@ -189,15 +190,26 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         if self.price is not None:
             u.cost_usd = (u.cost_usd or 0.0) + (prompt * self.price[0] + completion * self.price[1]) / 1e6
 
+    def _stop(self, rs: RetryCallState) -> bool:
+        """Give up after max_retries failures; a 429 that says when to come back (Retry-After) is not a
+        failure of the request but the server pacing us: it is retried until rate_limit_budget seconds."""
+        exc = rs.outcome.exception() if rs.outcome is not None else None
+        if isinstance(exc, _Retryable) and _paced(exc):
+            return rs.seconds_since_start >= self.config.rate_limit_budget
+        failures = getattr(rs, "brief_failures", 0) + 1
+        rs.brief_failures = failures  # type: ignore[attr-defined]
+        return failures > self.config.max_retries
+
     def _wait(self, rs: RetryCallState) -> float:
         exc = rs.outcome.exception() if rs.outcome is not None else None
         if isinstance(exc, _Retryable) and exc.retry_after is not None:
-            return min(exc.retry_after, self.config.retry_after_max)
+            # Jitter spreads the retries of many waiting requests over the next window instead of all at once.
+            return min(exc.retry_after, self.config.retry_after_max) + random.uniform(0, 0.25 * self.config.backoff)
         return float(self._expo(rs))
 
     async def _send(self, request: httpx2.Request, state: CallState) -> tuple[int, list[tuple[str, str]], bytes]:
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.config.max_retries + 1),
+            stop=self._stop,
             wait=self._wait,
             retry=retry_if_exception_type(_Retryable),
             reraise=True,
@@ -258,6 +270,10 @@ class StoreTransport(httpx2.AsyncBaseTransport):
             f"the server answered HTTP {status} to structured-output mode {mode!r} ({message}); "
             f"it may not support that mode: try {others}",
         )
+
+
+def _paced(exc: _Retryable) -> bool:
+    return exc.response is not None and exc.response[0] == 429 and exc.retry_after is not None
 
 
 def _mentions_mode(message: str) -> bool:

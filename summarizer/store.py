@@ -112,18 +112,18 @@ class ResponseStore:
             "request": request,
             "response": response,
         }
-        write_json_atomic(self.path(key), entry)
+        # Recordings are for people to read; the cache is for speed (indent=2 forces json's slow encoder).
+        write_json_atomic(self.path(key), entry, indent=2 if self.mode == "record" else None)
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
+def write_json_atomic(path: Path, data: Any, indent: int | None = 2) -> None:
     """Write JSON via a temp file in the same folder and os.replace, so readers never see half a file."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, ensure_ascii=False, indent=2)
-                fh.write("\n")
+                fh.write(json.dumps(data, ensure_ascii=False, indent=indent) + "\n")
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

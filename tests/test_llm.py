@@ -257,3 +257,15 @@ def test_cost_is_computed_from_usage(oai_server: OAIServer) -> None:
 def test_schema_size_estimate() -> None:
     assert 2_000 < estimate_tokens(schema_json("tools")) < 6_000
     assert estimate_tokens(schema_json("json")) > estimate_tokens(schema_json("tools"))
+
+
+def test_paced_429s_are_retried_beyond_max_retries_within_the_budget(oai_server: OAIServer) -> None:
+    """A 429 with Retry-After is the server pacing us: it does not use up max_retries."""
+    paced = {"status": 429, "headers": {"Retry-After": "0"}}
+    oai_server.script(paced, paced, paced, paced, paced, good())
+    result = extract(basic_article(), config(oai_server, max_retries=1))
+    assert len(oai_server.requests) == 6 and len(result.casualties) == 1
+    oai_server.reset()
+    oai_server.respond_with(lambda body: paced)
+    with pytest.raises(ModelError, match="429"):
+        extract(basic_article(), config(oai_server, max_retries=1, rate_limit_budget=0.3))
