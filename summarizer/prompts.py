@@ -79,7 +79,9 @@ def system_prompt(prompts: PromptSet) -> str:
         "system.txt",
         section_guidance=prompts.files["sections.txt"].strip(),
         example_article=prompts.files["example_article.txt"].strip(),
-        example_answer=prompts.files["example_answer.json"].strip(),
+        # Compact JSON: the same answer in a third fewer tokens than the readable file.
+        example_answer=json.dumps(json.loads(prompts.files["example_answer.json"]), ensure_ascii=False,
+                                  separators=(",", ":")),
     )
 
 

@@ -408,6 +408,8 @@ class Briefing(Sections):
 
 
 PIPELINE_SET = "set by the pipeline"
+# Described once in the system prompt (prompts/system.txt, rule 9) instead of in each of the five sections.
+COMMON_FIELDS = frozenset({"evidence", "claimant", "conduit", "claimed", "period"})
 
 
 def model_facing_schema(schema: dict[str, Any]) -> dict[str, Any]:
@@ -424,10 +426,22 @@ def model_facing_schema(schema: dict[str, Any]) -> dict[str, Any]:
                 del props[k]
             if "required" in schema:
                 schema["required"] = [r for r in schema["required"] if r not in dropped]
-            for v in props.values():
+            for name, v in props.items():
                 v.pop("title", None)
+                if name in COMMON_FIELDS:
+                    v.pop("description", None)
                 if v.get("default", 0) is None:
                     del v["default"]
+                # Optional fields are simply left out: {"anyOf": [X, {"type": "null"}]} -> X.
+                alts = v.get("anyOf")
+                if isinstance(alts, list) and len(alts) == 2 and {"type": "null"} in alts:
+                    (kept,) = [a for a in alts if a != {"type": "null"}]
+                    del v["anyOf"]
+                    v.update(kept)
+        if schema.get("additionalProperties") is False:
+            del schema["additionalProperties"]
+        for d in (schema.get("$defs") or {}).values():
+            d.pop("title", None)
         for v in list(schema.values()):
             if isinstance(v, dict):
                 model_facing_schema(v)

@@ -138,9 +138,9 @@ def test_merge_chunks_removes_duplicates_only() -> None:
 
 def test_context_too_small_is_a_config_error(oai_server: OAIServer) -> None:
     with pytest.raises(ConfigError, match="--context-tokens"):
-        article_budget(config(oai_server, context_tokens=4000), load_prompts())
+        article_budget(config(oai_server, context_tokens=2500), load_prompts())
     with pytest.raises(ConfigError, match="--mode tools"):
-        article_budget(config(oai_server, context_tokens=6000, mode="json"), load_prompts())
+        article_budget(config(oai_server, context_tokens=4000, mode="json"), load_prompts())
 
 
 def test_prompt_variables_and_delimiters() -> None:

@@ -53,13 +53,28 @@ def test_model_file_is_found_inside_the_installed_package() -> None:
 
 
 def test_server_command_line() -> None:
-    argv = server_command(Path("/m/x.gguf"), host="127.0.0.1", port=9999, n_ctx=4096, n_threads=2)
+    argv = server_command(Path("/m/x.gguf"), host="127.0.0.1", port=9999, n_ctx=4096, n_threads=2, max_tokens=None)
     assert argv[1:3] == ["-m", "llama_cpp.server"]
     pairs = dict(zip(argv[3::2], argv[4::2], strict=True))
     assert pairs == {
         "--model": "/m/x.gguf", "--model_alias": MODEL_ALIAS, "--host": "127.0.0.1", "--port": "9999",
         "--n_ctx": "4096", "--n_threads": "2", "--n_threads_batch": "2", "--verbose": "False",
     }
+    capped = server_command(Path("/m/x.gguf"), port=9999, n_ctx=4096, n_threads=2, max_tokens=300)
+    assert capped[1:5] == ["-m", "summarizer.local", "--max_tokens", "300"]
+    assert capped[5:] == argv[3:]
+
+
+def test_answers_are_capped_at_max_tokens(local_model_server: LocalServer) -> None:  # noqa: F811
+    raw = openai.OpenAI(base_url=local_model_server.base_url, api_key="local", max_retries=0, timeout=120)
+    prompt = [{"role": "user", "content": "Count from 1 to 500, one number per line."}]
+    done = raw.chat.completions.create(model=MODEL_ALIAS, messages=prompt, temperature=0)  # type: ignore[arg-type]
+    assert local_model_server.max_tokens is not None
+    assert done.usage is not None and done.usage.completion_tokens == local_model_server.max_tokens
+    assert done.choices[0].finish_reason == "length"
+    short = raw.chat.completions.create(model=MODEL_ALIAS, messages=prompt, temperature=0,  # type: ignore[arg-type]
+                                        max_tokens=5)
+    assert short.usage is not None and short.usage.completion_tokens == 5
 
 
 def test_models_endpoint_lists_the_alias(local_model_server: LocalServer) -> None:  # noqa: F811
@@ -202,3 +217,20 @@ def test_cli_json_schema_mode_is_refused_with_advice(local_model_server: LocalSe
     assert run.mode == "json_schema" and len(run.failed) == 1
     assert "HTTP 500" in run.failed[0].reason and "--mode tools" in run.failed[0].reason
     assert "0 articles briefed, 1 failed" in proc.stderr
+
+
+def test_recorded_set_replays_without_a_server() -> None:
+    from summarizer.schema import Briefing
+
+    folder = ROOT / "evals" / "recordings" / "smollm2-135m"
+    if not (folder / "config.json").is_file():
+        pytest.skip("no recordings in evals/recordings/smollm2-135m")
+    proc = _brief("seeds", "--replay", str(folder), "--model", MODEL_ALIAS, "--format", "json", timeout=120)
+    briefing = Briefing.model_validate_json(proc.stdout)
+    run = briefing.run
+    # what SmolLM2-135M really answered: 4 articles parsed, 1 never valid JSON, 2 items with invented quotes
+    assert proc.returncode == 1
+    assert (len(briefing.sources), len(run.failed), len(run.rejected)) == (4, 1, 2)
+    assert "did not match the schema" in run.failed[0].reason
+    assert all(r.reason.startswith("quote not found in article") for r in run.rejected)
+    assert run.usage.calls == 0 and run.usage.cached_calls == 6

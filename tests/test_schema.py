@@ -286,3 +286,23 @@ def test_drift_is_detected_on_a_modified_copy(tmp_path):
     written = write_schemas(copy)
     assert sorted(p.name for p in written) == ["ArticleExtraction.json", "Briefing.json"]
     check_schemas(copy)
+
+
+def test_model_facing_schema_drops_only_what_the_pipeline_sets() -> None:
+    """The model is shown what it fills; the published schemas keep every field."""
+    import json
+
+    from summarizer.schema import Sections, model_facing_schema
+
+    full = Sections.model_json_schema()
+    lean = model_facing_schema(Sections.model_json_schema())
+    ev_full, ev_lean = full["$defs"]["Evidence"]["properties"], lean["$defs"]["Evidence"]["properties"]
+    assert set(ev_full) == {"quote", "article_id", "start", "end", "alignment"}
+    assert set(ev_lean) == {"quote"}
+    q = lean["$defs"]["Quantity"]["properties"]
+    assert "text" in q and "unit" in q and not {"low", "high", "qualifier"} & set(q)
+    cas = lean["$defs"]["Casualty"]["properties"]
+    assert {"side", "killed", "killed_or_wounded", "evidence", "claimant", "conduit"} <= set(cas)
+    assert not {"id", "sources", "variants"} & set(cas)
+    assert "required" in lean["$defs"]["Casualty"] and "side" in lean["$defs"]["Casualty"]["required"]
+    assert len(json.dumps(lean)) < 0.5 * len(json.dumps(full))
