@@ -197,7 +197,7 @@ def _series_lines(e: Estimate) -> list[str]:
                  if i in by_id else i for i in ids]
         out.append(f"Series: {who} revised the figure: {' then '.join(steps)}.")
     for ids in e.conflicts:
-        out.append("Conflict: these current claims disagree: "
+        out.append("Conflict: these claims, by different claimants at about the same time, cannot both hold: "
                    + " vs ".join(_claim_label(by_id[i]) if i in by_id else i for i in ids) + ".")
     return out
 
@@ -269,7 +269,8 @@ def render_markdown(b: Briefing, *, verbose: bool = False) -> str:
         date = s.published.isoformat() if s.published else "—"
         out.append(_md_row([f"[{i}]", _md(s.id), _md(s.title), _md(s.outlet) or "—", date]))
     out += ["", "## Key figures", ""]
-    key = [(e, c) for e in b.estimates for c in e.claims if c.current]
+    # Related-measures groups only restate claims shown under their own measure; they feed the conflict notes.
+    key = [(e, c) for e in b.estimates if e.measure != "related_measures" for c in e.claims if c.current]
     out += [f"- {_md(e.side)}, {_md(_words(e.measure))}: **{_md(_fmt_quantity(c.figure))}** — "
             f"{_md(_fmt_who(c.claimant, c.conduit) or 'unattributed')}"
             + (f", {_md(d)}" if (d := _fmt_date(c.date)) else "") + f" {_md_refs(c.sources, numbers)}"
@@ -516,7 +517,8 @@ def render_html(b: Briefing, articles: Sequence[Article]) -> str:
            f"<header><h1>{_e(b.title)}</h1><p class=\"scope\">{_e(_scope(b))}</p></header>",
            '<section id="sources"><h2>Sources</h2>', *_html_sources(b, by_article), "</section>",
            '<section id="key-figures"><h2>Key figures</h2><ul>']
-    key = [(e, c) for e in b.estimates for c in e.claims if c.current]
+    # Related-measures groups only restate claims shown under their own measure; they feed the conflict notes.
+    key = [(e, c) for e in b.estimates if e.measure != "related_measures" for c in e.claims if c.current]
     for e, c in key:
         date = _fmt_date(c.date)
         fig = _html_item_link(c.item_id, by_id, f'<span class="fig">{_e(_fmt_quantity(c.figure))}</span>')

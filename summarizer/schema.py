@@ -368,7 +368,10 @@ class Estimate(_Model):
     series: list[list[str]] = Field(
         default_factory=list, description="Item ids of one claimant's revisions, oldest first."
     )
-    conflicts: list[list[str]] = Field(default_factory=list, description="Item ids of current claims that disagree.")
+    conflicts: list[list[str]] = Field(
+        default_factory=list,
+        description="Pairs of item ids: claims by different claimants, at about the same time, that cannot both hold.",
+    )
     low: int | float | None = None
     high: int | float | None = None
     rule: str = ""
