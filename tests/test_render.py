@@ -137,7 +137,8 @@ def test_markdown_content() -> None:
     assert "Series: South Korea's National Intelligence Service via Lee Seong-kweun revised the figure: " \
            "at least 100 (2024-12-19) then Around 600 (2025-04-30)." in md
     assert "Conflict: these claims, by different claimants at about the same time, cannot both hold: " \
-           "around 1,100 (South Korea's Joint Chiefs of Staff, 2025-01-13) vs more than 3,000 (Volodymyr Zelenskyy, 2025-01-13)." in md
+           "around 1,100 (South Korea's Joint Chiefs of Staff, 2025-01-13) vs " \
+           "more than 3,000 (Volodymyr Zelenskyy, 2025-01-13)." in md
     assert "Low 990, high open (rule: lowest low and highest high of the current claims; an open bound stays open)." \
         in md
     assert "- 2025-04-28 (day; \"on Monday\") — Diplomacy: North Korea acknowledged for the first time" in md
