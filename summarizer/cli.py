@@ -91,6 +91,8 @@ def model_options(f: Any) -> Any:
         click.option("--timeout", type=float, envvar="BRIEF_TIMEOUT", help="Seconds to wait for one answer [120]."),
         click.option("--context-tokens", type=int, envvar="BRIEF_CONTEXT_TOKENS",
                      help="The model's context window [8192; 128000 for api.openai.com]."),
+        click.option("--max-tokens", type=click.IntRange(1), envvar="BRIEF_MAX_TOKENS",
+                     help="Cap on each answer's length in tokens (small local models can loop)."),
         click.option("--max-retries", type=click.IntRange(0, 20), envvar="BRIEF_MAX_RETRIES",
                      help="Retries of a failed HTTP call [4]."),
         click.option("--backoff", type=float, envvar="BRIEF_BACKOFF", hidden=True,
@@ -122,6 +124,7 @@ def _model_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
         "timeout": kw.get("timeout"),
         "context_tokens": kw.get("context_tokens"),
         "max_retries": kw.get("max_retries"),
+        "max_tokens": kw.get("max_tokens"),
         "backoff": kw.get("backoff"),
     }
 

@@ -46,6 +46,7 @@ class ModelConfig:
     backoff_max: float = 30.0
     retry_after_max: float = 60.0
     rate_limit_budget: float = 600.0
+    max_tokens: int | None = None  # cap on the answer's length (sent only when set)
     prices: Path | None = None
 
     def __post_init__(self) -> None:

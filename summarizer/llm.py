@@ -351,6 +351,7 @@ class LLMClient:
                 messages=messages,  # type: ignore[arg-type]
                 max_retries=self.config.max_reasks,
                 temperature=self.config.temperature,
+                **({"max_tokens": self.config.max_tokens} if self.config.max_tokens else {}),
                 strict=False,
             )
         except Exception as exc:  # every failure becomes one clear ModelError
@@ -382,7 +383,8 @@ class LLMClient:
         detail = " ".join(str(last).split())[:300]
         if attempts is not None and getattr(exc, "failed_attempts", None):
             reason = (f"the model's answer did not match the schema after {attempts} attempt(s) "
-                      f"({self.config.max_reasks} re-ask(s)): {detail}; try a larger model or --mode json_schema")
+                      f"({self.config.max_reasks} re-ask(s)): {detail}; try a larger model, or another --mode "
+                      "if the server supports one (json_schema on OpenAI and vLLM)")
         else:
             reason = f"{type(last).__name__}: {detail}"
         return ModelError(state.article_id, self._redact(reason))

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -290,3 +291,29 @@ def _serve_capped(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     _serve_capped(sys.argv[1:])
+
+
+# ---------------------------------------------------------------- recording a set through the local server
+
+RECORDING_MAX_TOKENS = 400  # SmolLM2-135M rarely writes a valid answer longer than this; it loops instead
+
+
+def record_local(paths: list[str | Path], folder: str | Path, *, max_tokens: int = RECORDING_MAX_TOKENS,
+                 n_ctx: int = DEFAULT_N_CTX, timeout: float = 900.0) -> tuple[Any, float]:
+    """Brief ``paths`` through a fresh local server, writing every real exchange to ``folder``; (BriefRun, seconds).
+
+    One request at a time with a long timeout: llama_cpp.server answers requests one by one and keeps
+    working on a request whose client gave up, so client timeouts and retries would only pile up work.
+    """
+    from .pipeline import run_brief
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    log_file = Path(tempfile.gettempdir()) / f"brief-record-{out.name}.log"
+    with LocalServer(n_ctx=n_ctx, max_tokens=max_tokens, log_file=log_file) as server:
+        result = run_brief(list(paths), model=MODEL_ALIAS, base_url=server.base_url, api_key="local", cache=False,
+                           record=out, concurrency=1, timeout=timeout, max_retries=1)
+    (out / "config.json").write_text(json.dumps({"model": MODEL_ALIAS, "mode": "tools"}, indent=2) + "\n",
+                                     encoding="utf-8")
+    return result, time.monotonic() - started

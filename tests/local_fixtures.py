@@ -25,7 +25,7 @@ def local_model_server(
     if reason:
         pytest.skip(reason)
     log_file = tmp_path_factory.mktemp("llama") / "server.log"
-    server = LocalServer(n_ctx=8192, log_file=log_file)
+    server = LocalServer(n_ctx=8192, max_tokens=256, log_file=log_file)  # a looping tiny model stops soon
     session_start = time.monotonic()
     server.start(timeout=90)
     _say(request.config, f"\nlocal model server: {server.base_url} ready in {server.startup_seconds:.1f} s")

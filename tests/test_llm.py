@@ -269,3 +269,11 @@ def test_paced_429s_are_retried_beyond_max_retries_within_the_budget(oai_server:
     oai_server.respond_with(lambda body: paced)
     with pytest.raises(ModelError, match="429"):
         extract(basic_article(), config(oai_server, max_retries=1, rate_limit_budget=0.3))
+
+
+def test_max_tokens_is_sent_only_when_set(oai_server: OAIServer) -> None:
+    oai_server.script(good(), good())
+    extract(basic_article(), config(oai_server))
+    extract(basic_article(), config(oai_server, max_tokens=321))
+    first, second = oai_server.bodies
+    assert "max_tokens" not in first and second["max_tokens"] == 321
