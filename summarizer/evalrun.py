@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .articles import load_articles
-from .errors import EvalError
+from .errors import EvalError, ReplayMissError
 from .evaluate import (
     BriefingScores,
     EvalScores,
@@ -85,6 +85,13 @@ def run_one(name: str, kind: str, articles_dir: Path, gold_dir: Path, gold_brief
             "the gold was annotated from"
         )
     result = run_brief(articles, **options)
+    misses = [e for e in result.errors if isinstance(e, ReplayMissError)]
+    if misses:
+        raise EvalError(
+            f"recording set {name!r} no longer matches the requests brief makes ({len(misses)} of "
+            f"{len(articles)} articles missing; the prompt, schema or model options changed): re-record it "
+            "(see the README: Recording a model) and commit the new set"
+        )
     extractions = result.extractions
     scores = score_extractions(extractions, gold)
     bscores = score_briefing(result.briefing, load_gold_briefing(gold_briefing, gold_dir))
