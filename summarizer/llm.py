@@ -308,6 +308,38 @@ class _ModelSections(Sections):
 RESPONSE_MODEL = instructor.openai_schema(_ModelSections)
 
 
+def _cache_async_validator_check() -> None:
+    """Remember instructor's async-validator check per class.
+
+    instructor walks the response model's whole type tree several times per call to reject async
+    validators; for our schema that was half of our CPU per article (benchmarks/RESULTS.md). The answer
+    depends only on the class, so a class that passed once passes again. Every call site imports the
+    function from its module at call time, so replacing the module attribute is enough; if instructor
+    moves it, nothing is patched and only speed is lost.
+    """
+    try:
+        from instructor.v2.validation import async_validators as av
+    except ImportError:  # pragma: no cover - another instructor layout
+        return
+    original = getattr(av, "reject_async_validators", None)
+    if original is None or getattr(original, "_brief_cached", False):
+        return
+    passed: set[type] = set()
+
+    def reject_async_validators(model: Any) -> None:
+        if isinstance(model, type) and model in passed:
+            return
+        original(model)
+        if isinstance(model, type):
+            passed.add(model)
+
+    reject_async_validators._brief_cached = True  # type: ignore[attr-defined]
+    av.reject_async_validators = reject_async_validators
+
+
+_cache_async_validator_check()
+
+
 class LLMClient:
     """One openai+instructor client per run; ``sections`` makes one structured call."""
 

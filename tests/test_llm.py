@@ -277,3 +277,13 @@ def test_max_tokens_is_sent_only_when_set(oai_server: OAIServer) -> None:
     extract(basic_article(), config(oai_server, max_tokens=321))
     first, second = oai_server.bodies
     assert "max_tokens" not in first and second["max_tokens"] == 321
+
+
+def test_instructor_model_check_is_remembered_per_class() -> None:
+    """instructor's per-call walk of the response model is cached (half our CPU per article otherwise)."""
+    import summarizer.llm as llm
+    from instructor.v2.validation import async_validators as av
+
+    assert getattr(av.reject_async_validators, "_brief_cached", False)
+    av.reject_async_validators(llm.RESPONSE_MODEL)  # passes, and again from the cache
+    av.reject_async_validators(llm.RESPONSE_MODEL)
