@@ -55,6 +55,7 @@ def recording_config(folder: Path) -> dict[str, Any]:
         cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
         if not isinstance(cfg, dict) or "model" not in cfg:
             raise EvalError(f"{cfg_path}: expected a JSON object with at least \"model\"")
+        cfg.pop("prompt_version", None)  # informational: a stale set shows up as replay misses
         return cfg
     for entry_path in sorted(folder.glob("*.json")):
         try:

@@ -114,6 +114,8 @@ def run_brief(
     else:
         from .extract import extract_many
 
+        if config.record is not None:
+            _write_recording_config(config)
         results = extract_many(articles, config, progress=progress)
         for res in results:
             if isinstance(res, BriefError):
@@ -144,6 +146,21 @@ def run_brief(
         aliases=Path(aliases) if aliases else None,
     )
     return BriefRun(briefing=briefing, articles=articles, extractions=extractions, errors=errors)
+
+
+def _write_recording_config(config: Any) -> None:
+    """What a recording set needs to be replayed: the options that shape the request body."""
+    import json
+
+    from .prompts import load_prompts
+
+    cfg = {"model": config.model, "mode": config.mode, "prompt_version": load_prompts().version}
+    if config.max_tokens:
+        cfg["max_tokens"] = config.max_tokens
+    if config.context_tokens != 8192:
+        cfg["context_tokens"] = config.context_tokens
+    config.record.mkdir(parents=True, exist_ok=True)
+    (config.record / "config.json").write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
 
 
 def _error_path(err: BriefError, where: dict[str, str]) -> str:

@@ -163,7 +163,8 @@ def test_record_then_replay_gives_the_same_briefing(oai_server: OAIServer, tmp_p
     rec = tmp_path / "rec"
     first = brief("seeds/", *model_args(oai_server, tmp_path), "--no-cache", "--record", str(rec), "--format", "json")
     assert first.returncode == 0, first.stderr
-    assert len(list(rec.glob("*.json"))) == 5
+    assert len([p for p in rec.glob("*.json") if p.name != "config.json"]) == 5
+    assert json.loads((rec / "config.json").read_text(encoding="utf-8"))["model"] == "m"
     oai_server.stop()  # replay must not need the server
     second = brief("seeds/", "--base-url", oai_server.base_url, "--model", "m", "--replay", str(rec),
                    "--format", "json")
