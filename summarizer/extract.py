@@ -160,7 +160,7 @@ async def aextract(
                 sections = merge_chunks([r for r in results if isinstance(r, Sections)])
             return verify(
                 sections, article, extractor=f"model:{config.model}", prompt_version=prompts.version,
-                usage=state.usage.model_copy(),
+                usage=state.usage.model_copy(), copy=False,
             )
     finally:
         if own:

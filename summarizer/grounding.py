@@ -275,9 +275,14 @@ def verify(
     extractor: str = "",
     prompt_version: str | None = None,
     usage: Usage | None = None,
+    copy: bool = True,
 ) -> ArticleExtraction:
-    """Ground every item of ``sections`` in ``article``; failures go to ``rejected`` with a reason, never raise."""
-    work = sections.model_copy(deep=True)
+    """Ground every item of ``sections`` in ``article``; failures go to ``rejected`` with a reason, never raise.
+
+    ``copy=False`` lets a caller that owns ``sections`` (a freshly parsed answer) skip the deep copy; the
+    items are then updated in place.
+    """
+    work = sections.model_copy(deep=True) if copy else sections
     kept: dict[str, list[Item]] = {s: [] for s in SECTIONS}
     rejected: list[Rejected] = list(getattr(work, "rejected", []))
     for section, item in work.items():

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 Number = int | float
 
@@ -241,6 +242,16 @@ def _masked(text: str) -> str:
 
 def find_figures(text: str) -> list[Figure]:
     """Every figure phrase in ``text``, in order, with character offsets into ``text``."""
+    return list(_find_figures(text))
+
+
+@lru_cache(maxsize=8192)
+def _find_figures(text: str) -> tuple[Figure, ...]:
+    """Cached: grounding, merging and scoring ask about the same quotes many times (Figure is frozen)."""
+    return tuple(_scan(text))
+
+
+def _scan(text: str) -> list[Figure]:
     scan = _masked(text)
     taken: list[tuple[int, int]] = []
     raw: list[tuple[int, int, str, str, tuple[Number, ...], Number | None, Number | None, dict[str, object]]] = []

@@ -1259,4 +1259,4 @@ def extract_offline(article: Article) -> ArticleExtraction:
         aid=aid(ctx),
         diplomacy=diplomacy(ctx),
     )
-    return verify(sections, article, extractor="offline")
+    return verify(sections, article, extractor="offline", copy=False)

@@ -109,7 +109,8 @@ class ResponseStore:
             "model": response.get("model") or request.get("model"),
             "usage": response.get("usage"),
             "request_summary": summarise(request),
-            "request": request,
+            # The full request only in recordings (people read them); a cache entry is looked up by key.
+            **({"request": request} if self.mode == "record" else {}),
             "response": response,
         }
         # Recordings are for people to read; the cache is for speed (indent=2 forces json's slow encoder).

@@ -40,7 +40,11 @@ def test_put_get_roundtrip_is_readable_json(tmp_path: Path) -> None:
     entry = json.loads(files[0].read_text())
     assert entry["request_summary"]["messages"] == [{"role": "user", "chars": 2}]
     assert (entry["model"], entry["usage"]["prompt_tokens"], entry["meta"]["article_id"]) == ("m", 3, "a1")
-    assert request_key(entry["request"]) == entry["key"]
+    assert "request" not in entry  # a cache entry is found by its key; only recordings keep the full request
+    rec = ResponseStore("record", tmp_path / "rec")
+    rec.put(REQ, RESP, {})
+    recorded = json.loads(rec.path(request_key(REQ)).read_text())
+    assert request_key(recorded["request"]) == recorded["key"]
 
 
 def test_damaged_entry_is_a_miss_with_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
