@@ -7,9 +7,13 @@ order), and merging a briefing's own items again gives the same items (see docs/
 from __future__ import annotations
 
 import calendar
+import gc
 import hashlib
 import json
-from collections.abc import Sequence
+import math
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -189,8 +193,8 @@ def same_time(a: _When, b: _When) -> bool:
     return a.iv is None and b.iv is None and not a.sources.isdisjoint(b.sources)
 
 
-def _same_time_pairs(whens: list[_When], side: list[bool] | None = None) -> list[tuple[int, int]]:
-    """Index pairs (i < j) of claims made about the same time (with ``side``: only pairs from both sides).
+def _same_time_pairs(whens: list[_When], keep: Callable[[int, int], bool] | None = None) -> list[tuple[int, int]]:
+    """Index pairs (i < j) of claims made about the same time (with ``keep``: only the pairs it accepts).
 
     Dated claims are scanned in start order and each is compared only with those starting within
     SAME_TIME_DAYS of its end; undated ones only with the undated claims of their own articles.
@@ -198,13 +202,14 @@ def _same_time_pairs(whens: list[_When], side: list[bool] | None = None) -> list
     out: set[tuple[int, int]] = set()
     window = timedelta(days=SAME_TIME_DAYS)
     dated = sorted((w.iv[0], w.iv[1], i) for i, w in enumerate(whens) if w.iv is not None)
+    starts = [d[0] for d in dated]
     for n, (_, end, i) in enumerate(dated):
-        limit = end + window
-        for start_j, _, j in dated[n + 1:]:
-            if start_j > limit:  # every later claim starts later still
-                break
-            if side is None or side[i] != side[j]:
-                out.add((i, j) if i < j else (j, i))
+        stop = bisect_right(starts, end + window, n + 1)  # every later claim starts later still
+        for m in range(n + 1, stop):
+            j = dated[m][2]
+            pair = (i, j) if i < j else (j, i)
+            if keep is None or keep(*pair):
+                out.add(pair)
     by_source: dict[str, list[int]] = {}
     for i, w in enumerate(whens):
         for s in w.sources if w.iv is None else ():
@@ -212,33 +217,43 @@ def _same_time_pairs(whens: list[_When], side: list[bool] | None = None) -> list
     for members in by_source.values():
         for n, i in enumerate(members):
             for j in members[n + 1:]:
-                if side is None or side[i] != side[j]:
-                    out.add((i, j) if i < j else (j, i))
+                pair = (i, j) if i < j else (j, i)
+                if pair not in out and (keep is None or keep(*pair)):
+                    out.add(pair)
     return sorted(out)
 
 
-def _bounds(q: Quantity) -> tuple[float | int | None, float | int | None] | None:
-    return None if q.low is None and q.high is None else (q.low, q.high)
+def _interval(q: Quantity) -> tuple[str | None, float, float] | None:
+    """Unit and closed bounds of a figure (open ends as infinities); None when it has no bound."""
+    if q.low is None and q.high is None:
+        return None
+    return (q.unit or None, -math.inf if q.low is None else q.low, math.inf if q.high is None else q.high)
 
 
-def _disjoint(a: Quantity, b: Quantity) -> bool:
-    """Figures that cannot both be true: both bounded, same unit, no common value."""
-    ba, bb = _bounds(a), _bounds(b)
-    return ba is not None and bb is not None and (a.unit or None) == (b.unit or None) and not overlaps(ba, bb)
+def _disjoint(a: tuple[str | None, float, float] | None, b: tuple[str | None, float, float] | None) -> bool:
+    """Figures (as _interval gives them) that cannot both be true: both bounded, same unit, no common value."""
+    return a is not None and b is not None and a[0] == b[0] and not (a[1] <= b[2] and b[1] <= a[2])
 
 
-def _components_fit(parts: dict[str, Quantity], combined: Quantity) -> bool:
+class _Parts(NamedTuple):
+    """What _components_fit needs of one statement's killed and wounded figures."""
+
+    low: float  # the lower bounds added up (an open one as 0)
+    high: float | None  # the upper bounds added up when both are given and bounded, else None
+
+
+def _parts(it: Casualty) -> _Parts:
+    figs = [q for m in _COMPONENTS if (q := getattr(it, m)) is not None]
+    highs = [q.high for q in figs]
+    complete = len(figs) == len(_COMPONENTS) and all(h is not None for h in highs)
+    return _Parts(sum(q.low if q.low is not None else 0 for q in figs), sum(highs) if complete else None)  # type: ignore[arg-type]
+
+
+def _components_fit(parts: _Parts, combined: Quantity) -> bool:
     """Killed and wounded figures of one statement can hold together with a killed-or-wounded figure."""
-    lows = [q.low if q.low is not None else 0 for q in parts.values()]
-    if combined.high is not None and sum(lows) > combined.high:
+    if combined.high is not None and parts.low > combined.high:
         return False
-    highs = [q.high for q in parts.values()]
-    complete = set(parts) == set(_COMPONENTS) and all(h is not None for h in highs)
-    return not (complete and combined.low is not None and combined.low > sum(highs))  # type: ignore[arg-type]
-
-
-def _different_claimants(a: Claim, b: Claim) -> bool:
-    return a.claimant != b.claimant or a.claimant is None
+    return not (parts.high is not None and combined.low is not None and combined.low > parts.high)
 
 
 def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates: _Dates,
@@ -257,15 +272,18 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
     for c in claims:
         iv = ivs[c.item_id]
         c.current = not (c.claimant and iv is not None and latest[c.claimant] > iv[1])
-    claims.sort(key=lambda c: (_date_key(c.date), c.claimant or "", c.item_id))
+    claims.sort(key=lambda c: (_order_key(ivs[c.item_id]), c.claimant or "", c.item_id))
     series = []
     for who in sorted({c.claimant for c in claims if not c.current and c.claimant}):
         series.append([c.item_id for c in claims if c.claimant == who and ivs[c.item_id] is not None])
-    conflicts = [
-        [claims[i].item_id, claims[j].item_id] for i, j in _same_time_pairs([whens[c.item_id] for c in claims])
-        if claims[i].item_id not in partial and claims[j].item_id not in partial
-        and _different_claimants(claims[i], claims[j]) and _disjoint(claims[i].figure, claims[j].figure)
-    ]
+    who = [c.claimant for c in claims]
+    bounds = [None if c.item_id in partial else _interval(c.figure) for c in claims]  # a partial count: never
+
+    def conflict(i: int, j: int) -> bool:  # different claimants, bounds with no common value
+        return (who[i] != who[j] or who[i] is None) and _disjoint(bounds[i], bounds[j])
+
+    pairs = _same_time_pairs([whens[c.item_id] for c in claims], conflict)
+    conflicts = [[claims[i].item_id, claims[j].item_id] for i, j in pairs]
     current = [c for c in claims if c.current and c.item_id not in partial]  # a partial count is no total
     bounded = [c.figure for c in current if c.figure.low is not None or c.figure.high is not None]
     low = None if not bounded or any(q.low is None for q in bounded) else min(q.low for q in bounded)  # type: ignore[type-var]
@@ -280,20 +298,18 @@ def _partial_counts(items: list[Casualty], dates: _Dates) -> set[str]:
     Such a figure counts a part ("several casualties, including high-ranking officials"), not the
     total, so it takes no part in conflicts; it is still listed.
     """
-    combined = [it for it in items if it.killed_or_wounded is not None]
-    parts = [it for it in items if it.killed is not None or it.wounded is not None]
+    by_claimant: dict[str, list[tuple[_When, _Parts]]] = {}
+    for p in items:
+        if p.claimant and (p.killed is not None or p.wounded is not None):
+            by_claimant.setdefault(p.claimant, []).append((dates.when(p), _parts(p)))
     out: set[str] = set()
-    for c in combined:
+    for c in items:
+        if c.killed_or_wounded is None or not c.claimant:
+            continue
         when = dates.when(c)
-        for p in parts:
-            if p.claimant != c.claimant or not c.claimant:
-                continue
-            if not same_time(when, dates.when(p)):
-                continue
-            figs = {m: q for m in _COMPONENTS if (q := getattr(p, m)) is not None}
-            if not _components_fit(figs, c.killed_or_wounded):  # type: ignore[arg-type]
-                out.add(c.id or "")
-                break
+        if any(same_time(when, w) and not _components_fit(parts, c.killed_or_wounded)
+               for w, parts in by_claimant.get(c.claimant, ())):
+            out.add(c.id or "")
     return out
 
 
@@ -306,15 +322,16 @@ def _related(side: str, items: list[Casualty], by_key: dict[tuple[str, str], Est
     if not combined or not parts:
         return None
     pool = combined + parts
-    whens = [dates.when(it) for it in pool]
-    conflicts: list[tuple[str, str]] = []
-    for i, j in _same_time_pairs(whens, [n < len(combined) for n in range(len(pool))]):
-        c, p = pool[i], pool[j]  # i < j: the combined figure first
-        if c.id == p.id or (c.claimant == p.claimant and c.claimant is not None):
-            continue
-        figs = {m: q for m in _COMPONENTS if (q := getattr(p, m)) is not None}
-        if not _components_fit(figs, c.killed_or_wounded):  # type: ignore[arg-type]
-            conflicts.append((c.id or "", p.id or ""))
+    n = len(combined)
+    facts = [_parts(p) for p in parts]
+
+    def conflict(i: int, j: int) -> bool:  # i < j: a combined figure first, then a statement's parts
+        c, p = pool[i], pool[j]
+        return (i < n <= j and c.id != p.id and (c.claimant != p.claimant or c.claimant is None)
+                and not _components_fit(facts[j - n], c.killed_or_wounded))  # type: ignore[arg-type]
+
+    pairs = _same_time_pairs([dates.when(it) for it in pool], conflict)
+    conflicts = [(pool[i].id or "", pool[j].id or "") for i, j in pairs]
     if not conflicts:
         return None
     involved = {x for pair in conflicts for x in pair}
@@ -393,6 +410,7 @@ class _Entry:
     full: tuple[Any, ...]  # content, then sources, quotes and spellings: the processing order
     words: str = ""  # diplomacy: the key of the summary
     when_words: str = ""  # diplomacy: the period's words when they name a month or year
+    cmp: tuple[Any, ...] = ()  # everything _compatible reads: entries with equal ``cmp`` compare alike
 
 
 def _dump(item: Item, exclude: set[str] | None = None) -> str:
@@ -432,7 +450,7 @@ def _block(section: str, item: Item, figs: dict[str, Quantity]) -> tuple[Any, ..
 def _entry(section: str, item: Item) -> _Entry:
     figs = _figures(section, item)
     content = _dump(item, {"evidence", "sources", "variants", "id"})
-    return _Entry(
+    e = _Entry(
         section=section,
         item=item,
         block=_block(section, item, figs),
@@ -447,6 +465,8 @@ def _entry(section: str, item: Item) -> _Entry:
         words=key(item.summary) if isinstance(item, Diplomacy) else "",
         when_words=_absolute_words(item.period) if isinstance(item, Diplomacy) else "",
     )
+    e.cmp = (e.claimed, e.period, e.claimant, e.conduit, frozenset(figs), e.sigs, e.words, e.when_words)
+    return e
 
 
 def _stated(q: Quantity) -> tuple[float, ...] | None:
@@ -520,44 +540,88 @@ def _absolute_words(ref: DateRef | None) -> str:
 _FAR_PAST, _FAR_FUTURE = date.min, date.max
 
 
+_LOG_STEP = 0.01
+"""Width of a figure bucket in log space: twice the 0.5% tolerance of _figure_ok (ln(1/0.995) < 0.00502)."""
+
+
+def _fig_buckets(f: _Fig) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
+    """Buckets a figure is filed under, and those to look in: two figures that _figure_ok accepts always share
+    one. None when a figure cannot be bucketed (an empty unread text, a non-finite number)."""
+    if f.qualifier is None:
+        b = (f.unit, "text", f.text)
+        return ((b,), (b,)) if f.text else None
+    if not f.stated:
+        b = (f.unit, "vague", f.cls)
+        return (b,), (b,)
+    own: list[Any] = []
+    look: list[Any] = []
+    for x in f.stated:
+        if not math.isfinite(x):
+            return None
+        if x < 3:  # small, zero or negative: one bucket (numbers close to a number >= 3 are > 2.98)
+            own.append((f.unit, "small"))
+            look.append((f.unit, "small"))
+        if x > 2:  # x and y within 0.5% of each other: |ln x - ln y| < _LOG_STEP, so neighbouring buckets
+            k = math.floor(math.log(x) / _LOG_STEP)
+            own.append((f.unit, k))
+            look += [(f.unit, k - 1), (f.unit, k), (f.unit, k + 1)]
+    return tuple(own), tuple(look)
+
+
+def _keys(e: _Entry, by_figure: bool) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Index keys an entry is filed under and those it looks in: the block, the claimant or conduit (unattributed
+    items: an identical figure) and, with ``by_figure``, the bucket of the first figure. Two compatible entries
+    share a key."""
+    if e.claimant is None and e.conduit is None:  # merges only with an identical unattributed figure
+        actors: list[tuple[Any, ...]] = [("anonymous", tuple((x.qualifier, x.low, x.high, x.unit, x.text)
+                                                              for x in e.sigs))]
+    else:
+        actors = [("claimant", e.claimant)] + ([("conduit", e.conduit)] if e.conduit else [])
+    own: tuple[Any, ...] = ((),)
+    look: tuple[Any, ...] = ((),)
+    if by_figure and e.sigs:
+        own, look = _fig_buckets(e.sigs[0])  # type: ignore[misc]
+    return ([(e.block, *a, b) for a in actors for b in dict.fromkeys(own)],
+            [(e.block, *a, b) for a in actors for b in dict.fromkeys(look)])
+
+
 def _cluster(entries: list[_Entry]) -> list[list[_Entry]]:
-    """Greedy complete linkage in content order, looking only at clusters that share a block and a claimant or
-    conduit (unattributed items: an identical figure).
+    """Greedy complete linkage in content order, looking only at clusters that share an index key (see _keys).
 
     Each cluster keeps the latest first day and the earliest last day of its members' dated ``claimed`` and
     ``period``: an entry whose dates miss that window cannot fit every member, so it is not compared one by one.
+    Members that look alike to _compatible (same ``cmp``) are compared once.
     """
+    by_figure = all(_fig_buckets(e.sigs[0]) is not None for e in entries if e.sigs)
     clusters: list[list[_Entry]] = []
+    kinds: list[dict[tuple[Any, ...], _Entry]] = []  # per cluster: one member for each distinct ``cmp``
     windows: list[list[date]] = []  # per cluster: claimed max start, min end; period max start, min end
-    index: dict[tuple[Any, ...], list[int]] = {}
+    index: dict[tuple[Any, ...], set[int]] = {}
     for e in sorted(entries, key=lambda x: x.full):
-        if e.claimant is None and e.conduit is None:  # merges only with an identical unattributed figure
-            keys = [(e.block, "anonymous", tuple((x.qualifier, x.low, x.high, x.unit, x.text) for x in e.sigs))]
-        else:
-            keys = [(e.block, "claimant", e.claimant)] + ([(e.block, "conduit", e.conduit)] if e.conduit else [])
-        candidates = sorted({ci for k in keys for ci in index.get(k, [])})
+        own, look = _keys(e, by_figure)
+        candidates = sorted({ci for k in look for ci in index.get(k, ())})
         for ci in candidates:
             w = windows[ci]
             if e.claimed is not None and (e.claimed[1] < w[0] or e.claimed[0] > w[1]):
                 continue
             if e.period is not None and (e.period[1] < w[2] or e.period[0] > w[3]):
                 continue
-            if all(_compatible(e, m) for m in clusters[ci]):
+            if all(_compatible(e, m) for m in kinds[ci].values()):
                 break
         else:
             ci = len(clusters)
             clusters.append([])
+            kinds.append({})
             windows.append([_FAR_PAST, _FAR_FUTURE, _FAR_PAST, _FAR_FUTURE])
         clusters[ci].append(e)
+        kinds[ci].setdefault(e.cmp, e)
         w = windows[ci]
         if e.claimed is not None:
             w[0], w[1] = max(w[0], e.claimed[0]), min(w[1], e.claimed[1])
         if e.period is not None:
             w[2], w[3] = max(w[2], e.period[0]), min(w[3], e.period[1])
-        for k in keys:
-            bucket = index.setdefault(k, [])
-            if ci not in bucket:
-                bucket.append(ci)
+        for k in own:
+            index.setdefault(k, set()).add(ci)
     return clusters
 
 
@@ -646,13 +710,17 @@ def _canonical_item(section: str, item: Item, article_id: str, c: Canonicalizer,
     return item.model_copy(update=upd)
 
 
-def _item_id(section: str, item: Item) -> str:
-    content = _dump(item, {"evidence", "sources", "variants", "id"})
+def _item_id(section: str, content: str) -> str:
+    """12 hex digits of the hash of an item's content (its JSON without evidence, sources, variants and id)."""
     return hashlib.sha256(f"{section}\n{content}".encode()).hexdigest()[:12]
 
 
 def _date_key(ref: DateRef | None) -> tuple[int, str]:
-    iv = date_interval(ref)
+    return _order_key(date_interval(ref))
+
+
+def _order_key(iv: tuple[date, date] | None) -> tuple[int, str]:
+    """Undated last, else by first day."""
     return (1, "") if iv is None else (0, iv[0].isoformat())
 
 
@@ -668,7 +736,7 @@ def _merge_section(section: str, raw: list[tuple[str, Item]], c: Canonicalizer, 
     out: list[Item] = []
     seen: set[str] = set()
     for e in entries:
-        item_id = _item_id(section, e.item)
+        item_id = _item_id(section, e.content)
         if item_id in seen:  # same content, different actors' evidence: keep both, tell them apart
             item_id = hashlib.sha256(f"{item_id}{_dump(e.item)}".encode()).hexdigest()[:12]
         seen.add(item_id)
@@ -716,6 +784,20 @@ def _title(sources: list[Source]) -> str:
     return f"{head}, {days[0].isoformat()}" + (f" to {days[-1].isoformat()}" if days[-1] != days[0] else "")
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (if it runs): merging makes many objects that live on, so it would
+    otherwise walk the caller's whole heap several times (half of the time for 10k items). Merging makes no
+    reference cycles of its own; anything left over is collected once the collector runs again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def merge(
     extractions: Sequence[ArticleExtraction],
     articles: Sequence[Article],
@@ -725,6 +807,12 @@ def merge(
     aliases: Path | None = None,
 ) -> Briefing:
     """Join the extractions of many articles into one briefing (pure, deterministic, order-independent)."""
+    with _gc_paused():
+        return _merge(extractions, articles, run, title, aliases)
+
+
+def _merge(extractions: Sequence[ArticleExtraction], articles: Sequence[Article], run: RunInfo | None,
+           title: str | None, aliases: Path | None) -> Briefing:
     by_id = {a.id: a for a in sorted(articles, key=lambda a: (a.id, a.model_dump_json()))}
     c = Canonicalizer(aliases)
     raw: dict[str, list[tuple[str, Item]]] = {s: [] for s in SECTIONS}

@@ -20,7 +20,7 @@ import yaml
 
 from .errors import ConfigError
 from .grounding import verify
-from .numbers import Figure, find_figures, same_figure
+from .numbers import Figure, find_figures, overlaps, same_figure
 from .resources import data_path
 from .schema import (
     Aid,
@@ -372,6 +372,7 @@ def clean_claimant(phrase: str, names: Names) -> tuple[str | None, bool]:
         if s.lower().startswith(noise.lower() + " "):
             s = s[len(noise) + 1 :]
     s = re.sub(r"^(?:the|a|an)\s+", "", s, flags=re.IGNORECASE).strip()
+    s = re.sub(rf"(?:\s+{_alt(p.raw['claimant_adverbs'])})+$", "", s).strip()
     if not s or s.lower() in p.raw["not_claimants"] or len(s.split()) > 9:
         return None, False
     agency = names.agency(s)
@@ -477,6 +478,69 @@ def attribution(sent: Sentence, names: Names, *, inside_quotes: bool = False) ->
     return out
 
 
+_AGENCY = re.compile(r"(?:Service|Agency|Staff|Directorate|Bureau|Command|Ministry|Council)$")
+
+
+@lru_cache(maxsize=1)
+def _briefing_re() -> re.Pattern[str]:
+    nouns = _alt(patterns().raw["briefing_nouns"])
+    return re.compile(rf"^(?P<who>(?:[A-Z][\w'’.-]+\s+){{0,3}}[A-Z][\w'’-]+)\s+(?:[a-z]+\s+){{1,3}}(?:an?|the)\s+"
+                      rf"{nouns}\s+(?:by|from|with)\s+(?:the\s+)?(?P<body>(?:[A-Z][\w'’-]*\s+(?:(?:of|for|and)\s+)?){{0,6}}"
+                      r"(?:\([A-Z]{2,6}\)|[A-Z][\w'’-]*))")
+
+
+@lru_cache(maxsize=1)
+def _role_res() -> dict[str, Any]:
+    p = patterns()
+    states = _alt([re.escape(a) for a in p.state_alias])
+    return {
+        "titles": {k: re.compile(rf"(?<![\w-]){_alt(v)}\s*$") for k, v in p.raw["role_titles"].items()},
+        "lawmaker": re.compile(rf"^(?:[A-Z][\w-]*\s+){{0,2}}(?P<role>{_alt(list(p.raw['role_titles']))})$"),
+        "body": re.compile(rf"^(?P<st>{states})(?:'s|’s|‘s)\s+(?P<role>{_alt(list(p.raw['role_bodies']))})$"),
+        "owner": re.compile(rf"(?P<st>{states})(?:'s|’s|‘s)\s+$"),
+    }
+
+
+def _role_body(ctx: Context, state: str, role: str) -> str | None:
+    """The one body of ``role`` the article names that can be ``state``'s ('Seoul's Joint Chiefs of Staff')."""
+    r, p = _role_res(), patterns()
+    fits: list[str] = []
+    for body, home in p.raw["role_bodies"][role].items():
+        owners = {p.state_alias[m.group("st")] for k in re.finditer(re.escape(body), ctx.article.text)
+                  if (m := r["owner"].search(ctx.article.text[max(0, k.start() - 40) : k.start()]))}
+        at = ctx.article.text.find(body)
+        if at >= 0 and (home is None or home == state) and owners <= {state}:
+            fits.append(ctx.names.agency(body) or body)
+    return fits[0] if len(fits) == 1 else None
+
+
+def resolve(ctx: Context, s: Sentence, raw: Attribution) -> Attribution:
+    """Resolve what a later or earlier sentence of the article says about the speaker.
+
+    'a South Korean lawmaker said' is the MP named in one of the next two sentences (with that
+    sentence's source); "South Korea's military leadership" is the one such body the article names;
+    a person who relays an agency's briefing speaks for the agency (claimant agency, conduit person).
+    """
+    r = _role_res()
+    out = Attribution(raw.claimant, raw.conduit, raw.verb_spans)
+    if out.claimant is None:
+        return out
+    if (m := r["lawmaker"].match(out.claimant)) and out.conduit is None:
+        titles = r["titles"][m.group("role")]
+        for nxt in ctx.sentences[s.index + 1 : s.index + 3]:
+            a = ctx.raw_attr(nxt)
+            person = a.conduit or a.claimant
+            if person and (k := nxt.text.find(person)) >= 0 and titles.search(nxt.text[:k]):
+                return Attribution(a.claimant, a.conduit, raw.verb_spans)
+    elif m := r["body"].match(out.claimant):
+        body = _role_body(ctx, patterns().state_alias[m.group("st")], m.group("role"))
+        if body:
+            out.claimant = body
+    if out.conduit is None and (agency := ctx.briefed().get(out.claimant)):
+        out.claimant, out.conduit = agency, out.claimant
+    return out
+
+
 # ---------------------------------------------------------------- shared helpers
 
 
@@ -490,10 +554,38 @@ class Context:
     _attr: dict[int, Attribution] = field(default_factory=dict)
     _dates: dict[int, list[DatePhrase]] = field(default_factory=dict)
 
+    _raw: dict[int, Attribution] = field(default_factory=dict)
+    _briefed: dict[str, str | None] | None = None
+
+    def raw_attr(self, s: Sentence) -> Attribution:
+        """The sentence's own attribution, before roles and briefings are resolved."""
+        if s.index not in self._raw:
+            self._raw[s.index] = attribution(s, self.names)
+        return self._raw[s.index]
+
     def attr(self, s: Sentence) -> Attribution:
+        """The sentence's attribution with unnamed roles and briefed people resolved (see :func:`resolve`)."""
         if s.index not in self._attr:
-            self._attr[s.index] = attribution(s, self.names)
+            self._attr[s.index] = resolve(self, s, self.raw_attr(s))
         return self._attr[s.index]
+
+    def briefed(self) -> dict[str, str | None]:
+        """Person -> the one agency whose findings they relay in this article (None when several)."""
+        if self._briefed is None:
+            self._briefed = {}
+            for s in self.sentences:
+                a = self.raw_attr(s)
+                pairs = [(a.conduit, a.claimant)] if a.conduit and a.claimant and _AGENCY.search(a.claimant) else []
+                if m := _briefing_re().search(s.text):
+                    who = clean_claimant(m.group("who"), self.names)
+                    body = self.names.agency(m.group("body").strip())
+                    if who[1] and who[0] and body:
+                        pairs.append((who[0], body))
+                for person, agency in pairs:
+                    if self._briefed.get(person, agency) != agency:
+                        agency = None
+                    self._briefed[person] = agency
+        return self._briefed
 
     def dates(self, s: Sentence) -> list[DatePhrase]:
         if s.index not in self._dates:
@@ -606,6 +698,8 @@ def _casualty_res() -> dict[str, re.Pattern[str]]:
             rf"(?:(?P<adj>{adj})\s+)?(?P<m>{p.noun_re})(?:\s+in\s+(?:the\s+)?[A-Z][\w-]*(?:\s+region)?)?\s+"
             rf"(?P<aux>(?:(?:are|is|were|was|have|has|had)\s+)?(?:already\s+)?(?:been\s+)?)(?P<link>{link})?\s*$", i
         ),
+        "object": re.compile(rf"(?<![\w-])(?P<m>{verb})\s+$", i),
+        "object_side": re.compile(rf"^\s+(?P<side>{noun})(?![\w-])", i),
         "paren": re.compile(rf"\(\s*(?:the\s+)?(?P<side>{noun})\s*\)", i),
         "cues": _words(p.raw["continuation_cues"]),
         "join": re.compile(r"^\s*,?\s*(?:and|with|including|of\s+which|of\s+whom|among\s+them)\s+"
@@ -637,6 +731,9 @@ def _read_casualties(s: Sentence) -> list[tuple[Figure, str, str | None, int]]:
             if side is None and (sm := r["suffered"].search(head)):
                 side = _side_of(sm.group("side"), "noun")
             out.append((f, _measure(m.group("m")), side, f.end + m.end()))
+            continue
+        if (m := r["object"].search(head)) and (om := r["object_side"].match(tail)):  # "killed eight members of"
+            out.append((f, _measure(m.group("m")), _side_of(om.group("side"), "noun"), f.end + om.end()))
             continue
         m = r["noun_before"].search(head)
         if m and (m.group("link") or (m.group("aux").strip() and f.qualifier != "exact")):
@@ -738,6 +835,47 @@ def _subsumes(big: Casualty, small: Casualty) -> bool:
     return big.side == small.side and all(fb.get(m) == (q.low, q.high) for m, q in small.figures().items())
 
 
+def _close(a: Quantity, b: Quantity) -> bool:
+    """Two figures that can be one statement worded twice: bounds overlap and the stated values are near."""
+    fa, fb = find_figures(a.text), find_figures(b.text)
+    if not fa or not fb:
+        return False
+    x, y = fa[0], fb[0]
+    if same_figure(x, y):
+        return True
+    va, vb = x.low if x.low is not None else x.high, y.low if y.low is not None else y.high
+    if va is None or vb is None or not overlaps((x.low, x.high), (y.low, y.high)):
+        return False
+    return max(va, vb) <= 1.2 * min(va, vb)
+
+
+def _agrees(big: Casualty, small: Casualty) -> bool:
+    """One claimant's two readings of one side that state the same shared figures (and so are one claim)."""
+    if not isinstance(big, Casualty) or not isinstance(small, Casualty):
+        return False
+    fb, fs = big.figures(), small.figures()
+    shared = set(fb) & set(fs)
+    return big.side == small.side and bool(shared) and all(_close(fb[m], fs[m]) for m in shared)
+
+
+def _quoted(item: Any, q: Quantity) -> bool:
+    """The figure stands inside quotation marks (the claimant's own words) in one of the item's quotes."""
+    for ev in item.evidence:
+        at = ev.quote.find(q.text)
+        if at >= 0 and any(a <= at < b for a, b in _quoted_spans(ev.quote)):
+            return True
+    return False
+
+
+def _combine(keep: Casualty, drop: Casualty) -> None:
+    """Merge two readings of one claim: every measure either states; a shared one in the claimant's words."""
+    for m, q in drop.figures().items():
+        mine = getattr(keep, m)
+        if mine is None or (_quoted(drop, q) and not _quoted(keep, mine)):
+            setattr(keep, m, q)
+    _absorb(keep, drop)
+
+
 def _absorb(keep: Any, drop: Any) -> None:
     """Merge ``drop`` into ``keep``: quotes, and whatever ``keep`` leaves empty."""
     _merge_evidence(keep, drop)
@@ -764,6 +902,10 @@ def _dedupe(items: list[tuple[Sentence, Any]], key: Any) -> list[Any]:
             if bigger is not None:
                 _absorb(bigger[1], it)
                 continue
+            fits = next((k for k in body if _agrees(k[1], it)), None)
+            if fits is not None:  # a lead's round figure and the claimant's own words: one claim
+                _combine(fits[1], it)
+                continue
             smaller = [k for k in body if _subsumes(it, k[1])]
             if smaller:
                 for k in smaller:
@@ -775,7 +917,7 @@ def _dedupe(items: list[tuple[Sentence, Any]], key: Any) -> list[Any]:
                 continue
         kept.append((s, it))
     body = [it for s, it in kept if not s.heading]
-    return [it for s, it in kept if not s.heading or not any(_same_item(it, b) for b in body)]
+    return [it for s, it in kept if not s.heading or not any(_same_item(it, b) or _agrees(b, it) for b in body)]
 
 
 def _same_item(a: Any, b: Any) -> bool:
@@ -822,6 +964,10 @@ def _deployment_res() -> dict[str, Any]:
                                      rf"(?:{p.verb_re})\b", i),
         "planned": re.compile(_alt(p.raw["planned_cues"]), i),
         "unit_cue": re.compile(_alt(p.raw["unit_deployment_cues"]), i),
+        "uses": re.compile(rf"(?<![\w-])(?P<st>{states})\s+(?:has\s+|had\s+|is\s+|was\s+)?"
+                           r"(?:begun\s+to\s+|started\s+to\s+)?"
+                           rf"{_alt(p.raw['use_verbs'])}\s+(?P<troop>(?:soldiers|troops)\s+from\s+North\s+Korea|{p.troop})"
+                           rf"(?![\w-])(?P<rest>[^;]*)"),
     }
 
 
@@ -872,6 +1018,13 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
                                         **_ctx_fields(ctx, s, f.start))))
         if found or s.heading:
             continue
+        if (um := d["uses"].search(t)) and (place := _destination(um.group("rest"))):
+            force = _side_of(um.group("troop"), "noun") or ("North Korean forces" if "North Korea" in um.group("troop")
+                                                            else None)
+            if force and p.state_alias[um.group("st")] != force.split()[0]:
+                unsized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, destination=place,
+                                              status="deployed", **_ctx_fields(ctx, s, um.start()))))
+                continue
         planned = d["planned"].search(t)
         if planned or (unit and d["unit_cue"].search(t)):
             cue = planned or d["unit_cue"].search(t)
@@ -890,7 +1043,8 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
     out = _dedupe(sized, lambda x: (x.force, x.status, x.size.low, x.size.high))
     seen: dict[tuple[str, str, str | None], Deployment] = {}
     for _, dep in unsized:
-        key = (dep.force, dep.status, dep.unit if dep.status == "deployed" else None)
+        key = (dep.force, dep.status, dep.unit if dep.status == "deployed" else None,
+               dep.destination if dep.status == "deployed" and dep.unit is None else None)
         if key in seen:
             seen[key].unit = seen[key].unit or dep.unit
             _merge_evidence(seen[key], dep)
@@ -1034,6 +1188,11 @@ def _aid_res() -> dict[str, Any]:
         "receive": re.compile(rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
                               rf"(?P<v>{_alt(p.raw['aid_receive_verbs'])})\s+(?P<body>{_NODOT}*?)\s+from\s+"
                               rf"(?P<donor>{states})(?![\w-])"),
+        "receive_from": re.compile(
+            rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
+            rf"(?P<v>{_alt(p.raw['aid_receive_verbs'])})\s+(?P<body>{_NODOT}*?)\s+from\s+"
+            rf"(?P<donor>{_alt(list(p.raw['aid_donor_phrases']))})(?![\w-])"),
+        "running": re.compile(rf"(?<![\w-]){_alt(p.raw['aid_running_totals'])}\s+(?P<body>{_NODOT}*)", i),
         "kinds": [(k, _words(words)) for k, words in p.raw["aid_kinds"].items()],
         "refs": _words(p.raw["package_refs"]),
         "cont": re.compile(rf"^\s*{_alt(p.raw['package_continuations'])}\b|\b(?:would|will)\s+be\s+supplied\b", i),
@@ -1072,6 +1231,21 @@ def _components(s: Sentence) -> list[AidComponent]:
     return [c for _, c in sorted(out, key=lambda x: x[0])]
 
 
+def _running_total(ctx: Context, s: Sentence, found: list[tuple[Sentence, Aid]]) -> Aid | None:
+    """'a program that has already provided the country $9.8 billion' right after a disbursement."""
+    m = _aid_res()["running"].search(s.text)
+    if m is None or not found or s.index - found[-1][0].index > 2:
+        return None
+    if any(x.heading for x in ctx.sentences[found[-1][0].index : s.index]):
+        return None
+    money = [f for f in s.figures if f.currency and m.start("body") <= f.start]
+    if len(money) != 1:
+        return None
+    prev = found[-1][1]
+    return Aid(evidence=[Evidence(quote=s.text)], donor=prev.donor, recipient=prev.recipient,
+               amount=_quantity(money[0]), kind=prev.kind, **_ctx_fields(ctx, s, m.start()))
+
+
 def aid(ctx: Context) -> list[Aid]:
     """Money or goods a donor gives a recipient, with a package's components from the sentences after it."""
     a = _aid_res()
@@ -1079,10 +1253,13 @@ def aid(ctx: Context) -> list[Aid]:
     out: list[tuple[Sentence, Aid]] = []
     for s in ctx.sentences:
         t = s.text
-        m = a["give"].search(t) or a["receive"].search(t)
+        m = a["give"].search(t) or a["receive"].search(t) or a["receive_from"].search(t)
         if not m:
+            if (total := _running_total(ctx, s, out)) is not None:
+                out.append((s, total))
             continue
-        donor, recipient = p.state_alias[m.group("donor")], p.state_alias[m.group("rec")]
+        donor = p.state_alias.get(m.group("donor")) or p.raw["aid_donor_phrases"][m.group("donor")]
+        recipient = p.state_alias[m.group("rec")]
         money = [f for f in s.figures if f.currency and m.start("body") <= f.start < m.end("body")]
         if donor == recipient or not money or a["rate"].match(t[money[0].end :]):
             continue
@@ -1259,4 +1436,22 @@ def extract_offline(article: Article) -> ArticleExtraction:
         aid=aid(ctx),
         diplomacy=diplomacy(ctx),
     )
+    _share_briefing_dates(sections)
     return verify(sections, article, extractor="offline", copy=False)
+
+
+def _share_briefing_dates(sections: Sections) -> None:
+    """Items relayed by one person for one source share the briefing's stated date when only one is stated."""
+    items = [it for name in ("casualties", "deployments", "arms_transfers", "aid", "diplomacy")
+             for it in getattr(sections, name)]
+    dated: dict[tuple[str, str], set[tuple[str, str | None]]] = {}
+    refs: dict[tuple[str, str | None], DateRef] = {}
+    for it in items:
+        if it.conduit and it.claimant and it.claimed is not None:
+            k = (it.claimed.text.lower(), it.claimed.start)
+            dated.setdefault((it.claimant, it.conduit), set()).add(k)
+            refs[k] = it.claimed
+    for it in items:
+        when = dated.get((it.claimant, it.conduit)) if it.conduit else None
+        if it.claimed is None and when is not None and len(when) == 1:
+            it.claimed = refs[next(iter(when))].model_copy()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -50,8 +51,16 @@ def _entries(cache: Path) -> dict[Path, dict]:
     return out
 
 
+def _entry_article(entry: dict) -> int | None:
+    """Which synthetic article a cache entry answers (cache entries name the article, not the full request)."""
+    if "request" in entry:
+        return article_index(entry["request"])
+    m = re.search(r"synthetic_(\d+)", str(entry.get("meta", {}).get("article", "")))
+    return int(m.group(1)) if m else None
+
+
 def _cached_articles(cache: Path) -> set[int]:
-    return {i for entry in _entries(cache).values() if (i := article_index(entry["request"])) is not None}
+    return {i for entry in _entries(cache).values() if (i := _entry_article(entry)) is not None}
 
 
 def _interrupt(tmp_path: Path, sig: signal.Signals) -> tuple[subprocess.Popen[str], str, float, set[int], Path, Path]:
@@ -107,7 +116,7 @@ def test_sigkill_leaves_no_half_written_entries_and_damage_is_refetched(tmp_path
 
     # Now every article is cached. Damage one entry: it is ignored with a warning and fetched again.
     victim = sorted(_entries(cache))[0]
-    victim_article = article_index(json.loads(victim.read_text(encoding="utf-8"))["request"])
+    victim_article = _entry_article(json.loads(victim.read_text(encoding="utf-8")))
     victim.write_bytes(b'{"format": 1, "response": {"choi\x00\xff garbage')
     answers = write_articles(tmp_path / "unused", N)
     with OAIServer(default=FaultyModel(answers, rate=0.0, kinds=())) as server:

@@ -281,8 +281,9 @@ def test_max_tokens_is_sent_only_when_set(oai_server: OAIServer) -> None:
 
 def test_instructor_model_check_is_remembered_per_class() -> None:
     """instructor's per-call walk of the response model is cached (half our CPU per article otherwise)."""
-    import summarizer.llm as llm
     from instructor.v2.validation import async_validators as av
+
+    import summarizer.llm as llm
 
     assert getattr(av.reject_async_validators, "_brief_cached", False)
     av.reject_async_validators(llm.RESPONSE_MODEL)  # passes, and again from the cache

@@ -106,7 +106,9 @@ def test_001_reuters_figures_and_arms(seeds: dict[str, tuple[Article, ArticleExt
     ex = seeds["001"][1]
     both = _casualty(ex, "killed", "At least 100")
     assert both.wounded is not None and both.wounded.text == "1,000"
-    assert both.claimant == "Lee Seong-kweun" and both.location == "Kursk region"
+    # Lee relays the NIS briefing ("Lee spoke after a closed-door briefing by the National Intelligence Service")
+    assert (both.claimant, both.conduit, both.location) == ("National Intelligence Service", "Lee Seong-kweun",
+                                                            "Kursk region")
     over = _casualty(ex, "killed_or_wounded", "exceeded 200")
     assert over.claimant == "Andrii Kovalenko" and over.claimed is not None
     assert over.claimed.text == "on December 18" and over.claimed.start is None  # no year, no publication date
@@ -130,7 +132,13 @@ def test_002_jcs_zelenskyy_and_imf(seeds: dict[str, tuple[Article, ArticleExtrac
     zel = _casualty(ex, "killed_or_wounded", "more than 3,000")
     assert zel.claimant == "Volodymyr Zelenskyy"
     assert zel.killed_or_wounded is not None and (zel.killed_or_wounded.low, zel.killed_or_wounded.high) == (3000, None)
-    [imf] = ex.aid
+    imf, total, abroad = ex.aid
+    assert total.amount is not None and total.amount.text == "$9.8 billion"  # the programme's running total
+    assert (total.donor, total.recipient) == ("International Monetary Fund", "Ukraine")
+    assert abroad.amount is not None and abroad.amount.text == "more than $100 billion"
+    assert (abroad.donor, abroad.claimant, abroad.kind) == ("foreign donors", "Denys Shmyhal", "financial")
+    # "over 1,000" (the lead) and "around 1,100" (the JCS's words) are one claim
+    assert len([c for c in ex.casualties if c.claimant == "Joint Chiefs of Staff"]) == 1
     assert (imf.donor, imf.recipient, imf.kind) == ("International Monetary Fund", "Ukraine", "financial")
     assert imf.amount is not None and imf.amount.low == 1_100_000_000 and imf.amount.unit == "USD"
     assert [e.text for e in imf.amount.equivalents] == ["€1 billion"]
@@ -153,7 +161,10 @@ def test_003_russian_losses_and_brigade_are_not_north_korean_figures(
     assert {q.text.lower() for c in nk for q in c.figures().values()} == {"at least 30"}
     russian = [c for c in ex.casualties if c.side == "Russian forces"]
     assert [(c.killed.text if c.killed else None, c.claimant) for c in russian] == [("more than 70,000", "BBC")]
-    assert 8 not in _all_counts(ex) and 200 not in _all_counts(ex) and 94 not in _all_counts(ex)
+    mixed = [c for c in ex.casualties if c.side == "Russian and North Korean forces"]
+    assert [(c.killed.text if c.killed else None, c.claimant) for c in mixed] == [
+        ("around 200", "Ukrainian intelligence officials")]  # "earlier" is not part of the name
+    assert 8 not in _all_counts(ex) and 94 not in _all_counts(ex)
     brigade = [d for d in ex.deployments if d.unit == "94th separate brigade"]
     assert brigade and brigade[0].size is None and brigade[0].destination == "Kursk region"
 
@@ -164,13 +175,17 @@ def test_004_nis_briefing_via_lee(seeds: dict[str, tuple[Article, ArticleExtract
     briefing = _casualty(ex, "killed_or_wounded", "around 4,700")
     assert briefing.killed is not None and briefing.killed.text == "approximately 600"
     assert briefing.claimant == "National Intelligence Service" and briefing.conduit == "Lee Seong-kweun"
-    lead = _casualty(ex, "killed", "Around 600")
-    assert lead.wounded is not None and lead.wounded.text == "thousands"
-    assert lead.claimed is not None and (lead.claimed.start, lead.claimed.precision) == ("2025-04-30", "day")
+    # the lead ("a South Korean lawmaker said") is the same claim: Lee, named in the next sentence
+    assert [c.figures().keys() for c in ex.casualties] == [{"killed", "wounded", "killed_or_wounded"}]
+    assert briefing.wounded is not None and briefing.wounded.text == "thousands"
+    assert briefing.claimed is not None
+    assert (briefing.claimed.start, briefing.claimed.precision) == ("2025-04-30", "day")
     sizes = {d.size.text: d for d in ex.deployments if d.size is not None}
     assert set(sizes) == {"approximately 2,000", "18,000"}  # not the 600 killed, not "two phases"
     home = sizes["approximately 2,000"]
-    assert home.status == "repatriated" and home.claimant == "Lee Seong-kweun"
+    assert home.status == "repatriated" and (home.claimant, home.conduit) == ("National Intelligence Service",
+                                                                             "Lee Seong-kweun")
+    assert home.claimed is not None and home.claimed.start == "2025-04-30"  # the briefing's date, shared
     assert home.period is not None and (home.period.start, home.period.precision) == ("2025", "year")
     assert sizes["18,000"].status == "deployed" and sizes["18,000"].destination == "Kursk region"
     ack = [d for d in ex.diplomacy if d.event_type == "acknowledgement" and d.parties[0] == "North Korea"]
@@ -195,7 +210,7 @@ MISREADS = [
 def test_other_sides_losses_are_not_north_korean(sentence: str) -> None:
     ex = _extract(sentence)
     assert [c for c in ex.casualties if c.side == "North Korean forces"] == []
-    assert all(c.side == "Russian forces" for c in ex.casualties)
+    assert all(c.side in ("Russian forces", "Russian and North Korean forces") for c in ex.casualties)
 
 
 def test_rate_is_not_a_total() -> None:
@@ -299,3 +314,77 @@ def test_any_mix_of_sentences_extracts_grounded_items(picks: list[str], noise: s
     for _, item in ex.items():
         for ev in item.evidence:
             assert ev.alignment == "exact" and article.text[ev.start : ev.end] == ev.quote
+
+
+# ---------------------------------------------------------------- claimants, merges and new wording (non-seed)
+
+
+def test_unnamed_lawmaker_is_the_mp_named_next_with_his_source() -> None:
+    ex = _extract(
+        "About 300 North Korean soldiers have been killed, a Japanese lawmaker said on Friday.\n\n"
+        "Citing a briefing from Japan's Defense Intelligence Headquarters (DIH), MP Taro Yamada said the "
+        "figure came from intercepted communications."
+    )
+    [c] = ex.casualties
+    assert (c.claimant, c.conduit) == ("Defense Intelligence Headquarters", "Taro Yamada")
+
+
+def test_person_briefed_by_an_agency_speaks_for_it() -> None:
+    ex = _extract(
+        "At least 50 North Korean soldiers were killed in the Kursk region, MP Kim Min-jun told reporters.\n\n"
+        "Kim spoke after a closed-door briefing by the Defence Intelligence Agency (DIA) in parliament."
+    )
+    [c] = ex.casualties
+    assert (c.claimant, c.conduit) == ("Defence Intelligence Agency", "Kim Min-jun")
+
+
+def test_military_leadership_is_the_one_body_the_article_names() -> None:
+    ex = _extract(
+        "South Korea's military leadership said that over 2,000 North Korean troops had been killed or wounded.\n\n"
+        "\u201cWe assess that North Korean troops have suffered around 2,100 casualties,\u201d Seoul's Joint Chiefs "
+        "of Staff (JCS) said."
+    )
+    [c] = ex.casualties  # the lead's round figure and the JCS's own words are one claim
+    assert c.claimant == "Joint Chiefs of Staff" and c.killed_or_wounded is not None
+    assert c.killed_or_wounded.text == "around 2,100"  # the claimant's quoted words win
+
+
+def test_far_apart_figures_of_one_claimant_stay_apart() -> None:
+    ex = _extract(
+        "At least 100 North Korean soldiers have been killed, the JCS said in a statement.\n\n"
+        "The JCS later said around 600 North Korean soldiers had been killed."
+    )
+    assert sorted(c.killed.text for c in ex.casualties if c.killed) == ["At least 100", "around 600"]
+
+
+def test_mixed_side_and_killed_object_readings() -> None:
+    ex = _extract("Officials said 40 North Korean and Russian soldiers were killed in the strike.")
+    assert [(c.side, c.killed.text if c.killed else None) for c in ex.casualties] == [
+        ("Russian and North Korean forces", "40")]
+    ex = _extract("Ukraine's army said its drones killed 12 North Korean soldiers near Sudzha.")
+    assert [(c.side, c.killed.text if c.killed else None) for c in ex.casualties] == [("North Korean forces", "12")]
+
+
+def test_running_total_and_donor_phrase() -> None:
+    ex = _extract(
+        "Ukraine received $2 billion from the World Bank on Tuesday. It is the third tranche from a facility that "
+        "has so far disbursed $7.5 billion.\n\nMoldova has already received more than $3 billion in financial aid "
+        "from abroad, the minister said."
+    )
+    amounts = {(a.donor, a.recipient, a.amount.text if a.amount else None) for a in ex.aid}
+    assert amounts == {("World Bank", "Ukraine", "$2 billion"), ("World Bank", "Ukraine", "$7.5 billion")}
+    ex = _extract("Ukraine has already received more than $5 billion in financial aid from abroad, Kyiv said.")
+    got = [(a.donor, a.amount.text if a.amount else None) for a in ex.aid]
+    assert got == [("foreign donors", "more than $5 billion")]
+
+
+def test_running_total_needs_a_disbursement_just_before() -> None:
+    ex = _extract("It is part of a program that has already provided the country $9 billion.")
+    assert ex.aid == []
+
+
+def test_a_state_using_foreign_troops_in_a_place_deploys_them_there() -> None:
+    ex = _extract("A Ukrainian general said Russia is using North Korean troops in the Zaporizhzhia region.")
+    assert [(d.force, d.destination, d.status, d.size) for d in ex.deployments] == [
+        ("North Korean forces", "Zaporizhzhia region", "deployed", None)]
+    assert _extract("Russia is using drones in the Zaporizhzhia region, officials said.").deployments == []
