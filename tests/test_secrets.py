@@ -45,7 +45,8 @@ def test_key_not_in_cache_recordings_outputs_or_logs(tmp_path: Path) -> None:
     assert seen == {f"Bearer {KEY}"}  # the key really was used, so its absence below means something
     written = _files(work)
     assert {p.name for p in written} >= {"report.html", "report.json"}
-    assert len(list((work / "cache").glob("*.json"))) == 3 and len([p for p in (work / "rec").glob("*.json") if p.name != "config.json"]) == 3
+    recorded = [p for p in (work / "rec").glob("*.json") if p.name != "config.json"]
+    assert len(list((work / "cache").glob("*.json"))) == 3 and len(recorded) == 3
     outputs = [p.stdout + p.stderr for p in (html, js)]
     assert "DEBUG" in html.stderr  # -vv really logged
     assert _leaks(work, *outputs) == []
