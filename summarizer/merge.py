@@ -11,11 +11,10 @@ import gc
 import hashlib
 import json
 import math
-from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -24,6 +23,7 @@ from rapidfuzz import fuzz
 
 from .entities import Canonicalizer, key
 from .errors import BriefError
+from .estimates import SAME_TIME_DAYS, build_estimates, date_interval, date_key, dates_compatible, timeline
 from .numbers import Figure, overlaps, parse_quantity
 from .schema import (
     SECTIONS,
@@ -32,22 +32,19 @@ from .schema import (
     ArticleExtraction,
     Briefing,
     Casualty,
-    Claim,
     DateRef,
     Deployment,
     Diplomacy,
-    Estimate,
     Evidence,
     Item,
     Quantity,
     Rejected,
     RunInfo,
     Source,
-    TimelineEntry,
     Usage,
 )
 
-__all__ = ["MergeError", "briefing_as_extraction", "merge"]
+__all__ = ["SAME_TIME_DAYS", "MergeError", "briefing_as_extraction", "date_interval", "merge"]
 
 # Qualifiers of one class may describe the same figure when their bounds overlap.
 QUALIFIER_CLASS = {
@@ -59,318 +56,6 @@ _PRECISION_RANK = {"day": 4, "week": 3, "month": 2, "year": 1, "unknown": 0}
 
 class MergeError(BriefError):
     """The extractions and articles given to merge() do not belong together."""
-
-
-# ---- dates -------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4096)
-def _span(iso: str) -> tuple[date, date]:
-    """The days an ISO partial date covers: "2024" -> the year, "2024-W51" -> the week."""
-    if "-W" in iso:
-        y, w = iso.split("-W")
-        try:
-            first = date.fromisocalendar(int(y), int(w), 1)
-        except ValueError:  # week 53 of a 52-week year
-            return date(int(y), 1, 1), date(int(y), 12, 31)
-        return first, first + timedelta(days=6)
-    if len(iso) == 4:
-        return date(int(iso), 1, 1), date(int(iso), 12, 31)
-    if len(iso) == 7:
-        y, m = int(iso[:4]), int(iso[5:])
-        return date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1])
-    d = date.fromisoformat(iso)
-    return d, d
-
-
-def date_interval(ref: DateRef | None) -> tuple[date, date] | None:
-    """First and last day a DateRef can mean, at its precision; None when undated."""
-    if ref is None or not ref.start:
-        return None
-    lo, hi = _span(ref.start)[0], _span(ref.end or ref.start)[1]
-    return lo, max(lo, hi)
-
-
-def dates_compatible(a: tuple[date, date] | None, b: tuple[date, date] | None) -> bool:
-    """Unknown dates fit anything; known ones must overlap ("2024-12" fits "2024-12-19", not "2025-04")."""
-    return a is None or b is None or (a[0] <= b[1] and b[0] <= a[1])
-
-
-def claim_date(item: Item, published: dict[str, date | None]) -> DateRef | None:
-    """When a claim was made: ``claimed``, else the earliest publication day of its sources."""
-    if item.claimed is not None and item.claimed.start:
-        return item.claimed
-    days = sorted(d for s in item.sources if (d := published.get(s)) is not None)
-    return DateRef(text="article published", start=days[0].isoformat(), precision="day") if days else None
-
-
-@dataclass
-class _Dates:
-    """Claim dates of one briefing: stated (for "same time") and for ordering (stated, else the period)."""
-
-    published: dict[str, date | None]
-    _memo: dict[int, tuple[Item, DateRef | None]] = field(default_factory=dict)
-
-    def stated(self, item: Item) -> DateRef | None:
-        hit = self._memo.get(id(item))
-        if hit is None or hit[0] is not item:
-            hit = self._memo[id(item)] = (item, claim_date(item, self.published))
-        return hit[1]
-
-    def order(self, item: Item) -> DateRef | None:
-        """The stated claim date, else the period: a claim is never older than what it reports, and news
-        reports recent events, so an undated claim about "December 2024" is placed in December 2024."""
-        ref = self.stated(item)
-        return ref if ref is not None else item.period if item.period is not None and item.period.start else None
-
-    def when(self, item: Item) -> _When:
-        return _When(date_interval(self.stated(item)), frozenset(item.sources))
-
-
-# ---- summaries and estimates -------------------------------------------------------------
-
-_MEASURE_WORDS = {"killed_or_wounded": "killed or wounded"}
-SAME_TIME_DAYS = 30
-"""Two dated claims are "about the same time" when their date intervals are at most this many days apart."""
-RELATED = "related_measures"
-ESTIMATE_RULE = (
-    "low = lowest lower bound, high = highest upper bound among current claims; "
-    "an open bound (at least / up to) leaves that end open (null); no figure is combined with another. "
-    f"Conflict = two claims of different claimants whose bounds do not overlap, made about the same time "
-    f"(dated at most {SAME_TIME_DAYS} days apart, or both undated and reported in the same article)"
-)
-RELATED_RULE = (
-    "related measures: one claimant's killed and wounded figures against another claimant's killed-or-wounded "
-    "figure of about the same time. Killed and wounded are different people, so the pair cannot both hold when "
-    "the killed and wounded lower bounds together exceed the killed-or-wounded upper bound, or its lower bound "
-    "exceeds their upper bounds together (or one component's lower bound alone exceeds it). "
-    "Only a test: no figure is combined with another in what is shown"
-)
-_COMPONENTS = ("killed", "wounded")
-
-
-def summary(section: str, it: Item) -> str:
-    """One line saying what an item states, e.g. "NIS: at least 100 North Korean forces killed"."""
-    who = f"{it.claimant}: " if it.claimant else ""
-    if isinstance(it, Casualty):
-        figs = list(it.figures().items())
-        parts = [f"{figs[0][1].text} {it.side} {_MEASURE_WORDS.get(figs[0][0], figs[0][0])}"]
-        parts += [f"{q.text} {_MEASURE_WORDS.get(m, m)}" for m, q in figs[1:]]
-        where = f" in {it.location}" if it.location else ""
-        return f"{who}{'; '.join(parts)}{where}"
-    if isinstance(it, Deployment):
-        size = f"{it.size.text} " if it.size else ""
-        dest = f" to {it.destination}" if it.destination else ""
-        unit = f" ({it.unit})" if it.unit else ""
-        return f"{who}{size}{it.force}{unit} {it.status}{dest}"
-    if isinstance(it, ArmsTransfer):
-        things = ", ".join((f"{i.quantity.text} " if i.quantity else "") + i.name for i in it.items)
-        return f"{who}{it.supplier} to {it.recipient}: {things} ({it.status})"
-    d = it.model_dump()
-    if section == "aid":
-        amount = f"{d['amount']['text']} " if d.get("amount") else ""
-        return f"{who}{d['donor']}: {amount}{d['kind']} aid to {d['recipient']}"
-    return f"{who}{d['summary']}"
-
-
-@dataclass
-class _When:
-    """What "about the same time" needs of a claim: its date interval and its source articles."""
-
-    iv: tuple[date, date] | None
-    sources: frozenset[str]
-
-
-def same_time(a: _When, b: _When) -> bool:
-    """Both dated at most SAME_TIME_DAYS apart, or both undated and reported in a common article.
-
-    An article that dates one claim and not the other is telling of an earlier statement ("in
-    September, the BBC counted ...") next to a current one, so they are not taken as the same time.
-    """
-    if a.iv is not None and b.iv is not None:
-        gap = max(a.iv[0], b.iv[0]) - min(a.iv[1], b.iv[1])
-        return gap.days <= SAME_TIME_DAYS
-    return a.iv is None and b.iv is None and not a.sources.isdisjoint(b.sources)
-
-
-def _same_time_pairs(whens: list[_When], keep: Callable[[int, int], bool] | None = None) -> list[tuple[int, int]]:
-    """Index pairs (i < j) of claims made about the same time (with ``keep``: only the pairs it accepts).
-
-    Dated claims are scanned in start order and each is compared only with those starting within
-    SAME_TIME_DAYS of its end; undated ones only with the undated claims of their own articles.
-    """
-    out: set[tuple[int, int]] = set()
-    window = timedelta(days=SAME_TIME_DAYS)
-    dated = sorted((w.iv[0], w.iv[1], i) for i, w in enumerate(whens) if w.iv is not None)
-    starts = [d[0] for d in dated]
-    for n, (_, end, i) in enumerate(dated):
-        stop = bisect_right(starts, end + window, n + 1)  # every later claim starts later still
-        for m in range(n + 1, stop):
-            j = dated[m][2]
-            pair = (i, j) if i < j else (j, i)
-            if keep is None or keep(*pair):
-                out.add(pair)
-    by_source: dict[str, list[int]] = {}
-    for i, w in enumerate(whens):
-        for s in w.sources if w.iv is None else ():
-            by_source.setdefault(s, []).append(i)
-    for members in by_source.values():
-        for n, i in enumerate(members):
-            for j in members[n + 1:]:
-                pair = (i, j) if i < j else (j, i)
-                if pair not in out and (keep is None or keep(*pair)):
-                    out.add(pair)
-    return sorted(out)
-
-
-def _interval(q: Quantity) -> tuple[str | None, float, float] | None:
-    """Unit and closed bounds of a figure (open ends as infinities); None when it has no bound."""
-    if q.low is None and q.high is None:
-        return None
-    return (q.unit or None, -math.inf if q.low is None else q.low, math.inf if q.high is None else q.high)
-
-
-def _disjoint(a: tuple[str | None, float, float] | None, b: tuple[str | None, float, float] | None) -> bool:
-    """Figures (as _interval gives them) that cannot both be true: both bounded, same unit, no common value."""
-    return a is not None and b is not None and a[0] == b[0] and not (a[1] <= b[2] and b[1] <= a[2])
-
-
-class _Parts(NamedTuple):
-    """What _components_fit needs of one statement's killed and wounded figures."""
-
-    low: float  # the lower bounds added up (an open one as 0)
-    high: float | None  # the upper bounds added up when both are given and bounded, else None
-
-
-def _parts(it: Casualty) -> _Parts:
-    figs = [q for m in _COMPONENTS if (q := getattr(it, m)) is not None]
-    highs = [q.high for q in figs]
-    complete = len(figs) == len(_COMPONENTS) and all(h is not None for h in highs)
-    return _Parts(sum(q.low if q.low is not None else 0 for q in figs), sum(highs) if complete else None)  # type: ignore[arg-type]
-
-
-def _components_fit(parts: _Parts, combined: Quantity) -> bool:
-    """Killed and wounded figures of one statement can hold together with a killed-or-wounded figure."""
-    if combined.high is not None and parts.low > combined.high:
-        return False
-    return not (parts.high is not None and combined.low is not None and combined.low > parts.high)
-
-
-def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates: _Dates,
-              partial: set[str]) -> Estimate:
-    claims = [  # built from validated items: no need to validate again
-        Claim.model_construct(item_id=it.id or "", figure=q, claimant=it.claimant, conduit=it.conduit,
-                              date=dates.order(it), sources=list(it.sources), current=True)
-        for it, q in rows
-    ]
-    whens = {it.id or "": dates.when(it) for it, _ in rows}
-    ivs = {c.item_id: date_interval(c.date) for c in claims}
-    latest: dict[str, date] = {}  # per claimant: the last first-day of any of its dated claims
-    for c in claims:
-        if c.claimant and (iv := ivs[c.item_id]) is not None:
-            latest[c.claimant] = max(latest.get(c.claimant, iv[0]), iv[0])
-    for c in claims:
-        iv = ivs[c.item_id]
-        c.current = not (c.claimant and iv is not None and latest[c.claimant] > iv[1])
-    claims.sort(key=lambda c: (_order_key(ivs[c.item_id]), c.claimant or "", c.item_id))
-    series = []
-    for who in sorted({c.claimant for c in claims if not c.current and c.claimant}):
-        series.append([c.item_id for c in claims if c.claimant == who and ivs[c.item_id] is not None])
-    who = [c.claimant for c in claims]
-    bounds = [None if c.item_id in partial else _interval(c.figure) for c in claims]  # a partial count: never
-
-    def conflict(i: int, j: int) -> bool:  # different claimants, bounds with no common value
-        return (who[i] != who[j] or who[i] is None) and _disjoint(bounds[i], bounds[j])
-
-    pairs = _same_time_pairs([whens[c.item_id] for c in claims], conflict)
-    conflicts = [[claims[i].item_id, claims[j].item_id] for i, j in pairs]
-    current = [c for c in claims if c.current and c.item_id not in partial]  # a partial count is no total
-    bounded = [c.figure for c in current if c.figure.low is not None or c.figure.high is not None]
-    low = None if not bounded or any(q.low is None for q in bounded) else min(q.low for q in bounded)  # type: ignore[type-var]
-    high = None if not bounded or any(q.high is None for q in bounded) else max(q.high for q in bounded)  # type: ignore[type-var]
-    return Estimate(key=f"{side.lower()}:{measure}", side=side, measure=measure, claims=claims, series=series,
-                    conflicts=conflicts, low=low, high=high, rule=ESTIMATE_RULE)
-
-
-def _partial_counts(items: list[Casualty], dates: _Dates) -> set[str]:
-    """Killed-or-wounded figures below what the same claimant says of killed and wounded at the same time.
-
-    Such a figure counts a part ("several casualties, including high-ranking officials"), not the
-    total, so it takes no part in conflicts; it is still listed.
-    """
-    by_claimant: dict[str, list[tuple[_When, _Parts]]] = {}
-    for p in items:
-        if p.claimant and (p.killed is not None or p.wounded is not None):
-            by_claimant.setdefault(p.claimant, []).append((dates.when(p), _parts(p)))
-    out: set[str] = set()
-    for c in items:
-        if c.killed_or_wounded is None or not c.claimant:
-            continue
-        when = dates.when(c)
-        if any(same_time(when, w) and not _components_fit(parts, c.killed_or_wounded)
-               for w, parts in by_claimant.get(c.claimant, ())):
-            out.add(c.id or "")
-    return out
-
-
-def _related(side: str, items: list[Casualty], by_key: dict[tuple[str, str], Estimate], partial: set[str],
-             dates: _Dates) -> Estimate | None:
-    """Killed and wounded figures of one claimant against another's killed-or-wounded figure, same time."""
-    s = side.lower()
-    combined = [it for it in items if it.killed_or_wounded is not None and it.id not in partial]
-    parts = [it for it in items if it.killed is not None or it.wounded is not None]
-    if not combined or not parts:
-        return None
-    pool = combined + parts
-    n = len(combined)
-    facts = [_parts(p) for p in parts]
-
-    def conflict(i: int, j: int) -> bool:  # i < j: a combined figure first, then a statement's parts
-        c, p = pool[i], pool[j]
-        return (i < n <= j and c.id != p.id and (c.claimant != p.claimant or c.claimant is None)
-                and not _components_fit(facts[j - n], c.killed_or_wounded))  # type: ignore[arg-type]
-
-    pairs = _same_time_pairs([dates.when(it) for it in pool], conflict)
-    conflicts = [(pool[i].id or "", pool[j].id or "") for i, j in pairs]
-    if not conflicts:
-        return None
-    involved = {x for pair in conflicts for x in pair}
-    claims = [cl for m in (*_COMPONENTS, "killed_or_wounded") if (e := by_key.get((s, m)))
-              for cl in e.claims if cl.item_id in involved]
-    claims.sort(key=lambda c: (_date_key(c.date), c.claimant or "", c.item_id))
-    order = {c.item_id: n for n, c in reversed(list(enumerate(claims)))}
-    groups = sorted({tuple(sorted(pair, key=lambda x: (order[x], x))) for pair in conflicts},
-                    key=lambda g: [order[x] for x in g])
-    return Estimate(key=f"{s}:{RELATED}", side=side, measure=RELATED, claims=claims,
-                    conflicts=[list(g) for g in groups], rule=RELATED_RULE)
-
-
-def build_estimates(sections: dict[str, list[Item]], published: dict[str, date | None]) -> list[Estimate]:
-    """Per (side, measure): casualty measures, and deployment sizes under their status ("deployed").
-
-    A side whose killed or wounded figures and killed-or-wounded figures disagree across claimants
-    also gets a "<side>:related_measures" estimate holding only those conflicts.
-    """
-    groups: dict[tuple[str, str], list[tuple[Item, Quantity]]] = {}
-    names: dict[str, set[str]] = {}
-    by_side: dict[str, list[Casualty]] = {}
-    for it in sections["casualties"]:
-        assert isinstance(it, Casualty)
-        by_side.setdefault(it.side.lower(), []).append(it)
-        for m, q in it.figures().items():
-            groups.setdefault((it.side.lower(), m), []).append((it, q))
-            names.setdefault(it.side.lower(), set()).add(it.side)
-    for it in sections["deployments"]:
-        assert isinstance(it, Deployment)
-        if it.size is not None:
-            groups.setdefault((it.force.lower(), it.status), []).append((it, it.size))
-            names.setdefault(it.force.lower(), set()).add(it.force)
-    dates = _Dates(published)
-    partial = {i for items in by_side.values() for i in _partial_counts(items, dates)}
-    by_key = {(s, m): _estimate(min(names[s]), m, rows, dates, partial) for (s, m), rows in sorted(groups.items())}
-    related = [r for s, items in sorted(by_side.items())
-               if (r := _related(min(names[s]), items, by_key, partial, dates))]
-    return sorted([*by_key.values(), *related], key=lambda e: (e.side.lower(), e.measure))
 
 
 # ---- merging duplicates ------------------------------------------------------------------
@@ -580,7 +265,9 @@ def _keys(e: _Entry, by_figure: bool) -> tuple[list[tuple[Any, ...]], list[tuple
     own: tuple[Any, ...] = ((),)
     look: tuple[Any, ...] = ((),)
     if by_figure and e.sigs:
-        own, look = _fig_buckets(e.sigs[0])  # type: ignore[misc]
+        buckets = _fig_buckets(e.sigs[0])
+        assert buckets is not None  # by_figure: every first figure has buckets
+        own, look = buckets
     return ([(e.block, *a, b) for a in actors for b in dict.fromkeys(own)],
             [(e.block, *a, b) for a in actors for b in dict.fromkeys(look)])
 
@@ -715,15 +402,6 @@ def _item_id(section: str, content: str) -> str:
     return hashlib.sha256(f"{section}\n{content}".encode()).hexdigest()[:12]
 
 
-def _date_key(ref: DateRef | None) -> tuple[int, str]:
-    return _order_key(date_interval(ref))
-
-
-def _order_key(iv: tuple[date, date] | None) -> tuple[int, str]:
-    """Undated last, else by first day."""
-    return (1, "") if iv is None else (0, iv[0].isoformat())
-
-
 def _merge_section(section: str, raw: list[tuple[str, Item]], c: Canonicalizer, names: dict[str, str],
                    relayed: dict[str, str]) -> list[Item]:
     tidy = [_canonical_item(section, it, aid, c, names, relayed) for aid, it in raw]
@@ -741,20 +419,7 @@ def _merge_section(section: str, raw: list[tuple[str, Item]], c: Canonicalizer, 
             item_id = hashlib.sha256(f"{item_id}{_dump(e.item)}".encode()).hexdigest()[:12]
         seen.add(item_id)
         out.append(e.item.model_copy(update={"id": item_id}))
-    return sorted(out, key=lambda it: (_date_key(it.period or it.claimed), it.id or ""))
-
-
-def _timeline(sections: dict[str, list[Item]]) -> list[TimelineEntry]:
-    out: list[tuple[tuple[Any, ...], TimelineEntry]] = []
-    for s in SECTIONS:
-        for it in sections[s]:
-            ref = it.period if it.period is not None and it.period.start else it.claimed
-            iv = date_interval(ref)
-            if ref is None or iv is None:
-                continue
-            entry = TimelineEntry(date=ref, section=s, item_id=it.id or "", summary=summary(s, it))
-            out.append(((iv[0], SECTIONS.index(s), it.id), entry))
-    return [e for _, e in sorted(out, key=lambda p: p[0])]
+    return sorted(out, key=lambda it: (date_key(it.period or it.claimed), it.id or ""))
 
 
 def _run(extractions: Sequence[ArticleExtraction]) -> RunInfo:
@@ -840,7 +505,7 @@ def _merge(extractions: Sequence[ArticleExtraction], articles: Sequence[Article]
         title=title if title is not None else _title(sources),
         sources=sources,
         estimates=build_estimates(merged, published),
-        timeline=_timeline(merged),
+        timeline=timeline(merged),
         run=run if run is not None else _run(extractions),
         **merged,  # type: ignore[arg-type]
     )
