@@ -21,7 +21,6 @@ from .evaluate import (
     score_extractions,
 )
 from .pipeline import run_brief
-from .resources import resource_dir
 
 RECORDING_CONFIG = "config.json"
 
@@ -38,8 +37,9 @@ class EvalRow:
 
 
 def default_evals_dir() -> Path:
-    """evals/ of the checkout (gold, recordings, thresholds, reports)."""
-    return resource_dir("prompts").parent / "evals" if not Path("evals").is_dir() else Path("evals")
+    """evals/ (gold, recordings, thresholds, reports): in the current folder, else in the checkout's root."""
+    here = Path("evals")
+    return here if here.is_dir() else Path(__file__).resolve().parent.parent / "evals"
 
 
 def recording_sets(evals_dir: Path) -> list[Path]:

@@ -6,11 +6,14 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .articles import load_articles
 from .errors import ArticleError, BriefError
 from .schema import Article, ArticleExtraction, Briefing, FailedArticle, RunInfo, Usage
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .config import ModelConfig
 
 log = logging.getLogger("summarizer")
 
@@ -148,7 +151,7 @@ def run_brief(
     return BriefRun(briefing=briefing, articles=articles, extractions=extractions, errors=errors)
 
 
-def _write_recording_config(config: Any) -> None:
+def _write_recording_config(config: ModelConfig) -> None:
     """What a recording set needs to be replayed: the options that shape the request body."""
     import json
 
