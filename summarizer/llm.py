@@ -14,6 +14,7 @@ import contextvars
 import email.utils
 import json
 import logging
+import os
 import random
 import re
 import time
@@ -40,6 +41,10 @@ from .schema import Article, Sections, Usage, model_facing_schema
 from .store import ResponseStore, default_cache_dir, request_key
 
 log = logging.getLogger(__name__)
+# Re-asks send the validation error back to the model. Without this, pydantic appends a help URL that names
+# its own version ("errors.pydantic.dev/2.13/..."), so a pydantic upgrade would change the request bodies and
+# every recorded re-ask would stop replaying. Read by pydantic-core each time an error is formatted.
+os.environ["PYDANTIC_ERRORS_INCLUDE_URL"] = "0"
 _REFUSAL_WORDS = ("response_format", "json_schema", "json_object", "grammar", "schema", "tool")
 
 MODES: dict[str, instructor.Mode] = {

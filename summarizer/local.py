@@ -314,6 +314,5 @@ def record_local(paths: list[str | Path], folder: str | Path, *, max_tokens: int
     with LocalServer(n_ctx=n_ctx, max_tokens=max_tokens, log_file=log_file) as server:
         result = run_brief(list(paths), model=MODEL_ALIAS, base_url=server.base_url, api_key="local", cache=False,
                            record=out, concurrency=1, timeout=timeout, max_retries=1)
-    (out / "config.json").write_text(json.dumps({"model": MODEL_ALIAS, "mode": "tools"}, indent=2) + "\n",
-                                     encoding="utf-8")
-    return result, time.monotonic() - started
+    # run_brief wrote config.json (model, mode, prompt version) next to the exchanges.
+    return result, time.monotonic() - started, time.monotonic() - started
