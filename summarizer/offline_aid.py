@@ -1,0 +1,135 @@
+"""The offline extractor's aid section."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from .offline_casualties import _dedupe
+from .offline_context import _ctx_fields, _quantity
+from .offline_patterns import _NODOT, _alt, _words, patterns
+from .schema import (
+    Aid,
+    AidComponent,
+    Evidence,
+)
+
+if TYPE_CHECKING:
+    from .offline_context import Context
+    from .offline_sentences import Sentence
+
+
+# ---------------------------------------------------------------- aid
+
+
+@lru_cache(maxsize=1)
+def _aid_res() -> dict[str, Any]:
+    p = patterns()
+    states = _alt([re.escape(a) for a in p.state_alias])
+    i = re.IGNORECASE
+    return {
+        "give": re.compile(rf"(?<![\w-])(?P<donor>{states})\s+(?:on\s+\w+\s+)?(?:has\s+|have\s+|will\s+)?(?:also\s+)?"
+                           rf"(?P<v>{_alt(p.raw['aid_verbs'])})\s+(?P<body>{_NODOT}*?)\s+to\s+(?P<rec>{states})(?![\w-])"),
+        "receive": re.compile(rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
+                              rf"(?P<v>{_alt(p.raw['aid_receive_verbs'])})\s+(?P<body>{_NODOT}*?)\s+from\s+"
+                              rf"(?P<donor>{states})(?![\w-])"),
+        "receive_from": re.compile(
+            rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
+            rf"(?P<v>{_alt(p.raw['aid_receive_verbs'])})\s+(?P<body>{_NODOT}*?)\s+from\s+"
+            rf"(?P<donor>{_alt(list(p.raw['aid_donor_phrases']))})(?![\w-])"),
+        "running": re.compile(rf"(?<![\w-]){_alt(p.raw['aid_running_totals'])}\s+(?P<body>{_NODOT}*)", i),
+        "kinds": [(k, _words(words)) for k, words in p.raw["aid_kinds"].items()],
+        "refs": _words(p.raw["package_refs"]),
+        "cont": re.compile(rf"^\s*{_alt(p.raw['package_continuations'])}\b|\b(?:would|will)\s+be\s+supplied\b", i),
+        "link": re.compile(rf"^\s+(?:{_alt(p.raw['component_links'])})\s+(?P<desc>.+)$", i | re.S),
+        "cost": re.compile(rf"^\s+(?P<desc>[^,;£$€]+?)\s+{_alt(p.raw['cost_links'])}\s+$", i),
+        "said": re.compile(r",\s+(?:the\s+)?[\w\s'’]{0,40}?\b(?:said|says|added)\b.*$", i | re.S),
+        "rate": re.compile(r"^\s+(?:a|per|each)\s+(?:year|month|week)\b|^\s+annually\b", i),
+    }
+
+
+def _components(s: Sentence) -> list[AidComponent]:
+    """'£92 million for X', '1,000 Y at a cost of £39 million': the parts of a package one sentence names."""
+    a = _aid_res()
+    t = s.text
+    figs = [f for f in s.figures if not f.year_like and not f.percent]
+    out: list[tuple[int, AidComponent]] = []
+    consumed: set[int] = set()
+    for k, f in enumerate(figs):
+        if f.currency is None and k + 1 < len(figs) and figs[k + 1].currency:
+            m = a["cost"].match(t[f.end : figs[k + 1].start])
+            if m:
+                out.append((f.start, AidComponent(description=m.group("desc").strip(), quantity=_quantity(f),
+                                                  amount=_quantity(figs[k + 1]))))
+                consumed.add(k + 1)
+    for k, f in enumerate(figs):
+        if f.currency is None or k in consumed:
+            continue
+        seg = t[f.end : figs[k + 1].start if k + 1 < len(figs) else len(t)]
+        m = a["link"].match(seg)
+        if not m:
+            continue
+        desc = a["said"].sub("", m.group("desc"))
+        desc = re.sub(r",?\s*(?:and)?\s*$", "", desc).strip(" .,;")
+        if desc and len(desc) <= 200:
+            out.append((f.start, AidComponent(description=desc, amount=_quantity(f))))
+    return [c for _, c in sorted(out, key=lambda x: x[0])]
+
+
+def _running_total(ctx: Context, s: Sentence, found: list[tuple[Sentence, Aid]]) -> Aid | None:
+    """'a program that has already provided the country $9.8 billion' right after a disbursement."""
+    m = _aid_res()["running"].search(s.text)
+    if m is None or not found or s.index - found[-1][0].index > 2:
+        return None
+    if any(x.heading for x in ctx.sentences[found[-1][0].index : s.index]):
+        return None
+    money = [f for f in s.figures if f.currency and m.start("body") <= f.start]
+    if len(money) != 1:
+        return None
+    prev = found[-1][1]
+    return Aid(evidence=[Evidence(quote=s.text)], donor=prev.donor, recipient=prev.recipient,
+               amount=_quantity(money[0]), kind=prev.kind, **_ctx_fields(ctx, s, m.start()))
+
+
+def aid(ctx: Context) -> list[Aid]:
+    """Money or goods a donor gives a recipient, with a package's components from the sentences after it."""
+    a = _aid_res()
+    p = patterns()
+    out: list[tuple[Sentence, Aid]] = []
+    for s in ctx.sentences:
+        t = s.text
+        m = a["give"].search(t) or a["receive"].search(t) or a["receive_from"].search(t)
+        if not m:
+            if (total := _running_total(ctx, s, out)) is not None:
+                out.append((s, total))
+            continue
+        donor = p.state_alias.get(m.group("donor")) or p.raw["aid_donor_phrases"][m.group("donor")]
+        recipient = p.state_alias[m.group("rec")]
+        money = [f for f in s.figures if f.currency and m.start("body") <= f.start < m.end("body")]
+        if donor == recipient or not money or a["rate"].match(t[money[0].end :]):
+            continue
+        kind = next((k for k, rx in a["kinds"] if rx.search(m.group("body"))), None)
+        kind = kind or next((k for k, rx in a["kinds"] if rx.search(t)), None) or p.raw["donor_kinds"].get(donor)
+        if kind is None:
+            continue
+        evidence = [s]
+        components: list[AidComponent] = []
+        if re.search(r"\bpackage\b", t, re.IGNORECASE) and not s.heading:
+            started = False
+            for nxt in ctx.sentences[s.index + 1 : s.index + 7]:
+                if nxt.heading or nxt.block != s.block or (a["give"].search(nxt.text) or a["receive"].search(nxt.text)):
+                    break
+                if a["refs"].search(nxt.text) or (started and a["cont"].search(nxt.text)):
+                    parts = _components(nxt)
+                    if not parts:
+                        break
+                    components.extend(parts)
+                    evidence.append(nxt)
+                    started = True
+                elif started:
+                    break
+        out.append((s, Aid(evidence=[Evidence(quote=e.text) for e in evidence], donor=donor, recipient=recipient,
+                           amount=_quantity(money[0]), kind=kind, components=components,  # type: ignore[arg-type]
+                           **_ctx_fields(ctx, s, m.start()))))
+    return _dedupe(out, lambda x: (x.donor, x.recipient, x.amount.low if x.amount else None))

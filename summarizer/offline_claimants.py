@@ -1,0 +1,261 @@
+"""Attribution for the offline extractor: who a sentence says is speaking, and through whom."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from .offline_dates import find_dates
+from .offline_patterns import _QUOTES, _alt, patterns
+
+if TYPE_CHECKING:
+    from .offline_context import Context
+    from .offline_sentences import Sentence
+
+
+# ---------------------------------------------------------------- claimants
+
+
+@dataclass
+class Attribution:
+    """Who a sentence says is speaking, through whom, and where the reporting verbs are."""
+
+    claimant: str | None = None
+    conduit: str | None = None
+    verb_spans: list[tuple[int, int]] = field(default_factory=list)  # (start, end) of each reporting verb
+
+
+def _quoted_spans(text: str) -> list[tuple[int, int]]:
+    spans = [(m.start(), m.end()) for m in re.finditer(r"“[^”]*”|\"[^\"]*\"", text)]
+    if text.count('"') % 2 == 1 and text.lstrip().startswith('"'):
+        spans.append((0, text.rfind('"') + 1))
+    return spans
+
+
+class Names:
+    """Per-article names: abbreviations defined in brackets, full forms of people's names."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.abbr: dict[str, str] = {}
+        for m in re.finditer(r"((?:[A-Z][\w'’-]*\s+)(?:(?:of|for|and|on)\s+|[A-Z][\w'’-]*\s+){0,7})\(([A-Z]{2,6})\)",
+                             text):
+            words, abbr = m.group(1).split(), m.group(2)
+            for k in range(len(words)):
+                caps = [w for w in words[k:] if w[0].isupper()]
+                if words[k][0].isupper() and "".join(w[0] for w in caps) == abbr:
+                    self.abbr[abbr] = " ".join(words[k:])
+                    break
+        self._people: dict[str, str | None] = {}
+
+    def agency(self, phrase: str) -> str | None:
+        """The full name of the agency a phrase is ('NIS', "Seoul's Joint Chiefs of Staff (JCS)"), if it is one."""
+        core = re.sub(r"^(?:the\s+|(?:[A-Z][\w-]*\s+)?[A-Z][\w-]*(?:'s|’s)\s+)", "", phrase.strip())
+        core = re.sub(r"^the\s+", "", core)
+        if re.fullmatch(r"[A-Z]{2,6}", core) and core not in self.abbr:
+            self.abbr[core] = self._spelled_out(core) or ""
+        for abbr, full in self.abbr.items():
+            if full and core in (abbr, full, f"{full} ({abbr})"):
+                return full
+        return None
+
+    def _spelled_out(self, abbr: str) -> str | None:
+        """'NIS' -> 'National Intelligence Service' when the article spells it out somewhere."""
+        words = r"\s+(?:(?:of|for|and|on)\s+)?".join(rf"{c}[a-z]+" for c in abbr)
+        m = re.search(rf"\b{words}\b", self.text)
+        return m.group() if m else None
+
+    def person(self, surname: str) -> str | None:
+        """'Lee' -> 'Lee Sung-kwon', 'Healey' -> 'John Healey': the first full form in the article."""
+        if surname not in self._people:
+            s = re.escape(surname)
+            m = re.search(rf"\b{s}\s+[A-Z][a-z]+-[a-z]+\b|\b[A-Z][a-z]+\s+{s}\b", self.text)
+            self._people[surname] = m.group() if m else None
+        return self._people[surname]
+
+
+_PERSON_WORD = re.compile(r"[A-Z][a-z][\w.'’-]*")
+_ORG_WORDS = re.compile(r"(?:ministry|agency|service|office|government|military|army|command|leadership|officials?"
+                        r"|spokes(?:man|woman|person)|lawmakers?|adviser|sources?|intelligence)$", re.I)
+_TITLE = re.compile(r"MP|Gen\.|Sen\.|Rep\.|Dr\.|Sir|President|Minister|Secretary|General|Commander|Chief|Senator")
+_TITLE_RUN = re.compile(r"^(?:(?:MP|Gen\.|Sen\.|Rep\.|Dr\.|Sir|Prime|President|Minister|Defen[cs]e|Foreign|Secretary"
+                        r"|General|Commander|Chief|Senator)\s+)+")
+
+
+def clean_claimant(phrase: str, names: Names) -> tuple[str | None, bool]:
+    """(claimant, is_person) named by a subject phrase; (None, False) when it names no one."""
+    p = patterns()
+    s = phrase.strip().strip(_QUOTES + " ,.;:")
+    for noise in sorted(p.raw["claimant_noise"], key=len, reverse=True):
+        if s.lower().startswith(noise.lower() + " "):
+            s = s[len(noise) + 1 :]
+    s = re.sub(r"^(?:the|a|an)\s+", "", s, flags=re.IGNORECASE).strip()
+    s = re.sub(rf"(?:\s+{_alt(p.raw['claimant_adverbs'])})+$", "", s).strip()
+    if not s or s.lower() in p.raw["not_claimants"] or len(s.split()) > 9:
+        return None, False
+    agency = names.agency(s)
+    if agency:
+        return agency, False
+    words = s.split()
+    if len(words) == 1 and s in p.state_alias:
+        return p.state_alias[s], False
+    k = len(words)
+    while k > 0 and _PERSON_WORD.fullmatch(words[k - 1]) and not words[k - 1].endswith(("'s", "’s")):
+        k -= 1
+    titled = k > 0 and _TITLE.fullmatch(words[k - 1]) is not None
+    run = _TITLE_RUN.sub("", " ".join(words[k - 1 if titled else k :]))
+    if run and len(run.split()) <= 3 and (k == 0 or titled or words[k - 1][0].islower()):
+        if " " not in run and run in p.state_alias:
+            return p.state_alias[run], False
+        return (names.person(run) or run) if " " not in run else run, True
+    if s in p.state_alias:
+        return p.state_alias[s], False
+    if s[0].isupper() or _ORG_WORDS.search(s):
+        return s, False
+    return None, False
+
+
+_CLAUSE_CUT = re.compile(r".*\b(?:after|when|while|because|that|as|but|which)\s+", re.IGNORECASE)
+
+
+def _subject_before(before: str) -> str:
+    """The reporting verb's subject at the end of ``before``."""
+    segs = [m for m in re.finditer(r"[^,;\"“”]+", before) if m.group().strip()]
+    if not segs:
+        return ""
+    pick = segs[-1]
+    if "," in before[pick.end() :] and _clause(pick.group())[:1].islower() and len(segs) > 1:
+        pick = segs[-2]  # an apposition: "Kovalenko, head of the centre, said"
+    return _clause(pick.group())
+
+
+def _clause(segment: str) -> str:
+    cut = _CLAUSE_CUT.match(segment)
+    return _strip_leading_date((segment[cut.end() :] if cut else segment).strip())
+
+
+def _strip_leading_date(subject: str) -> str:
+    for d in find_dates(subject, None):
+        if not subject[: d.start].strip():
+            return subject[d.end :].strip(" ,")
+    return subject
+
+
+@lru_cache(maxsize=1)
+def _lead_re() -> re.Pattern[str]:
+    p = patterns()
+    lead_ins = _alt(p.raw["citing_lead_ins"] + p.raw["claimant_lead_ins"])
+    return re.compile(rf"(?<![\w-]){lead_ins}\s+(?P<c>[^,;]+?)(?=,|;|\s+that\b|\.?$)", re.IGNORECASE)
+
+
+def attribution(sent: Sentence, names: Names, *, inside_quotes: bool = False) -> Attribution:
+    """Claimant and conduit of a sentence from 'said', 'told reporters', 'according to', 'citing ...'."""
+    p = patterns()
+    text = sent.text
+    quoted = [] if inside_quotes else _quoted_spans(text)
+
+    def inside(i: int) -> bool:
+        return any(a < i < b for a, b in quoted)
+
+    people: list[str] = []
+    orgs: list[str] = []
+    out = Attribution()
+
+    def add(name: str | None, person: bool) -> None:
+        if name:
+            (people if person else orgs).append(name)
+
+    for m in p.attribution.finditer(text):
+        if inside(m.start()):
+            continue
+        before = text[: m.start()]
+        if re.search(r"[\"”]\s*$", before) or not before.strip():
+            after = re.match(r"\s+([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})", text[m.end() :])
+            subject = after.group(1) if after else ""
+        else:
+            subject = _subject_before(before)
+            if not subject:
+                after = re.match(r"\s+([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})", text[m.end() :])
+                subject = after.group(1) if after else ""
+        name, person = clean_claimant(subject, names) if subject else (None, False)
+        if name:
+            add(name, person)
+            out.verb_spans.append((m.start(), m.end()))
+            if person:  # "Lee also said the NIS had heard ...": the agency is the source
+                cited = re.match(r"\s+(?:that\s+)?(?:the\s+)?([A-Z]{2,6}|(?:[A-Z][\w'’-]*\s+){1,4}"
+                                 r"(?:Service|Staff|Agency|Ministry|Command))\b", text[m.end() :])
+                if cited:
+                    add(names.agency(cited.group(1)) or cited.group(1), False)
+    for m in _lead_re().finditer(text):
+        if not inside(m.start()):
+            add(*clean_claimant(m.group("c"), names))
+    if orgs:
+        out.claimant, out.conduit = orgs[0], (people[0] if people else None)
+    elif people:
+        out.claimant = people[0]
+    return out
+
+
+_AGENCY = re.compile(r"(?:Service|Agency|Staff|Directorate|Bureau|Command|Ministry|Council)$")
+
+
+@lru_cache(maxsize=1)
+def _briefing_re() -> re.Pattern[str]:
+    nouns = _alt(patterns().raw["briefing_nouns"])
+    return re.compile(rf"^(?P<who>(?:[A-Z][\w'’.-]+\s+){{0,3}}[A-Z][\w'’-]+)\s+(?:[a-z]+\s+){{1,3}}(?:an?|the)\s+"
+                      rf"{nouns}\s+(?:by|from|with)\s+(?:the\s+)?(?P<body>(?:[A-Z][\w'’-]*\s+(?:(?:of|for|and)\s+)?){{0,6}}"
+                      r"(?:\([A-Z]{2,6}\)|[A-Z][\w'’-]*))")
+
+
+@lru_cache(maxsize=1)
+def _role_res() -> dict[str, Any]:
+    p = patterns()
+    states = _alt([re.escape(a) for a in p.state_alias])
+    return {
+        "titles": {k: re.compile(rf"(?<![\w-]){_alt(v)}\s*$") for k, v in p.raw["role_titles"].items()},
+        "lawmaker": re.compile(rf"^(?:[A-Z][\w-]*\s+){{0,2}}(?P<role>{_alt(list(p.raw['role_titles']))})$"),
+        "body": re.compile(rf"^(?P<st>{states})(?:'s|’s|‘s)\s+(?P<role>{_alt(list(p.raw['role_bodies']))})$"),
+        "owner": re.compile(rf"(?P<st>{states})(?:'s|’s|‘s)\s+$"),
+    }
+
+
+def _role_body(ctx: Context, state: str, role: str) -> str | None:
+    """The one body of ``role`` the article names that can be ``state``'s ('Seoul's Joint Chiefs of Staff')."""
+    r, p = _role_res(), patterns()
+    fits: list[str] = []
+    for body, home in p.raw["role_bodies"][role].items():
+        owners = {p.state_alias[m.group("st")] for k in re.finditer(re.escape(body), ctx.article.text)
+                  if (m := r["owner"].search(ctx.article.text[max(0, k.start() - 40) : k.start()]))}
+        at = ctx.article.text.find(body)
+        if at >= 0 and (home is None or home == state) and owners <= {state}:
+            fits.append(ctx.names.agency(body) or body)
+    return fits[0] if len(fits) == 1 else None
+
+
+def resolve(ctx: Context, s: Sentence, raw: Attribution) -> Attribution:
+    """Resolve what a later or earlier sentence of the article says about the speaker.
+
+    'a South Korean lawmaker said' is the MP named in one of the next two sentences (with that
+    sentence's source); "South Korea's military leadership" is the one such body the article names;
+    a person who relays an agency's briefing speaks for the agency (claimant agency, conduit person).
+    """
+    r = _role_res()
+    out = Attribution(raw.claimant, raw.conduit, raw.verb_spans)
+    if out.claimant is None:
+        return out
+    if (m := r["lawmaker"].match(out.claimant)) and out.conduit is None:
+        titles = r["titles"][m.group("role")]
+        for nxt in ctx.sentences[s.index + 1 : s.index + 3]:
+            a = ctx.raw_attr(nxt)
+            person = a.conduit or a.claimant
+            if person and (k := nxt.text.find(person)) >= 0 and titles.search(nxt.text[:k]):
+                return Attribution(a.claimant, a.conduit, raw.verb_spans)
+    elif m := r["body"].match(out.claimant):
+        body = _role_body(ctx, patterns().state_alias[m.group("st")], m.group("role"))
+        if body:
+            out.claimant = body
+    if out.conduit is None and (agency := ctx.briefed().get(out.claimant)):
+        out.claimant, out.conduit = agency, out.claimant
+    return out

@@ -1,0 +1,153 @@
+"""The offline extractor's diplomacy section."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from .offline_context import _merge_evidence, _states, _unique
+from .offline_dates import find_dates
+from .offline_patterns import _QUOTES, _alt, _words, patterns
+from .schema import (
+    DateRef,
+    Diplomacy,
+    Evidence,
+)
+
+if TYPE_CHECKING:
+    from .offline_context import Context
+    from .offline_sentences import Sentence
+
+
+# ---------------------------------------------------------------- diplomacy
+
+
+@lru_cache(maxsize=1)
+def _diplomacy_res() -> dict[str, Any]:
+    p = patterns()
+    states = _alt([re.escape(a) for a in p.state_alias])
+    return {
+        "triggers": [(kind, _words(words)) for kind, words in p.raw["diplomacy"].items()],
+        "agreement": _words(p.raw["agreement_nouns"]),
+        "negation": _words(p.raw["negations"]),
+        "subject": re.compile(rf"(?P<p>{states}(?:(?:,\s+and\s+|,\s+|\s+and\s+){states})*)(?:'s|’s)?\s+"
+                              r"(?:(?:has|have|had|also|officially|publicly|formally)\s+){0,3}$"),
+        "visitor": re.compile(r"((?:[A-Z][\w.'’-]*\s+){1,4})$"),
+        "place": re.compile(rf"^\s+(?P<p>{states}|[A-Z][a-z]+)"),
+    }
+
+
+_VERB_PAST = {"acknowledgement": "acknowledged", "condemnation": "condemned", "sanction": "sanctioned"}
+
+
+def _agreement_name(t: str, trigger: re.Match[str]) -> str:
+    """The agreement's own words: the noun after 'signed' ('signed a ... agreement'), else the one before."""
+    nouns = list(_diplomacy_res()["agreement"].finditer(t))
+    after = [m for m in nouns if 0 <= m.start() - trigger.end() <= 60]
+    before = [m for m in nouns if m.end() <= trigger.start()]
+    if trigger.group().lower() == "signed" and after:
+        m = after[0]
+        for nxt in after[1:]:  # '"comprehensive strategic partnership" agreement': the last noun of the name
+            if nxt.start() - m.end() > 3:
+                break
+            m = nxt
+    elif before or after:
+        m = (before or after)[-1 if before else 0]
+    else:
+        return "agreement"
+    words = t[: m.start()].split()[-3:]
+    keep: list[str] = []
+    for w in reversed(words):
+        if w.lower().strip(_QUOTES) in ("a", "an", "the", "signed", "between", "and", "of", "with") or w.endswith(","):
+            break
+        keep.insert(0, w.strip(_QUOTES))
+    return " ".join([*keep, m.group()]).strip()
+
+
+def _event_date(ctx: Context, s: Sentence, trigger_end: int) -> DateRef | None:
+    dates = ctx.dates(s)
+    after = [d for d in dates if 0 <= d.start - trigger_end <= 40]
+    if after:
+        return after[0].ref
+    lead = [d for d in dates if d.start <= 3]
+    return lead[0].ref if lead else None
+
+
+def diplomacy(ctx: Context) -> list[Diplomacy]:
+    """Agreements signed or in force, visits, acknowledgements, condemnations and sanctions."""
+    r = _diplomacy_res()
+    p = patterns()
+    out: list[tuple[Sentence, Diplomacy]] = []
+    for s in ctx.sentences:
+        t = s.text
+        if s.heading:
+            continue
+        for kind, rx in r["triggers"]:
+            m = rx.search(t)
+            if not m:
+                continue
+            clause = t[max(t.rfind(",", 0, m.start()), t.rfind(";", 0, m.start()), 0) : m.start()]
+            if r["negation"].search(clause):
+                continue
+            if kind.startswith("agreement") and not r["agreement"].search(t):
+                continue
+            states = _unique([name for _, name in _states(t)])
+            subject = None
+            if kind in _VERB_PAST:
+                sm = r["subject"].search(t[: m.start()])
+                if sm is None:
+                    continue
+                subjects = _unique([name for _, name in _states(sm.group("p"))])
+                subject = " and ".join(subjects)
+                states = _unique([*subjects, *(name for _, name in _states(_object_clause(t[m.end() :])))])
+            if not states:
+                continue
+            period = _event_date(ctx, s, m.end())
+            if period is None and kind not in p.raw["undated_ok"]:
+                continue
+            summary = _summary(kind, t, m, states, subject)
+            if summary is None:
+                continue
+            attr = ctx.attr(s)
+            claimed = ctx.when(s, m.start())[0]
+            out.append((s, Diplomacy(evidence=[Evidence(quote=t)], event_type=kind, parties=states,  # type: ignore
+                                     summary=summary, period=period, claimed=claimed if claimed != period else None,
+                                     claimant=attr.claimant, conduit=attr.conduit)))
+    kept: dict[tuple[str, Any], Diplomacy] = {}
+    for _, d in out:
+        who = d.summary.split(f" {_VERB_PAST.get(d.event_type, '')} ")[0]
+        key = (d.event_type, tuple(sorted(d.parties)) if d.event_type not in _VERB_PAST else who)
+        if key in kept and (kept[key].period is not None or d.period is None):
+            _merge_evidence(kept[key], d)
+            continue
+        kept[key] = d
+    return list(kept.values())
+
+
+def _object_clause(rest: str) -> str:
+    """What an acknowledgement or condemnation is about: the words after the verb up to the clause's end."""
+    return re.split(r"[,;.]|\s+and\s+(?=[a-z])", rest, maxsplit=1)[0]
+
+
+def _summary(kind: str, t: str, m: re.Match[str], parties: list[str], subject: str | None) -> str | None:
+    r = _diplomacy_res()
+    names = " and ".join(parties)
+    if kind == "agreement_signed":
+        return f"{names} signed the {_agreement_name(t, m)}"
+    if kind == "agreement_in_force":
+        return f"The {_agreement_name(t, m)} between {names} came into force"
+    if kind == "visit":
+        who = r["visitor"].search(t[: m.start()])
+        where = r["place"].match(t[m.end() :])
+        if not who or not where:
+            return None
+        visitor = re.sub(rf"^(?:{_alt(patterns().raw['titles'])}\s+)+", "", who.group(1).strip())
+        visitor = re.sub(r"^.*?(?:'s|’s)\s+", "", visitor)
+        visitor = re.sub(rf"^(?:{_alt(patterns().raw['titles'])}\s+)+", "", visitor)
+        return f"{visitor} visited {where.group('p')}"
+    rest = _object_clause(t[m.end() :])
+    for d in reversed(find_dates(rest, None)):
+        rest = rest[: d.start] + rest[d.end :]
+    rest = " ".join(rest.split())
+    return f"{subject} {_VERB_PAST[kind]} {rest}".strip() if subject else None

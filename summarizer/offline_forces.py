@@ -1,0 +1,260 @@
+"""The offline extractor's deployments and arms-transfers sections."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from .numbers import find_figures
+from .offline_casualties import _dedupe
+from .offline_claimants import Attribution
+from .offline_context import _counts, _ctx_fields, _merge_evidence, _place, _quantity, _side_of, _states
+from .offline_patterns import _NODOT, _QUOTES, _alt, _words, patterns
+from .schema import (
+    ArmsItem,
+    ArmsTransfer,
+    Deployment,
+    Evidence,
+)
+
+if TYPE_CHECKING:
+    from .offline_context import Context
+    from .offline_sentences import Sentence
+
+
+# ---------------------------------------------------------------- deployments
+
+
+@lru_cache(maxsize=1)
+def _deployment_res() -> dict[str, Any]:
+    p = patterns()
+    status_of = {v.lower(): st for st, verbs in p.raw["deployment_verbs"].items() for v in verbs}
+    verbs = _alt([re.escape(v) for v in status_of])
+    states = _alt([re.escape(a) for a in p.state_alias])
+    aux = (r"(?:(?:has|have|had|is|was|were)\s+)?(?:also\s+)?"
+           r"(?:(?:believed|said|estimated|reported)\s+to\s+have\s+|reportedly\s+)?")
+    i = re.IGNORECASE
+    return {
+        "status_of": status_of,
+        "troop_after": re.compile(rf"^\s+(?:more\s+|additional\s+)?(?:of\s+)?(?P<troop>{p.troop})(?![\w-])", i),
+        "active": re.compile(rf"(?<![\w-])(?P<st>{states})\s+{aux}(?P<v>{verbs})\s+(?:an?\s+)?"
+                             r"(?:additional\s+|another\s+|further\s+)?$"),
+        "passive": re.compile(rf"^[^.;\"“”]{{0,80}}?\b(?:have|has|had|were|was|are|is)\s+(?:already\s+)?(?:been\s+)?"
+                              rf"(?P<v>{verbs})(?![\w-])", i),
+        "there_are": re.compile(r"there\s+(?:are|were)\s+(?:now\s+)?$", i),
+        "operating": re.compile(r"^[^.;]{0,60}?\b(?:operating|stationed|deployed)\b", i),
+        "dest": re.compile(rf"\b(?:to|in|into|inside)\s+(?:help\s+|support\s+|assist\s+|reinforce\s+)?(?:the\s+)?"
+                           rf"(?P<d>{p.places.pattern})"),
+        "casualty_after": re.compile(rf"^[^.;]{{0,160}}?\b(?:have|has|had|were|was)\s+(?:been\s+)?"
+                                     rf"(?:{p.verb_re})\b", i),
+        "planned": re.compile(_alt(p.raw["planned_cues"]), i),
+        "unit_cue": re.compile(_alt(p.raw["unit_deployment_cues"]), i),
+        "uses": re.compile(rf"(?<![\w-])(?P<st>{states})\s+(?:has\s+|had\s+|is\s+|was\s+)?"
+                           r"(?:begun\s+to\s+|started\s+to\s+)?"
+                           rf"{_alt(p.raw['use_verbs'])}\s+(?P<troop>(?:soldiers|troops)\s+from\s+North\s+Korea|{p.troop})"
+                           rf"(?![\w-])(?P<rest>[^;]*)"),
+    }
+
+
+def _force(state: str | None) -> str | None:
+    return patterns().raw["forces"].get(state) if state else None
+
+
+def _destination(text: str) -> str | None:
+    m = _deployment_res()["dest"].search(text)
+    return m.group("d").removesuffix("'s") if m else None
+
+
+def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
+    """Troops sent, planned, rotated or brought home; a casualty figure is never a troop count."""
+    d = _deployment_res()
+    p = patterns()
+    sized: list[tuple[Sentence, Deployment]] = []
+    unsized: list[tuple[Sentence, Deployment]] = []
+    for s in ctx.sentences:
+        t = s.text
+        unit_m = p.units.search(t)
+        unit = unit_m.group() if unit_m else None
+        found = False
+        for f in _counts(s):
+            if (s.index, f.start) in used:
+                continue
+            tm = d["troop_after"].match(t[f.end :])
+            if not tm:
+                continue
+            after = t[f.end + tm.end() :]
+            force = _side_of(tm.group("troop"), "noun")
+            status = None
+            am = d["active"].search(t[: f.start])
+            if am:
+                force = force or _force(p.state_alias[am.group("st")])
+                status = d["status_of"][am.group("v").lower()]
+            elif pm := d["passive"].match(after):
+                status = d["status_of"][pm.group("v").lower()]
+            elif d["there_are"].search(t[: f.start]) and d["operating"].match(after):
+                status = "deployed"
+            if force is None or status is None or d["casualty_after"].match(after):
+                continue
+            if d["planned"].search(t):
+                status = "planned"
+            found = True
+            sized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, size=_quantity(f), unit=unit,
+                                        destination=_destination(t[f.start :]), status=status,
+                                        **_ctx_fields(ctx, s, f.start))))
+        if found or s.heading:
+            continue
+        if (um := d["uses"].search(t)) and (place := _destination(um.group("rest"))):
+            force = _side_of(um.group("troop"), "noun") or ("North Korean forces" if "North Korea" in um.group("troop")
+                                                            else None)
+            if force and p.state_alias[um.group("st")] != force.split()[0]:
+                unsized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, destination=place,
+                                              status="deployed", **_ctx_fields(ctx, s, um.start()))))
+                continue
+        planned = d["planned"].search(t)
+        if planned or (unit and d["unit_cue"].search(t)):
+            cue = planned or d["unit_cue"].search(t)
+            assert cue is not None
+            states = _states(t)
+            before = [name for at, name in states if at < cue.start()]
+            nk_side = _side_of("North Korean troops", "noun") if "North Korean" in cue.group() else None
+            state = before[-1] if before else (states[0][1] if len({n for _, n in states}) == 1 else None)
+            force = nk_side or _force(state)
+            if force is None:
+                continue
+            unsized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, unit=unit,
+                                          destination=_place(t) if not planned else None,
+                                          status="planned" if planned else "deployed",
+                                          **_ctx_fields(ctx, s, cue.start()))))
+    out = _dedupe(sized, lambda x: (x.force, x.status, x.size.low, x.size.high))
+    seen: dict[tuple[str, str, str | None], Deployment] = {}
+    for _, dep in unsized:
+        key = (dep.force, dep.status, dep.unit if dep.status == "deployed" else None,
+               dep.destination if dep.status == "deployed" and dep.unit is None else None)
+        if key in seen:
+            seen[key].unit = seen[key].unit or dep.unit
+            _merge_evidence(seen[key], dep)
+            continue
+        seen[key] = dep
+    return out + list(seen.values())
+
+
+# ---------------------------------------------------------------- arms transfers
+
+
+@lru_cache(maxsize=1)
+def _arms_res() -> dict[str, Any]:
+    p = patterns()
+    states = _alt([re.escape(a) for a in p.state_alias])
+    verbs = _alt(p.raw["arms_verbs"])
+    aux = r"(?:(?:has|have|had|was|is)\s+)?(?:also\s+)?(?:(?:believed|said|reported)\s+to\s+have\s+|reportedly\s+)?"
+    to = rf"\s+to\s+(?:support\s+|help\s+|aid\s+|further\s+support\s+)?(?P<rec>{states})(?![\w-])"
+    return {
+        "with": re.compile(rf"(?P<sup>{states})\s+{aux}supplied\s+(?P<rec>{states})\s+with\s+(?P<items>{_NODOT}+?)"
+                           r"(?=,\s+(?:enabling|which|while|and)\b|\.|$)"),
+        "accused": re.compile(rf"accus\w*\s+(?P<sup>{states})\s+of\s+(?P<v>{verbs})\s+(?P<items>{_NODOT}+?){to}"),
+        "direct": re.compile(rf"(?P<sup>{states})\s+{aux}(?P<v>{verbs})\s+(?P<items>{_NODOT}+?){to}"),
+        "gapped": re.compile(rf"(?P<sup>{states})\s+(?:was|is|has|have|had)\s+[^.;]{{0,80}}?\b(?:along\s+with|and)\s+"
+                             rf"(?P<v>supplying|providing|sending|shipping)\s+(?P<items>{_NODOT}+?){to}"),
+        "also": re.compile(rf"(?P<sup>{states})\s+(?:has|have|had)\s+also\s+(?P<v>{verbs})\s+"
+                           rf"(?P<items>{_NODOT}+?)\s*\.?$"),
+        "recipient": re.compile(rf"(?:\b(?:sent|deployed|dispatched|shipped|delivered)\s+to|\b(?:help|support|assist"
+                                rf"|reinforce))\s+(?P<rec>{states})(?![\w-])"),
+        "containers": re.compile(rf"^(?P<q>.+?)\s+(?P<c>{_alt(p.raw['arms_containers'])})\s+of\s+(?P<rest>.+)$", re.I),
+        "split": re.compile(r"\s*(?:,\s*(?:and\s+|as\s+well\s+as\s+)?|\s+as\s+well\s+as\s+|\s*[—–]\s*"
+                            r"(?:including\s+)?|,?\s+including\s+)\s*"),
+        "categories": [(cat, re.compile(rf"(?<![\w-]){_alt(words)}(?![\w-])", re.I))
+                       for cat, words in p.raw["arms_categories"].items()],
+        "planned": _words(p.raw["planned_arms_cues"]),
+        "alleged": _words(p.raw["allegation_cues"]),
+    }
+
+
+def _category(name: str) -> str | None:
+    cats = _arms_res()["categories"]
+    for cat, rx in cats:  # the head noun first: "artillery shells" are ammunition
+        m = list(rx.finditer(name))
+        if m and m[-1].end() == len(name):
+            return cat
+    for cat, rx in cats:
+        if rx.search(name):
+            return cat
+    return None
+
+
+def _list_parts(text: str) -> list[str]:
+    """Split a list of weapons; after a counted part ('nine million rounds of X and Y') the rest stays with it."""
+    parts: list[str] = []
+    for chunk in _arms_res()["split"].split(text):
+        counted = False
+        for piece in re.split(r"\s+and\s+", chunk):
+            figs = find_figures(piece.strip(_QUOTES + " "))
+            if counted and parts:
+                parts[-1] += " and " + piece
+                continue
+            counted = bool(figs) and figs[0].start == 0
+            parts.append(piece)
+    return parts
+
+
+def _arms_items(text: str) -> list[ArmsItem]:
+    """Items of a list like '10,000 containers of artillery shells, anti-tank missiles, and rocket launchers'."""
+    a = _arms_res()
+    text = re.sub(r"^(?:the|a|an)\s+", "", text.strip(_QUOTES + " —–"))
+    items: list[ArmsItem] = []
+    if cm := a["containers"].match(text):
+        figs = find_figures(cm.group("q"))
+        if figs and figs[0].start == 0 and figs[0].end == len(cm.group("q")) and not figs[0].year_like:
+            items.append(ArmsItem(name=cm.group("c"), category="other", quantity=_quantity(figs[0])))
+            text = cm.group("rest")
+    for part in _list_parts(text):
+        name = part.strip(_QUOTES + " .,—–")
+        name = re.sub(r"^(?:the|other)\s+", "", name) if not name.startswith("other military") else name
+        if not name:
+            continue
+        qty = None
+        figs = find_figures(name)
+        if figs and figs[0].start == 0 and not figs[0].year_like:
+            qty, name = _quantity(figs[0]), name[figs[0].end :].strip()
+            name = re.sub(r"^of\s+", "", name)
+        cat = _category(name)
+        if cat is None or len(name) > 80:
+            continue
+        items.append(ArmsItem(name=name, category=cat, quantity=qty))  # type: ignore[arg-type]
+    return items if any(i.category != "other" or i.quantity is None for i in items) else []
+
+
+def arms_transfers(ctx: Context) -> list[ArmsTransfer]:
+    """Weapons moving from one state to another, with items and quantities."""
+    a = _arms_res()
+    p = patterns()
+    out: list[tuple[Sentence, ArmsTransfer]] = []
+    for s in ctx.sentences:
+        t = s.text
+        evidence = [s]
+        m = a["with"].search(t) or a["accused"].search(t) or a["direct"].search(t) or a["gapped"].search(t)
+        rec = m.group("rec") if m else None
+        if m is None and (m := a["also"].search(t)):
+            prev = ctx.previous(s)
+            rm = a["recipient"].search(prev.text) if prev else None
+            if prev is None or rm is None:
+                continue
+            rec, evidence = rm.group("rec"), [s, prev]
+        if m is None or rec is None:
+            continue
+        supplier, recipient = p.state_alias[m.group("sup")], p.state_alias[rec]
+        items = _arms_items(m.group("items"))
+        if supplier == recipient or not items:
+            continue
+        attr = ctx.attr(s)
+        if attr.claimant is None and len(evidence) > 1:
+            attr = ctx.attr(evidence[1])
+        accusers = [name for at, name in _states(t[: m.start()])] if m.re is a["accused"] else []
+        if attr.claimant is None and accusers:
+            attr = Attribution(claimant=accusers[-1])
+        status = "planned" if a["planned"].search(t) else (
+            "alleged" if attr.claimant or a["alleged"].search(t) else "delivered")
+        out.append((s, ArmsTransfer(evidence=[Evidence(quote=e.text) for e in evidence], supplier=supplier,
+                                    recipient=recipient, items=items, status=status,  # type: ignore[arg-type]
+                                    **_ctx_fields(ctx, s, m.start(), attr))))
+    return _dedupe(out, lambda x: (x.supplier, x.recipient, tuple(i.name for i in x.items)))
