@@ -73,8 +73,17 @@ def _guard(text: str) -> str:
     return text.replace(ARTICLE_OPEN, "<< <ARTICLE").replace(ARTICLE_CLOSE, "ARTICLE> >>")
 
 
+_SYSTEM_PROMPTS: dict[str, str] = {}
+
+
 def system_prompt(prompts: PromptSet) -> str:
-    """The system message: rules, section guidance and the worked example."""
+    """The system message: rules, section guidance and the worked example (built once per prompt version)."""
+    if prompts.version not in _SYSTEM_PROMPTS:
+        _SYSTEM_PROMPTS[prompts.version] = _render_system(prompts)
+    return _SYSTEM_PROMPTS[prompts.version]
+
+
+def _render_system(prompts: PromptSet) -> str:
     return prompts.render(
         "system.txt",
         section_guidance=prompts.files["sections.txt"].strip(),
