@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from .dating import UNSTATED_OFFSET, Chronology, ClaimTime, Member, claim_time
 from .schema import (
     SECTIONS,
     ArmsTransfer,
@@ -75,28 +76,40 @@ def claim_date(item: Item, published: dict[str, date | None]) -> DateRef | None:
 
 @dataclass
 class _Dates:
-    """Claim dates of one briefing: stated (for "same time") and for ordering (stated, else the period)."""
+    """Claim dates of one briefing: shown (recovered ``claimed``, else publication, else the period) and the
+    times that ordering and "about the same time" compare (see dating.ClaimTime)."""
 
     published: dict[str, date | None]
-    _memo: dict[int, tuple[Item, DateRef | None, _When]] = field(default_factory=dict)
+    chron: Chronology | None = None
+    members: dict[str, list[Member]] = field(default_factory=dict)
+    _memo: dict[int, tuple[Item, DateRef | None, ClaimTime]] = field(default_factory=dict)
 
-    def _get(self, item: Item) -> tuple[Item, DateRef | None, _When]:
+    def _get(self, item: Item) -> tuple[Item, DateRef | None, ClaimTime]:
         hit = self._memo.get(id(item))
         if hit is None or hit[0] is not item:
             ref = claim_date(item, self.published)
-            hit = self._memo[id(item)] = (item, ref, _When(date_interval(ref), frozenset(item.sources)))
+            members = self.members.get(item.id or "") or [Member(s, item.claimed, item.period) for s in item.sources]
+            if self.chron is not None:
+                t = claim_time(item, members, self.chron)
+            else:
+                iv = date_interval(ref)
+                rel = () if iv is not None else tuple((s, *UNSTATED_OFFSET) for s in sorted(item.sources))
+                t = ClaimTime(iv, iv, rel)
+            if t.order is None and t.iv is None:  # the period places an undated claim (news reports recent events)
+                per = date_interval(item.period) if item.period is not None and item.period.start else None
+                t = ClaimTime(t.iv, per, t.rel)
+            hit = self._memo[id(item)] = (item, ref, t)
         return hit
 
     def stated(self, item: Item) -> DateRef | None:
         return self._get(item)[1]
 
     def order(self, item: Item) -> DateRef | None:
-        """The stated claim date, else the period: a claim is never older than what it reports, and news
-        reports recent events, so an undated claim about "December 2024" is placed in December 2024."""
+        """The claim date shown: ``claimed`` (stated or recovered), else publication, else the period."""
         ref = self.stated(item)
         return ref if ref is not None else item.period if item.period is not None and item.period.start else None
 
-    def when(self, item: Item) -> _When:
+    def when(self, item: Item) -> ClaimTime:
         return self._get(item)[2]
 
 
@@ -146,52 +159,79 @@ def summary(section: str, it: Item) -> str:
     return f"{who}{d['summary']}"
 
 
-@dataclass
-class _When:
-    """What "about the same time" needs of a claim: its date interval and its source articles."""
-
-    iv: tuple[date, date] | None
-    sources: frozenset[str]
-
-
-def same_time(a: _When, b: _When) -> bool:
-    """Both dated at most SAME_TIME_DAYS apart, or both undated and reported in a common article.
-
-    An article that dates one claim and not the other is telling of an earlier statement ("in
-    September, the BBC counted ...") next to a current one, so they are not taken as the same time.
-    """
+def _diff(a: ClaimTime, b: ClaimTime, chron: Chronology | None) -> tuple[int, int] | None:
+    """Least and most days from claim ``a`` to claim ``b``: from their dates, and from their articles' dates
+    (the same article, or articles linked by a shared report) with each claim's offset from its article."""
+    ranges: list[tuple[int, int]] = []
     if a.iv is not None and b.iv is not None:
-        gap = max(a.iv[0], b.iv[0]) - min(a.iv[1], b.iv[1])
-        return gap.days <= SAME_TIME_DAYS
-    return a.iv is None and b.iv is None and not a.sources.isdisjoint(b.sources)
+        ranges.append(((b.iv[0] - a.iv[1]).days, (b.iv[1] - a.iv[0]).days))
+    for x, xl, xh in a.rel:
+        for y, yl, yh in b.rel:
+            d = chron.between(x, y) if chron is not None else ((0, 0) if x == y else None)
+            if d is not None:
+                ranges.append((d[0] + yl - xh, d[1] + yh - xl))
+    if not ranges:
+        return None
+    lo, hi = max(r[0] for r in ranges), min(r[1] for r in ranges)
+    return (lo, hi) if lo <= hi else None  # the reports contradict each other: not known
 
 
-def _same_time_pairs(whens: list[_When], keep: Callable[[int, int], bool] | None = None) -> list[tuple[int, int]]:
+def same_time(a: ClaimTime, b: ClaimTime, chron: Chronology | None = None) -> bool:
+    """At most SAME_TIME_DAYS apart, and known to be: the gap may be that small and surely not twice that.
+
+    Two undated claims of one article are side by side; an article that dates one claim and not the other
+    is telling of an earlier statement ("in September, the BBC counted ...") next to a current one.
+    """
+    d = _diff(a, b, chron)
+    if d is None:
+        return False
+    nearest = 0 if d[0] <= 0 <= d[1] else min(abs(d[0]), abs(d[1]))
+    return nearest <= SAME_TIME_DAYS and max(abs(d[0]), abs(d[1])) <= 2 * SAME_TIME_DAYS + 1
+
+
+def surely_before(a: ClaimTime, b: ClaimTime, chron: Chronology | None = None) -> bool:
+    """Claim ``a`` was made before claim ``b``, by their ordering intervals or their articles' dates."""
+    if a.order is not None and b.order is not None and a.order[1] < b.order[0]:
+        return True
+    d = _diff(ClaimTime(None, None, a.rel), ClaimTime(None, None, b.rel), chron)
+    return d is not None and d[0] > 0
+
+
+def _same_time_pairs(whens: list[ClaimTime], keep: Callable[[int, int], bool] | None = None,
+                     chron: Chronology | None = None) -> list[tuple[int, int]]:
     """Index pairs (i < j) of claims made about the same time (with ``keep``: only the pairs it accepts).
 
-    Dated claims are scanned in start order and each is compared only with those starting within
-    SAME_TIME_DAYS of its end; undated ones only with the undated claims of their own articles.
+    Claims with a narrow date are scanned in start order and each is compared only with those starting
+    within SAME_TIME_DAYS of its end; the others only with claims of their own articles or of articles
+    linked to them by a shared report.
     """
     out: set[tuple[int, int]] = set()
     window = timedelta(days=SAME_TIME_DAYS)
-    dated = sorted((w.iv[0], w.iv[1], i) for i, w in enumerate(whens) if w.iv is not None)
+    narrow = timedelta(days=4 * SAME_TIME_DAYS + 2)  # wider than this, no pair can be surely close
+    dated = sorted((w.iv[0], w.iv[1], i) for i, w in enumerate(whens) if w.iv is not None
+                   and w.iv[1] - w.iv[0] <= narrow)
     starts = [d[0] for d in dated]
+
+    def add(a: int, b: int) -> None:
+        pair = (a, b) if a < b else (b, a)
+        if pair not in out and same_time(whens[pair[0]], whens[pair[1]], chron) and (keep is None or keep(*pair)):
+            out.add(pair)
+
     for n, (_, end, i) in enumerate(dated):
         stop = bisect_right(starts, end + window, n + 1)  # every later claim starts later still
         for m in range(n + 1, stop):
-            a, b = (i, dated[m][2]) if i < dated[m][2] else (dated[m][2], i)
-            if keep is None or keep(a, b):
-                out.add((a, b))
-    by_source: dict[str, list[int]] = {}
+            add(i, dated[m][2])
+    by_group: dict[Any, list[int]] = {}
     for i, w in enumerate(whens):
-        for s in w.sources if w.iv is None else ():
-            by_source.setdefault(s, []).append(i)
-    for members in by_source.values():
+        groups = {("linked", g) if chron is not None and (g := chron.group(a)) is not None else ("article", a)
+                  for a, _, _ in w.rel}
+        for g in groups:
+            by_group.setdefault(g, []).append(i)
+    for members in by_group.values():
         for n, i in enumerate(members):
             for j in members[n + 1:]:
-                pair = (i, j) if i < j else (j, i)
-                if pair not in out and (keep is None or keep(*pair)):
-                    out.add(pair)
+                if i != j:
+                    add(i, j)
     return sorted(out)
 
 
@@ -235,33 +275,40 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
                               date=dates.order(it), sources=list(it.sources), current=True)
         for it, q in rows
     ]
+    chron = dates.chron
     whens = {it.id or "": dates.when(it) for it, _ in rows}
-    ivs = {c.item_id: date_interval(c.date) for c in claims}
-    latest: dict[str, date] = {}  # per claimant: the last first-day of any of its dated claims
+    by_claimant: dict[str, list[Claim]] = {}
     for c in claims:
-        if c.claimant and (iv := ivs[c.item_id]) is not None:
-            latest[c.claimant] = max(latest.get(c.claimant, iv[0]), iv[0])
-    for c in claims:
-        iv = ivs[c.item_id]
-        c.current = not (c.claimant and iv is not None and latest[c.claimant] > iv[1])
-    claims.sort(key=lambda c: (_order_key(ivs[c.item_id]), c.claimant or "", c.item_id))
+        if c.claimant:
+            by_claimant.setdefault(c.claimant, []).append(c)
+    for c in claims:  # superseded: the same claimant surely said something later
+        c.current = not any(o is not c and surely_before(whens[c.item_id], whens[o.item_id], chron)
+                            for o in by_claimant.get(c.claimant or "", ()))
+    claims.sort(key=lambda c: (_order_key(whens[c.item_id].order), c.claimant or "", c.item_id))
     series = []
     for who in sorted({c.claimant for c in claims if not c.current and c.claimant}):
-        series.append([c.item_id for c in claims if c.claimant == who and ivs[c.item_id] is not None])
+        series.append([c.item_id for c in claims if c.claimant == who and whens[c.item_id].order is not None])
     who = [c.claimant for c in claims]
     bounds = [None if c.item_id in partial else _interval(c.figure) for c in claims]  # a partial count: never
 
     def conflict(i: int, j: int) -> bool:  # different claimants, bounds with no common value
-        return (who[i] != who[j] or who[i] is None) and _disjoint(bounds[i], bounds[j])
+        return who[i] != who[j] and who[i] is not None and who[j] is not None and _disjoint(bounds[i], bounds[j])
 
-    pairs = _same_time_pairs([whens[c.item_id] for c in claims], conflict)
+    def agree(i: int, j: int) -> bool:  # different claimants, side by side in one article, a common value
+        return (who[i] != who[j] and who[i] is not None and who[j] is not None and bounds[i] is not None
+                and bounds[j] is not None and not _disjoint(bounds[i], bounds[j])
+                and not set(claims[i].sources).isdisjoint(claims[j].sources))
+
+    times = [whens[c.item_id] for c in claims]
+    pairs = _same_time_pairs(times, conflict, chron)
     conflicts = [[claims[i].item_id, claims[j].item_id] for i, j in pairs]
+    corroborations = [[claims[i].item_id, claims[j].item_id] for i, j in _same_time_pairs(times, agree, chron)]
     current = [c for c in claims if c.current and c.item_id not in partial]  # a partial count is no total
     bounded = [c.figure for c in current if c.figure.low is not None or c.figure.high is not None]
     low = None if not bounded or any(q.low is None for q in bounded) else min(q.low for q in bounded)  # type: ignore[type-var]
     high = None if not bounded or any(q.high is None for q in bounded) else max(q.high for q in bounded)  # type: ignore[type-var]
     return Estimate(key=f"{side.lower()}:{measure}", side=side, measure=measure, claims=claims, series=series,
-                    conflicts=conflicts, low=low, high=high, rule=ESTIMATE_RULE)
+                    conflicts=conflicts, corroborations=corroborations, low=low, high=high, rule=ESTIMATE_RULE)
 
 
 def _partial_counts(items: list[Casualty], dates: _Dates) -> set[str]:
@@ -270,7 +317,7 @@ def _partial_counts(items: list[Casualty], dates: _Dates) -> set[str]:
     Such a figure counts a part ("several casualties, including high-ranking officials"), not the
     total, so it takes no part in conflicts; it is still listed.
     """
-    by_claimant: dict[str, list[tuple[_When, _Parts]]] = {}
+    by_claimant: dict[str, list[tuple[ClaimTime, _Parts]]] = {}
     for p in items:
         if p.claimant and (p.killed is not None or p.wounded is not None):
             by_claimant.setdefault(p.claimant, []).append((dates.when(p), _parts(p)))
@@ -279,7 +326,7 @@ def _partial_counts(items: list[Casualty], dates: _Dates) -> set[str]:
         if c.killed_or_wounded is None or not c.claimant:
             continue
         when = dates.when(c)
-        if any(same_time(when, w) and not _components_fit(parts, c.killed_or_wounded)
+        if any(same_time(when, w, dates.chron) and not _components_fit(parts, c.killed_or_wounded)
                for w, parts in by_claimant.get(c.claimant, ())):
             out.add(c.id or "")
     return out
@@ -299,10 +346,11 @@ def _related(side: str, items: list[Casualty], by_key: dict[tuple[str, str], Est
 
     def conflict(i: int, j: int) -> bool:  # i < j: a combined figure first, then a statement's parts
         c, p = pool[i], pool[j]
-        return (i < n <= j and c.id != p.id and (c.claimant != p.claimant or c.claimant is None)
+        return (i < n <= j and c.id != p.id and c.claimant != p.claimant and c.claimant is not None
+                and p.claimant is not None
                 and not _components_fit(facts[j - n], c.killed_or_wounded))  # type: ignore[arg-type]
 
-    pairs = _same_time_pairs([dates.when(it) for it in pool], conflict)
+    pairs = _same_time_pairs([dates.when(it) for it in pool], conflict, dates.chron)
     conflicts = [(pool[i].id or "", pool[j].id or "") for i, j in pairs]
     if not conflicts:
         return None
@@ -317,7 +365,8 @@ def _related(side: str, items: list[Casualty], by_key: dict[tuple[str, str], Est
                     conflicts=[list(g) for g in groups], rule=RELATED_RULE)
 
 
-def build_estimates(sections: dict[str, list[Item]], published: dict[str, date | None]) -> list[Estimate]:
+def build_estimates(sections: dict[str, list[Item]], published: dict[str, date | None],
+                    chron: Chronology | None = None, members: dict[str, list[Member]] | None = None) -> list[Estimate]:
     """Per (side, measure): casualty measures, and deployment sizes under their status ("deployed").
 
     A side whose killed or wounded figures and killed-or-wounded figures disagree across claimants
@@ -337,7 +386,7 @@ def build_estimates(sections: dict[str, list[Item]], published: dict[str, date |
         if it.size is not None:
             groups.setdefault((it.force.lower(), it.status), []).append((it, it.size))
             names.setdefault(it.force.lower(), set()).add(it.force)
-    dates = _Dates(published)
+    dates = _Dates(published, chron, members or {})
     partial = {i for items in by_side.values() for i in _partial_counts(items, dates)}
     by_key = {(s, m): _estimate(min(names[s]), m, rows, dates, partial) for (s, m), rows in sorted(groups.items())}
     related = [r for s, items in sorted(by_side.items())
