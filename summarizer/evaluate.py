@@ -22,8 +22,8 @@ from pydantic import ValidationError
 from rapidfuzz import fuzz
 
 from .entities import Canonicalizer, key, same_person
-from .estimates import date_interval
 from .errors import EvalError
+from .estimates import date_interval
 from .grounding import normalise
 from .numbers import Figure, parse_quantity, same_figure
 from .schema import (

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 
+from .bottom_line import template_bottom_line
 from .dating import Chronology, Member, recover, words_of
 from .entities import Canonicalizer, key
 from .errors import BriefError
@@ -529,7 +530,7 @@ def _merge(extractions: Sequence[ArticleExtraction], articles: Sequence[Article]
         for a in by_id.values()
     ]
     published = {a.id: a.published for a in by_id.values()}
-    return Briefing(
+    briefing = Briefing(
         title=title if title is not None else _title(sources),
         sources=sources,
         estimates=build_estimates(merged, published, chron, members),
@@ -537,6 +538,8 @@ def _merge(extractions: Sequence[ArticleExtraction], articles: Sequence[Article]
         run=run if run is not None else _run(extractions),
         **merged,  # type: ignore[arg-type]
     )
+    briefing.bottom_line = template_bottom_line(briefing)
+    return briefing
 
 
 def _outlet_names(articles: list[Article]) -> dict[str, str]:
