@@ -122,8 +122,10 @@ RELATED = "related_measures"
 ESTIMATE_RULE = (
     "low = lowest lower bound, high = highest upper bound among current claims; "
     "an open bound (at least / up to) leaves that end open (null); no figure is combined with another. "
-    f"Conflict = two claims of different claimants whose bounds do not overlap, made about the same time "
-    f"(dated at most {SAME_TIME_DAYS} days apart, or both undated and reported in the same article)"
+    "A claim is superseded when the same claimant surely spoke later. "
+    f"Conflict = two claims of different named claimants whose bounds do not overlap, made about the same time "
+    f"(at most {SAME_TIME_DAYS} days apart and surely within {2 * SAME_TIME_DAYS + 1}, by their dates, or by their "
+    "articles' dates and the claims' own time words)"
 )
 RELATED_RULE = (
     "related measures: one claimant's killed and wounded figures against another claimant's killed-or-wounded "

@@ -564,6 +564,7 @@ def _dated(merged: dict[str, list[Item]], articles: list[Article]
             period = recover(it.period, [(m.article_id, m.period) for m in reps], chron,
                              unstated_is_article=False, names=names)
             out[s].append(it.model_copy(update={"claimed": claimed, "period": period}))
+        out[s].sort(key=lambda it: (date_key(it.period or it.claimed), it.id or ""))
     return out, chron, members
 
 

@@ -29,6 +29,7 @@ from .schema import (
     Item,
     Quantity,
     Rejected,
+    Source,
 )
 
 SECTION_TITLES: dict[str, str] = {
@@ -60,21 +61,38 @@ def _fmt_number(n: int | float) -> str:
 
 
 def _fmt_date(d: DateRef | None) -> str | None:
-    """``2024-12 (month; "in December")``: the date only as precise as the article states it."""
+    """``2024-12 (month; "in December")``: the date only as precise as the article states it, and how a date
+    the pipeline recovered was found (``2023-12 to 2024-12 (month; "in December"; relative)``). Words that
+    give no date are shown as they are."""
     if d is None or (d.start is None and not d.text):
         return None
     if d.start is None:
-        return f'"{d.text}" (date unknown)'
+        return f'"{d.text}"'
     span = d.start + (f" to {d.end}" if d.end else "")
     words = f'; "{d.text}"' if d.text else ""
-    return f"{span} ({d.precision}{words})"
+    how = f"; {d.source}" if d.source and d.source != "stated" else ""
+    return f"{span} ({d.precision}{words}{how})"
+
+
+def _fmt_source_date(s: Source) -> str | None:
+    """A source's date: stated, else what the pipeline recovered (``2024-08-01 to 2025-08-31, bounded``)."""
+    if s.published is not None:
+        return s.published.isoformat()
+    d = s.dated
+    if d is None:
+        return None
+    if d.start is None:
+        return f"{d.text}, {d.source}" if d.text else None
+    return d.start + (f" to {d.end}" if d.end else "") + (f", {d.source}" if d.source else "")
 
 
 def _fmt_day(d: DateRef | None) -> str | None:
     """Compact date for notes: the ISO start, else the article's words."""
     if d is None:
         return None
-    return d.start or (f'"{d.text}"' if d.text else None)
+    if d.start:
+        return d.start + (f" to {d.end}" if d.end else "")
+    return f'"{d.text}"' if d.text else None
 
 
 def _fmt_who(claimant: str | None, conduit: str | None) -> str | None:
@@ -171,14 +189,41 @@ def _coverage(b: Briefing) -> str:
 
 
 def _bounds_line(e: Estimate) -> str | None:
-    """The stated low/high and the rule that produced them; never an average."""
-    if e.low is None and e.high is None and not e.rule:
+    """The stated low/high (the rule is stated once, in the legend); never an average."""
+    if e.measure == RELATED:
         return None
     units = {c.figure.unit for c in e.claims}
     unit = f" {units.pop()}" if len(units) == 1 and None not in units else ""
     low = _fmt_number(e.low) + unit if e.low is not None else "open"
     high = _fmt_number(e.high) + unit if e.high is not None else "open"
-    return f"Low {low}, high {high}" + (f" (rule: {e.rule})" if e.rule else "") + "."
+    return f"Low {low}, high {high}."
+
+
+RELATED = "related_measures"
+
+
+def _legend(b: Briefing) -> list[str]:
+    """Each estimate rule once, for the whole Estimates section (every estimate carries its rule in JSON)."""
+    rules = list(dict.fromkeys(e.rule for e in b.estimates if e.rule))
+    return [f"Rule: {r}." for r in rules]
+
+
+def _key_figures(b: Briefing) -> list[tuple[Estimate, Claim]]:
+    """Current claims by side and measure, the latest first (undated last); related-measures groups only
+    restate claims shown under their own measure, so they are left out."""
+    out: list[tuple[Estimate, Claim]] = []
+    for e in sorted((e for e in b.estimates if e.measure != RELATED), key=lambda e: (e.side.lower(), e.measure)):
+        current = [c for c in e.claims if c.current]
+        out += [(e, c) for c in sorted(current, key=lambda c: (_latest(c.date), c.claimant or "", c.item_id))]
+    return out
+
+
+def _latest(d: DateRef | None) -> tuple[int, int]:
+    """Sort key, latest first: by the first day a claim can be from (what is surely known), then the last."""
+    from .estimates import date_interval
+
+    iv = date_interval(d)
+    return (-iv[0].toordinal(), -iv[1].toordinal()) if iv is not None else (1, 0)
 
 
 def _claim_label(c: Claim) -> str:
@@ -199,6 +244,9 @@ def _series_lines(e: Estimate) -> list[str]:
     for ids in e.conflicts:
         out.append("Conflict: these claims, by different claimants at about the same time, cannot both hold: "
                    + " vs ".join(_claim_label(by_id[i]) if i in by_id else i for i in ids) + ".")
+    for ids in e.corroborations:
+        out.append("Corroboration: reported side by side at about the same time, these claims can both hold: "
+                   + " and ".join(_claim_label(by_id[i]) if i in by_id else i for i in ids) + ".")
     return out
 
 
@@ -263,14 +311,16 @@ def render_markdown(b: Briefing, *, verbose: bool = False) -> str:
     numbers = {s.id: i for i, s in enumerate(b.sources, 1)}
     views = _views(b)
     by_id = {v.anchor: v for v in views}
-    out = [f"# {_md(b.title)}", "", _md(_scope(b)), "", "## Sources", ""]
+    out = [f"# {_md(b.title)}", "", _md(_scope(b)), ""]
+    if b.bottom_line:
+        out += ["## Bottom line", ""]
+        out += [f"- {_md(s.text)} {_md_refs(s.sources, numbers)}".rstrip() for s in b.bottom_line] + [""]
+    out += ["## Sources", ""]
     out += [_md_row(["#", "Id", "Title", "Outlet", "Date"]), _md_row(["---"] * 5)]
     for i, s in enumerate(b.sources, 1):
-        date = s.published.isoformat() if s.published else "—"
-        out.append(_md_row([f"[{i}]", _md(s.id), _md(s.title), _md(s.outlet) or "—", date]))
+        out.append(_md_row([f"[{i}]", _md(s.id), _md(s.title), _md(s.outlet) or "—", _md(_fmt_source_date(s)) or "—"]))
     out += ["", "## Key figures", ""]
-    # Related-measures groups only restate claims shown under their own measure; they feed the conflict notes.
-    key = [(e, c) for e in b.estimates if e.measure != "related_measures" for c in e.claims if c.current]
+    key = _key_figures(b)
     out += [f"- {_md(e.side)}, {_md(_words(e.measure))}: **{_md(_fmt_quantity(c.figure))}** — "
             f"{_md(_fmt_who(c.claimant, c.conduit) or 'unattributed')}"
             + (f", {_md(d)}" if (d := _fmt_date(c.date)) else "") + f" {_md_refs(c.sources, numbers)}"
@@ -282,6 +332,8 @@ def render_markdown(b: Briefing, *, verbose: bool = False) -> str:
     out += ["", "## Estimates", ""]
     if not b.estimates:
         out.append("No estimates.")
+    else:
+        out += [line for r in _legend(b) for line in (_md(r), "")]
     for e in b.estimates:
         out += [f"### {_md(e.side)}: {_md(_words(e.measure))}", ""]
         out += [_md_row(["Figure", "Claimant", "Date", "Sources", "Status"]), _md_row(["---"] * 5)]
@@ -485,10 +537,17 @@ def _html_sources(b: Briefing, articles: dict[str, Article]) -> list[str]:
     for i, s in enumerate(b.sources, 1):
         title = f'<a href="#art-{_e(s.id)}">{_e(s.title)}</a>' if s.id in articles else _e(s.title)
         url = f'<div class="muted"><code>{_e(s.url)}</code></div>' if s.url else ""
-        date = s.published.isoformat() if s.published else "—"
+        date = _e(_fmt_source_date(s)) or "—"
         out.append(f'<tr id="src-{i}"><td>[{i}]</td><td>{title}{url}</td><td>{_e(s.outlet) or "—"}</td>'
                    f'<td class="date">{date}</td><td><code>{_e(s.id)}</code></td></tr>')
     return out + ["</tbody></table>"]
+
+
+def _html_bottom_line(b: Briefing, numbers: dict[str, int]) -> list[str]:
+    if not b.bottom_line:
+        return []
+    return (['<section id="bottom-line"><h2>Bottom line</h2><ul>']
+            + [f"<li>{_e(s.text)} {_html_refs(s.sources, numbers)}</li>" for s in b.bottom_line] + ["</ul></section>"])
 
 
 def _html_footer(b: Briefing, numbers: dict[str, int]) -> list[str]:
@@ -515,10 +574,10 @@ def render_html(b: Briefing, articles: Sequence[Article]) -> str:
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{_e(b.title)}</title><style>{_CSS}</style></head>", "<body><main>",
            f"<header><h1>{_e(b.title)}</h1><p class=\"scope\">{_e(_scope(b))}</p></header>",
+           *_html_bottom_line(b, numbers),
            '<section id="sources"><h2>Sources</h2>', *_html_sources(b, by_article), "</section>",
            '<section id="key-figures"><h2>Key figures</h2><ul>']
-    # Related-measures groups only restate claims shown under their own measure; they feed the conflict notes.
-    key = [(e, c) for e in b.estimates if e.measure != "related_measures" for c in e.claims if c.current]
+    key = _key_figures(b)
     for e, c in key:
         date = _fmt_date(c.date)
         fig = _html_item_link(c.item_id, by_id, f'<span class="fig">{_e(_fmt_quantity(c.figure))}</span>')
@@ -531,6 +590,7 @@ def render_html(b: Briefing, articles: Sequence[Article]) -> str:
         out += [f'<section id="{section}"><h2>{title}</h2>',
                 f'<ul class="items">{"".join(items)}</ul>' if items else "<p>None reported.</p>", "</section>"]
     out.append('<section id="estimates"><h2>Estimates</h2>')
+    out += [f'<p class="note legend">{_e(r)}</p>' for r in _legend(b)]
     out += [line for e in b.estimates for line in _html_estimate(e, numbers, by_id)] or ["<p>No estimates.</p>"]
     out += ["</section>", '<section id="timeline"><h2>Timeline</h2><ul>']
     out += [f"<li>{_e(_fmt_date(t.date) or 'undated')} — {SECTION_TITLES[t.section]}: "
