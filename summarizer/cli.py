@@ -139,10 +139,14 @@ def _model_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
 @click.option("--max-bytes", type=int, default=5_000_000, show_default=True, help="Largest article accepted.")
 @click.option("--related", type=click.Choice(["drop", "split"]), default="drop", show_default=True,
               help="A page's 'Related Articles' block: drop it (listed with -v) or brief each story too.")
+@click.option("--bottom-line", "bottom_line", type=click.Choice(["template", "model"]), default="template",
+              show_default=True, envvar="BRIEF_BOTTOM_LINE",
+              help="Who writes the bottom line: templates, or the model (sentences whose numbers no cited item "
+                   "states are dropped).")
 @click.option("-v", "--verbose", count=True, help="More detail (rejected items, dropped lines).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 def run_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, title: str | None, aliases: str | None,
-            max_bytes: int, related: str, verbose: int, quiet: bool, **kw: Any) -> None:
+            max_bytes: int, related: str, bottom_line: str, verbose: int, quiet: bool, **kw: Any) -> None:
     """Brief the articles in PATH... (folders and .txt/.md/.html/.json/.jsonl files)."""
     from .pipeline import run_brief
     from .render import render_html, render_json, render_markdown
@@ -152,7 +156,7 @@ def run_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, title: str |
     bar = _ProgressBar(enabled=sys.stderr.isatty() and not quiet)
     try:
         result = run_brief(list(paths), title=title, aliases=aliases, max_bytes=max_bytes, related=related,
-                           progress=bar.update, on_loaded=bar.start, **options)
+                           bottom_line=bottom_line, progress=bar.update, on_loaded=bar.start, **options)
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc
     except KeyboardInterrupt:
@@ -171,6 +175,9 @@ def run_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, title: str |
                 _echo_err(f"{art.path or art.id}: dropped boilerplate: {line}")
     for failed in briefing.run.failed:
         _echo_err(f"{failed.path}: {failed.reason}")
+    if not quiet:
+        for note in briefing.run.notes:
+            _echo_err(note)
     if fmt == "json":
         text = render_json(briefing)
     elif fmt == "html":

@@ -20,12 +20,12 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx2
 import instructor
 import openai
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_random_exponential
 
 from .config import (  # noqa: F401  (re-exported: summarizer.llm.ModelConfig etc. keep working)
@@ -41,6 +41,7 @@ from .schema import Article, Sections, Usage, model_facing_schema
 from .store import ResponseStore, default_cache_dir, request_key
 
 log = logging.getLogger(__name__)
+_M = TypeVar("_M", bound=BaseModel)
 # Re-asks send the validation error back to the model. Without this, pydantic appends a help URL that names
 # its own version ("errors.pydantic.dev/2.13/..."), so a pydantic upgrade would change the request bodies and
 # every recorded re-ask would stop replaying. Read by pydantic-core each time an error is formatted.
@@ -369,7 +370,13 @@ class LLMClient:
     @contextlib.contextmanager
     def article(self, article: Article) -> Iterator[CallState]:
         """Attribute every call made inside (including from tasks started inside) to ``article``."""
-        state = CallState(article_id=article.id, label=describe(article))
+        with self.task(article.id, describe(article)) as state:
+            yield state
+
+    @contextlib.contextmanager
+    def task(self, task_id: str, label: str) -> Iterator[CallState]:
+        """Attribute every call made inside to one task that is not an article (the bottom line)."""
+        state = CallState(article_id=task_id, label=label)
         token = _STATE.set(state)
         try:
             yield state
@@ -378,13 +385,19 @@ class LLMClient:
 
     async def sections(self, messages: list[dict[str, str]]) -> Sections:
         """Ask for Sections; transient HTTP failures are retried, invalid answers re-asked, else ModelError."""
+        result = await self.structured(messages, RESPONSE_MODEL)
+        assert isinstance(result, Sections)
+        return result
+
+    async def structured(self, messages: list[dict[str, str]], response_model: type[_M]) -> _M:
+        """One structured call for ``response_model``, with the same retries, re-asks and errors as sections."""
         state = _STATE.get() or CallState(article_id="-", label="(no article)")
         if self.refused is not None:
             raise ModeRefusedError(state.article_id, self.refused.reason)
         try:
             result = await self.instructor.chat.completions.create(
                 model=self.config.model,
-                response_model=RESPONSE_MODEL,
+                response_model=response_model,
                 messages=messages,  # type: ignore[arg-type]
                 max_retries=self.config.max_reasks,
                 temperature=self.config.temperature,
@@ -397,9 +410,8 @@ class LLMClient:
             if isinstance(error, ModeRefusedError):
                 self.refused = error
             raise error from None
-        assert isinstance(result, Sections)
         self.transport.commit(state)
-        return result
+        return result  # type: ignore[no-any-return]
 
     def _error(self, exc: BaseException, state: CallState) -> ModelError:
         chain: list[BaseException] = []

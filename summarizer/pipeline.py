@@ -66,6 +66,7 @@ def run_brief(
     aliases: str | Path | None = None,
     max_bytes: int = 5_000_000,
     related: str = "drop",
+    bottom_line: str = "template",
     progress: Progress | None = None,
     on_loaded: Callable[[int], None] | None = None,
     **model_options: Any,
@@ -73,8 +74,15 @@ def run_brief(
     """Load, extract (model or offline), verify and merge; failures are collected, never raised per article.
 
     ``progress(article, result)`` is called as each article finishes; ``on_loaded(n)`` once articles are read.
+    ``bottom_line="model"`` has the model write the bottom line (needs a model); the default builds it from
+    templates.
     """
     from .merge import merge
+
+    if bottom_line not in ("template", "model"):
+        from .errors import ConfigError
+
+        raise ConfigError(f"bottom_line must be 'template' or 'model', not {bottom_line!r}")
 
     articles, errors = _collect(paths_or_articles, max_bytes, related)
     if on_loaded is not None:
@@ -148,7 +156,43 @@ def run_brief(
         title=title,
         aliases=Path(aliases) if aliases else None,
     )
+    if bottom_line == "model":
+        _model_bottom_line(briefing, config)
     return BriefRun(briefing=briefing, articles=articles, extractions=extractions, errors=errors)
+
+
+def _model_bottom_line(briefing: Briefing, config: Any) -> None:
+    """Replace the template bottom line with the model's sentences that pass the number check (in place)."""
+    import asyncio
+
+    from .bottom_line import amodel_bottom_line
+
+    if config is None:
+        from .errors import ConfigError
+
+        raise ConfigError("a model-written bottom line needs a model: pass --model (or BRIEF_MODEL), or drop "
+                          "--bottom-line model to use the templates")
+    if not briefing.bottom_line and not any(True for _ in briefing.items()):
+        return  # nothing verified to write about
+
+    async def write() -> Any:
+        from .llm import LLMClient
+
+        client = LLMClient(config)
+        try:
+            return await amodel_bottom_line(briefing, client)
+        finally:
+            await client.aclose()
+
+    try:
+        kept, dropped, usage = asyncio.run(write())
+    except BriefError as exc:
+        reason = getattr(exc, "reason", None) or str(exc)
+        briefing.run.notes.append(f"bottom line: the model call failed ({reason}); the template sentences are shown")
+        return
+    briefing.bottom_line = kept
+    briefing.run.usage = briefing.run.usage + usage
+    briefing.run.notes.extend(dropped)
 
 
 def _write_recording_config(config: ModelConfig) -> None:

@@ -267,7 +267,7 @@ def _run_lines(b: Briefing) -> list[str]:
     tokens = (f"Tokens: {u.prompt_tokens:,} prompt + {u.completion_tokens:,} completion = {u.total_tokens:,} "
               f"in {u.calls:,} call{'s' if u.calls != 1 else ''} ({u.cached_calls:,} cached)")
     cost = f"Cost: ${u.cost_usd:.4f}" if u.cost_usd is not None else "Cost: not known"
-    return [who, f"Prompt version: {r.prompt_version or 'none'}", tokens, cost]
+    return [who, f"Prompt version: {r.prompt_version or 'none'}", tokens, cost, *r.notes]
 
 
 # ---------------------------------------------------------------- Markdown

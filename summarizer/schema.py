@@ -421,6 +421,11 @@ class RunInfo(_Model):
     usage: Usage = Field(default_factory=Usage)
     rejected: list[Rejected] = Field(default_factory=list)
     failed: list[FailedArticle] = Field(default_factory=list)
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What the run left out besides articles and items, one line each (e.g. a model-written "
+        "bottom-line sentence stating a number that no item it cites states).",
+    )
 
 
 class BottomLineSentence(_Model):
