@@ -160,9 +160,11 @@ _SINCE = re.compile(
     r"(?:war|fighting|conflict)\s+)?(?P<rel>since|after|of)\s+(?P<clause>[^.;:!?\n]{3,160})", re.I)
 _STOP = frozenset("about after again against their there these those which while where would could should "
                   "since until being other first years months said says according president minister".split())
-_DATELINE = re.compile(
-    r"^\s*(?:(?:last\s+updated|first\s+published|published|updated|posted|date)\b[^\n]{0,20}?"
-    r"|[A-Z][A-Za-z .'-]{1,40},\s+)(?P<rest>[^\n]{6,60})")
+_HEADER_LINE = re.compile(r"^\s*(?:last\s+updated|first\s+published|published|updated|posted|date)\b", re.I)
+# "KYIV, 19 December 2024 (Reuters) - ...": a place, a comma, the date, maybe an agency, then a dash or colon
+_CITY_LINE = re.compile(
+    r"^\s*[A-Z][A-Za-z.'-]+(?:\s+[A-Z][A-Za-z.'-]+){0,3},\s+(?P<date>[^()\n]{6,30}?)\s*(?:\([A-Za-z .]{2,30}\)\s*)?"
+    r"[-–—:]\s")
 
 
 @dataclass(frozen=True)
@@ -253,10 +255,14 @@ def _dateline(article: Article) -> ArticleDate | None:
     from .articles import find_date
 
     for line in [ln for ln in article.text.splitlines() if ln.strip()][:4]:
-        m = _DATELINE.match(line)
-        if m is None:
+        if _HEADER_LINE.match(line) and len(line) <= 80:
+            found = find_date(line)
+        elif m := _CITY_LINE.match(line):
+            found = find_date(m.group("date"))
+            if found is not None and found[1].group().strip() != m.group("date").strip():
+                found = None  # the date must be all there is between the place and the dash
+        else:
             continue
-        found = find_date(line[: m.end()])
         if found is not None:
             return ArticleDate(found[0], found[0], "dateline", f"date line “{line.strip()[:60]}”")
     return None
