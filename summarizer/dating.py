@@ -104,17 +104,23 @@ def resolve(text: str | None, lo: date | None, hi: date | None) -> tuple[date, d
     return min(first[0], last[0]), max(first[1], last[1]), first[2]
 
 
-_SAMPLE_BASES = tuple(date(2023, 1, 1) + timedelta(days=n) for n in range(0, 365, 3)) + (date(2024, 2, 29),)
+# Article dates to try a phrase at: two weeks (every weekday twice) and the ends of months and of a year.
+_SAMPLE_BASES = (*(date(2023, 6, 5) + timedelta(days=n) for n in range(14)), date(2023, 1, 1), date(2023, 1, 31),
+                 date(2023, 2, 28), date(2023, 3, 1), date(2023, 12, 31), date(2024, 2, 29))
+_NAMES_A_DATE = re.compile(r"\b(?:(?:19|20)\d\d|" + "|".join(m for m in calendar.month_name if m) + r")\b", re.I)
 
 
 @lru_cache(maxsize=1024)
 def offset(text: str | None) -> tuple[int, int] | None:
     """Days from the article's date to the day ``text`` means ("last week": -13 to -1), over any article date.
 
-    None when the words hold no date phrase, or name a date whatever the article's date ("on 5 May 2024").
+    None when the words hold no date phrase, or name a month or a year ("in December", "on 5 May 2024"):
+    those are placed by resolving them, not by a window around the article's date.
     """
     if not text:
         return UNSTATED_OFFSET
+    if _NAMES_A_DATE.search(text):
+        return None
     lows, highs, seen = [], [], set()
     for base in _SAMPLE_BASES:
         got = _resolve_at(text, base)
