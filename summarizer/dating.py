@@ -81,8 +81,32 @@ def _add_months(d: date, months: int) -> date:
 # ---------------------------------------------------------------- relative words
 
 
+_REF_MONDAY = date(2023, 6, 5)
+
+
 def _resolve_at(text: str, base: date) -> tuple[date, date, str] | None:
-    """The first date phrase of ``text`` resolved as if the article were written on ``base``."""
+    """The first date phrase of ``text`` resolved as if the article were written on ``base``.
+
+    Words that name no month or year and resolve to a day or a week ("on Monday", "last week", "yesterday")
+    mean the same weekday distance from any article date, so they are resolved once per weekday and shifted;
+    words that resolve to a month or a year ("in June", "this month") do not depend on the day of the month.
+    So dateparser is asked a few times per phrase, not once per article date.
+    """
+    if not _NAMES_A_DATE.search(text):
+        ref = _REF_MONDAY + timedelta(days=base.weekday())
+        got = _resolve_direct(text, ref)
+        if got is not None and got[2] in ("day", "week"):
+            shift = base - ref
+            return got[0] + shift, got[1] + shift, got[2]
+    if not re.search(r"\d", text):  # "in June", "this month": a month or a year, whatever day the article is from
+        got = _resolve_direct(text, base.replace(day=1))
+        if got is not None and got[2] in ("month", "year"):
+            return got
+    return _resolve_direct(text, base)
+
+
+@lru_cache(maxsize=16384)
+def _resolve_direct(text: str, base: date) -> tuple[date, date, str] | None:
     for phrase in find_dates(text, base):
         iv = span(phrase.ref)
         if iv is not None:
@@ -98,7 +122,8 @@ def resolve(text: str | None, lo: date | None, hi: date | None) -> tuple[date, d
     """
     if not text or lo is None or hi is None:
         return None
-    first, last = _resolve_at(text, lo), _resolve_at(text, hi)
+    first = _resolve_at(text, lo)
+    last = first if hi == lo else _resolve_at(text, hi)
     if first is None or last is None:
         return None
     return min(first[0], last[0]), max(first[1], last[1]), first[2]
@@ -335,6 +360,7 @@ class Member:
     article_id: str
     claimed: DateRef | None
     period: DateRef | None
+    recent: bool = True  # a claim with no time words is recent; a reported event (diplomacy) need not be
 
 
 def words_of(ref: DateRef | None) -> DateRef | None:
@@ -458,6 +484,14 @@ class Chronology:
     def group(self, article_id: str) -> int | None:
         return self._group.get(article_id)
 
+    def link(self, a: str, b: str) -> tuple[int, int] | None:
+        """Least and most days from article ``a``'s date to ``b``'s through shared reports, when linked."""
+        far_ab = self._far.get(a, {}).get(b)
+        if far_ab is None:
+            return None
+        far_ba = self._far.get(b, {}).get(a)
+        return (-far_ba, far_ab) if far_ba is not None else None
+
     def between(self, a: str, b: str) -> tuple[int, int] | None:
         """Least and most days from article ``a``'s date to ``b``'s, when links or dates tell."""
         if a == b:
@@ -487,23 +521,29 @@ def _links(members: Sequence[Member]) -> list[_Link]:
     for m in members:
         per_article.setdefault(m.article_id, m)
     reps = sorted(per_article.values(), key=lambda m: m.article_id)
-    for i, x in enumerate(reps):
-        for y in reps[i + 1:]:
-            for field_name in ("claimed", "period"):
-                rx, ry = getattr(x, field_name), getattr(y, field_name)
-                if field_name == "period" and (rx is None or ry is None):
-                    continue
-                ox, oy = _link_offset(rx), _link_offset(ry)
-                if ox is None or oy is None:
+    for field_name in ("claimed", "period"):
+        refs = [getattr(m, field_name) for m in reps]
+        if field_name == "period" and any(r is None for r in refs):
+            continue
+        offs = [None if field_name == "claimed" and r is None and not m.recent else _link_offset(r)
+                for m, r in zip(reps, refs, strict=True)]  # once per report, then pairs are arithmetic
+        units = [_calendar_unit(r.text if r else None) for r in refs]
+        for i, x in enumerate(reps):
+            ox = offs[i]
+            if ox is None:
+                continue
+            for j in range(i + 1, len(reps)):
+                oy = offs[j]
+                if oy is None:
                     continue
                 # claim = t_x + ox = t_y + oy, so t_y - t_x = ox - oy
                 lo, hi = ox[0] - oy[1], ox[1] - oy[0]
-                ux, uy = _calendar_unit(rx.text if rx else None), _calendar_unit(ry.text if ry else None)
-                if ux is not None and ux == uy:  # "this month" in both: both written in that month
-                    lo, hi = max(lo, -(ux - 1)), min(hi, ux - 1)
+                if units[i] is not None and units[i] == units[j]:  # "this month" in both: both in that month
+                    lo, hi = max(lo, -(units[i] - 1)), min(hi, units[i] - 1)  # type: ignore[operator]
                 if hi - lo <= _MAX_LINK:
-                    out.append(_Link(x.article_id, y.article_id, lo, hi, field_name))
-                break
+                    out.append(_Link(x.article_id, reps[j].article_id, lo, hi, field_name))
+        if out:
+            break  # the claim's own date words link the articles; the period's are only a fallback
     return out
 
 

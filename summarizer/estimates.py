@@ -161,21 +161,34 @@ def summary(section: str, it: Item) -> str:
     return f"{who}{d['summary']}"
 
 
-def _diff(a: ClaimTime, b: ClaimTime, chron: Chronology | None) -> tuple[int, int] | None:
-    """Least and most days from claim ``a`` to claim ``b``: from their dates, and from their articles' dates
-    (the same article, or articles linked by a shared report) with each claim's offset from its article."""
+def _rel_range(a: ClaimTime, b: ClaimTime, chron: Chronology | None) -> tuple[int, int] | None:
+    """Least and most days from claim ``a`` to ``b`` through their articles: the same article, or articles
+    linked by a shared report, with each claim's offset from its article's date."""
     ranges: list[tuple[int, int]] = []
-    if a.iv is not None and b.iv is not None:
-        ranges.append(((b.iv[0] - a.iv[1]).days, (b.iv[1] - a.iv[0]).days))
     for x, xl, xh in a.rel:
         for y, yl, yh in b.rel:
-            d = chron.between(x, y) if chron is not None else ((0, 0) if x == y else None)
+            d = (0, 0) if x == y else chron.link(x, y) if chron is not None else None
             if d is not None:
                 ranges.append((d[0] + yl - xh, d[1] + yh - xl))
     if not ranges:
         return None
-    lo, hi = max(r[0] for r in ranges), min(r[1] for r in ranges)
+    return max(r[0] for r in ranges), min(r[1] for r in ranges)
+
+
+def _diff(a: ClaimTime, b: ClaimTime, chron: Chronology | None) -> tuple[int, int] | None:
+    """Least and most days from claim ``a`` to claim ``b``: from their dates and through their articles."""
+    lo, hi = (((b.iv[0] - a.iv[1]).days, (b.iv[1] - a.iv[0]).days) if a.iv is not None and b.iv is not None
+              else (None, None))
+    rel = _rel_range(a, b, chron) if a.rel and b.rel else None
+    if rel is not None:
+        lo, hi = (rel if lo is None or hi is None else (max(lo, rel[0]), min(hi, rel[1])))
+    if lo is None or hi is None:
+        return None
     return (lo, hi) if lo <= hi else None  # the reports contradict each other: not known
+
+
+def _nearest(d: tuple[int, int]) -> int:
+    return 0 if d[0] <= 0 <= d[1] else min(abs(d[0]), abs(d[1]))
 
 
 def same_time(a: ClaimTime, b: ClaimTime, chron: Chronology | None = None) -> bool:
@@ -184,19 +197,29 @@ def same_time(a: ClaimTime, b: ClaimTime, chron: Chronology | None = None) -> bo
     Two undated claims of one article are side by side; an article that dates one claim and not the other
     is telling of an earlier statement ("in September, the BBC counted ...") next to a current one.
     """
+    if a.iv is not None and b.iv is not None:  # what the articles add can only narrow this
+        gap = max(a.iv[0], b.iv[0]) - min(a.iv[1], b.iv[1])
+        if gap.days > SAME_TIME_DAYS:
+            return False
     d = _diff(a, b, chron)
-    if d is None:
-        return False
-    nearest = 0 if d[0] <= 0 <= d[1] else min(abs(d[0]), abs(d[1]))
-    return nearest <= SAME_TIME_DAYS and max(abs(d[0]), abs(d[1])) <= 2 * SAME_TIME_DAYS + 1
+    return d is not None and _nearest(d) <= SAME_TIME_DAYS and max(abs(d[0]), abs(d[1])) <= 2 * SAME_TIME_DAYS + 1
 
 
 def surely_before(a: ClaimTime, b: ClaimTime, chron: Chronology | None = None) -> bool:
     """Claim ``a`` was made before claim ``b``, by their ordering intervals or their articles' dates."""
     if a.order is not None and b.order is not None and a.order[1] < b.order[0]:
         return True
-    d = _diff(ClaimTime(None, None, a.rel), ClaimTime(None, None, b.rel), chron)
+    d = _rel_range(a, b, chron) if a.rel and b.rel else None
     return d is not None and d[0] > 0
+
+
+_NARROW = timedelta(days=4 * SAME_TIME_DAYS + 2)  # a claim dated more loosely is surely close to nothing by date
+
+
+def _keys(w: ClaimTime, chron: Chronology | None) -> set[tuple[str, Any]]:
+    """The groups whose claims a claim's time words can be compared with: its articles, or their linked group."""
+    return {("linked", g) if chron is not None and (g := chron.group(a)) is not None else ("article", a)
+            for a, _, _ in w.rel}
 
 
 def _same_time_pairs(whens: list[ClaimTime], keep: Callable[[int, int], bool] | None = None,
@@ -204,19 +227,19 @@ def _same_time_pairs(whens: list[ClaimTime], keep: Callable[[int, int], bool] | 
     """Index pairs (i < j) of claims made about the same time (with ``keep``: only the pairs it accepts).
 
     Claims with a narrow date are scanned in start order and each is compared only with those starting
-    within SAME_TIME_DAYS of its end; the others only with claims of their own articles or of articles
-    linked to them by a shared report.
+    within SAME_TIME_DAYS of its end; a claim with no narrow date only with claims of its own articles or of
+    articles linked to them by a shared report.
     """
     out: set[tuple[int, int]] = set()
     window = timedelta(days=SAME_TIME_DAYS)
-    narrow = timedelta(days=4 * SAME_TIME_DAYS + 2)  # wider than this, no pair can be surely close
-    dated = sorted((w.iv[0], w.iv[1], i) for i, w in enumerate(whens) if w.iv is not None
-                   and w.iv[1] - w.iv[0] <= narrow)
+    is_narrow = [w.iv is not None and w.iv[1] - w.iv[0] <= _NARROW for w in whens]
+    dated = sorted((w.iv[0], w.iv[1], i) for i, w in enumerate(whens) if is_narrow[i] and w.iv is not None)
     starts = [d[0] for d in dated]
 
     def add(a: int, b: int) -> None:
         pair = (a, b) if a < b else (b, a)
-        if pair not in out and same_time(whens[pair[0]], whens[pair[1]], chron) and (keep is None or keep(*pair)):
+        # ``keep`` first: it only reads figures and names, while the time test may walk article links
+        if pair not in out and (keep is None or keep(*pair)) and same_time(whens[pair[0]], whens[pair[1]], chron):
             out.add(pair)
 
     for n, (_, end, i) in enumerate(dated):
@@ -225,14 +248,17 @@ def _same_time_pairs(whens: list[ClaimTime], keep: Callable[[int, int], bool] | 
             add(i, dated[m][2])
     by_group: dict[Any, list[int]] = {}
     for i, w in enumerate(whens):
-        groups = {("linked", g) if chron is not None and (g := chron.group(a)) is not None else ("article", a)
-                  for a, _, _ in w.rel}
-        for g in groups:
+        for g in _keys(w, chron):
             by_group.setdefault(g, []).append(i)
     for members in by_group.values():
-        for n, i in enumerate(members):
-            for j in members[n + 1:]:
-                if i != j:
+        loose = [i for i in members if not is_narrow[i]]
+        if not loose:
+            continue  # two narrowly dated claims were compared by date above
+        for n, i in enumerate(loose):
+            for j in loose[n + 1:]:
+                add(i, j)
+            for j in members:
+                if is_narrow[j]:
                     add(i, j)
     return sorted(out)
 
@@ -283,9 +309,23 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
     for c in claims:
         if c.claimant:
             by_claimant.setdefault(c.claimant, []).append(c)
+    last_start: dict[str, date] = {}  # per claimant: the latest first day of any of its claims' ordering dates
+    near: dict[tuple[str, Any], list[str]] = {}  # per claimant and group of linked articles: its claims
+    for c in claims:
+        t = whens[c.item_id]
+        if c.claimant and t.order is not None:
+            last_start[c.claimant] = max(last_start.get(c.claimant, t.order[0]), t.order[0])
+        for k in _keys(t, chron) if c.claimant else ():
+            near.setdefault((c.claimant or "", k), []).append(c.item_id)
     for c in claims:  # superseded: the same claimant surely said something later
-        c.current = not any(o is not c and surely_before(whens[c.item_id], whens[o.item_id], chron)
-                            for o in by_claimant.get(c.claimant or "", ()))
+        t = whens[c.item_id]
+        if not c.claimant:
+            continue
+        later = t.order is not None and last_start[c.claimant] > t.order[1]
+        if not later:
+            others = {o for k in _keys(t, chron) for o in near.get((c.claimant, k), ()) if o != c.item_id}
+            later = any(surely_before(t, whens[o], chron) for o in sorted(others))
+        c.current = not later
     claims.sort(key=lambda c: (_order_key(whens[c.item_id].order), c.claimant or "", c.item_id))
     series = []
     for who in sorted({c.claimant for c in claims if not c.current and c.claimant}):

@@ -551,7 +551,7 @@ def _dated(merged: dict[str, list[Item]], articles: list[Article]
     """Dates recovered for every item: each article's date (stated, date line, bounded by the events it reports,
     or carried along claims it shares with other articles), then each item's words resolved against it."""
     names = _outlet_names(articles)
-    members = {it.id or "": [Member(a, refs[0], refs[1]) for a, refs in it.reports.items()]
+    members = {it.id or "": [Member(a, refs[0], refs[1], recent=s != "diplomacy") for a, refs in it.reports.items()]
                for s in SECTIONS for it in merged[s]}
     chron = Chronology.build(articles, [m for m in members.values() if len(m) > 1], names)
     out: dict[str, list[Item]] = {}
