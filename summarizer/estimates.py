@@ -446,13 +446,29 @@ def _order_key(iv: tuple[date, date] | None) -> tuple[int, str]:
     return (1, "") if iv is None else (0, iv[0].isoformat())
 
 
+_TIMELINE_SPAN = 62
+"""A recovered date wider than this many days places nothing on the timeline (stated dates always do)."""
+
+
+def _placed(ref: DateRef | None) -> tuple[date, date] | None:
+    iv = date_interval(ref)
+    if iv is None or ref is None:
+        return None
+    if ref.source == "published" and not ref.text:
+        return None  # dated only by its article: a report, not an event with a date of its own
+    if ref.source not in (None, "stated") and (iv[1] - iv[0]).days > _TIMELINE_SPAN:
+        return None  # "2023-12 to 2024-12": known to be in that span, not a point on a timeline
+    return iv
+
+
 def timeline(sections: dict[str, list[Item]]) -> list[TimelineEntry]:
-    """Every dated item (its period, else claimed) by start date, then section, then id."""
+    """Every dated item (its period, else claimed) by start date, then section, then id; a date the pipeline
+    recovered only as a wide interval, or only from its article's date, does not place an item."""
     out: list[tuple[tuple[Any, ...], TimelineEntry]] = []
     for s in SECTIONS:
         for it in sections[s]:
-            ref = it.period if it.period is not None and it.period.start else it.claimed
-            iv = date_interval(ref)
+            ref = it.period if _placed(it.period) is not None else it.claimed
+            iv = _placed(ref)
             if ref is None or iv is None:
                 continue
             entry = TimelineEntry(date=ref, section=s, item_id=it.id or "", summary=summary(s, it))
