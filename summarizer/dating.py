@@ -281,22 +281,57 @@ def _anniversary(m: re.Match[str], event: tuple[date, date]) -> tuple[date, date
     return _add_months(_add_years(first, n), -6), _add_months(_add_years(last, n), 6)
 
 
+_MONTH_NUMBERS = {name.lower(): n for n in range(1, 13)
+                  for name in (calendar.month_name[n], calendar.month_abbr[n], calendar.month_abbr[n] + ".")}
+_MONTH_DAY = re.compile(  # "Dec 19", "19 December": a wire date line without its year
+    r"^(?:(?P<mon>[A-Za-z]{3,9}\.?)\s+(?P<d>\d{1,2})|(?P<d2>\d{1,2})\s+(?P<mon2>[A-Za-z]{3,9}\.?))$")
+
+
 def _dateline(article: Article) -> ArticleDate | None:
-    """A date line in the first lines of the text: "Published 13 January 2025", "KYIV, 19 December 2024 -"."""
+    """A date line in the first lines of the text: "Published 13 January 2025", "KYIV, 19 December 2024 -".
+
+    A wire date line without a year ("KYIV, Dec 19 (Reuters) -") counts when the events the article reports
+    bound it to an interval holding exactly one such day.
+    """
     from .articles import find_date
 
     for line in [ln for ln in article.text.splitlines() if ln.strip()][:4]:
+        partial = None
         if _HEADER_LINE.match(line) and len(line) <= 80:
             found = find_date(line)
         elif m := _CITY_LINE.match(line):
             found = find_date(m.group("date"))
             if found is not None and found[1].group().strip() != m.group("date").strip():
                 found = None  # the date must be all there is between the place and the dash
+            partial = _MONTH_DAY.match(m.group("date").strip()) if found is None else None
         else:
             continue
+        words = f"date line “{line.strip()[:60]}”"
         if found is not None:
-            return ArticleDate(found[0], found[0], "dateline", f"date line “{line.strip()[:60]}”")
+            return ArticleDate(found[0], found[0], "dateline", words)
+        if partial is not None:
+            return _dateline_in_bounds(partial, article.text, words)
     return None
+
+
+def _dateline_in_bounds(m: re.Match[str], text: str, words: str) -> ArticleDate | None:
+    month = _MONTH_NUMBERS.get((m.group("mon") or m.group("mon2") or "").lower())
+    day = int(m.group("d") or m.group("d2"))
+    bound = _bounded_cached(text)
+    if month is None or bound is None or bound.lo is None or bound.hi is None:
+        return None
+    days = []
+    for y in range(bound.lo.year, bound.hi.year + 1):
+        try:
+            d = date(y, month, day)
+        except ValueError:
+            continue
+        if bound.lo <= d <= bound.hi:
+            days.append(d)
+    if len(days) != 1:
+        return None  # no year, and the bounds allow more than one: the day stays unknown
+    return ArticleDate(days[0], days[0], "dateline", f"{words}, the only such day in {_fmt_span(bound)} "
+                       f"({bound.basis})")
 
 
 def bounded_by_events(text: str) -> ArticleDate | None:

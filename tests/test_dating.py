@@ -29,6 +29,14 @@ def test_stated_and_date_lines() -> None:
     d = article_date(dateline)
     assert d is not None and (d.lo, d.source) == (date(2024, 12, 19), "dateline")
     assert "KYIV, 19 December 2024" in d.basis
+    # a wire date line without a year: taken only when the reported events leave one such day
+    wire = article_from_text("Losses mount\n\nKYIV, Dec 19 (Reuters) - The war enters its third winter since the "
+                             "invasion began in February 2022, officials said.")
+    d = article_date(wire)
+    assert d is not None and (d.lo, d.source) == (date(2024, 12, 19), "dateline") and "third winter" in d.basis
+    loose = article_from_text("Losses mount\n\nKYIV, Dec 19 (Reuters) - Fighting since 2022 goes on.")
+    got = article_date(loose)
+    assert got is not None and (got.source, got.hi) == ("bounded", None)  # 2022 onwards: many Dec 19s
     # a date later in a sentence is not a date line
     body = article_from_text("Losses mount\n\nHowever, on 5 May 2024 the talks failed and fighting resumed.")
     got = article_date(body)
