@@ -378,6 +378,10 @@ def test_gold_through_verify_and_merge() -> None:
     # us-official-vs-zelensky: six days apart in different undated articles, linked by the NIS report that
     # 000 dates "Thursday" and 002 "last week"
     assert s.missed_conflicts == [] and (s.conflicts_found, s.conflicts) == (3, 3)
+    kow = next(e for e in b.estimates if e.measure == "killed_or_wounded")
+    names = {c.item_id: c.claimant for c in kow.claims}
+    assert [sorted(names[i] or "" for i in pair) for pair in kow.corroborations] == [
+        ["John Kirby", "Ukraine's military intelligence agency (HUR)"]]  # shown as agreeing, not as a conflict
 
 
 def test_killed_or_wounded_never_merged_with_killed() -> None:
