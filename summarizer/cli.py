@@ -240,35 +240,15 @@ def eval_cmd(run_all: bool, corpus: str | None, gold_dir: Path | None, articles_
     evals = evalrun.default_evals_dir()
     options = _model_kwargs(kw)
     options["cache"] = False if not kw.get("record") else options["cache"]
-    live = bool(kw.get("model") or kw.get("base_url")) and not options["offline"]
     try:
-        if gold_dir or articles_dir:
-            chosen = [evalrun.custom_corpus(evals, gold_dir, articles_dir)]
-        elif kw.get("replay") and not run_all and not corpus:
-            chosen = evalrun.corpora(evals, evalrun.corpus_of_recording(Path(kw["replay"]), evals))
-        else:
-            chosen = evalrun.corpora(evals, corpus or ("seeds" if live and not run_all else "all"))
+        jobs = evalrun.plan_jobs(evals, options, run_all=run_all, corpus=corpus, gold=gold_dir, articles=articles_dir,
+                                 name=name)
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc
-    jobs: list[tuple[str, str, evalrun.Corpus, dict[str, Any]]] = []
-    for c in chosen:
-        if run_all or options["offline"] or not (kw.get("model") or kw.get("base_url") or kw.get("replay")):
-            jobs.append(("offline", "offline", c, {"offline": True}))
-        if run_all:
-            for folder in evalrun.recording_sets(c.recordings):
-                cfg = evalrun.recording_config(folder)
-                jobs.append((folder.name, "recorded", c, {**cfg, "replay": folder, "cache": False}))
-        if kw.get("replay") and not run_all:
-            folder = Path(kw["replay"])
-            cfg = evalrun.recording_config(folder)
-            cfg.update({k: v for k, v in options.items() if v is not None and k in ("model", "mode")})
-            jobs.append((name or folder.name, "recorded", c, {**cfg, "replay": folder, "cache": False}))
-        elif live:
-            jobs.append((name or str(kw.get("model") or "model"), "model", c, {**options, "offline": False}))
     rows = []
     try:
-        for row_name, kind, c, opts in jobs:
-            rows.append(evalrun.run_one(row_name, kind, c, **opts))
+        for job in jobs:
+            rows.append(evalrun.run_one(job.name, job.kind, job.corpus, **job.options))
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc
     text = evalrun.rows_json(rows) if as_json else evalrun.rows_markdown(rows)

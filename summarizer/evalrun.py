@@ -80,6 +80,51 @@ def corpus_of_recording(folder: Path, evals_dir: Path) -> str:
 
 
 @dataclass
+class Job:
+    """One row to compute: an extractor or recording set on one corpus, with the options to brief it."""
+
+    name: str
+    kind: str  # "offline" | "recorded" | "model"
+    corpus: Corpus
+    options: dict[str, Any]
+
+
+def plan_jobs(evals_dir: Path, options: dict[str, Any], *, run_all: bool = False, corpus: str | None = None,
+              gold: Path | None = None, articles: Path | None = None, name: str | None = None) -> list[Job]:
+    """The rows `brief eval` computes, corpus by corpus.
+
+    ``options`` are the model options of the command line (model, base_url, offline, replay, ...).
+    Corpora: --gold/--articles give one custom corpus; else ``corpus`` ("seeds", "dev", "all"),
+    defaulting to all, to seeds for a live model (each article costs a call) and, for --replay, to
+    the corpus the recording set was made on.
+    """
+    replay = options.get("replay")
+    live = bool(options.get("model") or options.get("base_url")) and not options.get("offline")
+    if gold or articles:
+        chosen = [custom_corpus(evals_dir, gold, articles)]
+    elif replay and not run_all and not corpus:
+        chosen = corpora(evals_dir, corpus_of_recording(Path(replay), evals_dir))
+    else:
+        chosen = corpora(evals_dir, corpus or ("seeds" if live and not run_all else "all"))
+    jobs: list[Job] = []
+    for c in chosen:
+        if run_all or options.get("offline") or not (options.get("model") or options.get("base_url") or replay):
+            jobs.append(Job("offline", "offline", c, {"offline": True}))
+        if run_all:
+            for folder in recording_sets(c.recordings):
+                cfg = recording_config(folder)
+                jobs.append(Job(folder.name, "recorded", c, {**cfg, "replay": folder, "cache": False}))
+        if replay and not run_all:
+            folder = Path(replay)
+            cfg = recording_config(folder)
+            cfg.update({k: v for k, v in options.items() if v is not None and k in ("model", "mode")})
+            jobs.append(Job(name or folder.name, "recorded", c, {**cfg, "replay": folder, "cache": False}))
+        elif live:
+            jobs.append(Job(name or str(options.get("model") or "model"), "model", c, {**options, "offline": False}))
+    return jobs
+
+
+@dataclass
 class EvalRow:
     """One extractor or recording set, scored on one corpus."""
 

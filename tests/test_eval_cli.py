@@ -105,3 +105,23 @@ def test_stale_recording_set_is_an_error_not_a_zero_score(tmp_path: Path) -> Non
     run = brief("--replay", str(stale), "--report-dir", str(tmp_path))
     assert run.returncode == 1
     assert "no longer matches the requests brief makes" in run.stderr
+
+
+def test_plan_jobs_picks_the_corpora(tmp_path: Path) -> None:
+    from summarizer.evalrun import plan_jobs
+
+    evals = tmp_path / "evals"
+    dev_set = evals / "dev" / "recordings" / "m"
+    dev_set.mkdir(parents=True)
+    (dev_set / "config.json").write_text(json.dumps({"model": "m", "mode": "tools"}), encoding="utf-8")
+
+    def planned(options: dict[str, object], **kw: object) -> list[tuple[str, str, str]]:
+        return [(j.name, j.kind, j.corpus.name) for j in plan_jobs(evals, options, **kw)]  # type: ignore[arg-type]
+
+    assert planned({}) == [("offline", "offline", "seeds"), ("offline", "offline", "dev")]
+    assert planned({"model": "gpt"}) == [("gpt", "model", "seeds")]  # a live model costs: seeds unless asked
+    assert planned({"model": "gpt"}, corpus="dev") == [("gpt", "model", "dev")]
+    assert planned({"replay": str(dev_set)}) == [("m", "recorded", "dev")]  # the corpus the set was made on
+    assert planned({}, run_all=True) == [("offline", "offline", "seeds"), ("offline", "offline", "dev"),
+                                         ("m", "recorded", "dev")]
+    assert planned({}, gold=tmp_path / "g") == [("offline", "offline", "custom")]
