@@ -187,3 +187,17 @@ def test_dev_gold_briefing_references_gold_items(gold: dict[str, ArticleExtracti
 
 def _suffix(stem: str) -> str:
     return ".html" if (ARTICLES / f"{stem}.html").exists() else ".md"
+
+
+def test_items_joined_as_one_claim_state_the_same_thing(gold: dict[str, ArticleExtraction]) -> None:
+    """A claim reported by several articles: same claimant, same figures (bounds), whatever the language."""
+    gb = load_gold_briefing(DEV / "gold_briefing.json", GOLD)
+    joined = [c for c in gb.claims if len(c.refs) > 1]
+    assert len(joined) >= 20
+    for claim in joined:
+        items = [gb.item(ref) for ref in claim.refs]
+        assert len({(it.claimant or "").lower() for it in items}) == 1, (claim.id, [it.claimant for it in items])
+        bounds = [{k: (q.low, q.high) for k, q in it.figures().items()} for it in items]  # type: ignore[attr-defined]
+        shared = set.intersection(*(set(b) for b in bounds))
+        for key in shared:
+            assert len({b[key] for b in bounds}) == 1, (claim.id, key, [b[key] for b in bounds])
