@@ -109,8 +109,15 @@ def run_brief(
         from .offline import extract_offline
 
         for art in articles:
-            result: ArticleExtraction | BriefError = extract_offline(art)
-            extractions.append(result)
+            result: ArticleExtraction | BriefError
+            try:
+                result = extract_offline(art)
+            except Exception as exc:  # a bug on one article must not lose the others
+                result = ArticleError(art.path or art.id, f"the offline extractor failed ({type(exc).__name__}: "
+                                      f"{' '.join(str(exc).split())[:200]}); the other articles were briefed")
+                errors.append(result)
+            else:
+                extractions.append(result)
             if progress:
                 progress(art, result)
         run = RunInfo(extractor="offline")

@@ -12,11 +12,13 @@ import json
 import os
 import random
 import re
+import resource
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -138,9 +140,21 @@ def brief_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_brief(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def capped(memory_mb: int = 3_000, cpu_seconds: int = 120, file_mb: int = 100) -> Callable[[], None]:
+    """A preexec_fn capping a child's address space, CPU time and file size: a blow-up fails, never hangs CI."""
+
+    def apply() -> None:
+        for limit, value in ((resource.RLIMIT_AS, memory_mb * 2**20), (resource.RLIMIT_CPU, cpu_seconds),
+                             (resource.RLIMIT_FSIZE, file_mb * 2**20)):
+            resource.setrlimit(limit, (value, value))
+
+    return apply
+
+
+def run_brief(args: list[str], env: dict[str, str], timeout: float = 120,
+              limits: Callable[[], None] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "summarizer.cli", *args], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=timeout)
+                          env=env, cwd=ROOT, timeout=timeout, preexec_fn=limits)
 
 
 def knobs_supported() -> bool:

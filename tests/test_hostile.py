@@ -11,13 +11,14 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 from oai_server import OAIServer
-from test_faults import brief_env, run_brief
+from test_faults import ROOT, brief_env, capped, run_brief
 
 from summarizer.numbers import parse_quantity, supports
 
@@ -213,3 +214,11 @@ def test_markdown_cannot_open_html_or_break_tables(outputs: dict[str, Any]) -> N
             assert all(_cells(row) == width for row in table), "\n".join(table)
             table = []
     assert not any(line.startswith("| injected") or line.startswith("| broken") for line in lines)
+
+
+def test_fuzzed_files_never_stop_a_load() -> None:
+    """Arbitrary bytes and structures in every format (tests/fuzz_loaders.py), under a memory and CPU cap."""
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "fuzz_loaders.py"), "150"], capture_output=True,
+                          text=True, cwd=ROOT, timeout=240, preexec_fn=capped(memory_mb=2_000, cpu_seconds=180))
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    assert "fuzz: ok" in proc.stdout
