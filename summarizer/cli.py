@@ -139,10 +139,12 @@ def _model_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
 @click.option("--max-bytes", type=int, default=5_000_000, show_default=True, help="Largest article accepted.")
 @click.option("--related", type=click.Choice(["drop", "split"]), default="drop", show_default=True,
               help="A page's 'Related Articles' block: drop it (listed with -v) or brief each story too.")
+@click.option("--deadline", type=click.FloatRange(min=0, min_open=True), envvar="BRIEF_DEADLINE",
+              help="Seconds for the whole run; then write the briefing of what finished, marked partial.")
 @click.option("-v", "--verbose", count=True, help="More detail (rejected items, dropped lines).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 def run_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, title: str | None, aliases: str | None,
-            max_bytes: int, related: str, verbose: int, quiet: bool, **kw: Any) -> None:
+            max_bytes: int, related: str, deadline: float | None, verbose: int, quiet: bool, **kw: Any) -> None:
     """Brief the articles in PATH... (folders and .txt/.md/.html/.json/.jsonl files)."""
     from .pipeline import run_brief
     from .render import render_html, render_json, render_markdown
@@ -152,7 +154,7 @@ def run_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, title: str |
     bar = _ProgressBar(enabled=sys.stderr.isatty() and not quiet)
     try:
         result = run_brief(list(paths), title=title, aliases=aliases, max_bytes=max_bytes, related=related,
-                           progress=bar.update, on_loaded=bar.start, **options)
+                           progress=bar.update, on_loaded=bar.start, deadline=deadline, **options)
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc
     except KeyboardInterrupt:
@@ -187,6 +189,9 @@ def run_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, title: str |
         u = briefing.run.usage
         _echo_err(f"{len(briefing.sources)} articles briefed, {len(result.errors)} failed; "
                   f"{u.calls} model calls, {u.cached_calls} from cache, {u.total_tokens} tokens")
+    if briefing.run.partial:
+        _echo_err(f"the --deadline of {deadline:g} s ran out: the briefing is partial; run the same command "
+                  "again to brief the rest (answers received so far are cached)")
     if result.errors:
         sys.exit(1)
 

@@ -30,6 +30,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wai
 
 from .config import (  # noqa: F401  (re-exported: summarizer.llm.ModelConfig etc. keep working)
     DEFAULT_MODE,
+    LOCAL_MODEL,
     NO_KEY,
     ModelConfig,
     estimate_tokens,
@@ -38,7 +39,7 @@ from .config import (  # noqa: F401  (re-exported: summarizer.llm.ModelConfig et
 )
 from .errors import BriefError, ModelError, ModeRefusedError, ReplayMissError
 from .schema import Article, Sections, Usage, model_facing_schema
-from .store import ResponseStore, default_cache_dir, request_key
+from .store import ResponseStore, completion_problem, default_cache_dir, request_key
 
 log = logging.getLogger(__name__)
 # Re-asks send the validation error back to the model. Without this, pydantic appends a help URL that names
@@ -140,6 +141,45 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         self.semaphore = asyncio.Semaphore(config.concurrency)
         self.price = price_for(config.model, config.prices)
         self._expo = wait_random_exponential(multiplier=config.backoff, max=config.backoff_max)
+        self._scope: dict[str, Any] | None = None
+        self._scope_lock = asyncio.Lock()
+
+    async def cache_scope(self, request: httpx2.Request) -> dict[str, Any]:
+        """What the cache key adds to the request body: the endpoint (no credentials) and the served model.
+
+        The model name identifies the model, except for the placeholder "local" used when only a base URL
+        is given: then the server is asked once per run (GET /models) which models it serves.
+        """
+        async with self._scope_lock:
+            if self._scope is None:
+                served = None
+                if self.config.model == LOCAL_MODEL and self.config.base_url and self.inner is not None:
+                    served = await self._served_models(request)
+                self._scope = {"base_url": self.config.safe_base_url() or "https://api.openai.com/v1",
+                               "served_model": served}
+            return self._scope
+
+    async def _served_models(self, request: httpx2.Request) -> str:
+        """The model ids the server lists at /models, or "unknown" when it does not answer."""
+        assert self.inner is not None
+        path = request.url.path.rsplit("/chat/completions", 1)[0] + "/models"
+        auth = {k: v for k, v in request.headers.items() if k.lower() == "authorization"}
+        get = httpx2.Request("GET", request.url.copy_with(path=path), headers=auth)  # the query string is kept
+        try:
+            async with asyncio.timeout(min(self.config.timeout, 10.0)):
+                response = await self.inner.handle_async_request(get)
+                try:
+                    content = await response.aread()
+                finally:
+                    await response.aclose()
+            data = json.loads(content) if response.status_code == 200 else None
+            ids = sorted(str(m.get("id")) for m in data.get("data", []) if isinstance(m, dict)) \
+                if isinstance(data, dict) and isinstance(data.get("data"), list) else []
+        except (TimeoutError, httpx2.TransportError, ValueError) as exc:
+            log.info("could not ask the server which model it serves (%s); cache entries are keyed by the "
+                     "base URL only", type(exc).__name__)
+            return "unknown"
+        return ",".join(ids) or "unknown"
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         state = _STATE.get() or CallState(article_id="-", label="(no article)")
@@ -162,7 +202,8 @@ class StoreTransport(httpx2.AsyncBaseTransport):
                 )
             state.usage.cached_calls += 1
             return _json_response(200, json.dumps(stored).encode(), request)
-        if self.cache is not None and (stored := self.cache.get(body)) is not None:
+        scope = await self.cache_scope(request) if self.cache is not None else None
+        if self.cache is not None and (stored := self.cache.get(body, scope)) is not None:
             state.usage.cached_calls += 1
             if self.record is not None:
                 self.record.put(body, stored, {**meta, "from_cache": True})
@@ -170,7 +211,6 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         status, headers, content = await self._send(request, state)
         if status == 200:
             data = json.loads(content)
-            self._count(state, data.get("usage"))
             if self.record is not None:
                 self.record.put(body, data, meta)
             if self.cache is not None:
@@ -181,7 +221,7 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         """Cache the answers of a call that validated."""
         if self.cache is not None:
             for body, data, meta in state.pending:
-                self.cache.put(body, data, meta)
+                self.cache.put(body, data, meta, self._scope)
         state.pending.clear()
 
     def _count(self, state: CallState, usage: Any) -> None:
@@ -238,12 +278,15 @@ class StoreTransport(httpx2.AsyncBaseTransport):
             state.usage.calls += 1
             state.attempts += 1
             try:
-                response = await self.inner.handle_async_request(request)
-                try:
-                    content = await response.aread()
-                finally:
-                    await response.aclose()
-            except httpx2.TimeoutException as exc:
+                # httpx's timeout applies to each read; this bounds the whole answer, so a server that
+                # trickles one byte at a time cannot hold a request (and the run) forever.
+                async with asyncio.timeout(self.config.timeout):
+                    response = await self.inner.handle_async_request(request)
+                    try:
+                        content = await response.aread()
+                    finally:
+                        await response.aclose()
+            except (httpx2.TimeoutException, TimeoutError) as exc:
                 raise _Retryable(f"the server did not answer within {self.config.timeout:g} s", cause=exc) from None
             except httpx2.TransportError as exc:
                 raise _Retryable(f"connection failed ({type(exc).__name__})", cause=exc) from None
@@ -251,11 +294,15 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         if status == 200:
             try:
                 data = json.loads(content)
-                ok = isinstance(data, dict) and isinstance(data.get("choices"), list)
-            except ValueError:
-                ok = False
-            if not ok:
-                raise _Retryable("the server answered with a body that is not a chat completion", response=None)
+            except (ValueError, RecursionError):
+                data = None
+            if isinstance(data, dict):
+                self._count(state, data.get("usage"))  # a paid answer counts even when it is unusable
+            problem = "not a JSON object" if data is None else completion_problem(data)
+            if problem is not None:
+                # Transient: a proxy or an overloaded server; the same request usually works when repeated.
+                raise _Retryable(f"the server answered HTTP 200 with a body that is not a usable chat completion "
+                                 f"({problem})", response=None)
             return status, headers, content
         message = _error_text(content)
         if status in (400, 422, 500, 501) and self.config.mode != "tools" and _mentions_mode(message):
@@ -289,7 +336,7 @@ def _mentions_mode(message: str) -> bool:
 def _advice(exc: _Retryable) -> str:
     if exc.response is not None and exc.response[0] == 429:
         return "the server is rate-limiting: lower --concurrency or try again later"
-    if isinstance(exc.cause, httpx2.TimeoutException):
+    if isinstance(exc.cause, (httpx2.TimeoutException, TimeoutError)):
         return "raise --timeout or check that the server is not overloaded"
     if exc.cause is not None:
         return "check --base-url / OPENAI_BASE_URL and that the server is running"
@@ -362,6 +409,7 @@ class LLMClient:
         )
         self.instructor = instructor.from_openai(self.openai, mode=MODES[config.mode])
         self.refused: ModeRefusedError | None = None
+        self.states: dict[str, CallState] = {}  # by article id: what each article's calls cost, failed ones too
 
     async def aclose(self) -> None:
         await self.openai.close()
@@ -370,6 +418,7 @@ class LLMClient:
     def article(self, article: Article) -> Iterator[CallState]:
         """Attribute every call made inside (including from tasks started inside) to ``article``."""
         state = CallState(article_id=article.id, label=describe(article))
+        self.states[article.id] = state
         token = _STATE.set(state)
         try:
             yield state
