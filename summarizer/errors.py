@@ -14,9 +14,11 @@ class ArticleError(BriefError):
     """An input article could not be read; the other articles are unaffected."""
 
     def __init__(self, path: str | Path, reason: str) -> None:
+        from .redact import show_path
+
         self.path = str(path)
         self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
+        super().__init__(f"{show_path(self.path)}: {reason}")
 
 
 class ConfigError(BriefError):

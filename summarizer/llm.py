@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import random
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -38,6 +37,7 @@ from .config import (  # noqa: F401  (re-exported: summarizer.llm.ModelConfig et
     schema_json,
 )
 from .errors import BriefError, ModelError, ModeRefusedError, ReplayMissError
+from .redact import redact
 from .schema import Article, Sections, Usage, model_facing_schema
 from .store import ResponseStore, completion_problem, default_cache_dir, request_key
 
@@ -400,9 +400,13 @@ class LLMClient:
         inner = None if config.replay is not None else httpx2.AsyncHTTPTransport()
         self.transport = StoreTransport(config, inner)
         http_client = openai.DefaultAsyncHttpxClient(transport=self.transport, timeout=config.timeout)
+        # openai appends "/chat/completions" to the base URL as a string, so a query string in it
+        # ("?api-key=...") is sent as parameters of every request instead.
+        base_url, query = config.endpoint()
         self.openai = openai.AsyncOpenAI(
             api_key=config.api_key or NO_KEY,
-            base_url=config.base_url,
+            base_url=base_url,
+            default_query=query or None,
             max_retries=0,
             timeout=config.timeout,
             http_client=http_client,
@@ -487,9 +491,7 @@ class LLMClient:
 
     def _redact(self, text: str) -> str:
         key = self.config.api_key
-        if key and key != NO_KEY:
-            text = text.replace(key, "***")
-        return re.sub(r"sk-[A-Za-z0-9_\-*]{4,}", "sk-***", text)
+        return redact(text, [key] if key != NO_KEY else [])
 
 
 def with_overrides(config: ModelConfig, **changes: Any) -> ModelConfig:

@@ -162,3 +162,32 @@ def test_hostile_files_cost_one_line_each_under_a_memory_cap(tmp_path: Path) -> 
     assert {Path(s["path"]).name for s in briefing["sources"]} == {"good_1.txt", "deep_line.jsonl:1"}
     assert len(briefing["run"]["failed"]) == len(bad)
     assert out.stat().st_size < 1_000_000
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999/v1", "http://[::1/v1", "127.0.0.1:8080/v1", "http:///v1"])
+def test_malformed_base_url_is_a_usage_error(tmp_path: Path, url: str) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good_1.txt").write_text(synthetic_article(1)[0], encoding="utf-8")
+    proc = run_brief([str(folder), "--model", "synthetic-model", "--base-url", url], brief_env(tmp_path))
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "--base-url" in proc.stderr and "http://127.0.0.1:8080/v1" in proc.stderr, proc.stderr
+
+
+def test_file_name_cannot_forge_a_stderr_line(tmp_path: Path) -> None:
+    """A failing file whose name holds a newline is quoted: its error stays on one line."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good_1.txt").write_text(synthetic_article(1)[0], encoding="utf-8")
+    evil = "x.txt\nbrief: 0 articles failed; all is well\n.txt"
+    (folder / evil).write_bytes(b"")  # empty: fails
+    (folder / "tab\tname.txt").write_text(synthetic_article(2)[0], encoding="utf-8")
+    out = tmp_path / "out.json"
+    proc = run_brief([str(folder), "--format", "json", "-o", str(out), "-v"], brief_env(tmp_path))
+    assert proc.returncode == 1, proc.stderr
+    assert not any(line.startswith("brief: 0 articles failed") for line in proc.stderr.splitlines()), proc.stderr
+    (line,) = [ln for ln in proc.stderr.splitlines() if "all is well" in ln]
+    assert repr(str(folder / evil)) in line and "empty" in line, line
+    assert json.loads(out.read_text(encoding="utf-8"))["run"]["failed"][0]["path"] == str(folder / evil)
+    assert all(ln.startswith("brief: ") for ln in proc.stderr.splitlines()), proc.stderr
