@@ -343,6 +343,36 @@ def _advice(exc: _Retryable) -> str:
     return "check the server's logs"
 
 
+class _RedactLog(logging.Filter):
+    """On the HTTP and openai loggers: request lines and error bodies lose keys and secret URL parameters,
+    whatever handler a library user attaches (the CLI's handler redacts too)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        clean = redact(text, self.secrets)
+        if clean != text:
+            record.msg, record.args = clean, None
+        return True
+
+
+_LOG_FILTER = _RedactLog()
+# Filters run only for records created on the logger itself, so each logger that prints URLs is named.
+_URL_LOGGERS = ("httpx2", "httpx", "openai", "openai._base_client", "instructor")
+
+
+def _guard_logs(api_key: str | None) -> None:
+    if api_key and api_key != NO_KEY:
+        _LOG_FILTER.secrets.add(api_key)
+    for name in _URL_LOGGERS:
+        logger = logging.getLogger(name)
+        if _LOG_FILTER not in logger.filters:
+            logger.addFilter(_LOG_FILTER)
+
+
 # ---------------------------------------------------------------- the client
 
 
@@ -397,6 +427,7 @@ class LLMClient:
 
     def __init__(self, config: ModelConfig) -> None:
         self.config = config
+        _guard_logs(config.api_key)
         inner = None if config.replay is not None else httpx2.AsyncHTTPTransport()
         self.transport = StoreTransport(config, inner)
         http_client = openai.DefaultAsyncHttpxClient(transport=self.transport, timeout=config.timeout)

@@ -379,3 +379,20 @@ def test_run_deadline_writes_the_partial_briefing(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr
         assert {article_index(body) for body in server.bodies} == {2, 3}  # the finished ones came from the cache
         assert _briefing(out)["run"]["partial"] is False
+
+
+def test_offline_run_keeps_the_deadline_too(tmp_path: Path) -> None:
+    """The library's deadline also bounds the offline extractor: past it, articles are failed, the run partial."""
+    from summarizer.errors import ConfigError, DeadlineError
+    from summarizer.pipeline import run_brief as pipeline_run
+
+    folder = tmp_path / "articles"
+    write_articles(folder, 3)
+    run = pipeline_run([folder], offline=True, deadline=1e-9)  # spent while the files load
+    assert run.briefing.run.partial and not run.briefing.sources
+    assert len(run.errors) == 3 and all(isinstance(e, DeadlineError) for e in run.errors)
+    assert all("--deadline" in f.reason for f in run.briefing.run.failed)
+    whole = pipeline_run([folder], offline=True, deadline=600)
+    assert not whole.briefing.run.partial and len(whole.briefing.sources) == 3
+    with pytest.raises(ConfigError, match="positive"):
+        pipeline_run([folder], offline=True, deadline=0)

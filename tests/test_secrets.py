@@ -149,3 +149,22 @@ def test_redact_covers_keys_userinfo_and_secret_parameters() -> None:
     assert URL_SECRET not in out and KEY not in out and "abcdef123" not in out
     assert "http://***@h:1/v1/chat/completions?api-version=1&api_key=***&x=1" in out
     assert "access_token=***#f" in out
+
+
+def test_library_logs_hide_secret_url_parameters(oai_server: OAIServer, caplog: pytest.LogCaptureFixture) -> None:
+    """Without the CLI's log handler: the HTTP client's debug lines are redacted at their loggers."""
+    import logging
+
+    from summarizer.articles import article_from_text
+    from summarizer.extract import extract
+
+    text = "Synthetic library report\n\nAt least 12 soldiers were killed near Aldmoor, officials said on Monday."
+    oai_server.script({"sections": {"casualties": [], "deployments": [], "arms_transfers": [], "aid": [],
+                                    "diplomacy": []}})
+    config = ModelConfig(model="synthetic-model", base_url=f"{oai_server.base_url}?api-key={URL_SECRET}",
+                         api_key=KEY, cache=False)
+    with caplog.at_level(logging.DEBUG):
+        extract(article_from_text(text), config)
+    assert oai_server.requests[0]["path"].endswith(f"api-key={URL_SECRET}")
+    assert "api-key=***" in caplog.text
+    assert URL_SECRET not in caplog.text and KEY not in caplog.text
