@@ -228,10 +228,15 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         if not isinstance(usage, dict):
             return
         u = state.usage
-        prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+        try:
+            prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+            total = int(usage.get("total_tokens") or prompt + completion)
+        except (TypeError, ValueError, OverflowError):
+            log.warning("the server reported usage that is not a number of tokens (%.200r); not counted", usage)
+            return
         u.prompt_tokens += prompt
         u.completion_tokens += completion
-        u.total_tokens += int(usage.get("total_tokens") or prompt + completion)
+        u.total_tokens += total
         if self.price is not None:
             u.cost_usd = (u.cost_usd or 0.0) + (prompt * self.price[0] + completion * self.price[1]) / 1e6
 
