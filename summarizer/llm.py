@@ -288,9 +288,12 @@ class StoreTransport(httpx2.AsyncBaseTransport):
                 async with asyncio.timeout(self.config.timeout):
                     response = await self.inner.handle_async_request(request)
                     try:
-                        content = await response.aread()
+                        content = await _read_capped(response)
                     finally:
                         await response.aclose()
+            except _TooLarge:
+                raise ModelError(state.article_id, f"the server's answer is over {MAX_ANSWER_BYTES // 2**20} MB, "
+                                 "far more than any briefing answer: check --base-url and the server") from None
             except (httpx2.TimeoutException, TimeoutError) as exc:
                 raise _Retryable(f"the server did not answer within {self.config.timeout:g} s", cause=exc) from None
             except httpx2.TransportError as exc:
@@ -327,6 +330,26 @@ class StoreTransport(httpx2.AsyncBaseTransport):
             f"the server answered HTTP {status} to structured-output mode {mode!r} ({message}); "
             f"it may not support that mode: try {others}",
         )
+
+
+MAX_ANSWER_BYTES = 32 * 2**20
+"""A larger HTTP answer is refused while it arrives (an answer of a few thousand tokens is kilobytes)."""
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_capped(response: httpx2.Response) -> bytes:
+    """The (decoded) body, read in pieces; _TooLarge past MAX_ANSWER_BYTES so a server cannot fill memory."""
+    parts: list[bytes] = []
+    size = 0
+    async for piece in response.aiter_bytes():
+        size += len(piece)
+        if size > MAX_ANSWER_BYTES:
+            raise _TooLarge
+        parts.append(piece)
+    return b"".join(parts)
 
 
 def _paced(exc: _Retryable) -> bool:

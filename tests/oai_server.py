@@ -12,6 +12,7 @@ an answer from the request body. An answer is a dict:
 * ``{"truncated": True}``  200 whose Content-Length promises more bytes than are sent
 * ``{"raw": {...}}``  200 with exactly this JSON body (e.g. a completion with ``choices: []``)
 * ``{"trickle": 0.5}``  200 whose body arrives one byte every 0.5 s (each read is quick; the whole is not)
+* ``{"huge_mb": 200}``  200 whose body is that many megabytes of spaces before a completion
 
 ``models`` is the list of model ids GET /v1/models answers with.
 
@@ -174,6 +175,20 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if "raw" in answer:
             self._send(200, answer["raw"])
+            return
+        if answer.get("huge_mb"):
+            payload = json.dumps(completion(body, "{}")).encode()
+            block, n = b" " * 2**20, int(answer["huge_mb"])
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(n * len(block) + len(payload)))
+            self.end_headers()
+            try:
+                for _ in range(n):
+                    self.wfile.write(block)
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):  # the client stopped reading, as it should
+                self.close_connection = True
             return
         if answer.get("trickle"):
             payload = json.dumps(completion(body, "{}")).encode()

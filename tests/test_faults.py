@@ -396,3 +396,18 @@ def test_offline_run_keeps_the_deadline_too(tmp_path: Path) -> None:
     assert not whole.briefing.run.partial and len(whole.briefing.sources) == 3
     with pytest.raises(ConfigError, match="positive"):
         pipeline_run([folder], offline=True, deadline=0)
+
+
+def test_a_huge_answer_cannot_fill_memory(tmp_path: Path) -> None:
+    """A 200 of 300 MB is refused while it arrives (MAX_ANSWER_BYTES), under a memory cap, with one clear line."""
+    folder, _ = _one_article(tmp_path)
+    out = tmp_path / "out.json"
+    with OAIServer(default={"huge_mb": 300}) as server:
+        proc = run_brief([str(folder), *model_args(server, tmp_path / "cache", out)], brief_env(tmp_path, **QUICK),
+                         limits=capped(memory_mb=1_500, cpu_seconds=60))
+        calls = len(server.requests)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    assert "answer is over 32 MB" in proc.stderr, proc.stderr[-2000:]
+    assert calls == 1  # not retried: the same request would get the same answer
+    assert _briefing(out)["run"]["failed"]
