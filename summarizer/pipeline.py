@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .articles import load_articles
-from .errors import ArticleError, BriefError
+from .errors import ArticleError, BriefError, ConfigError, DeadlineError
 from .schema import Article, ArticleExtraction, Briefing, FailedArticle, RunInfo, Usage
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -69,21 +70,24 @@ def run_brief(
     bottom_line: str = "template",
     progress: Progress | None = None,
     on_loaded: Callable[[int], None] | None = None,
+    deadline: float | None = None,
     **model_options: Any,
 ) -> BriefRun:
     """Load, extract (model or offline), verify and merge; failures are collected, never raised per article.
 
     ``progress(article, result)`` is called as each article finishes; ``on_loaded(n)`` once articles are read.
+    ``deadline`` (seconds for the whole run): articles not finished by then are listed as failed and the
+    briefing of the others is returned, marked partial (``run.partial``).
     ``bottom_line="model"`` has the model write the bottom line (needs a model); the default builds it from
     templates.
     """
     from .merge import merge
 
+    if deadline is not None and deadline <= 0:
+        raise ConfigError(f"deadline={deadline:g}: give a positive number of seconds")
     if bottom_line not in ("template", "model"):
-        from .errors import ConfigError
-
         raise ConfigError(f"bottom_line must be 'template' or 'model', not {bottom_line!r}")
-
+    until = None if deadline is None else time.monotonic() + deadline
     articles, errors = _collect(paths_or_articles, max_bytes, related)
     if on_loaded is not None:
         on_loaded(len(articles))
@@ -105,8 +109,6 @@ def run_brief(
             overrides["cache"] = False
         config = ModelConfig.from_env(**overrides)
         if config is None and offline is False:
-            from .errors import ConfigError
-
             raise ConfigError(
                 "no model configured: pass --model and --base-url (or set BRIEF_MODEL and OPENAI_API_KEY "
                 "/ OPENAI_BASE_URL), or use the offline extractor"
@@ -117,8 +119,19 @@ def run_brief(
         from .offline import extract_offline
 
         for art in articles:
-            result: ArticleExtraction | BriefError = extract_offline(art)
-            extractions.append(result)
+            result: ArticleExtraction | BriefError
+            if until is not None and time.monotonic() >= until:
+                result = DeadlineError(art.id)
+                errors.append(result)
+            else:
+                try:
+                    result = extract_offline(art)
+                except Exception as exc:  # a bug on one article must not lose the others
+                    result = ArticleError(art.path or art.id, f"the offline extractor failed ({type(exc).__name__}: "
+                                          f"{' '.join(str(exc).split())[:200]}); the other articles were briefed")
+                    errors.append(result)
+                else:
+                    extractions.append(result)
             if progress:
                 progress(art, result)
         run = RunInfo(extractor="offline")
@@ -127,7 +140,8 @@ def run_brief(
 
         if config.record is not None:
             _write_recording_config(config)
-        results = extract_many(articles, config, progress=progress)
+        results = extract_many(articles, config, progress=progress,
+                               deadline=None if until is None else until - time.monotonic())
         for res in results:
             if isinstance(res, BriefError):
                 errors.append(res)
@@ -144,7 +158,11 @@ def run_brief(
     usage = Usage()
     for e in extractions:
         usage = usage + e.usage
+    for err in errors:  # failed articles' calls were made (and paid for) too
+        if isinstance(getattr(err, "usage", None), Usage):
+            usage = usage + err.usage  # type: ignore[attr-defined]
     run.usage = usage
+    run.partial = any(isinstance(err, DeadlineError) for err in errors)
     run.rejected = [r for e in extractions for r in e.rejected]
     where = {a.id: a.path or a.id for a in articles}
     run.failed = [FailedArticle(path=_error_path(err, where), reason=_error_reason(err)) for err in errors]
@@ -157,35 +175,43 @@ def run_brief(
         aliases=Path(aliases) if aliases else None,
     )
     if bottom_line == "model":
-        _model_bottom_line(briefing, config)
+        _model_bottom_line(briefing, config, until)
     return BriefRun(briefing=briefing, articles=articles, extractions=extractions, errors=errors)
 
 
-def _model_bottom_line(briefing: Briefing, config: Any) -> None:
-    """Replace the template bottom line with the model's sentences that pass the number check (in place)."""
+def _model_bottom_line(briefing: Briefing, config: Any, until: float | None) -> None:
+    """Replace the template bottom line with the model's sentences that pass the number check (in place).
+
+    Within the run's deadline, if any: past it, or if the call fails, the template sentences stay (noted)."""
     import asyncio
 
     from .bottom_line import amodel_bottom_line
 
     if config is None:
-        from .errors import ConfigError
-
         raise ConfigError("a model-written bottom line needs a model: pass --model (or BRIEF_MODEL), or drop "
                           "--bottom-line model to use the templates")
     if not briefing.bottom_line and not any(True for _ in briefing.items()):
         return  # nothing verified to write about
+    left = None if until is None else until - time.monotonic()
+    if left is not None and left <= 0:
+        briefing.run.notes.append("bottom line: the run's deadline had passed; the template sentences are shown")
+        return
 
     async def write() -> Any:
         from .llm import LLMClient
 
         client = LLMClient(config)
         try:
-            return await amodel_bottom_line(briefing, client)
+            return await asyncio.wait_for(amodel_bottom_line(briefing, client), left)
         finally:
             await client.aclose()
 
     try:
         kept, dropped, usage = asyncio.run(write())
+    except TimeoutError:
+        briefing.run.notes.append("bottom line: the run's deadline ran out during the model call; the template "
+                                  "sentences are shown")
+        return
     except BriefError as exc:
         reason = getattr(exc, "reason", None) or str(exc)
         briefing.run.notes.append(f"bottom line: the model call failed ({reason}); the template sentences are shown")

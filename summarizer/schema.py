@@ -421,6 +421,7 @@ class RunInfo(_Model):
     usage: Usage = Field(default_factory=Usage)
     rejected: list[Rejected] = Field(default_factory=list)
     failed: list[FailedArticle] = Field(default_factory=list)
+    partial: bool = False  # the run's deadline ran out: the articles not finished are in ``failed``
     notes: list[str] = Field(
         default_factory=list,
         description="What the run left out besides articles and items, one line each (e.g. a model-written "
