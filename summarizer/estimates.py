@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from .dating import UNSTATED_OFFSET, Chronology, ClaimTime, Member, claim_time
+from .dating import RECENT_DAYS, UNSTATED_OFFSET, Chronology, ClaimTime, Member, claim_time, interval_ref
 from .schema import (
     SECTIONS,
     ArmsTransfer,
@@ -187,6 +187,16 @@ def _diff(a: ClaimTime, b: ClaimTime, chron: Chronology | None) -> tuple[int, in
     return (lo, hi) if lo <= hi else None  # the reports contradict each other: not known
 
 
+def _placed_ref(ref: DateRef | None, t: ClaimTime) -> DateRef | None:
+    """The ordering interval as a DateRef, when it is narrower than the claim's date (else None)."""
+    iv = date_interval(ref)
+    if t.order is None or (iv is not None and (t.order[1] - t.order[0]) >= (iv[1] - iv[0])):
+        return None
+    return interval_ref(t.order[0], t.order[1], "day", text=None, source="bounded",
+                        basis=f"the claim's date narrowed by the period it reports (made during it or within "
+                        f"{RECENT_DAYS} days after)")
+
+
 def _nearest(d: tuple[int, int]) -> int:
     return 0 if d[0] <= 0 <= d[1] else min(abs(d[0]), abs(d[1]))
 
@@ -298,13 +308,14 @@ def _components_fit(parts: _Parts, combined: Quantity) -> bool:
 
 def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates: _Dates,
               partial: set[str]) -> Estimate:
-    claims = [  # built from validated items: no need to validate again
-        Claim.model_construct(item_id=it.id or "", figure=q, claimant=it.claimant, conduit=it.conduit,
-                              date=dates.order(it), sources=list(it.sources), current=True)
-        for it, q in rows
-    ]
     chron = dates.chron
     whens = {it.id or "": dates.when(it) for it, _ in rows}
+    claims = [  # built from validated items: no need to validate again
+        Claim.model_construct(item_id=it.id or "", figure=q, claimant=it.claimant, conduit=it.conduit,
+                              date=(ref := dates.order(it)), placed=_placed_ref(ref, whens[it.id or ""]),
+                              sources=list(it.sources), current=True)
+        for it, q in rows
+    ]
     by_claimant: dict[str, list[Claim]] = {}
     for c in claims:
         if c.claimant:

@@ -240,7 +240,9 @@ def _series_lines(e: Estimate) -> list[str]:
     for ids in e.series:
         first = by_id.get(ids[0]) if ids else None
         who = (_fmt_who(first.claimant, first.conduit) if first else None) or "one claimant"
-        steps = [_fmt_quantity(by_id[i].figure) + (f" ({d})" if (d := _fmt_day(by_id[i].date)) else "")
+        # the interval a claim is ordered by (its date narrowed by the period it reports), when narrower
+        steps = [_fmt_quantity(by_id[i].figure) + (f" ({d})" if (d := _fmt_day(by_id[i].placed or by_id[i].date))
+                                                   else "")
                  if i in by_id else i for i in ids]
         out.append(f"Series: {who} revised the figure: {' then '.join(steps)}.")
     for ids in e.conflicts:

@@ -372,6 +372,11 @@ class Claim(_Model):
     claimant: str | None
     conduit: str | None = None
     date: DateRef | None = None
+    placed: DateRef | None = Field(
+        default=None,
+        description="Where the claim sits in time for ordering (series, current), when that is narrower than "
+        "its date: the date narrowed by the period it reports, a claim being made during or soon after it.",
+    )
     sources: list[str]
     current: bool = Field(description="False when the same claimant later revised this figure.")
 

@@ -4,13 +4,15 @@ extractions here are SYNTHETIC except the seeds."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from summarizer.articles import article_from_text, load_articles
-from summarizer.dating import article_date, bounded_by_events, offset, resolve
+from summarizer.dating import _resolve_direct, article_date, bounded_by_events, offset, resolve
 from summarizer.merge import merge
 from summarizer.offline import extract_offline
 from summarizer.schema import ArticleExtraction, Briefing, Casualty, DateRef
@@ -136,3 +138,21 @@ def test_seed_dates_are_recovered_with_their_basis(seeds: Briefing) -> None:
     assert nis.claimed is not None and nis.claimed.source in ("carried", "relative")
     assert nis.claimed.start <= "2024-12" <= (nis.claimed.end or nis.claimed.start)  # type: ignore[operator]
     assert nis.period is not None and (nis.period.start, nis.period.end) == ("2023-12", "2024-12")
+
+
+_PHRASES = ["on Monday", "Thursday", "later on Monday", "last week", "this week", "over the weekend", "yesterday",
+            "this month", "earlier this month", "last month", "in December", "since June", "Back in September",
+            "on December 18", "this year"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(_PHRASES), st.dates(date(2020, 1, 1), date(2026, 12, 31)), st.integers(0, 400),
+       st.integers(0, 400))
+def test_a_resolved_interval_holds_every_day_the_words_can_mean(phrase: str, lo: date, width: int, at: int) -> None:
+    """Widening is honest: whatever day in [lo, hi] the article is from, its words mean days inside the interval."""
+    hi = lo + timedelta(days=width)
+    got = resolve(phrase, lo, hi)
+    assert got is not None
+    base = lo + timedelta(days=min(at, width))
+    exact = _resolve_direct(phrase, base)  # dateparser on this very day, no shortcut
+    assert exact is not None and got[0] <= exact[0] and exact[1] <= got[1], (phrase, lo, hi, base, got, exact)
