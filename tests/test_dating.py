@@ -156,3 +156,17 @@ def test_a_resolved_interval_holds_every_day_the_words_can_mean(phrase: str, lo:
     base = lo + timedelta(days=min(at, width))
     exact = _resolve_direct(phrase, base)  # dateparser on this very day, no shortcut
     assert exact is not None and got[0] <= exact[0] and exact[1] <= got[1], (phrase, lo, hi, base, got, exact)
+
+
+def test_event_bounds_hold_the_stated_date_of_every_dated_article() -> None:
+    """The dev corpus and seed 004 state their dates: the bounds their own text gives must hold them."""
+    dated = [a for a in load_articles([ROOT / "evals" / "dev" / "articles", ROOT / "seeds"]).articles if a.published]
+    bounded = 0
+    for a in dated:
+        b = bounded_by_events(a.text)
+        if b is None:
+            continue
+        bounded += 1
+        assert b.lo is not None and b.lo <= a.published, (a.path, b)  # type: ignore[operator]
+        assert b.hi is None or a.published <= b.hi, (a.path, b)  # type: ignore[operator]
+    assert bounded >= 10  # the rules fire on real text, not only on the examples above
