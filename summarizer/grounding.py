@@ -233,11 +233,15 @@ def _check_quantity(name: str, q: Quantity, stated: list[tuple[Figure, int]],
         return _not_a_figure(name, q)
     hits = [(f, at) for f, at in stated if _same(fig, f)]
     if not hits:
-        return f"the figure {_words(name)} = {_clip(q.text)!r} is not stated in any quote"
-    match = hits[0][0]
-    located[name] = [at for _, at in hits]
+        return f"figure {name}={_clip(q.text)!r} is not stated in any quote"
+    same = [h for h in hits if (h[0].low, h[0].high, h[0].qualifier) == (fig.low, fig.high, fig.qualifier)]
+    match = (same or hits)[0][0]
+    located[name] = [at for _, at in same + [h for h in hits if h not in same]]
     currency = fig.currency or match.currency
-    q.text, fig = match.text, match  # the article's words: "1,000" quoted as "nearly 1,000" is "nearly 1,000"
+    if not same:
+        q.text, fig = match.text, match  # the article's words: "1,000" quoted as "nearly 1,000" is "nearly 1,000"
+    elif not q.text.strip(" \"'“”‘’.,;:").endswith(fig.text):
+        q.text = q.text[: q.text.find(fig.text) + len(fig.text)].strip()  # the number phrase, not the noun counted
     q.low, q.high, q.qualifier = fig.low, fig.high, fig.qualifier  # type: ignore[assignment]
     if currency:
         q.unit = currency
@@ -250,7 +254,7 @@ def _check_quantity(name: str, q: Quantity, stated: list[tuple[Figure, int]],
 
 def _not_a_figure(name: str, q: Quantity) -> str:
     what = "is not a number phrase" if find_figures(q.text) else "has no number"
-    return f"the figure text {what}: {_words(name)} = {_clip(q.text)!r}"
+    return f"figure text {what}: {name}={_clip(q.text)!r}"
 
 
 def _drop_non_figures(item: Item) -> list[str]:

@@ -92,7 +92,6 @@ _IMPERATIVE = re.compile(
 _YOU_MUST = re.compile(r"\byou\s+(?:must|should|shall|are\s+(?:required|instructed|asked|to))\b|\byour\s+(?:task|job|"
                        r"instructions?|output|answer|summary|briefing|report)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|‘[^’]*’")
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"”’)]*|$)|[.!?]+")
 
 
 @dataclass(frozen=True)
@@ -123,7 +122,7 @@ def fold(text: str) -> str:
 
 def instruction_family(sentence: str) -> str | None:
     """The pattern family a sentence matches ("override", "machine", "role", "imperative"), or None."""
-    text = " ".join(fold(sentence).split())
+    text = " ".join((sentence if sentence.isascii() else fold(sentence)).split())
     for family, rx in _compiled():
         if rx.search(text):
             return family
@@ -135,11 +134,19 @@ def instruction_family(sentence: str) -> str | None:
     return None
 
 
-def _sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans by end punctuation and line breaks (enough here: every part is checked on its own)."""
+_ENDS = re.compile(r"[.!?]+[\"”’)\]]*(?=\s|$)|\n[ \t]*\n|\n(?=[ \t]*[\"“‘(\[*•A-Z0-9-])")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence spans: end punctuation before a space, a blank line, or a line break before a new line's capital.
+
+    Cruder than the offline extractor's splitter and much cheaper; enough to judge a sentence's wording.
+    """
     out = []
-    for m in _SENTENCE.finditer(text):
-        a, b = m.start(), m.end()
+    start = 0
+    for end in [*(m.end() for m in _ENDS.finditer(text)), len(text)]:
+        a, b = start, end
+        start = end
         while a < b and text[a].isspace():
             a += 1
         while b > a and text[b - 1].isspace():
@@ -157,7 +164,7 @@ def find_instructions(text: str) -> list[Found]:
 @lru_cache(maxsize=64)
 def _find(text: str) -> tuple[Found, ...]:
     found: list[Found] = []
-    for a, b in _sentences(text):
+    for a, b in sentence_spans(text):
         family = instruction_family(text[a:b])
         if family:
             found.append(Found(a, b, family))

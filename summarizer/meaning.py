@@ -31,7 +31,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .entities import Canonicalizer
-from .injection import find_instructions, fold
+from .injection import find_instructions, fold, sentence_spans
 from .numbers import Figure, find_figures, same_figure
 from .offline_casualties import _read_casualties
 from .offline_claimants import Names
@@ -130,11 +130,21 @@ class Reader:
 
     def __init__(self, article: Article) -> None:
         self.article = article
-        self.sentences = split_sentences(article.text)
-        self._starts = [s.start for s in self.sentences]
+        self._sentences: list[Sentence] | None = None
+        self._starts: list[int] = []
         self._ctx: Context | None = None
         self.instructions = find_instructions(article.text)
+        self._spans = [sp for sp in sentence_spans(article.text)
+                       if not any(f.start < sp[1] and sp[0] < f.end for f in self.instructions)]
         self.canon = _canonicalizer()
+
+    @property
+    def sentences(self) -> list[Sentence]:
+        """The offline extractor's sentences (split on first use: only figure and claimant checks need them)."""
+        if self._sentences is None:
+            self._sentences = split_sentences(self.article.text)
+            self._starts = [s.start for s in self._sentences]
+        return self._sentences
 
     @property
     def ctx(self) -> Context:
@@ -151,23 +161,26 @@ class Reader:
         return text
 
     def sentence_at(self, offset: int) -> Sentence | None:
+        sentences = self.sentences
         k = bisect_right(self._starts, offset) - 1
-        if k >= 0 and offset < self.sentences[k].end:
-            return self.sentences[k]
+        if k >= 0 and offset < sentences[k].end:
+            return sentences[k]
         return None
 
     def sentences_over(self, start: int, end: int) -> list[Sentence]:
         return [s for s in self.sentences if s.start < end and start < s.end]
 
     def window(self, spans: list[tuple[int, int]], k: int = WINDOW_SENTENCES) -> str:
-        """The quotes' sentences and ``k`` sentences either side, without instruction-like sentences."""
-        idx = {s.index for a, b in spans for s in self.sentences_over(a, b)}
+        """The quotes' sentences and ``k`` sentences either side, without instruction-like sentences.
+
+        Sentences here come from a plain end-punctuation split: a name lookup needs no finer cut.
+        """
+        idx = [i for i, (a, b) in enumerate(self._spans) for s, e in spans if a < e and s < b]
+        text = self.article.text
         if not idx:
-            return " ".join(self.article.text[a:b] for a, b in spans)
-        lo, hi = max(0, min(idx) - k), min(len(self.sentences), max(idx) + k + 1)
-        keep = [s for s in self.sentences[lo:hi]
-                if not any(f.start < s.end and s.start < f.end for f in self.instructions)]
-        return " ".join(s.text for s in keep)
+            return " ".join(text[a:b] for a, b in spans)
+        lo, hi = max(0, min(idx) - k), min(len(self._spans), max(idx) + k + 1)
+        return " ".join(text[a:b] for a, b in self._spans[lo:hi])
 
     def casualty_reading(self, offset: int) -> tuple[str, str | None] | None:
         """(measure, side) the offline clause patterns read for the figure at ``offset``, if they read one."""
@@ -235,6 +248,19 @@ def _state_of(words: list[str]) -> str | None:
     return None
 
 
+def _state_named_as(name: str) -> str | None:
+    """The state ``name`` is one of the names of ("UK", "Britain", "Kyiv"), if any."""
+    n = " ".join(name.split()).lower().removeprefix("the ")
+    for canon, aliases in _state_aliases().items():
+        if n == canon.lower() or any(n == a.lower().removeprefix("the ") for a in aliases):
+            return canon
+    return None
+
+
+def _state_in(state: str, text: str) -> bool:
+    return any(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", text) for a in [state, *_state_aliases()[state]])
+
+
 def named(name: str, text: str) -> bool:
     """The side, force, party or place ``name`` is named in ``text`` (stems, states' other names)."""
     want = [w for w in _words(name) if w not in _GENERIC_NAME_WORDS and len(w) > 1]
@@ -243,14 +269,17 @@ def named(name: str, text: str) -> bool:
     have = set(_words(text))
     if all(_stem_match(w, have) for w in want):
         return True
+    whole = _state_named_as(name)
+    if whole is not None and _state_in(whole, text):
+        return True
     # "North Korea" is also "Pyongyang", "DPRK" or "Kim Jong Un"; "and" joins two named states.
     parts = [p for p in re.split(r"\band\b|,|/", " ".join(want)) if p.strip()]
     for part in parts:
         pw = part.split()
         if all(_stem_match(w, have) for w in pw):
             continue
-        state = _state_of(pw)
-        if state is None or not any(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", text) for a in _state_aliases()[state]):
+        state = _state_of(pw) or _state_named_as(part)
+        if state is None or not _state_in(state, text):
             return False
     return True
 
@@ -270,8 +299,8 @@ def claimant_named(claimant: str, text: str) -> bool:
     surname = re.findall(r"\b[A-Z][a-z][\w'’-]+", claimant)
     if surname and re.search(rf"(?<!\w){re.escape(surname[-1])}(?!\w)", text):
         return True
-    state = _state_of([w for w in want if w not in _GENERIC_NAME_WORDS])
-    return state is not None and any(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", text) for a in _state_aliases()[state])
+    state = _state_of([w for w in want if w not in _GENERIC_NAME_WORDS]) or _state_named_as(claimant)
+    return state is not None and _state_in(state, text)
 
 
 # ---------------------------------------------------------------- clause reading
