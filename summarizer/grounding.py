@@ -129,20 +129,35 @@ def locate(quote: str, text: str) -> tuple[int, int, Alignment] | None:
     return None
 
 
+ELIDED_MIN_WORDS = 3
+"""Each part of an elided quote ("A ... B") needs this many words: a clause, not a stray word or number."""
+ELIDED_MAX_GAP = 300
+"""Characters allowed between two parts of an elided quote; they must also be at most one sentence apart."""
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s")
+_ELIDED_STARTS = 20
+
+
 def _locate_elided(nq: str, hay: _Normalised) -> tuple[int, int] | None:
-    """'A ... B': every part found in order, each of two words or more, the gap at most twice the quote."""
+    """'A ... B': every part a clause, found in order, each within a sentence of the one before."""
     parts = [p.strip(_EDGE) for p in _ELLIPSIS_RE.split(nq)]
-    if len(parts) < 2 or any(len(p.split()) < 2 for p in parts):
+    if len(parts) < 2 or any(len(p.split()) < ELIDED_MIN_WORDS for p in parts):
         return None
-    start = pos = hay.text.find(parts[0])
-    if start < 0:
-        return None
-    for p in parts:
-        k = hay.text.find(p, pos)
-        if k < 0:
+    text = hay.text
+    start = text.find(parts[0])
+    for _ in range(_ELIDED_STARTS):  # the first place where all parts lie close together
+        if start < 0:
             return None
-        pos = k + len(p)
-    return (start, pos) if pos - start <= 2 * len(nq) + 200 else None
+        pos = start + len(parts[0])
+        for p in parts[1:]:
+            k = text.find(p, pos)
+            gap = text[pos:k]
+            if k < 0 or len(gap) > ELIDED_MAX_GAP or len(_SENTENCE_END.findall(gap)) > 1:
+                break
+            pos = k + len(p)
+        else:
+            return start, pos
+        start = text.find(parts[0], start + 1)
+    return None
 
 
 def _token_starts(hay: str, lo: int, hi: int) -> list[int]:

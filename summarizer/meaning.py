@@ -28,9 +28,12 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .entities import Canonicalizer
+import yaml
+
+from .entities import Canonicalizer, load_aliases
+from .errors import ConfigError
 from .injection import find_instructions, fold, sentence_spans
 from .numbers import Figure, find_figures, same_figure
 from .offline_casualties import _read_casualties
@@ -38,6 +41,7 @@ from .offline_claimants import Names
 from .offline_context import Context
 from .offline_patterns import patterns
 from .offline_sentences import Sentence, split_sentences
+from .resources import data_path
 from .schema import Aid, ArmsTransfer, Casualty, Deployment, Diplomacy, Item, Quantity
 
 if TYPE_CHECKING:
@@ -232,9 +236,31 @@ def _stem_match(w: str, have: set[str]) -> bool:
     return False
 
 
+VERIFICATION_FILE = "verification.yaml"
+
+
 @lru_cache(maxsize=1)
 def _state_aliases() -> dict[str, list[str]]:
-    return {canon: list(names) for canon, names in patterns().raw["states"].items()}
+    """Every name of each state: the offline state table, the aliases file and the people who speak for it."""
+    out: dict[str, list[str]] = {canon: list(names) for canon, names in patterns().raw["states"].items()}
+    aliases = load_aliases(data_path("aliases.json"))
+    extra = _verification_data().get("people_of_states") or {}
+    for canon in set(out) | set(extra):
+        more = [*aliases.get(canon, []), *extra.get(canon, [])]
+        out[canon] = list(dict.fromkeys([*out.get(canon, []), *more]))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _verification_data() -> dict[str, Any]:
+    path = data_path(VERIFICATION_FILE)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read verification's name table ({exc}); reinstall the package") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping; compare it with the shipped file")
+    return data
 
 
 def _state_of(words: list[str]) -> str | None:
@@ -568,9 +594,9 @@ def _diplomacy(item: Diplomacy, spans: list[tuple[int, int]], reader: Reader, wi
     if rx is not None and not rx.search(quotes):
         out.reasons.append(f"event type {item.event_type.replace('_', ' ')!r}: the quote says nothing of it")
         return
-    for p in item.parties:
-        if not named(p, window):
-            out.reasons.append(f"the party {p!r} is not named in or near the quote")
+    for p in item.parties:  # a party may be named once, by its capital or leader, paragraphs earlier
+        if not named(p, window) and not named(p, reader.plain_text):
+            out.reasons.append(f"the party {p!r} is not named in the article")
             return
 
 
