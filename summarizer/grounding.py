@@ -251,7 +251,7 @@ def _check_quantity(name: str, q: Quantity, stated: list[tuple[Figure, int]],
         return f"figure {name}={_clip(q.text)!r} is not stated in any quote"
     same = [h for h in hits if (h[0].low, h[0].high, h[0].qualifier) == (fig.low, fig.high, fig.qualifier)]
     match = (same or hits)[0][0]
-    located[name] = [at for _, at in same + [h for h in hits if h not in same]]
+    located[name] = [at for _, at in (same or hits)]  # where the very figure is quoted, when it is
     currency = fig.currency or match.currency
     if not same:
         q.text, fig = match.text, match  # the article's words: "1,000" quoted as "nearly 1,000" is "nearly 1,000"
