@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -156,7 +156,7 @@ class Reader:
             self._ctx = Context(self.article, self.sentences, Names(self.article.text))
         return self._ctx
 
-    @property
+    @cached_property
     def plain_text(self) -> str:
         """The article's text without its instruction-like sentences."""
         text = self.article.text
@@ -357,21 +357,38 @@ def clause_measures(text: str) -> list[tuple[int, str]]:
     return [(m.start(), table[m.group().lower()]) for m in rx.finditer(text)]
 
 
-def _counted(s: Sentence, rel_end: int) -> str:
-    """The first word after a figure (what it counts), lower case, or ''."""
-    m = re.match(r"[\s\"'”’]*([^\W\d_][\w'’-]*)", s.text[rel_end:])
-    return m.group(1).lower() if m else ""
+# Things a figure can count that are not people or troops ("100 villages", "1,000 counter-drone ... systems",
+# "10,000 containers"). A figure is taken to count something else only when the words after it name one of
+# these: an unknown noun ("2,000 reservists") is given the benefit of the doubt.
+_THINGS = frozenset("""
+village town city settlement home house building apartment school hospital km kilometre kilometer mile metre
+meter hectare tonne ton kilogram kg system drone missile rocket shell round container shipment vehicle tank
+howitzer launcher gun rifle weapon munition aircraft jet plane helicopter ship boat vessel radar truck car wagon
+train box crate package dollar euro pound rouble ruble percent day week month year hour minute time attack strike
+sortie target position item piece set kit battery generator barrel litre liter dose bed point projectile bomb
+mine grenade cartridge ammunition artillery equipment page document
+""".split())
+_PHRASE_STOP = frozenset("of and or in on at to for from with by near during since over as were was are is have "
+                         "has had been who which that".split())
 
 
 def _counts_other_thing(s: Sentence, rel_end: int, allowed: frozenset[str]) -> str | None:
-    """The noun after the figure when it is not one of ``allowed`` (and not a capitalised name)."""
-    m = re.match(r"[\s\"'”’]*([^\W\d_][\w'’-]*)", s.text[rel_end:])
-    if not m:
+    """The first word after a figure when the words it counts name a thing, not people (and not a name)."""
+    words = re.findall(r"[^\W\d_][\w'’-]*", re.split(r"[,;:.()\"“”]", s.text[rel_end:], maxsplit=1)[0])[:5]
+    if not words:
         return None
-    word = m.group(1)
-    if word[0].isupper() or word.lower() in allowed or word.lower() in _measure_re()[1]:
+    first = words[0]
+    if first[0].isupper() or first.lower() in allowed or first.lower() in _measure_re()[1]:
         return None
-    return word
+    phrase = []
+    for w in words:
+        if w.lower() in _PHRASE_STOP:
+            break
+        phrase.append(w.lower())
+    if any(w in _THINGS or w.removesuffix("s") in _THINGS or w.removesuffix("es") in _THINGS
+           or w.split("-")[-1].removesuffix("s") in _THINGS for w in phrase):
+        return first
+    return None
 
 
 def _figure_at(s: Sentence, offset: int) -> Figure | None:

@@ -201,6 +201,20 @@ def test_offline_path_shows_no_planted_figure(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- units
 
 
+def test_status_fields_are_pipeline_only() -> None:
+    """The model never sees the status fields (its schema, and so every recording, is unchanged) and cannot set them."""
+    from summarizer.llm import _ModelSections
+
+    schema = json.dumps(_ModelSections.model_json_schema())
+    assert "\"verification\"" not in schema and "\"verification_notes\"" not in schema
+    text = "At least 45 Russian soldiers were killed near Brenvik on Monday, Ukraine's defence ministry said."
+    claimed = Sections.model_validate({"casualties": [
+        {"side": "Russian forces", "killed": {"text": "At least 45"}, "claimant": "Ukraine's defence ministry",
+         "verification": "corrected", "verification_notes": ["trust me"], "evidence": [{"quote": text}]}]})
+    out = verify(claimed, _article(text))
+    assert out.casualties[0].verification == "verified" and out.casualties[0].verification_notes == []
+
+
 def test_parse_figure_text_takes_the_whole_phrase() -> None:
     for ok in ("at least 100", "nearly 1,000", "several hundred", "dozens", "£225m ($286m)", "another 1,000",
                "1,000 soldiers", "£3 billion a year", "several", "10,000 to 12,000"):
