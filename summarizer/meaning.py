@@ -28,20 +28,17 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import yaml
-
-from .entities import Canonicalizer, load_aliases
-from .errors import ConfigError
-from .injection import find_instructions, fold, sentence_spans
+from .entities import Canonicalizer
+from .injection import find_instructions, sentence_spans
+from .meaning_names import claimant_named, named, stem_match, words_of
 from .numbers import Figure, find_figures, same_figure
 from .offline_casualties import _read_casualties
 from .offline_claimants import Names
 from .offline_context import Context
 from .offline_patterns import patterns
 from .offline_sentences import Sentence, split_sentences
-from .resources import data_path
 from .schema import Aid, ArmsTransfer, Casualty, Deployment, Diplomacy, Item, Quantity
 
 if TYPE_CHECKING:
@@ -112,21 +109,12 @@ _EVENT_WORDS: dict[str, re.Pattern[str]] = {
     "sanction": re.compile(r"\b(?:sanction\w*|restrict\w*|ban\w*|freez\w*|froz\w*|embargo\w*|blacklist\w*)\b",
                            re.IGNORECASE),
 }
-_GENERIC_NAME_WORDS = frozenset("""
-forces force troops troop soldiers soldier army armed units unit military personnel servicemen fighters
-government the of and s people officials official side state region armies in on for a an its their
-foreign donors donor partners countries abroad international
-""".split())
-_CLAIMANT_STOP = frozenset("the of and s a an for on in its their his her said says officials official".split())
-
-
 @dataclass
 class Outcome:
     """What the meaning checks found for one item."""
 
     reasons: list[str] = field(default_factory=list)  # non-empty: reject the item
     notes: list[str] = field(default_factory=list)  # corrections made, in plain words
-    unattributed: bool = False  # a claimant the article does not name was removed
 
 
 class Reader:
@@ -208,125 +196,6 @@ class Reader:
 @lru_cache(maxsize=1)
 def _canonicalizer() -> Canonicalizer:
     return Canonicalizer(use_env=False)
-
-
-# ---------------------------------------------------------------- names
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W\d_]+", fold(text).lower())
-
-
-def _stem_match(w: str, have: set[str]) -> bool:
-    """``w`` or a word sharing its stem ("Korean"/"Korea", "civilians"/"civilian") is in ``have``."""
-    if w in have:
-        return True
-    if len(w) < 4:
-        return False
-    for x in have:
-        if len(x) < 4 or x[0] != w[0]:
-            continue
-        n = 0
-        for a, b in zip(w, x, strict=False):
-            if a != b:
-                break
-            n += 1
-        if n >= max(4, min(len(w), len(x)) - 2):
-            return True
-    return False
-
-
-VERIFICATION_FILE = "verification.yaml"
-
-
-@lru_cache(maxsize=1)
-def _state_aliases() -> dict[str, list[str]]:
-    """Every name of each state: the offline state table, the aliases file and the people who speak for it."""
-    out: dict[str, list[str]] = {canon: list(names) for canon, names in patterns().raw["states"].items()}
-    aliases = load_aliases(data_path("aliases.json"))
-    extra = _verification_data().get("people_of_states") or {}
-    for canon in set(out) | set(extra):
-        more = [*aliases.get(canon, []), *extra.get(canon, [])]
-        out[canon] = list(dict.fromkeys([*out.get(canon, []), *more]))
-    return out
-
-
-@lru_cache(maxsize=1)
-def _verification_data() -> dict[str, Any]:
-    path = data_path(VERIFICATION_FILE)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read verification's name table ({exc}); reinstall the package") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping; compare it with the shipped file")
-    return data
-
-
-def _state_of(words: list[str]) -> str | None:
-    """The state whose name the words spell ("north korean" -> North Korea)."""
-    if not words:
-        return None
-    for canon in _state_aliases():
-        cw = set(_words(canon))
-        if all(_stem_match(w, cw) for w in words) and all(_stem_match(c, set(words)) for c in cw):
-            return canon
-    return None
-
-
-def _state_named_as(name: str) -> str | None:
-    """The state ``name`` is one of the names of ("UK", "Britain", "Kyiv"), if any."""
-    n = " ".join(name.split()).lower().removeprefix("the ")
-    for canon, aliases in _state_aliases().items():
-        if n == canon.lower() or any(n == a.lower().removeprefix("the ") for a in aliases):
-            return canon
-    return None
-
-
-def _state_in(state: str, text: str) -> bool:
-    return any(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", text) for a in [state, *_state_aliases()[state]])
-
-
-def named(name: str, text: str) -> bool:
-    """The side, force, party or place ``name`` is named in ``text`` (stems, states' other names)."""
-    want = [w for w in _words(name) if w not in _GENERIC_NAME_WORDS and len(w) > 1]
-    if not want:
-        return True
-    have = set(_words(text))
-    if all(_stem_match(w, have) for w in want):
-        return True
-    whole = _state_named_as(name)
-    if whole is not None and _state_in(whole, text):
-        return True
-    # "North Korea" is also "Pyongyang", "DPRK" or "Kim Jong Un"; "and" joins two named states.
-    parts = [p for p in re.split(r"\band\b|,|/", " ".join(want)) if p.strip()]
-    for part in parts:
-        pw = part.split()
-        if all(_stem_match(w, have) for w in pw):
-            continue
-        state = _state_of(pw) or _state_named_as(part)
-        if state is None or not _state_in(state, text):
-            return False
-    return True
-
-
-def claimant_named(claimant: str, text: str) -> bool:
-    """A claimant is named when its acronym, its surname or most of its words appear in ``text``."""
-    for acr in re.findall(r"\b[A-Z]{2,6}\b", claimant):
-        if re.search(rf"(?<![\w-]){acr}(?![\w-])", text):
-            return True
-    want = [w for w in _words(claimant) if w not in _CLAIMANT_STOP and len(w) > 1]
-    if not want:
-        return True
-    have = set(_words(text))
-    hits = sum(_stem_match(w, have) for w in want)
-    if hits * 2 >= len(want) and hits >= 1:
-        return True
-    surname = re.findall(r"\b[A-Z][a-z][\w'’-]+", claimant)
-    if surname and re.search(rf"(?<!\w){re.escape(surname[-1])}(?!\w)", text):
-        return True
-    state = _state_of([w for w in want if w not in _GENERIC_NAME_WORDS]) or _state_named_as(claimant)
-    return state is not None and _state_in(state, text)
 
 
 # ---------------------------------------------------------------- clause reading
@@ -635,9 +504,9 @@ def _counted_noun(reader: Reader, at: int) -> str | None:
 
 def _same_thing(counted: str, name: str) -> bool:
     """The counted noun and the item's name share a word (by stem): "systems" / "electronic warfare systems"."""
-    a = [w for w in _words(counted) if len(w) > 2]
-    b = set(_words(name))
-    return any(_stem_match(w, b) for w in a)
+    a = [w for w in words_of(counted) if len(w) > 2]
+    b = set(words_of(name))
+    return any(stem_match(w, b) for w in a)
 
 
 def _has_currency(text: str) -> bool:
@@ -684,7 +553,6 @@ def _claimant(item: Item, reader: Reader, spans: list[tuple[int, int]], window: 
                                                                                            reader.plain_text):
         out.notes.append(f"claimant {item.claimant!r} removed: the article never names it")
         item.claimant = None
-        out.unattributed = True
     if item.conduit and not claimant_named(item.conduit, window) and not claimant_named(item.conduit,
                                                                                          reader.plain_text):
         out.notes.append(f"conduit {item.conduit!r} removed: the article never names it")
@@ -695,7 +563,6 @@ def _claimant(item: Item, reader: Reader, spans: list[tuple[int, int]], window: 
             item.claimant = claimant
             item.conduit = item.conduit or (conduit if conduit != claimant else None)
             out.notes.append(f"claimant filled in from the article: {claimant}")
-            out.unattributed = False
 
 
 def _clip(text: str, n: int = 100) -> str:
