@@ -23,8 +23,8 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from .injection import find_instructions, instruction_family, overlapping
-from .meaning import Reader, check
-from .numbers import Figure, find_figures, parse_figure_text, same_figure
+from .meaning import Reader, check, looks_english
+from .numbers import Figure, find_figures, parse_figure_text, parse_quantity, same_figure
 from .schema import (
     SECTIONS,
     Alignment,
@@ -237,13 +237,14 @@ def _same(fig: Figure, other: Figure) -> bool:
 
 
 def _check_quantity(name: str, q: Quantity, stated: list[tuple[Figure, int]],
-                    located: dict[str, list[int]]) -> str | None:
+                    located: dict[str, list[int]], whole: bool = True) -> str | None:
     """Read the figure text whole, find it in a quote, and show the article's own figure phrase.
 
     ``stated`` holds each quoted figure with its offset in the article; ``located[name]`` gets the offsets of
     every quoted figure this one matches (the meaning checks pick the one whose clause fits).
     """
-    fig = parse_figure_text(q.text)
+    # Whole-phrase reading is English ("at least", "nearly"); another language keeps the first-figure reading.
+    fig = parse_figure_text(q.text) if whole else parse_quantity(q.text)
     if fig is None:
         return _not_a_figure(name, q)
     hits = [(f, at) for f, at in stated if _same(fig, f)]
@@ -261,7 +262,7 @@ def _check_quantity(name: str, q: Quantity, stated: list[tuple[Figure, int]],
     if currency:
         q.unit = currency
     for k, eq in enumerate(q.equivalents):
-        reason = _check_quantity(f"{name}.equivalents[{k}]", eq, stated, {})
+        reason = _check_quantity(f"{name}.equivalents[{k}]", eq, stated, {}, whole)
         if reason:
             return reason
     return None
@@ -302,7 +303,7 @@ def _words(name: str) -> str:
     return name.replace(".", " ").replace("_", " ")
 
 
-def _ground_item(section: str, item: Item, article: Article, reader: Callable[[], Reader]) -> list[str]:
+def _ground_item(section: str, item: Item, article: Article, reader: Callable[[], Reader], english: bool) -> list[str]:
     """Locate the item's quotes, check its figures and its meaning in place; the reasons it fails (empty: kept)."""
     reasons: list[str] = []
     stated: list[tuple[Figure, int]] = []
@@ -334,13 +335,15 @@ def _ground_item(section: str, item: Item, article: Article, reader: Callable[[]
     if reasons:
         return reasons
     located: dict[str, list[int]] = {}
-    dropped = _drop_non_figures(item)
+    dropped = _drop_non_figures(item) if english else []
     for name, q in item.figures().items():
-        reason = _check_quantity(name, q, stated, located)
+        reason = _check_quantity(name, q, stated, located, english)
         if reason:
             reasons.append(reason)
     if reasons:
         return reasons
+    if not english:  # the second reader reads English: elsewhere, quotes and figures are all that is checked
+        return []
     outcome = check(section, item, reader(), located, spans, [f for f, _ in stated])
     if outcome.reasons:
         return outcome.reasons
@@ -369,6 +372,7 @@ def verify(
     kept: dict[str, list[Item]] = {s: [] for s in SECTIONS}
     rejected: list[Rejected] = list(getattr(work, "rejected", []))
     second: list[Reader] = []
+    english = looks_english(article.text)
 
     def reader() -> Reader:  # built on first use: an answer with no grounded item needs no sentence split
         if not second:
@@ -377,7 +381,7 @@ def verify(
 
     for section, item in work.items():
         item.sources = [article.id]
-        reasons = _ground_item(section, item, article, reader)
+        reasons = _ground_item(section, item, article, reader, english)
         if reasons:
             rejected.append(
                 Rejected(

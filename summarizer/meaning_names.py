@@ -24,13 +24,21 @@ from .resources import data_path
 _GENERIC_NAME_WORDS = frozenset("""
 forces force troops troop soldiers soldier army armed units unit military personnel servicemen fighters
 government the of and s people officials official side state region armies in on for a an its their
-foreign donors donor partners countries abroad international
+foreign donors donor partners countries abroad international not stated unknown unnamed unspecified
 """.split())
 _CLAIMANT_STOP = frozenset("the of and s a an for on in its their his her said says officials official".split())
 
 
+_DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}")
+
+
+def undot(text: str) -> str:
+    """"U.S." -> "US", "U.N." -> "UN": dotted initials as one word."""
+    return _DOTTED.sub(lambda m: m.group().replace(".", ""), text)
+
+
 def words_of(text: str) -> list[str]:
-    return re.findall(r"[^\W\d_]+", fold(text).lower())
+    return re.findall(r"[^\W\d_]+", undot(fold(text)).lower())
 
 
 def stem_match(w: str, have: set[str]) -> bool:
@@ -58,9 +66,13 @@ VERIFICATION_FILE = "verification.yaml"
 @lru_cache(maxsize=1)
 def _state_aliases() -> dict[str, list[str]]:
     """Every name of each state: the offline state table, the aliases file and the people who speak for it."""
-    out: dict[str, list[str]] = {canon: list(names) for canon, names in patterns().raw["states"].items()}
+    out: dict[str, list[str]] = {canon: list(names) for canon, names in (patterns().raw.get("states") or {}).items()}
     aliases = load_aliases(data_path("aliases.json"))
-    extra = _verification_data().get("people_of_states") or {}
+    data = _verification_data()
+    extra: dict[str, list[str]] = {}
+    for table in ("people_of_states", "adjectives_of_states"):
+        for canon, names in (data.get(table) or {}).items():
+            extra.setdefault(canon, []).extend(names)
     for canon in set(out) | set(extra):
         more = [*aliases.get(canon, []), *extra.get(canon, [])]
         out[canon] = list(dict.fromkeys([*out.get(canon, []), *more]))
@@ -100,6 +112,7 @@ def _state_named_as(name: str) -> str | None:
 
 
 def _state_in(state: str, text: str) -> bool:
+    text = undot(text)
     return any(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", text) for a in [state, *_state_aliases()[state]])
 
 
@@ -128,7 +141,8 @@ def named(name: str, text: str) -> bool:
 
 def claimant_named(claimant: str, text: str) -> bool:
     """A claimant is named when its acronym, its surname or most of its words appear in ``text``."""
-    for acr in re.findall(r"\b[A-Z]{2,6}\b", claimant):
+    text = undot(text)
+    for acr in re.findall(r"\b[A-Z]{2,6}\b", undot(claimant)):
         if re.search(rf"(?<![\w-]){acr}(?![\w-])", text):
             return True
     want = [w for w in words_of(claimant) if w not in _CLAIMANT_STOP and len(w) > 1]

@@ -368,7 +368,8 @@ def parse_quantity(text: str) -> Figure | None:
 
 # Words a figure phrase may open with that are not part of the number ("another 1,000", "a total of 600").
 _LEAD_WORDS = re.compile(
-    r"(?:another|a\s+further|an\s+additional|additional|further|an\s+extra|a\s+total\s+of|total\s+of|the)\s+",
+    r"(?:another|a\s+further|an\s+additional|additional|further|an\s+extra|a\s+total\s+of|total\s+of|the|between"
+    r"|from)\s+",
     re.IGNORECASE,
 )
 # What may follow the number: the thing counted, in up to five plain words ("soldiers", "containers of shells").
