@@ -113,6 +113,8 @@ def fold(text: str) -> str:
 
     Only used to decide whether a sentence is an instruction; offsets always come from the original text.
     """
+    if text.isascii():
+        return text
     out = []
     for ch in _INVISIBLE.sub("", text):
         f = unicodedata.normalize("NFKC", ch).translate(_LOOKALIKE)

@@ -38,7 +38,12 @@ def undot(text: str) -> str:
 
 
 def words_of(text: str) -> list[str]:
-    return re.findall(r"[^\W\d_]+", undot(fold(text)).lower())
+    return list(_words_of(text))
+
+
+@lru_cache(maxsize=4096)
+def _words_of(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[^\W\d_]+", undot(fold(text)).lower()))
 
 
 def stem_match(w: str, have: set[str]) -> bool:
