@@ -329,3 +329,37 @@ def test_hand_annotated_gold_passes_verification() -> None:
             for _, item in out.items():
                 assert all(n.startswith(("claimant filled in", "number ")) for n in item.verification_notes), (
                     g.article_id, item.verification_notes)
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    ("North Korean forces", "Pyongyang has sent troops.", True),
+    ("North Korean troops", "the North Korean army", True),
+    ("French troops", "France pulled its troops out.", True),
+    ("United Kingdom", "Sir Keir Starmer said allies must do more.", True),
+    ("UK", "Britain will send air defence.", True),
+    ("Ukrainian civilians", "North Korean soldiers were killed, Ukraine said.", False),
+    ("civilians", "North Korean soldiers were killed.", False),
+    ("people in Yemen", "people were killed", False),  # the place is checked with the whole side, not alone
+])
+def test_named(name: str, text: str, expected: bool) -> None:
+    from summarizer.meaning_names import named
+
+    assert named(name, text) is expected
+
+
+@pytest.mark.parametrize(("claimant", "text", "expected"), [
+    ("US officials", "By the estimate of U.S. officials, 2,000 are in Mali.", True),
+    ("South Korea's National Intelligence Service (NIS)", "the NIS said", True),
+    ("Lee Seong-kweun", "said Lee", True),
+    ("United Nations", "Residents said the shelling stopped.", False),
+])
+def test_claimant_named(claimant: str, text: str, expected: bool) -> None:
+    from summarizer.meaning_names import claimant_named
+
+    assert claimant_named(claimant, text) is expected
+
+
+def test_an_organisation_is_not_named_by_a_shared_word() -> None:
+    from summarizer.meaning_names import claimant_named
+
+    assert not claimant_named("United Nations", "The United States said 40 soldiers were killed.")
