@@ -148,11 +148,11 @@ def _views(b: Briefing) -> list[_ItemView]:
 
 
 def _status(item: Item) -> str | None:
-    """Verification's status with what it changed: "corrected: measure corrected: ...; claimant filled in ..."."""
+    """Verification's status with its notes ("corrected: measure corrected: ...", "unattributed: claimant ...")."""
     if item.verification is None:
         return None
-    if item.verification == "corrected" and item.verification_notes:
-        return "corrected: " + "; ".join(item.verification_notes)
+    if item.verification_notes:  # corrected: what changed; unattributed: whose name was removed
+        return f"{item.verification}: " + "; ".join(item.verification_notes)
     return item.verification
 
 
