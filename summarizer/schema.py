@@ -422,6 +422,7 @@ class RunInfo(_Model):
         default_factory=list, description="Instructions found in articles: shown as warnings, never as evidence."
     )
     failed: list[FailedArticle] = Field(default_factory=list)
+    partial: bool = False  # the run's deadline ran out: the articles not finished are in ``failed``
 
 
 class Briefing(Sections):
