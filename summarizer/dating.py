@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -447,26 +448,33 @@ class Chronology:
         lo = {a: (d.lo if d else None) for a, d in self.own.items()}
         hi = {a: (d.hi if d else None) for a, d in self.own.items()}
         why: dict[str, str] = {}
-        for _ in range(len(self.own) + 2):  # Bellman-Ford style: bounds only tighten, so this ends
-            changed = False
-            for ln in links:
-                for x, y, l_, h_ in ((ln.a, ln.b, ln.lo, ln.hi), (ln.b, ln.a, -ln.hi, -ln.lo)):
-                    if x not in lo or y not in lo:
-                        continue
-                    new_lo = lo[x] + timedelta(days=l_) if lo[x] is not None else None
-                    new_hi = hi[x] + timedelta(days=h_) if hi[x] is not None else None
-                    cur_lo, cur_hi = lo[y], hi[y]
-                    # only ever tighten, and never past the other end (contradicting reports are ignored)
-                    if (new_lo is not None and (cur_lo is None or new_lo > cur_lo)
-                            and (cur_hi is None or new_lo <= cur_hi)):
-                        lo[y], changed = new_lo, True
-                        why[y] = names.get(x, x)
-                    if (new_hi is not None and (cur_hi is None or new_hi < cur_hi)
-                            and (lo[y] is None or new_hi >= lo[y])):
-                        hi[y], changed = new_hi, True
-                        why[y] = names.get(x, x)
-            if not changed:
-                break
+        adj: dict[str, list[tuple[str, int, int]]] = {}
+        for ln in links:
+            if ln.a in lo and ln.b in lo:
+                adj.setdefault(ln.a, []).append((ln.b, ln.lo, ln.hi))
+                adj.setdefault(ln.b, []).append((ln.a, -ln.hi, -ln.lo))
+        # A worklist: an article whose bounds tightened passes them on along its links. Bounds only tighten,
+        # and never past the other end (contradicting reports are ignored), so this ends; the step cap is a guard.
+        queue = deque(sorted(a for a in adj if lo[a] is not None or hi[a] is not None))
+        queued = set(queue)
+        steps = 50 * (len(links) + 1)
+        while queue and steps > 0:
+            x = queue.popleft()
+            queued.discard(x)
+            for y, l_, h_ in adj[x]:
+                steps -= 1
+                new_lo = lo[x] + timedelta(days=l_) if lo[x] is not None else None
+                new_hi = hi[x] + timedelta(days=h_) if hi[x] is not None else None
+                changed = False
+                if new_lo is not None and (lo[y] is None or new_lo > lo[y]) and (hi[y] is None or new_lo <= hi[y]):
+                    lo[y], changed = new_lo, True
+                if new_hi is not None and (hi[y] is None or new_hi < hi[y]) and (lo[y] is None or new_hi >= lo[y]):
+                    hi[y], changed = new_hi, True
+                if changed:
+                    why[y] = names.get(x, x)
+                    if y not in queued:
+                        queue.append(y)
+                        queued.add(y)
         for a, d in self.own.items():
             if d is not None and d.source in ("stated", "dateline"):
                 self.dates[a] = d

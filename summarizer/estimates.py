@@ -8,7 +8,7 @@ from __future__ import annotations
 import calendar
 import math
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -234,13 +234,20 @@ def _keys(w: ClaimTime, chron: Chronology | None) -> set[tuple[str, Any]]:
 
 def _same_time_pairs(whens: list[ClaimTime], keep: Callable[[int, int], bool] | None = None,
                      chron: Chronology | None = None) -> list[tuple[int, int]]:
-    """Index pairs (i < j) of claims made about the same time (with ``keep``: only the pairs it accepts).
+    """Index pairs (i < j) of claims made about the same time (with ``keep``: only the pairs it accepts)."""
+    return _same_time_pair_sets(whens, [keep], chron)[0]
+
+
+def _same_time_pair_sets(whens: list[ClaimTime], keeps: Sequence[Callable[[int, int], bool] | None],
+                         chron: Chronology | None = None) -> list[list[tuple[int, int]]]:
+    """For each ``keep``, the index pairs (i < j) of claims made about the same time that it accepts.
 
     Claims with a narrow date are scanned in start order and each is compared only with those starting
     within SAME_TIME_DAYS of its end; a claim with no narrow date only with claims of its own articles or of
-    articles linked to them by a shared report.
+    articles linked to them by a shared report. Each candidate pair is looked at once for all ``keeps``.
     """
-    out: set[tuple[int, int]] = set()
+    outs: list[set[tuple[int, int]]] = [set() for _ in keeps]
+    seen: set[tuple[int, int]] = set()
     window = timedelta(days=SAME_TIME_DAYS)
     is_narrow = [w.iv is not None and w.iv[1] - w.iv[0] <= _NARROW for w in whens]
     dated = sorted((w.iv[0], w.iv[1], i) for i, w in enumerate(whens) if is_narrow[i] and w.iv is not None)
@@ -248,9 +255,14 @@ def _same_time_pairs(whens: list[ClaimTime], keep: Callable[[int, int], bool] | 
 
     def add(a: int, b: int) -> None:
         pair = (a, b) if a < b else (b, a)
-        # ``keep`` first: it only reads figures and names, while the time test may walk article links
-        if pair not in out and (keep is None or keep(*pair)) and same_time(whens[pair[0]], whens[pair[1]], chron):
-            out.add(pair)
+        if pair in seen:
+            return
+        seen.add(pair)
+        # the keeps first: they only read figures and names, while the time test may walk article links
+        wanted = [n for n, keep in enumerate(keeps) if keep is None or keep(*pair)]
+        if wanted and same_time(whens[pair[0]], whens[pair[1]], chron):
+            for n in wanted:
+                outs[n].add(pair)
 
     for n, (_, end, i) in enumerate(dated):
         stop = bisect_right(starts, end + window, n + 1)  # every later claim starts later still
@@ -270,7 +282,7 @@ def _same_time_pairs(whens: list[ClaimTime], keep: Callable[[int, int], bool] | 
             for j in members:
                 if is_narrow[j]:
                     add(i, j)
-    return sorted(out)
+    return [sorted(out) for out in outs]
 
 
 def _interval(q: Quantity) -> tuple[str | None, float, float] | None:
@@ -352,10 +364,9 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
                 and bounds[j] is not None and not _disjoint(bounds[i], bounds[j])
                 and not set(claims[i].sources).isdisjoint(claims[j].sources))
 
-    times = [whens[c.item_id] for c in claims]
-    pairs = _same_time_pairs(times, conflict, chron)
+    pairs, agreeing = _same_time_pair_sets([whens[c.item_id] for c in claims], [conflict, agree], chron)
     conflicts = [[claims[i].item_id, claims[j].item_id] for i, j in pairs]
-    corroborations = [[claims[i].item_id, claims[j].item_id] for i, j in _same_time_pairs(times, agree, chron)]
+    corroborations = [[claims[i].item_id, claims[j].item_id] for i, j in agreeing]
     current = [c for c in claims if c.current and c.item_id not in partial]  # a partial count is no total
     bounded = [c.figure for c in current if c.figure.low is not None or c.figure.high is not None]
     low = None if not bounded or any(q.low is None for q in bounded) else min(q.low for q in bounded)  # type: ignore[type-var]
