@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .articles import load_articles
-from .errors import EvalError, ReplayMissError
+from .errors import EvalError, NoArticlesError, ReplayMissError, option
 from .evaluate import (
     BriefingScores,
     EvalScores,
@@ -82,10 +82,16 @@ def run_one(name: str, kind: str, articles_dir: Path, gold_dir: Path, gold_brief
     missing = wanted - {a.id for a in articles}
     if missing:
         raise EvalError(
-            f"gold articles {', '.join(sorted(missing))} are not in {articles_dir}: pass --articles with the folder "
+            f"gold articles {', '.join(sorted(missing))} are not in {articles_dir}: pass {option('articles_dir')} "
+            "with the folder "
             "the gold was annotated from"
         )
-    result = run_brief(articles, **options)
+    try:
+        result = run_brief(articles, **options)
+    except NoArticlesError as exc:  # every article failed: still a row (scored zero), with the reasons
+        if exc.run is None:
+            raise EvalError(str(exc)) from exc
+        result = exc.run
     misses = [e for e in result.errors if isinstance(e, ReplayMissError)]
     if misses:
         raise EvalError(
