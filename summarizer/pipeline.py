@@ -81,7 +81,7 @@ def run_brief(
     record: str | Path | None = None,
     replay: str | Path | None = None,
     title: str | None = None,
-    aliases: str | Path | None = None,
+    aliases: str | Path | Sequence[str | Path] | None = None,
     max_bytes: int = 5_000_000,
     related: str = "drop",
     progress: Progress | None = None,
@@ -172,7 +172,7 @@ def run_brief(
         [a for a in articles if a.id in ok_ids],
         run=run,
         title=title,
-        aliases=Path(aliases) if aliases else None,
+        aliases=[Path(aliases)] if isinstance(aliases, (str, Path)) else [Path(a) for a in aliases or []],
     )
     result = BriefRun(briefing=briefing, articles=articles, extractions=extractions, errors=errors,
                       duplicates=duplicates)
