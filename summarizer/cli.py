@@ -525,7 +525,8 @@ def schema_cmd(check: bool, folder: Path | None) -> None:
     """Write the JSON Schemas of ArticleExtraction and Briefing into ./schemas (or --dir)."""
     from .schemas import check_schemas, write_schemas
 
-    folder = folder or Path("schemas")
+    if folder is None and (not check or Path("schemas").is_dir()):
+        folder = Path("schemas")  # never the installed package's own copy: write where the user is
     try:
         if check:
             check_schemas(folder)

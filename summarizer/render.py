@@ -47,6 +47,14 @@ def _words(value: str) -> str:
     return value.replace("_", " ")
 
 
+_OPENING_QUOTES = "“\"‘'«„‚"
+
+
+def _quoted(quote: str) -> str:
+    """A quote in curly marks, unless it already opens with a quotation mark of its own (no ““ doubling)."""
+    return quote if quote[:1] in _OPENING_QUOTES else f"“{quote}”"
+
+
 def _fmt_quantity(q: Quantity) -> str:
     """The figure as the article gives it, plus any conversion the article states."""
     extra = [e.text for e in q.equivalents if e.text not in q.text]
@@ -118,8 +126,10 @@ def _facts(section: str, item: Item) -> tuple[str, list[str], list[str]]:
     if isinstance(item, Aid):
         figs = [_fmt_quantity(item.amount)] if item.amount else []
         for c in item.components:
-            parts = [_fmt_quantity(q) for q in (c.amount, c.quantity) if q is not None]
-            figs.append(c.description + (f": {', '.join(parts)}" if parts else ""))
+            # "1,000 counter-drone systems: £39 million": the count names the things, the amount their cost.
+            count = _fmt_quantity(c.quantity) if c.quantity is not None else ""
+            what = c.description if not count or c.quantity.text in c.description else f"{count} {c.description}"
+            figs.append(what + (f": {_fmt_quantity(c.amount)}" if c.amount is not None else ""))
         return f"{item.donor} to {item.recipient}", figs, [f"{item.kind} aid"]
     if isinstance(item, Diplomacy):
         return f"{_words(item.event_type)}: {', '.join(item.parties)}", [], [item.summary]
@@ -254,7 +264,7 @@ def _md_item(v: _ItemView, numbers: dict[str, int], verbose: bool) -> list[str]:
     if verbose:
         for ev in v.evidence:
             ref = _md_refs([ev.article_id], numbers) if ev.article_id else ""
-            out.append(f"  - “{_md(ev.quote)}” {ref}".rstrip())
+            out.append(f"  - {_md(_quoted(ev.quote))} {ref}".rstrip())
     return out
 
 
@@ -304,7 +314,7 @@ def render_markdown(b: Briefing, *, verbose: bool = False) -> str:
     out.append(f"- Items rejected by verification: {len(rejected)}{hint}")
     if verbose:
         for r in rejected:
-            quote = f" — “{_md(q)}”" if (q := _rejected_quote(r)) else ""
+            quote = f" — {_md(_quoted(q))}" if (q := _rejected_quote(r)) else ""
             out.append(f"  - {SECTION_TITLES[r.section]}, {_md_refs([r.article_id], numbers)}: "
                        f"{_md(r.reason)}{quote}")
     return "\n".join(out) + "\n"
@@ -347,6 +357,7 @@ li.item { list-style: none; margin-left: -1.3rem; padding: .35rem .5rem; border-
 .who { font-style: italic; }
 ul.quotes { margin: .2rem 0 0 2.2rem; padding: 0; font-size: .9rem; }
 ul.quotes li { list-style: "\\201C  "; margin: .1rem 0; }
+ul.quotes li.own { list-style: "\\2002  "; }
 .ref { font-size: .85rem; }
 .unlocated { color: var(--muted); }
 .note { margin: .2rem 0; font-size: .93rem; }
@@ -450,10 +461,11 @@ def _html_item(v: _ItemView, numbers: dict[str, int], spans: dict[tuple[str, int
     for ev in v.evidence:
         span = spans.get((ev.article_id or "", ev.start or 0, ev.end or 0))
         ref = _html_refs([ev.article_id], numbers) if ev.article_id else ""
+        own = ' class="own"' if ev.quote[:1] in _OPENING_QUOTES else ""  # opens with its own mark: no “ bullet
         if span is not None:
-            quotes.append(f'<li><a class="qref" href="#{_e(span.anchor)}">{_e(ev.quote)}</a> {ref}</li>')
+            quotes.append(f'<li{own}><a class="qref" href="#{_e(span.anchor)}">{_e(ev.quote)}</a> {ref}</li>')
         else:
-            quotes.append(f'<li><span class="unlocated">{_e(ev.quote)} (not located in the supplied text)</span> '
+            quotes.append(f'<li{own}><span class="unlocated">{_e(ev.quote)} (not located in the supplied text)</span> '
                           f"{ref}</li>")
     return (f'<li class="item" id="item-{_e(v.anchor)}"><span class="num">{v.number}</span>'
             f"<strong>{_e(v.head)}</strong>" + (f": {body}" if body else "") + (f" — {tail}" if tail else "")
@@ -497,7 +509,7 @@ def _html_footer(b: Briefing, numbers: dict[str, int]) -> list[str]:
                + "".join(f"<li>{_e(f.path)}: {_e(f.reason)}</li>" for f in b.run.failed) + "</ul></li>")
     out.append(f"<li><details><summary>Items rejected by verification: {len(b.run.rejected)}</summary><ul>")
     for r in b.run.rejected:
-        quote = f" — “{_e(q)}”" if (q := _rejected_quote(r)) else ""
+        quote = f" — {_e(_quoted(q))}" if (q := _rejected_quote(r)) else ""
         refs = _html_refs([r.article_id], numbers)
         out.append(f"<li>{SECTION_TITLES[r.section]}, {refs}: {_e(r.reason)}{quote}</li>")
     return out + ["</ul></details></li></ul></footer>"]

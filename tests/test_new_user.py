@@ -296,3 +296,20 @@ def test_eval_names_where_gold_is_expected_and_writes_no_report_unless_asked(tmp
     asked = brief("eval", "--offline", "--write-report", "--report-dir", str(tmp_path / "r"), cwd=ROOT)
     assert asked.returncode == 0, asked.stderr
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["latest.json", "latest.md"]
+
+
+# ---------------------------------------------------------------- Markdown wording
+
+
+@pytest.fixture(scope="module")
+def seeds_run() -> summarizer.BriefRun:
+    return summarizer.run_brief([SEEDS])
+
+
+def test_markdown_aid_components_and_quotes_read_naturally(seeds_run: summarizer.BriefRun) -> None:
+    md = summarizer.render_markdown(seeds_run.briefing, verbose=True)
+    assert "1,000 counter-drone electronic warfare systems: £39 million" in md
+    assert "systems: £39 million, 1,000" not in md
+    assert "““" not in md and "“\"" not in md
+    # A quote that opens with its own quotation mark is shown as the article has it.
+    assert "  - “Through various sources of information and intelligence" in md
