@@ -13,6 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .chart import LEGEND as CHART_LEGEND
+from .chart import estimate_svg
 from .schema import (
     CASUALTY_MEASURES,
     Aid,
@@ -373,6 +375,20 @@ mark.q:target { outline: 3px solid #e08a00; background: var(--mark2); }
 footer { margin-top: 2.5rem; padding-top: .8rem; border-top: 2px solid var(--line); font-size: .9rem;
   color: var(--muted); }
 footer ul { margin: .3rem 0; }
+.scroll { overflow-x: auto; max-width: 100%; }
+.scroll table { margin: 0; }
+h1, h3, .text, code, footer li, .note { overflow-wrap: anywhere; }
+figure.chart { margin: .6rem 0 .4rem; }
+svg.chart { display: block; width: 100%; max-width: 36rem; height: auto; }
+.legend { font-size: .9rem; color: var(--muted); }
+@media (max-width: 40rem), (pointer: coarse) {
+  main { padding: 1rem .75rem 3rem; }
+  /* Every link and button is at least 44 x 44 px to tap. */
+  main a, summary { display: inline-block; min-width: 44px; min-height: 44px; padding: .65rem .2rem; }
+  ul.quotes li a.qref { display: block; }
+  .scroll code { overflow-wrap: normal; white-space: nowrap; }
+  sup.back { font-size: .8rem; }
+}
 """
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -478,8 +494,11 @@ def _html_item_link(item_id: str, by_id: dict[str, _ItemView], label: str) -> st
 
 
 def _html_estimate(e: Estimate, numbers: dict[str, int], by_id: dict[str, _ItemView]) -> list[str]:
-    out = [f"<h3>{_e(e.side)}: {_e(_words(e.measure))}</h3>", "<table><thead><tr><th>Figure</th><th>Claimant</th>"
-           "<th>Date</th><th>Sources</th><th>Status</th></tr></thead><tbody>"]
+    svg = estimate_svg(e)
+    out = [f"<h3>{_e(e.side)}: {_e(_words(e.measure))}</h3>"]
+    out += [f'<figure class="chart">{svg}</figure>'] if svg else []
+    out += ['<div class="scroll"><table><thead><tr><th>Figure</th><th>Claimant</th>'
+            "<th>Date</th><th>Sources</th><th>Status</th></tr></thead><tbody>"]
     for c in e.claims:
         status = "current" if c.current else "superseded"
         fig = _html_item_link(c.item_id, by_id, _e(_fmt_quantity(c.figure)))
@@ -487,20 +506,21 @@ def _html_estimate(e: Estimate, numbers: dict[str, int], by_id: dict[str, _ItemV
                    f"<td>{_e(_fmt_who(c.claimant, c.conduit)) or '—'}</td>"
                    f'<td class="date">{_e(_fmt_date(c.date)) or "—"}</td>'
                    f"<td>{_html_refs(c.sources, numbers) or '—'}</td><td>{status}</td></tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     notes = _series_lines(e) + ([bl] if (bl := _bounds_line(e)) else [])
     return out + [f'<p class="note">{_e(n)}</p>' for n in notes]
 
 
 def _html_sources(b: Briefing, articles: dict[str, Article]) -> list[str]:
-    out = ['<table><thead><tr><th>#</th><th>Title</th><th>Outlet</th><th>Date</th><th>Id</th></tr></thead><tbody>']
+    out = ['<div class="scroll"><table><thead><tr><th>#</th><th>Title</th><th>Outlet</th><th>Date</th><th>Id</th>'
+           "</tr></thead><tbody>"]
     for i, s in enumerate(b.sources, 1):
         title = f'<a href="#art-{_e(s.id)}">{_e(s.title)}</a>' if s.id in articles else _e(s.title)
         url = f'<div class="muted"><code>{_e(s.url)}</code></div>' if s.url else ""
         date = s.published.isoformat() if s.published else "—"
         out.append(f'<tr id="src-{i}"><td>[{i}]</td><td>{title}{url}</td><td>{_e(s.outlet) or "—"}</td>'
                    f'<td class="date">{date}</td><td><code>{_e(s.id)}</code></td></tr>')
-    return out + ["</tbody></table>"]
+    return out + ["</tbody></table></div>"]
 
 
 def _html_footer(b: Briefing, numbers: dict[str, int]) -> list[str]:
@@ -543,6 +563,8 @@ def render_html(b: Briefing, articles: Sequence[Article]) -> str:
         out += [f'<section id="{section}"><h2>{title}</h2>',
                 f'<ul class="items">{"".join(items)}</ul>' if items else "<p>None reported.</p>", "</section>"]
     out.append('<section id="estimates"><h2>Estimates</h2>')
+    if any(estimate_svg(e) for e in b.estimates):
+        out.append(f'<p class="legend">{_e(CHART_LEGEND)}</p>')
     out += [line for e in b.estimates for line in _html_estimate(e, numbers, by_id)] or ["<p>No estimates.</p>"]
     out += ["</section>", '<section id="timeline"><h2>Timeline</h2><ul>']
     out += [f"<li>{_e(_fmt_date(t.date) or 'undated')} — {SECTION_TITLES[t.section]}: "
