@@ -122,6 +122,7 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     """-v: brief's info; -vv: brief's debug; -vvv: every library's debug too (httpx, instructor, dateparser...)."""
     level = logging.ERROR if quiet else logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="brief: %(levelname)s: %(message)s", stream=sys.stderr, force=True)
+    logging.captureWarnings(True)  # a library's warnings.warn goes through the same "brief:" lines (or is held back)
     for handler in logging.getLogger().handlers:
         handler.addFilter(_Redact())
     # Other libraries (tzlocal, dateparser, httpx, instructor...) repeat what our one-line errors already say,

@@ -158,7 +158,11 @@ def _views(b: Briefing) -> list[_ItemView]:
 
 
 def _scope(b: Briefing) -> str:
-    return f"{_coverage(b)} {_made_by(b)}"
+    failed = len(b.run.failed)
+    # Articles that were read but could not be briefed are not among the sources: say so where the count is.
+    more = (f" {failed} more input{'s' if failed != 1 else ''} could not be briefed (listed at the end)."
+            if failed else "")
+    return f"{_coverage(b)}{more} {_made_by(b)}"
 
 
 def _made_by(b: Briefing) -> str:
