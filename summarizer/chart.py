@@ -58,14 +58,17 @@ def chartable(e: Estimate) -> bool:
     return e.measure != "related_measures" and len(units) == 1
 
 
-def estimate_svg(e: Estimate) -> str:
-    """The chart for one estimate group as an inline <svg> element ("" when the group has nothing to plot)."""
+def estimate_svg(e: Estimate, numbers: dict[str, int] | None = None) -> str:
+    """The chart for one estimate group as an inline <svg> element ("" when the group has nothing to plot).
+
+    ``numbers`` maps article ids to the page's source numbers: each label then cites its sources ("[2]").
+    """
     if not chartable(e):
         return ""
     # Rows: claimants alphabetically, each claimant's claims by date (undated last), so a series reads downwards.
     rows = sorted(enumerate(e.claims), key=lambda ic: (_who(ic[1]).lower(), _day(ic[1]) == "", _day(ic[1]), ic[0]))
-    numbers = [v for _, c in rows for v in (c.figure.low, c.figure.high) if v is not None]
-    top = _nice_max(max(numbers) * 1.08)
+    values = [v for _, c in rows for v in (c.figure.low, c.figure.high) if v is not None]
+    top = _nice_max(max(values) * 1.08)
     left, right = PAD, WIDTH - PAD
 
     def x(v: float) -> float:
@@ -83,7 +86,9 @@ def estimate_svg(e: Estimate) -> str:
         conflict = c.item_id in in_conflict
         colour = "#b3261e" if conflict else ("#1f5fa8" if c.current else "#8a939e")
         # The figure first, so a label cut short for a narrow chart still shows it; the whole label is the tooltip.
-        label = f"{c.figure.text}{' ⚠ conflict' if conflict else ''}{' (superseded)' if not c.current else ''} — "
+        refs = "".join(f"[{n}]" for n in sorted({numbers[s] for s in c.sources if s in numbers})) if numbers else ""
+        label = f"{c.figure.text}{' ' + refs if refs else ''}{' ⚠ conflict' if conflict else ''}"
+        label += f"{' (superseded)' if not c.current else ''} — "
         label += f"{_who(c)}{', ' + _day(c) if _day(c) else ''}"
         short = label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1].rstrip() + "…"
         out.append(f'<text x="{left}" y="{y0 + LABEL - 5}" font-size="14" fill="{colour}">{_e(short)}'

@@ -498,7 +498,7 @@ def _html_item_link(item_id: str, by_id: dict[str, _ItemView], label: str) -> st
 
 
 def _html_estimate(e: Estimate, numbers: dict[str, int], by_id: dict[str, _ItemView]) -> list[str]:
-    svg = estimate_svg(e)
+    svg = estimate_svg(e, numbers)
     out = [f"<h3>{_e(e.side)}: {_e(_words(e.measure))}</h3>"]
     out += [f'<figure class="chart">{svg}</figure>'] if svg else []
     out += ['<div class="scroll"><table><thead><tr><th>Figure</th><th>Claimant</th>'

@@ -142,10 +142,15 @@ def test_fabricated_figure_in_html_is_only_the_injection_articles(outputs: dict[
     body = re.sub(r"<footer>.*?</footer>", "", body, flags=re.S)  # run notes list rejected items as rejected
     n_inj = outputs["numbers"]["injection_synthetic.txt"]
     shown = 0
-    for block in re.split(r"(?=<li\b|<tr\b|<p\b|<h3\b)", body):
+    for block in re.split(r"(?=<li\b|<tr\b|<p\b|<h3\b|<figure\b)", body):
         if not FAKE.search(block) or block.startswith('<p class="note">'):
             continue  # an estimate's bounds note restates its claims, whose sources are checked in the JSON test
         shown += 1
+        if block.startswith("<figure"):  # a chart: each row's label cites its sources as text, "[n]"
+            for label in re.findall(r"<text[^>]*>([^<]*)", block):
+                if FAKE.search(label):
+                    assert set(re.findall(r"\[(\d+)\]", label)) == {str(n_inj)}, label
+            continue
         assert set(re.findall(r'href="#src-(\d+)"', block)) == {str(n_inj)}, block
     assert shown >= 1  # the grounded instruction sentence is shown, as the injection article's claim
     assert "The United Nations said 1,000,000 people" not in body

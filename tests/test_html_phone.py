@@ -7,6 +7,7 @@ run over seeds/. Screenshots go to test-artifacts/ for a look.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -119,8 +120,10 @@ def test_one_chart_per_estimate_group_with_bars_arrows_series_and_conflicts(brow
         assert killed["bars"] == 2 and killed["arrows"] == 1 and len(killed["series"]) == 1
         assert killed["labels"][0].startswith(("at least 100", "Around 600"))
         kw = by_title["North Korean forces: killed or wounded"]
-        assert sorted(label.split(" ⚠")[0] for label in kw["red"]) == ["around 1,100", "more than 3,000"]
+        assert sorted(label.split(" [")[0] for label in kw["red"]) == ["around 1,100", "more than 3,000"]
         assert all("⚠ conflict" in label for label in kw["red"])
+        # Every row cites its sources by the page's numbers, as the tables do.
+        assert all(re.search(r"^\S.* \[\d+\]", label) for c in charts for label in c["labels"]), charts
         assert all(c["width"] > 300 for c in charts)
     finally:
         context.close()
