@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 import click
 
 from .errors import ArticleError, BriefError, NoArticlesError, use_option_names
+from .redact import one_line, redact, show_path
 from .schema import Article, ArticleExtraction
 
 MODES = ("tools", "json", "json_schema", "md_json")
@@ -101,20 +101,19 @@ def _use_cli_names(ctx: click.Context) -> None:
     use_option_names(names)
 
 
-_KEY_PATTERN = re.compile(r"sk-[A-Za-z0-9_\-]{4,}")
 _SECRETS: set[str] = set()  # keys given with --api-key, blanked like OPENAI_API_KEY
 
 
 class _Redact(logging.Filter):
-    """Blank API keys out of every log line: library logs at -vv echo server error bodies."""
+    """Blank credentials out of every log line: library logs at -vvv print request URLs and server error
+    bodies (API keys, user:password@ in a URL, ?api-key=... parameters)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         text = record.getMessage()
         if record.exc_info:
             text += "\n" + logging.Formatter().formatException(record.exc_info)
-        for key in {os.environ.get("OPENAI_API_KEY", ""), *_SECRETS} - {""}:
-            text = text.replace(key, "***")
-        record.msg, record.args, record.exc_info, record.exc_text = _KEY_PATTERN.sub("sk-***", text), None, None, None
+        text = redact(text, [os.environ.get("OPENAI_API_KEY"), *_SECRETS])
+        record.msg, record.args, record.exc_info, record.exc_text = text, None, None, None
         return True
 
 
@@ -149,7 +148,20 @@ class _Quiet(logging.Filter):
 
 
 def _echo_err(message: str) -> None:
-    click.echo(f"brief: {message}", err=True)
+    click.echo(f"brief: {one_line(message)}", err=True)  # one message, one line: names cannot forge lines
+
+
+def _check_base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A malformed --base-url / OPENAI_BASE_URL is a usage error (exit 2), not a traceback."""
+    from .config import check_base_url
+    from .errors import ConfigError
+
+    if value is None:
+        return None
+    try:
+        return check_base_url(value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
 
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]}, no_args_is_help=True)
@@ -178,7 +190,8 @@ def model_options(f: Any) -> Any:
     """Options shared by the main command and `brief eval`."""
     opts = [
         _opt("--model", envvar="BRIEF_MODEL", help="Model name; giving one (or --base-url) turns the model on."),
-        _opt("--base-url", envvar="OPENAI_BASE_URL", help="OpenAI-compatible endpoint [api.openai.com]."),
+        _opt("--base-url", envvar="OPENAI_BASE_URL", callback=_check_base_url,
+             help="OpenAI-compatible endpoint [api.openai.com]."),
         _opt("--api-key", envvar="OPENAI_API_KEY", help="API key; prefer the environment variable."),
         _opt("--mode", type=click.Choice(MODES), envvar="BRIEF_MODE", help="Structured-output mode [tools]."),
         _opt("--concurrency", type=click.IntRange(1, 256), envvar="BRIEF_CONCURRENCY", help="Requests in flight [8]."),
@@ -316,11 +329,14 @@ def _extractor_note(kw: dict[str, Any], ctx: click.Context) -> str:
               help="Largest article accepted.")
 @click.option("--related", type=click.Choice(["drop", "split"]), default="drop", show_default=True,
               help="A page's 'Related Articles' block: drop it (listed with -v) or brief each story too.")
+@_opt("--deadline", type=click.FloatRange(min=0, min_open=True), envvar="BRIEF_DEADLINE",
+      help="Seconds for the whole run; then write the briefing of what finished, marked partial.")
 @click.option("-v", "--verbose", count=True, help="More detail (rejected items, dropped lines); -vv debug.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.pass_context
 def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output: Path | None, title: str | None,
-            aliases: tuple[str, ...], max_bytes: int, related: str, verbose: int, quiet: bool, **kw: Any) -> None:
+            aliases: tuple[str, ...], max_bytes: int, related: str, deadline: float | None, verbose: int, quiet: bool,
+            **kw: Any) -> None:
     """Brief the articles in PATH... : folders, .txt/.md/.html/.json/.jsonl files, web addresses (http/https),
     or - for standard input.
 
@@ -340,7 +356,7 @@ def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output:
     try:
         result = run_brief(list(paths), title=title, aliases=[Path(a) for a in aliases] or None,
                            max_bytes=max_bytes, related=related, progress=bar.update, on_loaded=bar.start,
-                           **options)
+                           deadline=deadline, **options)
     except NoArticlesError as exc:
         bar.close()
         _echo_failures([_failure(err, exc.run) for err in exc.errors])
@@ -369,7 +385,7 @@ def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output:
     if verbose:
         for art in result.articles:
             for line in art.dropped_lines:
-                _echo_err(f"{art.path or art.id}: dropped boilerplate: {_short(line)}")
+                _echo_err(f"{show_path(art.path or art.id)}: dropped boilerplate: {_short(line)}")
     for dup in result.duplicates:
         if not quiet:
             _echo_err(f"note: {dup}")
@@ -396,6 +412,9 @@ def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output:
         _echo_err(f"{n} article{'s' if n != 1 else ''} briefed, {len(result.errors)} failed; "
                   f"{u.calls} model call{'s' if u.calls != 1 else ''}, {u.cached_calls} from cache, "
                   f"{u.total_tokens} tokens")
+    if briefing.run.partial:
+        _echo_err(f"the --deadline of {deadline:g} s ran out: the briefing is partial; run the same command "
+                  "again to brief the rest (answers received so far are cached)")
     if result.errors:
         sys.exit(1)
 
@@ -413,7 +432,7 @@ def _echo_failures(failures: list[tuple[str, str]]) -> None:
     """One line per failed input; a reason already shown in full is not repeated."""
     shown: set[str] = set()
     for path, reason in failures:
-        _echo_err(f"{path}: {reason}" if reason not in shown else f"{path}: failed the same way")
+        _echo_err(f"{show_path(path)}: {reason}" if reason not in shown else f"{show_path(path)}: failed the same way")
         shown.add(reason)
 
 
@@ -441,7 +460,12 @@ class _ProgressBar:
 
 @main.command("eval")
 @model_options
-@click.option("--all", "run_all", is_flag=True, help="The offline extractor and every set in evals/recordings/.")
+@click.option("--all", "run_all", is_flag=True,
+              help="The offline extractor and every recording set of each corpus "
+                   "(evals/recordings/, evals/dev/recordings/).")
+@click.option("--corpus", type=click.Choice(["all", "seeds", "dev"]),
+              help="Gold to score: seeds (evals/gold), dev (evals/dev) or all [all; seeds with --model; "
+                   "with --replay, the corpus the set was recorded on].")
 @click.option("--gold", "gold_dir", type=click.Path(file_okay=False, path_type=Path), help="Gold folder [evals/gold].")
 @click.option("--articles", "articles_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder the gold was annotated from [seeds].")
@@ -454,12 +478,12 @@ class _ProgressBar:
               help="Report folder for --write-report [evals/reports].")
 @click.option("-v", "--verbose", count=True)
 @click.pass_context
-def eval_cmd(ctx: click.Context, run_all: bool, gold_dir: Path | None, articles_dir: Path | None, name: str | None,
-             as_json: bool, check: bool, thresholds: Path | None, write_report: bool, report_dir: Path | None,
-             verbose: int, **kw: Any) -> None:
-    """Score extractors against the hand-made gold fixtures (replayed recordings cost nothing).
+def eval_cmd(ctx: click.Context, run_all: bool, corpus: str | None, gold_dir: Path | None, articles_dir: Path | None,
+             name: str | None, as_json: bool, check: bool, thresholds: Path | None, write_report: bool,
+             report_dir: Path | None, verbose: int, **kw: Any) -> None:
+    """Score extractors against the hand-made gold: seed and dev corpora, reported separately.
 
-    Run it in a checkout (it reads evals/gold and seeds/ from the current folder), or give --gold and
+    Run it in a checkout (it reads evals/ and seeds/ from the current folder), or give --gold and
     --articles. It prints the report; --write-report also saves it.
     """
     from . import evalrun
@@ -467,35 +491,24 @@ def eval_cmd(ctx: click.Context, run_all: bool, gold_dir: Path | None, articles_
     _setup_logging(verbose, quiet=False)
     _use_cli_names(ctx)
     evals = evalrun.default_evals_dir()
-    gold_dir = gold_dir or evals / "gold"
-    articles_dir = articles_dir or (Path("seeds") if Path("seeds").is_dir() else evals.parent / "seeds")
-    if not gold_dir.is_dir():
-        raise click.ClickException(f"no gold fixtures at {gold_dir}: run `brief eval` in a checkout of the project "
-                                   "(it reads evals/gold there), or give --gold DIR")
-    if not articles_dir.is_dir():
-        raise click.ClickException(f"no article folder at {articles_dir}: give --articles DIR, the folder the "
-                                   "gold was annotated from")
-    gold_briefing = gold_dir.parent / "gold_briefing.json"
     options = _model_kwargs(kw)
     options["cache"] = False if not kw.get("record") else options["cache"]
-    jobs: list[tuple[str, str, dict[str, Any]]] = []
-    if run_all or options["offline"] or not (kw.get("model") or kw.get("base_url") or kw.get("replay")):
-        jobs.append(("offline", "offline", {"offline": True}))
-    if run_all:
-        for folder in evalrun.recording_sets(evals):
-            cfg = evalrun.recording_config(folder)
-            jobs.append((folder.name, "recorded", {**cfg, "replay": folder, "cache": False}))
-    if kw.get("replay") and not run_all:
-        folder = Path(kw["replay"])
-        cfg = evalrun.recording_config(folder)
-        cfg.update({k: v for k, v in options.items() if v is not None and k in ("model", "mode")})
-        jobs.append((name or folder.name, "recorded", {**cfg, "replay": folder, "cache": False}))
-    elif (kw.get("model") or kw.get("base_url")) and not options["offline"]:
-        jobs.append((name or str(kw.get("model") or "model"), "model", {**options, "offline": False}))
+    try:
+        jobs = evalrun.plan_jobs(evals, options, run_all=run_all, corpus=corpus, gold=gold_dir, articles=articles_dir,
+                                 name=name)
+    except BriefError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for job in jobs:  # after `pip install .` there is no evals/ next to the package: say where it was looked for
+        if not job.corpus.gold.is_dir():
+            raise click.ClickException(f"no gold fixtures at {job.corpus.gold}: run `brief eval` in a checkout of "
+                                       "the project (it reads evals/ there), or give --gold DIR and --articles DIR")
+        if not job.corpus.articles.is_dir():
+            raise click.ClickException(f"no article folder at {job.corpus.articles}: give --articles DIR, the "
+                                       "folder the gold was annotated from")
     rows = []
     try:
-        for row_name, kind, opts in jobs:
-            rows.append(evalrun.run_one(row_name, kind, articles_dir, gold_dir, gold_briefing, **opts))
+        for job in jobs:
+            rows.append(evalrun.run_one(job.name, job.kind, job.corpus, **job.options))
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc
     text = evalrun.rows_json(rows) if as_json else evalrun.rows_markdown(rows)

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from .errors import ConfigError, option, reset_option_names, use_option_names
+from .redact import redact
 from .resources import data_path
 from .schema import Sections, model_facing_schema
 
@@ -83,6 +84,8 @@ class ModelConfig:
                 setattr(self, name, Path(value).expanduser())
         if self.record is not None and self.replay is not None:
             raise ConfigError(f"{option('record')} and {option('replay')} exclude each other; pick one")
+        if self.base_url is not None:
+            check_base_url(self.base_url)
 
     @classmethod
     def from_options(cls, **options: Any) -> ModelConfig | None:
@@ -130,6 +133,12 @@ class ModelConfig:
             return cls.from_options(**given)
         finally:
             reset_option_names(token)
+    def endpoint(self) -> tuple[str | None, dict[str, str]]:
+        """The base URL without its query string, and the query's parameters (sent with every request)."""
+        if self.base_url is None:
+            return None, {}
+        parts = urlsplit(self.base_url)
+        return urlunsplit((*parts[:3], "", "")), dict(parse_qsl(parts.query, keep_blank_values=True))
 
     def safe_base_url(self) -> str | None:
         """The base URL without user:password or query string (safe to print or record)."""
@@ -140,6 +149,29 @@ class ModelConfig:
         if parts.port:
             netloc += f":{parts.port}"
         return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def check_base_url(url: str) -> str:
+    """``url`` if it can be a model endpoint, else ConfigError saying why (credentials never echoed).
+
+    The rule for credentials: the API key is the only one brief sends (``Authorization: Bearer``), so a
+    user name or password in the URL is refused rather than sent in place of the key.
+    """
+    shown = redact(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number in 0-65535)
+    except ValueError as exc:
+        raise ConfigError(f"{option('base_url')} {shown!r} is not a valid URL ({exc}): write it like "
+                          "http://127.0.0.1:8080/v1") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{option('base_url')} {shown!r} must start with http:// or https:// and name a host, "
+                          "e.g. http://127.0.0.1:8080/v1")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(f"{option('base_url')} {shown!r} holds a user name or password: brief sends only the API key "
+                          f"(as 'Authorization: Bearer'), so remove 'user:password@' from the URL and set "
+                          f"{option('api_key')} instead")
+    return url
 
 
 # ---------------------------------------------------------------- usage and cost

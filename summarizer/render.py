@@ -158,11 +158,13 @@ def _views(b: Briefing) -> list[_ItemView]:
 
 
 def _scope(b: Briefing) -> str:
+    partial = ("Partial briefing: the run's deadline ran out before every article was read; the ones left "
+               "are listed under failed articles. ") if b.run.partial else ""
     failed = len(b.run.failed)
     # Articles that were read but could not be briefed are not among the sources: say so where the count is.
     more = (f" {failed} more input{'s' if failed != 1 else ''} could not be briefed (listed at the end)."
             if failed else "")
-    return f"{_coverage(b)}{more} {_made_by(b)}"
+    return f"{partial}{_coverage(b)}{more} {_made_by(b)}"
 
 
 def _made_by(b: Briefing) -> str:

@@ -398,6 +398,7 @@ class RunInfo(_Model):
     usage: Usage = Field(default_factory=Usage)
     rejected: list[Rejected] = Field(default_factory=list)
     failed: list[FailedArticle] = Field(default_factory=list)
+    partial: bool = False  # the run's deadline ran out: the articles not finished are in ``failed``
 
 
 class Briefing(Sections):
