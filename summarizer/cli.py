@@ -72,7 +72,7 @@ def _usage_message(exc: click.UsageError) -> str:
     if isinstance(exc, click.BadParameter) and ctx is not None and param is not None and param.name:
         if ctx.get_parameter_source(param.name) == click.core.ParameterSource.ENVIRONMENT:
             var = next(iter(_envvars(param)), "the environment")
-            value = os.environ.get(var, "")
+            value = redact(os.environ.get(var, ""), [os.environ.get("OPENAI_API_KEY"), *_SECRETS])[:200]
             why = exc.message.rstrip(".")
             message = f"{var}={value!r} (from the environment) is not valid: {why}; fix or unset {var}"
     message = message[0].lower() + message[1:] if message[:1].isupper() and message[1:2].islower() else message
@@ -95,6 +95,8 @@ def _use_cli_names(ctx: click.Context) -> None:
             continue
         flag = max(param.opts, key=len)
         names[param.name] = names.get(param.name, flag)
+        if param.name == "api_key":  # the key is best kept out of the command line (and shell history)
+            names[param.name] = "OPENAI_API_KEY (or --api-key)"
         envs = _envvars(param)
         if envs and ctx.get_parameter_source(param.name) == click.core.ParameterSource.ENVIRONMENT:
             names[param.name] = envs[0]
@@ -158,6 +160,7 @@ def _check_base_url(ctx: click.Context, param: click.Parameter, value: str | Non
 
     if value is None:
         return None
+    _use_cli_names(ctx)  # the message names --base-url or OPENAI_BASE_URL, as the user set it
     try:
         return check_base_url(value)
     except ConfigError as exc:
@@ -353,24 +356,22 @@ def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output:
     if output is not None:
         _prepare_output(output)
     bar = _ProgressBar(enabled=sys.stderr.isatty() and not quiet)
+    nothing = False
     try:
         result = run_brief(list(paths), title=title, aliases=[Path(a) for a in aliases] or None,
                            max_bytes=max_bytes, related=related, progress=bar.update, on_loaded=bar.start,
                            deadline=deadline, **options)
     except NoArticlesError as exc:
         bar.close()
-        _echo_failures([_failure(err, exc.run) for err in exc.errors])
-        kept = f"; {output} was left as it was" if output is not None and output.exists() else ""
-        if exc.errors:
+        if exc.run is None:  # nothing could be read: no briefing to show
+            for err in exc.errors:
+                _echo_err(f"{show_path(err.path)}: {err.reason}" if isinstance(err, ArticleError) else str(err))
+            kept = f"; {output} was left as it was" if output is not None and output.exists() else ""
             n = len(exc.errors)
-            what = "article" if exc.run is not None else "input"
-            calls = exc.run.briefing.run.usage.calls if exc.run is not None else 0
-            tried = f" after {calls} model call{'s' * (calls != 1)}" if calls else ""
-            _echo_err(f"nothing was briefed: {'the' if n == 1 else 'all'} {n} {what}{'s' * (n != 1)} failed"
-                      f"{tried}{kept}")
-        else:
-            _echo_err(f"{exc}{kept}")
-        sys.exit(1)
+            _echo_err(f"nothing was briefed: {'the' if n == 1 else 'all'} {n} input{'s' * (n != 1)} failed{kept}"
+                      if n else f"{exc}{kept}")
+            sys.exit(1)
+        result, nothing = exc.run, True  # every article failed: the briefing only lists why
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc
     except KeyboardInterrupt:
@@ -396,7 +397,9 @@ def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output:
         text = render_html(briefing, result.articles)
     else:
         text = render_markdown(briefing, verbose=bool(verbose))
-    if output:
+    if output and nothing and output.exists():
+        _echo_err(f"nothing was briefed, so {output} was left as it was")
+    elif output:
         try:
             write_atomic(output, text)
         except OSError as exc:
@@ -415,25 +418,17 @@ def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output:
     if briefing.run.partial:
         _echo_err(f"the --deadline of {deadline:g} s ran out: the briefing is partial; run the same command "
                   "again to brief the rest (answers received so far are cached)")
+    if nothing:
+        _echo_err(f"nothing was briefed: {'the' if len(result.errors) == 1 else 'all'} {len(result.errors)} "
+                  f"article{'s' * (len(result.errors) != 1)} failed")
     if result.errors:
         sys.exit(1)
 
 
-def _failure(err: BriefError, run: Any) -> tuple[str, str]:
-    """A failed input's path and reason (model errors name the article by id only)."""
-    if isinstance(err, ArticleError):
-        return err.path, err.reason
-    where = {a.id: a.path or a.id for a in run.articles} if run is not None else {}
-    article_id = str(getattr(err, "article_id", "") or "")
-    return where.get(article_id, article_id), str(getattr(err, "reason", None) or err)
-
-
 def _echo_failures(failures: list[tuple[str, str]]) -> None:
-    """One line per failed input; a reason already shown in full is not repeated."""
-    shown: set[str] = set()
+    """One line per failed input, naming it and saying why."""
     for path, reason in failures:
-        _echo_err(f"{show_path(path)}: {reason}" if reason not in shown else f"{show_path(path)}: failed the same way")
-        shown.add(reason)
+        _echo_err(f"{show_path(path)}: {reason}")
 
 
 class _ProgressBar:

@@ -187,6 +187,9 @@ def run_brief(
     where = {a.id: a.path or a.id for a in articles}
     run.failed = [FailedArticle(path=_error_path(err, where), reason=_error_reason(err)) for err in errors]
     ok_ids = {e.article_id for e in extractions}
+    if not extractions and title is None:  # "Briefing: 0 articles" would hide that articles were read
+        n = len(articles)
+        title = f"Briefing: none of the {n} article{'s' if n != 1 else ''} read could be briefed"
     briefing = merge(
         extractions,
         [a for a in articles if a.id in ok_ids],

@@ -175,8 +175,16 @@ def test_a_run_where_everything_failed_never_overwrites_the_output(tmp_path: Pat
     assert "left as it was" in run.stderr
     assert run.stderr.count("cannot reach") >= 1 and dead_url().rsplit(":", 1)[0] in run.stderr
     assert "--base-url" in run.stderr and "OPENAI_BASE_URL" not in run.stderr  # the flag the user typed
-    calls = [line for line in run.stderr.splitlines() if "nothing was briefed" in line]
-    assert calls and "model call" in calls[0]
+    assert "nothing was briefed: all 5 articles failed" in run.stderr
+    # Every attempt is counted, and the server's absence stops the attempts early (5 articles x 5 would be 25).
+    counted = re.search(r"0 articles briefed, 5 failed; (\d+) model calls", run.stderr)
+    assert counted and 5 <= int(counted.group(1)) <= 5 + 8, run.stderr
+    fresh = tmp_path / "new.json"  # with no earlier output, the failures are written for whoever reads them
+    assert brief("seeds/", "-o", str(fresh), "--model", "m", "--base-url", dead_url(), "--backoff", "0.01",
+                 "--no-cache").returncode == 1
+    data = json.loads(fresh.read_text(encoding="utf-8"))
+    assert data["sources"] == [] and len(data["run"]["failed"]) == 5
+    assert data["title"] == "Briefing: none of the 5 articles read could be briefed"
 
 
 def test_unreachable_server_from_the_environment_is_named_as_such(tmp_path: Path) -> None:

@@ -108,7 +108,7 @@ def test_secret_query_parameter_is_sent_but_never_printed(tmp_path: Path) -> Non
 
     with OAIServer(default=respond) as server:
         url = f"{server.base_url}?api-version=2024-06-01&api-key={URL_SECRET}"
-        proc = run_brief([str(folder), "--model", "synthetic-model", "--base-url", url, "-vv", "--max-retries", "0",
+        proc = run_brief([str(folder), "--model", "synthetic-model", "--base-url", url, "-vvv", "--max-retries", "0",
                           "--cache-dir", str(work / "cache"), "--record", str(work / "rec"), "--format", "json",
                           "-o", str(work / "report.json")], brief_env(tmp_path, OPENAI_API_KEY=KEY,
                                                                      BRIEF_BACKOFF="0.01"))
