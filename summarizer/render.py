@@ -384,6 +384,7 @@ footer ul { margin: .3rem 0; }
 .scroll { overflow-x: auto; max-width: 100%; }
 .scroll table { margin: 0; }
 h1, h3, .text, code, footer li, .note { overflow-wrap: anywhere; }
+.scroll code { overflow-wrap: normal; white-space: nowrap; }
 figure.chart { margin: .6rem 0 .4rem; }
 svg.chart { display: block; width: 100%; max-width: 36rem; height: auto; }
 .legend { font-size: .9rem; color: var(--muted); }
@@ -392,7 +393,6 @@ svg.chart { display: block; width: 100%; max-width: 36rem; height: auto; }
   /* Every link and button is at least 44 x 44 px to tap. */
   main a, summary { display: inline-block; min-width: 44px; min-height: 44px; padding: .65rem .2rem; }
   ul.quotes li a.qref { display: block; }
-  .scroll code { overflow-wrap: normal; white-space: nowrap; }
   sup.back { font-size: .8rem; }
 }
 """
