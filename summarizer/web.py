@@ -76,6 +76,9 @@ def fetch(url: str, *, max_bytes: int, timeout: float = FETCH_TIMEOUT) -> Fetche
 
 def read_stdin(*, max_bytes: int) -> Fetched:
     """Standard input as one article: plain text or Markdown, or an HTML page (recognised by its start)."""
+    if sys.stdin is None or sys.stdin.isatty():  # nothing piped in: reading would wait for typing forever
+        raise ArticleError("<stdin>", "is a terminal, not piped text: pipe the article in, e.g. "
+                           "`cat article.txt | brief -`")
     data = sys.stdin.buffer.read(max_bytes + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
     if len(data) > max_bytes:
         raise ArticleError("<stdin>", f"is over the {max_bytes:,}-byte limit: raise {option('max_bytes')}")

@@ -230,6 +230,21 @@ def test_stdin_is_one_article() -> None:
     assert data["sources"][0]["title"].startswith(ONE_SEED_HEADLINE)
 
 
+def test_dash_on_a_terminal_says_what_to_do_instead_of_waiting() -> None:
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("BRIEF_", "OPENAI_"))}
+        proc = subprocess.run([sys.executable, "-m", "summarizer", "-"], stdin=slave, capture_output=True,
+                              text=True, timeout=60, cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)})
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("brief: <stdin>: is a terminal, not piped text")
+
+
 class _Pages(http.server.BaseHTTPRequestHandler):
     pages: dict[str, tuple[int, str, bytes]] = {}
 
