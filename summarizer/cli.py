@@ -254,10 +254,11 @@ _SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".json": "json", ".html": "ht
 
 def _output_format(fmt: str | None, output: Path | None) -> str:
     """--format, else the format the -o file's extension names, else Markdown; a contradiction is a usage error."""
-    implied = _SUFFIX_FORMATS.get(output.suffix.lower()) if output is not None else None
+    suffix = output.suffix.lower() if output is not None else ""
+    implied = _SUFFIX_FORMATS.get(suffix)
     if fmt and implied and fmt != implied:
-        raise click.UsageError(f"--format {fmt} contradicts -o {output} (a .{output.suffix.lstrip('.')} file "  # type: ignore[union-attr]
-                               f"is {implied}): drop --format, or change the file name")
+        raise click.UsageError(f"--format {fmt} contradicts -o {output} (a {suffix} file is {implied}): drop "
+                               "--format, or change the file name")
     return fmt or implied or "md"
 
 
