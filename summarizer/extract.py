@@ -12,6 +12,7 @@ from .errors import BriefError, ConfigError, ModelError
 from .grounding import verify
 from .prompts import PromptSet, build_messages, load_prompts, system_prompt
 from .schema import SECTIONS, Article, ArticleExtraction, Item, Sections
+from .sentences import line_sentence_spans
 
 if TYPE_CHECKING:  # pragma: no cover
     from .llm import LLMClient
@@ -41,25 +42,12 @@ def _overhead(mode: str, system: str, user: str) -> int:
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence, covering the text without gaps (pysbd with character spans)."""
-    import pysbd
-
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for seg in pysbd.Segmenter(language="en", clean=False, char_span=True).segment(text):
-        start = text.find(seg.sent, pos) if text[seg.start:seg.end] != seg.sent else seg.start
-        if start < 0:
-            continue
-        end = start + len(seg.sent)
-        if end > pos:
-            spans.append((pos, end))
-            pos = end
-    if pos < len(text):
-        if spans:
-            spans[-1] = (spans[-1][0], len(text))
-        else:
-            spans.append((0, len(text)))
-    return spans
+    """(start, end) of each sentence, covering the text without gaps (each line split on its own, linear time)."""
+    starts = [s for s, _ in line_sentence_spans(text)]
+    if not starts:
+        return [(0, len(text))] if text else []
+    starts[0] = 0
+    return list(zip(starts, [*starts[1:], len(text)], strict=True))
 
 
 def _hard_split(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
