@@ -7,11 +7,12 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from .answers import Answer, AnswerIndex
 from .config import ModelConfig, estimate_tokens, schema_json
 from .errors import BriefError, ConfigError, ModelError
 from .grounding import verify
 from .prompts import PromptSet, build_messages, load_prompts, system_prompt
-from .schema import SECTIONS, Article, ArticleExtraction, Item, Sections
+from .schema import SECTIONS, Article, ArticleExtraction, Item, Sections, Usage
 from .sentences import line_sentence_spans
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -125,31 +126,48 @@ async def aextract(
     article: Article, config: ModelConfig, *, client: LLMClient | None = None, prompts: PromptSet | None = None
 ) -> ArticleExtraction:
     """Extract and verify one article (several calls when it is longer than the context budget)."""
+    prompts = prompts or load_prompts()
+    index = AnswerIndex.for_config(config, prompts.version)
+    if index is not None and (answer := index.get(article)) is not None:
+        return _from_index(article, config, prompts, answer)
+    return await _aextract_model(article, config, client=client, prompts=prompts, index=index)
+
+
+def _from_index(article: Article, config: ModelConfig, prompts: PromptSet, answer: Answer) -> ArticleExtraction:
+    return verify(answer.sections, article, extractor=f"model:{config.model}", prompt_version=prompts.version,
+                  usage=Usage(calls=0, cached_calls=answer.calls), copy=False)
+
+
+async def _aextract_model(
+    article: Article, config: ModelConfig, *, client: LLMClient | None, prompts: PromptSet, index: AnswerIndex | None
+) -> ArticleExtraction:
     own = client is None
     if client is None:
         from .llm import LLMClient
 
         client = LLMClient(config)
-    prompts = prompts or load_prompts()
     try:
-        with client.article(article) as state:
-            spans = chunk_spans(article.text, article_budget(config, prompts))
-            if len(spans) == 1:
-                sections = await client.sections(build_messages(article, prompts))
-            else:
-                calls = [
-                    client.sections(build_messages(article, prompts, text=article.text[s:e], part=(i, len(spans))))
-                    for i, (s, e) in enumerate(spans, 1)
-                ]
-                results = await asyncio.gather(*calls, return_exceptions=True)
-                for r in results:
-                    if isinstance(r, BaseException):
-                        raise r
-                sections = merge_chunks([r for r in results if isinstance(r, Sections)])
-            return verify(
-                sections, article, extractor=f"model:{config.model}", prompt_version=prompts.version,
-                usage=state.usage.model_copy(), copy=False,
-            )
+        async with client.slots:
+            with client.article(article) as state:
+                spans = chunk_spans(article.text, article_budget(config, prompts))
+                if len(spans) == 1:
+                    sections = await client.sections(build_messages(article, prompts))
+                else:
+                    calls = [
+                        client.sections(build_messages(article, prompts, text=article.text[s:e], part=(i, len(spans))))
+                        for i, (s, e) in enumerate(spans, 1)
+                    ]
+                    results = await asyncio.gather(*calls, return_exceptions=True)
+                    for r in results:
+                        if isinstance(r, BaseException):
+                            raise r
+                    sections = merge_chunks([r for r in results if isinstance(r, Sections)])
+                if index is not None:
+                    index.put(article, sections, calls=len(spans))
+                return verify(
+                    sections, article, extractor=f"model:{config.model}", prompt_version=prompts.version,
+                    usage=state.usage.model_copy(), copy=False,
+                )
     finally:
         if own:
             await client.aclose()
@@ -164,28 +182,51 @@ async def aextract_many(
     articles: Sequence[Article], config: ModelConfig, *, progress: Progress | None = None,
     prompts: PromptSet | None = None,
 ) -> list[ArticleExtraction | BriefError]:
-    """Extract many articles concurrently (bounded by config.concurrency); one entry per article, in order."""
-    from .llm import LLMClient
+    """Extract many articles concurrently (bounded by config.concurrency); one entry per article, in order.
 
-    client = LLMClient(config)
+    Answers found in the answer index are used first; the model client (and with it openai and
+    instructor) is only created when some article is not there.
+    """
     prompts = prompts or load_prompts()
+    index = AnswerIndex.for_config(config, prompts.version)
+    out: list[ArticleExtraction | BriefError | None] = [None] * len(articles)
 
-    async def one(article: Article) -> ArticleExtraction | BriefError:
-        result: ArticleExtraction | BriefError
-        try:
-            result = await aextract(article, config, client=client, prompts=prompts)
-        except BriefError as exc:
-            result = exc
-        except Exception as exc:  # a bug must not stop the other articles
-            result = ModelError(article.id, f"unexpected {type(exc).__name__}: {exc}")
+    def done(i: int, result: ArticleExtraction | BriefError) -> None:
+        out[i] = result
         if progress is not None:
-            progress(article, result)
-        return result
+            progress(articles[i], result)
 
-    try:
-        return list(await asyncio.gather(*(one(a) for a in articles)))
-    finally:
-        await client.aclose()
+    todo: list[int] = []
+    for i, article in enumerate(articles):
+        answer = index.get(article) if index is not None else None
+        if answer is None:
+            todo.append(i)
+            continue
+        try:
+            done(i, _from_index(article, config, prompts, answer))
+        except Exception as exc:  # a bug must not stop the other articles
+            done(i, ModelError(article.id, f"unexpected {type(exc).__name__}: {exc}"))
+    if todo:
+        from .llm import LLMClient
+
+        client = LLMClient(config)
+
+        async def one(i: int) -> None:
+            article = articles[i]
+            result: ArticleExtraction | BriefError
+            try:
+                result = await _aextract_model(article, config, client=client, prompts=prompts, index=index)
+            except BriefError as exc:
+                result = exc
+            except Exception as exc:  # a bug must not stop the other articles
+                result = ModelError(article.id, f"unexpected {type(exc).__name__}: {exc}")
+            done(i, result)
+
+        try:
+            await asyncio.gather(*(one(i) for i in todo))
+        finally:
+            await client.aclose()
+    return [r for r in out if r is not None]
 
 
 def extract_many(

@@ -362,6 +362,10 @@ class LLMClient:
         )
         self.instructor = instructor.from_openai(self.openai, mode=MODES[config.mode])
         self.refused: ModeRefusedError | None = None
+        # Articles in progress, at most `concurrency`: an article builds its requests only once it has a
+        # slot, so the first answers are handled while later articles wait, instead of all articles
+        # building their requests first (the transport's semaphore still bounds requests in flight).
+        self.slots = asyncio.Semaphore(config.concurrency)
 
     async def aclose(self) -> None:
         await self.openai.close()
