@@ -96,8 +96,9 @@ class Server:
         with urllib.request.urlopen(req, timeout=60) as r:
             return json.loads(r.read())
 
-    def configure(self, latency: float = LATENCY, rate: float = 0.0, per_token: float = 0.0) -> None:
-        self._call("/_config", {"latency": latency, "rate": rate, "per_token": per_token})
+    def configure(self, latency: float = LATENCY, rate: float = 0.0, per_token: float = 0.0,
+                  retry_ms: bool = True) -> None:
+        self._call("/_config", {"latency": latency, "rate": rate, "per_token": per_token, "retry_ms": int(retry_ms)})
 
     def stats(self) -> dict[str, Any]:
         return self._call("/_stats")
