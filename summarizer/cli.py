@@ -215,7 +215,12 @@ class _ProgressBar:
 
 @main.command("eval")
 @model_options
-@click.option("--all", "run_all", is_flag=True, help="The offline extractor and every set in evals/recordings/.")
+@click.option("--all", "run_all", is_flag=True,
+              help="The offline extractor and every recording set of each corpus "
+                   "(evals/recordings/, evals/dev/recordings/).")
+@click.option("--corpus", type=click.Choice(["all", "seeds", "dev"]),
+              help="Gold to score: seeds (evals/gold), dev (evals/dev) or all [all; seeds with --model; "
+                   "with --replay, the corpus the set was recorded on].")
 @click.option("--gold", "gold_dir", type=click.Path(file_okay=False, path_type=Path), help="Gold folder [evals/gold].")
 @click.option("--articles", "articles_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder the gold was annotated from [seeds].")
@@ -225,36 +230,25 @@ class _ProgressBar:
 @click.option("--thresholds", type=click.Path(dir_okay=False, path_type=Path), help="[evals/thresholds.json]")
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), help="[evals/reports]")
 @click.option("-v", "--verbose", count=True)
-def eval_cmd(run_all: bool, gold_dir: Path | None, articles_dir: Path | None, name: str | None, as_json: bool,
-             check: bool, thresholds: Path | None, report_dir: Path | None, verbose: int, **kw: Any) -> None:
-    """Score extractors against the hand-made gold fixtures (replayed recordings cost nothing)."""
+def eval_cmd(run_all: bool, corpus: str | None, gold_dir: Path | None, articles_dir: Path | None, name: str | None,
+             as_json: bool, check: bool, thresholds: Path | None, report_dir: Path | None, verbose: int,
+             **kw: Any) -> None:
+    """Score extractors against the hand-made gold: seed and dev corpora, reported separately."""
     from . import evalrun
 
     _setup_logging(verbose, quiet=False)
     evals = evalrun.default_evals_dir()
-    gold_dir = gold_dir or evals / "gold"
-    articles_dir = articles_dir or (Path("seeds") if Path("seeds").is_dir() else evals.parent / "seeds")
-    gold_briefing = gold_dir.parent / "gold_briefing.json"
     options = _model_kwargs(kw)
     options["cache"] = False if not kw.get("record") else options["cache"]
-    jobs: list[tuple[str, str, dict[str, Any]]] = []
-    if run_all or options["offline"] or not (kw.get("model") or kw.get("base_url") or kw.get("replay")):
-        jobs.append(("offline", "offline", {"offline": True}))
-    if run_all:
-        for folder in evalrun.recording_sets(evals):
-            cfg = evalrun.recording_config(folder)
-            jobs.append((folder.name, "recorded", {**cfg, "replay": folder, "cache": False}))
-    if kw.get("replay") and not run_all:
-        folder = Path(kw["replay"])
-        cfg = evalrun.recording_config(folder)
-        cfg.update({k: v for k, v in options.items() if v is not None and k in ("model", "mode")})
-        jobs.append((name or folder.name, "recorded", {**cfg, "replay": folder, "cache": False}))
-    elif (kw.get("model") or kw.get("base_url")) and not options["offline"]:
-        jobs.append((name or str(kw.get("model") or "model"), "model", {**options, "offline": False}))
+    try:
+        jobs = evalrun.plan_jobs(evals, options, run_all=run_all, corpus=corpus, gold=gold_dir, articles=articles_dir,
+                                 name=name)
+    except BriefError as exc:
+        raise click.ClickException(str(exc)) from exc
     rows = []
     try:
-        for row_name, kind, opts in jobs:
-            rows.append(evalrun.run_one(row_name, kind, articles_dir, gold_dir, gold_briefing, **opts))
+        for job in jobs:
+            rows.append(evalrun.run_one(job.name, job.kind, job.corpus, **job.options))
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc
     text = evalrun.rows_json(rows) if as_json else evalrun.rows_markdown(rows)
