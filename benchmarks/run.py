@@ -41,6 +41,7 @@ from summarizer.prompts import load_prompts  # noqa: E402
 from summarizer.schema import ArticleExtraction, Sections  # noqa: E402
 
 LX_PYTHON = HERE / ".venv-langextract" / "bin" / "python"
+NOTES = HERE / "RESULTS-notes.md"
 LATENCY = 0.3
 STEPS = ("grid", "cpu", "warm", "merge", "offline", "memory", "tokens", "rate", "side")
 
@@ -639,6 +640,8 @@ def report(res: Results, plan: Plan, quick: bool, server: Server, started: float
     L += ["", "## Targets (judged on the median)", "", *targets(res, plan), ""]
     if res.notes:
         L += ["## Notes", "", *[f"- {n}" for n in res.notes], ""]
+    if NOTES.exists() and not quick:  # the explanations, kept by hand and checked against the figures above
+        L += [NOTES.read_text(encoding="utf-8").rstrip(), ""]
     return "\n".join(L)
 
 
