@@ -229,7 +229,8 @@ def cli(args: list[str], env: dict[str, str] | None = None, timeout: float = 900
                                                                             os.environ.get("PYTHONPATH")])),
                  **(env or {})}
     t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "summarizer.cli", *args], env=child_env,
+    # -P: the package comes from PYTHONPATH (BENCH_PACKAGE_ROOT), never from the current folder
+    proc = subprocess.Popen([sys.executable, "-P", "-m", "summarizer.cli", *args], env=child_env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + timeout
     while True:  # wait4 gives this child's own rusage (the server's is not mixed in)
