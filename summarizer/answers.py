@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .config import ModelConfig, schema_json
+from .config import LOCAL_MODEL, ModelConfig, schema_json
 from .schema import Article, Sections
 from .store import canonical, default_cache_dir, write_json_atomic
 
@@ -60,9 +60,13 @@ class AnswerIndex:
 
     @classmethod
     def for_config(cls, config: ModelConfig, prompt_version: str) -> AnswerIndex | None:
-        """The index when answers may be reused: the cache is on and this is neither a recording nor a replay
-        (both must see every request as sent)."""
+        """The index when answers may be reused: the cache is on, this is neither a recording nor a replay
+        (both must see every request as sent), and the model is named: with only a base URL the model is
+        the placeholder "local", and which model the server serves is only known by asking it (the
+        request cache does that), so such runs skip the index."""
         if not config.cache or config.record is not None or config.replay is not None:
+            return None
+        if config.model == LOCAL_MODEL:
             return None
         return cls(config, prompt_version)
 

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .answers import Answer, AnswerIndex
 from .config import ModelConfig, estimate_tokens, schema_json
-from .errors import BriefError, ConfigError, ModelError
+from .errors import BriefError, ConfigError, DeadlineError, ModelError
 from .grounding import verify
 from .prompts import PromptSet, build_messages, load_prompts, system_prompt
 from .schema import SECTIONS, Article, ArticleExtraction, Item, Sections, Usage
 from .sentences import line_sentence_spans
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .llm import LLMClient
+    from .llm import CallState, LLMClient
 
 Progress = Callable[[Article, ArticleExtraction | BriefError], None]
 MIN_ARTICLE_TOKENS = 256
@@ -148,7 +149,7 @@ async def _aextract_model(
         client = LLMClient(config)
     try:
         async with client.slots:
-            with client.article(article) as state:
+            with client.article(article) as state, _counting(state):
                 spans = chunk_spans(article.text, article_budget(config, prompts))
                 if len(spans) == 1:
                     sections = await client.sections(build_messages(article, prompts))
@@ -173,6 +174,16 @@ async def _aextract_model(
             await client.aclose()
 
 
+@contextlib.contextmanager
+def _counting(state: CallState) -> Iterator[None]:
+    """A failed article's error carries what its calls cost, so run.usage counts failed attempts too."""
+    try:
+        yield
+    except ModelError as exc:
+        exc.usage = state.usage.model_copy()
+        raise
+
+
 def extract(article: Article, config: ModelConfig, *, prompts: PromptSet | None = None) -> ArticleExtraction:
     """Synchronous :func:`aextract` (not callable from inside a running event loop)."""
     return asyncio.run(aextract(article, config, prompts=prompts))
@@ -180,13 +191,17 @@ def extract(article: Article, config: ModelConfig, *, prompts: PromptSet | None 
 
 async def aextract_many(
     articles: Sequence[Article], config: ModelConfig, *, progress: Progress | None = None,
-    prompts: PromptSet | None = None,
+    prompts: PromptSet | None = None, deadline: float | None = None,
 ) -> list[ArticleExtraction | BriefError]:
     """Extract many articles concurrently (bounded by config.concurrency); one entry per article, in order.
 
     Answers found in the answer index are used first; the model client (and with it openai and
-    instructor) is only created when some article is not there.
+    instructor) is only created when some article is not there. ``deadline`` (seconds from now):
+    articles not finished by then are stopped and returned as :class:`DeadlineError` entries, with
+    what their calls cost so far.
     """
+    loop = asyncio.get_running_loop()
+    until = None if deadline is None else loop.time() + deadline
     prompts = prompts or load_prompts()
     index = AnswerIndex.for_config(config, prompts.version)
     out: list[ArticleExtraction | BriefError | None] = [None] * len(articles)
@@ -206,32 +221,47 @@ async def aextract_many(
             done(i, _from_index(article, config, prompts, answer))
         except Exception as exc:  # a bug must not stop the other articles
             done(i, ModelError(article.id, f"unexpected {type(exc).__name__}: {exc}"))
-    if todo:
-        from .llm import LLMClient
+    if not todo:
+        return [r for r in out if r is not None]
 
-        client = LLMClient(config)
+    from .llm import LLMClient
 
-        async def one(i: int) -> None:
-            article = articles[i]
-            result: ArticleExtraction | BriefError
-            try:
-                result = await _aextract_model(article, config, client=client, prompts=prompts, index=index)
-            except BriefError as exc:
-                result = exc
-            except Exception as exc:  # a bug must not stop the other articles
-                result = ModelError(article.id, f"unexpected {type(exc).__name__}: {exc}")
-            done(i, result)
+    client = LLMClient(config)
 
+    async def one(i: int) -> None:
+        article = articles[i]
+        result: ArticleExtraction | BriefError
         try:
-            await asyncio.gather(*(one(i) for i in todo))
-        finally:
-            await client.aclose()
-    return [r for r in out if r is not None]
+            result = await _aextract_model(article, config, client=client, prompts=prompts, index=index)
+        except BriefError as exc:
+            result = exc
+        except Exception as exc:  # a bug must not stop the other articles
+            result = ModelError(article.id, f"unexpected {type(exc).__name__}: {exc}")
+        done(i, result)
+
+    try:
+        tasks = {i: asyncio.ensure_future(one(i)) for i in todo}
+        if until is None:
+            await asyncio.gather(*tasks.values())
+        else:
+            _, pending = await asyncio.wait(tasks.values(), timeout=max(until - loop.time(), 0.0))
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            for i, task in tasks.items():
+                if task in pending:
+                    error = DeadlineError(articles[i].id)
+                    if (state := client.states.get(articles[i].id)) is not None:
+                        error.usage = state.usage.model_copy()
+                    done(i, error)
+        return [r for r in out if r is not None]
+    finally:
+        await client.aclose()
 
 
 def extract_many(
     articles: Sequence[Article], config: ModelConfig, *, progress: Progress | None = None,
-    prompts: PromptSet | None = None,
+    prompts: PromptSet | None = None, deadline: float | None = None,
 ) -> list[ArticleExtraction | BriefError]:
     """Synchronous :func:`aextract_many`; a failed article is a BriefError entry, never raised."""
-    return asyncio.run(aextract_many(articles, config, progress=progress, prompts=prompts))
+    return asyncio.run(aextract_many(articles, config, progress=progress, prompts=prompts, deadline=deadline))
