@@ -53,10 +53,10 @@ NUMBER_ABBREVIATIONS = frozenset("art ext no nos p pp".split())
 _STARTERS = ("A Being Did For He How However I In It Millions More She That The There They We What When Where "
              "Who Why").split()
 
-# Each rule: a pattern whose group 'm' (or whole match) holds marks to hide.
-_SINGLE_LETTER = re.compile(r"(?:^|(?<=\s))[A-Z](\.)(?=,?\s)")
+# The masking rules: the marks inside each match (or inside group 1) are hidden.
+# An initial ("J. Smith", "Plan B. Then") is not an end: at the very start, or after a space.
+_SINGLE_LETTER = re.compile(r"^[A-Z](\.)(?=\s)|(?<=\s)[A-Z](\.)(?=,?\s)")
 _POSSESSIVE = re.compile(r"\.(?='s(?:\s|$))")
-_ABBR_DOT = re.compile(r"(?:^|(?<=\s))([^\s]+?)\.")
 _OTHER_ABBR_NEXT = re.compile(r"[.:\-?,]|\s(?:[a-z]|I\s|I'm|I'll|\d|\()")
 _MULTI_PERIOD = re.compile(r"\b[a-z](?:\.[a-z])+\.", re.IGNORECASE)
 _AM_PM = re.compile(r"(?:(?<= P\x00M)|(?<=A\x00M)|(?<=p\x00m)|(?<=a\x00m))(\x00)(?=\s[A-Z])")
@@ -177,7 +177,7 @@ def _mask_words(text: str) -> tuple[str, list[int]]:
     A forced break comes after a footnote number ("shelled.12 The" ends after "12"). Rules whose
     characters are absent are skipped: most sentences need only a few of them.
     """
-    t = _sub(_SINGLE_LETTER, text, 1)
+    t = _sub(_SINGLE_LETTER, text)
     breaks: list[int] = []
     if "." in t:
         t = _sub(_POSSESSIVE, t)
