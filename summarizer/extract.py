@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from .answers import Answer, AnswerIndex
 from .config import ModelConfig, estimate_tokens, schema_json
-from .errors import BriefError, ConfigError, DeadlineError, ModelError
+from .errors import BriefError, ConfigError, DeadlineError, ModelError, option
 from .grounding import verify
 from .prompts import PromptSet, build_messages, load_prompts, system_prompt
 from .schema import SECTIONS, Article, ArticleExtraction, Item, Sections, Usage
@@ -32,8 +32,9 @@ def article_budget(config: ModelConfig, prompts: PromptSet) -> int:
     if budget < MIN_ARTICLE_TOKENS:
         raise ConfigError(
             f"a context of {config.context_tokens} tokens leaves {budget} for the article after the prompt and "
-            f"schema ({overhead}) and the answer ({reserve}); raise --context-tokens / BRIEF_CONTEXT_TOKENS"
-            + (" or use --mode tools, whose schema costs fewer tokens" if config.mode in ("json", "md_json") else "")
+            f"schema ({overhead}) and the answer ({reserve}); raise {option('context_tokens')}"
+            + (f" or use {option('mode', 'tools')}, whose schema costs fewer tokens"
+               if config.mode in ("json", "md_json") else "")
         )
     return budget
 

@@ -125,4 +125,4 @@ def test_replay_miss_names_the_article_and_key(tmp_path: Path) -> None:
         extract(art, cfg)
     msg = str(info.value)
     assert msg.startswith(f"article {art.id}: 'Garrow reports losses near Tarn Ford'")
-    assert f"replay folder {tmp_path}" in msg and "request key " in msg and "--record" in msg
+    assert f"replay folder {tmp_path}" in msg and "request key " in msg and "(record)" in msg
