@@ -30,6 +30,7 @@ RECENT_DAYS = 90
 UNSTATED_OFFSET = (-7, 0)
 """A claim an article reports with no time words was made in the week up to the article's date."""
 _MAX_LINK = 120  # a link between two articles looser than this many days tells nothing worth carrying
+_ALL_PAIRS = 12  # reports of one claim linked pairwise; more are linked through the most precise one
 _MAX_COMPONENT = 64  # articles per linked group for the all-pairs pass; larger groups keep direct links only
 _RECOVERED: frozenset[str] = frozenset({"published", "relative", "carried", "bounded"})
 
@@ -571,13 +572,17 @@ def _links(members: Sequence[Member]) -> list[_Link]:
         offs = [None if field_name == "claimed" and r is None and not m.recent else _link_offset(r)
                 for m, r in zip(reps, refs, strict=True)]  # once per report, then pairs are arithmetic
         units = [_calendar_unit(r.text if r else None) for r in refs]
+        # Every pair for a claim few outlets report; beyond that each report links to the one whose words
+        # place the claim most narrowly (a star: a little looser, but linear in the number of reports).
+        known = [i for i, o in enumerate(offs) if o is not None]
+        hub = min(known, key=lambda i: (offs[i][1] - offs[i][0], i)) if known else None  # type: ignore[index]
         for i, x in enumerate(reps):
             ox = offs[i]
-            if ox is None:
+            if ox is None or (len(reps) > _ALL_PAIRS and i != hub):
                 continue
-            for j in range(i + 1, len(reps)):
+            for j in range(0 if len(reps) > _ALL_PAIRS else i + 1, len(reps)):
                 oy = offs[j]
-                if oy is None:
+                if oy is None or j == i:
                     continue
                 # claim = t_x + ox = t_y + oy, so t_y - t_x = ox - oy
                 lo, hi = ox[0] - oy[1], ox[1] - oy[0]

@@ -247,17 +247,13 @@ def _same_time_pair_sets(whens: list[ClaimTime], keeps: Sequence[Callable[[int, 
     articles linked to them by a shared report. Each candidate pair is looked at once for all ``keeps``.
     """
     outs: list[set[tuple[int, int]]] = [set() for _ in keeps]
-    seen: set[tuple[int, int]] = set()
     window = timedelta(days=SAME_TIME_DAYS)
     is_narrow = [w.iv is not None and w.iv[1] - w.iv[0] <= _NARROW for w in whens]
     dated = sorted((w.iv[0], w.iv[1], i) for i, w in enumerate(whens) if is_narrow[i] and w.iv is not None)
     starts = [d[0] for d in dated]
 
     def add(a: int, b: int) -> None:
-        pair = (a, b) if a < b else (b, a)
-        if pair in seen:
-            return
-        seen.add(pair)
+        pair = (a, b) if a < b else (b, a)  # a pair met twice (two shared groups) is only tested twice
         # the keeps first: they only read figures and names, while the time test may walk article links
         wanted = [n for n, keep in enumerate(keeps) if keep is None or keep(*pair)]
         if wanted and same_time(whens[pair[0]], whens[pair[1]], chron):
