@@ -411,23 +411,24 @@ RECORDING_MAX_TOKENS = 400  # SmolLM2-135M rarely writes a valid answer longer t
 
 
 def record_local(paths: list[str | Path], folder: str | Path, *, max_tokens: int = RECORDING_MAX_TOKENS,
-                 n_ctx: int = DEFAULT_N_CTX, timeout: float = 900.0) -> tuple[Any, float]:
+                 n_ctx: int = DEFAULT_N_CTX, timeout: float = 900.0, name: str = MODEL_ALIAS,
+                 n_threads: int | None = None) -> tuple[Any, float]:
     """Brief ``paths`` through a fresh local server, writing every real exchange to ``folder``; (BriefRun, seconds).
 
-    One request at a time with a long timeout: llama_cpp.server answers requests one by one and keeps
-    working on a request whose client gave up, so client timeouts and retries would only pile up work.
+    The same as `brief PATHS --local NAME --record FOLDER`: one request at a time with a long timeout
+    (llama_cpp.server answers requests one by one and keeps working on a request whose client gave up, so
+    client timeouts and retries would only pile up work); config.json gets the server's settings.
     """
     from .pipeline import run_brief
 
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    log_file = Path(tempfile.gettempdir()) / f"brief-record-{out.name}.log"
-    with LocalServer(n_ctx=n_ctx, max_tokens=max_tokens, log_file=log_file) as server:
-        result = run_brief(list(paths), model=MODEL_ALIAS, base_url=server.base_url, api_key="local", cache=False,
-                           record=out, concurrency=1, timeout=timeout, max_retries=1)
-    # run_brief wrote config.json (model, mode, prompt version) next to the exchanges.
-    return result, time.monotonic() - started, time.monotonic() - started
+    options: dict[str, Any] = {"record": out, "cache": False, "max_tokens": max_tokens, "context_tokens": n_ctx,
+                               "timeout": timeout}
+    with local_run(name, options, n_threads=n_threads) as run_options:
+        result = run_brief(list(paths), **run_options)
+    return result, time.monotonic() - started
 
 
 # ---------------------------------------------------------------- the main job on a local model (--local)

@@ -107,3 +107,32 @@ def test_cli_models_list_runs(tmp_path: Path) -> None:
                           env={"BRIEF_MODELS_DIR": str(tmp_path), "PATH": ""}, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("qwen2.5-coder-1.5b\tmissing\t")
+
+
+def test_llama_server_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from summarizer.local import server_command
+
+    binary = tmp_path / "llama-server"
+    binary.write_text("")
+    monkeypatch.setenv("BRIEF_LLAMA_SERVER", str(binary))
+    argv = server_command(Path("/m/q.gguf"), port=9999, n_ctx=6144, n_threads=1, alias="qwen2.5-coder-1.5b",
+                          max_tokens=2048, backend="cpp", n_batch=256)
+    assert argv[0] == str(binary)
+    pairs = dict(zip(argv[1::2], argv[2::2], strict=False))
+    assert pairs["--model"] == "/m/q.gguf" and pairs["--alias"] == "qwen2.5-coder-1.5b"
+    assert (pairs["--ctx-size"], pairs["--threads"], pairs["--batch-size"]) == ("6144", "1", "256")
+    assert "--jinja" in argv and argv[argv.index("--parallel") + 1] == "1"
+
+
+def test_missing_llama_server_says_how_to_build_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from summarizer.local import LocalServer
+
+    monkeypatch.setenv("BRIEF_LLAMA_SERVER", str(tmp_path / "absent"))
+    with pytest.raises(ConfigError, match="scripts/build-llama-server.sh"):
+        LocalServer(backend="cpp", model=tmp_path / "x.gguf").start()
+
+
+def test_local_flag_refuses_a_base_url() -> None:
+    proc = subprocess.run([sys.executable, "-m", "summarizer.cli", "seeds", "--local", "qwen", "--base-url",
+                           "http://127.0.0.1:9/v1"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "--local/--gguf start their own server" in proc.stderr

@@ -17,8 +17,9 @@ from summarizer.config import ModelConfig
 from summarizer.extract import answer_tokens, extract
 from summarizer.llm import LLMClient, salvage
 
-ITEM = {"supplier": "Vell Union", "recipient": "Garrow", "items": [{"name": "soldiers", "quantity": {"text": "some 2,000"}}],
-        "status": "alleged", "evidence": [{"quote": "some 2,000 reservists of the 3rd Rifle Corps had been deployed"}]}
+ITEM = {"supplier": "Vell Union", "recipient": "Garrow",
+        "items": [{"name": "soldiers", "quantity": {"text": "some 2,000"}}], "status": "alleged",
+        "evidence": [{"quote": "some 2,000 reservists of the 3rd Rifle Corps had been deployed"}]}
 AID = good()["sections"]["aid"][0]
 
 
