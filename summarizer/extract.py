@@ -44,7 +44,7 @@ def answer_tokens(config: ModelConfig, text: str) -> int | None:
     by config.max_tokens), so a model that loops stops early on a short article."""
     if not config.max_tokens_per_article:
         return None
-    sized = int(ANSWER_BASE_TOKENS + ANSWER_PER_ARTICLE_TOKEN * estimate_tokens(text))
+    sized = int(ANSWER_BASE_TOKENS + ANSWER_PER_ARTICLE_TOKEN * ((len(text) + 3) // 4))  # chars/4 (char_tokens)
     return min(sized, config.max_tokens) if config.max_tokens else sized
 
 

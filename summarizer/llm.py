@@ -345,6 +345,12 @@ def _cache_async_validator_check() -> None:
 _cache_async_validator_check()
 
 
+def char_tokens(text: str) -> int:
+    """Tokens as characters / 4: what request sizes (max_tokens) are computed from. Deliberately not
+    tiktoken, so a request body, and so a recording's key, is the same whether or not tiktoken is installed."""
+    return (len(text) + 3) // 4
+
+
 MIN_REASK_ANSWER = 256  # a re-ask that leaves less room than this for the answer is sent as a fresh ask
 MAX_PROBLEMS = 6  # validation errors named in a re-ask note
 
@@ -538,8 +544,8 @@ class LLMClient:
 
     def prompt_tokens(self, messages: list[dict[str, str]]) -> int:
         """Estimated prompt tokens of a request: its messages, the schema and a margin for the chat template."""
-        text = sum(estimate_tokens(m.get("content") or "") for m in messages)
-        return int((text + estimate_tokens(schema_json(self.config.mode))) * 1.1) + 32 * len(messages)
+        text = sum(char_tokens(m.get("content") or "") for m in messages)
+        return int((text + char_tokens(schema_json(self.config.mode))) * 1.1) + 32 * len(messages)
 
     def sampling(self, messages: list[dict[str, str]] | None = None, max_tokens: int | None = None) -> dict[str, Any]:
         """Request options beyond the messages, each sent only when configured (so request keys stay put).

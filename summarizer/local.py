@@ -90,6 +90,21 @@ DEFAULT_BACKEND = "python"
 DEFAULT_N_BATCH = 512
 
 
+def default_threads() -> int:
+    """CPU threads for the model: the cores left idle (at least 1, at most 4).
+
+    llama.cpp's threads wait for each other at every step; on a busy machine a thread that is not scheduled
+    stalls the others. Measured on 2 cores at load average ~11: 1 thread generated 5.5 tokens/s and 2 threads
+    0.3 tokens/s (benchmarks/RESULTS.md). On an idle machine every core is used.
+    """
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = 0.0
+    return max(1, min(4, cores - int(load + 0.5)))
+
+
 def llama_server_binary() -> Path | None:
     """llama.cpp's C++ `llama-server`: $BRIEF_LLAMA_SERVER, scripts/build-llama-server.sh's build, or on PATH."""
     import shutil
@@ -126,7 +141,7 @@ def server_command(model: Path, *, host: str = "127.0.0.1", port: int = 8080, n_
     position only (its default computes them for every prompt position: 6.2 GB instead of 2.0 GB for Qwen's
     152k vocabulary, and slower). ``cpp``: llama.cpp's `llama-server`, one slot holding the whole context.
     """
-    threads = n_threads or max(1, min(4, os.cpu_count() or 1))
+    threads = n_threads or default_threads()
     if backend == "cpp":
         binary = llama_server_binary()
         if binary is None:
@@ -207,6 +222,7 @@ class LocalServer:
         self.process: subprocess.Popen[bytes] | None = None
         self.startup_seconds: float | None = None
         self._log: IO[bytes] | None = None
+        self._threads = n_threads or 0
 
     def model_file(self) -> Path:
         """The GGUF this server loads: --gguf's file, else the catalogued model's."""
@@ -226,7 +242,7 @@ class LocalServer:
         return {"backend": "llama-server (llama.cpp C++)" if self.backend == "cpp" else
                 f"llama_cpp.server (llama-cpp-python {_version('llama-cpp-python')})",
                 "gguf": path.name, "gguf_sha256": sha, "n_ctx": self.n_ctx,
-                "n_threads": self.n_threads or max(1, min(4, os.cpu_count() or 1)), "n_batch": self.n_batch,
+                "n_threads": self.n_threads or self._threads, "n_batch": self.n_batch,
                 "max_tokens_default": self.max_tokens,
                 **({"logits_all": False} if self.backend == "python" else {"parallel": 1})}
 
@@ -243,7 +259,8 @@ class LocalServer:
         if _port_in_use(self.host, self.port):
             raise LocalServerError(f"port {self.port} on {self.host} is already in use; pick another with --port")
         model = self.model_file()
-        argv = server_command(model, host=self.host, port=self.port, n_ctx=self.n_ctx, n_threads=self.n_threads,
+        self._threads = self.n_threads or default_threads()
+        argv = server_command(model, host=self.host, port=self.port, n_ctx=self.n_ctx, n_threads=self._threads,
                               max_tokens=self.max_tokens, alias=self.alias, backend=self.backend,
                               n_batch=self.n_batch)
         started = time.monotonic()
