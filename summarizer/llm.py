@@ -514,10 +514,9 @@ class LLMClient:
                 if failure is not None and failure.truncated:
                     salvaged = salvage(failure.text)
                     if salvaged is not None:
-                        sections, kept, repeats = salvaged
+                        result, kept, repeats = salvaged
                         log.warning("%s: the answer was cut off at max_tokens; kept its %d complete item(s)%s",
                                     state.label, kept, f", dropped {repeats} repeat(s)" if repeats else "")
-                        result = sections
                         break
                 if failure is None or attempt == self.config.max_reasks or reask is None:
                     state.pending.clear()

@@ -474,7 +474,11 @@ def local_run(name: str | None, options: dict[str, Any], *, gguf: Path | None = 
     try:
         server.start(timeout=300)
         say(f"local server ready in {server.startup_seconds:.1f} s at {server.base_url}")
-        yield {**options, "base_url": server.base_url, "model": alias, "api_key": "local", "offline": False,
+        # llama-server does not turn a forced tool choice into a tool call (the model answers in text), but it
+        # does enforce response_format json_schema as a grammar: measured in benchmarks/RESULTS.md.
+        mode = options.get("mode") or ("json_schema" if backend == "cpp" else None)
+        yield {**options, **({"mode": mode} if mode else {}),
+               "base_url": server.base_url, "model": alias, "api_key": "local", "offline": False,
                "concurrency": 1, "context_tokens": n_ctx, "timeout": options.get("timeout") or LOCAL_TIMEOUT,
                "max_retries": options.get("max_retries") if options.get("max_retries") is not None else 1,
                "max_tokens": options.get("max_tokens") or LOCAL_MAX_TOKENS, "max_tokens_per_article": True,
