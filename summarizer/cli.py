@@ -176,6 +176,13 @@ def run_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, title: str |
 
     _setup_logging(verbose, quiet)
     options = _model_kwargs(kw)
+    if options.get("replay") and (Path(options["replay"]) / "config.json").is_file():
+        # The options that shape a request (max_tokens, seed, ...) as recorded, unless given: a replay then hits.
+        from .evalrun import recording_config
+
+        for key, value in recording_config(Path(options["replay"])).items():
+            if options.get(key) is None:
+                options[key] = value
     bar = _ProgressBar(enabled=sys.stderr.isatty() and not quiet)
     try:
         with _maybe_local(kw, options) as options:
