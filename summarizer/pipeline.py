@@ -1,15 +1,21 @@
-"""brief(): articles in, one verified, merged Briefing out. The CLI is a thin layer over this."""
+"""brief(): articles in, one verified, merged Briefing out. The CLI is a thin layer over this.
+
+The library reads no environment variable: it runs the offline extractor unless ``model=``, ``base_url=``,
+``replay=`` or ``config=`` is given. (The command line reads BRIEF_* / OPENAI_* and passes them on;
+``config=ModelConfig.from_env()`` does the same for a library caller who wants it.)
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .articles import load_articles
-from .errors import ArticleError, BriefError
+from .errors import ArticleError, BriefError, ConfigError, DeadlineError, NoArticlesError, option
 from .schema import Article, ArticleExtraction, Briefing, FailedArticle, RunInfo, Usage
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,6 +34,7 @@ class BriefRun:
     articles: list[Article]
     extractions: list[ArticleExtraction] = field(default_factory=list)
     errors: list[BriefError] = field(default_factory=list)
+    duplicates: list[ArticleError] = field(default_factory=list)  # skipped copies: notes, not failures
 
     @property
     def ok(self) -> bool:
@@ -36,17 +43,28 @@ class BriefRun:
 
 def _collect(
     paths_or_articles: Sequence[str | Path | Article] | str | Path, max_bytes: int, related: str
-) -> tuple[list[Article], list[BriefError]]:
+) -> tuple[list[Article], list[BriefError], list[ArticleError]]:
     if isinstance(paths_or_articles, (str, Path)):
         paths_or_articles = [paths_or_articles]
     articles = [a for a in paths_or_articles if isinstance(a, Article)]
     paths = [p for p in paths_or_articles if not isinstance(p, Article)]
     errors: list[BriefError] = []
+    duplicates: list[ArticleError] = []
     if paths:
-        loaded = load_articles(paths, max_bytes=max_bytes, related=related)
+        loaded = load_articles(paths, max_bytes=max_bytes, related=related)  # type: ignore[arg-type]
         articles.extend(loaded.articles)
         errors.extend(loaded.errors)
-    return articles, errors
+        duplicates.extend(loaded.duplicates)
+    return articles, errors, duplicates
+
+
+def _nothing_loaded(inputs: Sequence[object], errors: list[BriefError]) -> NoArticlesError:
+    named = ", ".join(str(p) for p in inputs[:3]) + (", ..." if len(inputs) > 3 else "")
+    if errors:
+        return NoArticlesError(f"no article could be read from {named}: all {len(errors)} input(s) failed "
+                               f"(first: {errors[0]})", errors)
+    return NoArticlesError(f"no articles found in {named}: give article files (.txt, .md, .html, .json, .jsonl), "
+                           "folders holding them, web addresses, or - for standard input", errors)
 
 
 def run_brief(
@@ -58,29 +76,37 @@ def run_brief(
     mode: str | None = None,
     concurrency: int | None = None,
     offline: bool | None = None,
+    config: ModelConfig | None = None,
     cache: bool = True,
     cache_dir: str | Path | None = None,
     record: str | Path | None = None,
     replay: str | Path | None = None,
     title: str | None = None,
-    aliases: str | Path | None = None,
+    aliases: str | Path | Sequence[str | Path] | None = None,
     max_bytes: int = 5_000_000,
     related: str = "drop",
     progress: Progress | None = None,
     on_loaded: Callable[[int], None] | None = None,
+    deadline: float | None = None,
     **model_options: Any,
 ) -> BriefRun:
     """Load, extract (model or offline), verify and merge; failures are collected, never raised per article.
 
+    The model is used only when ``model``, ``base_url``, ``replay`` or ``config`` is given (no environment
+    variable is read); ``offline=True`` forces the offline extractor, ``offline=False`` insists on a model.
     ``progress(article, result)`` is called as each article finishes; ``on_loaded(n)`` once articles are read.
+    ``deadline`` (seconds for the whole run): articles not finished by then are listed as failed and the
+    briefing of the others is returned, marked partial (``run.partial``).
+
+    Raises NoArticlesError when nothing could be read or every article failed (``.run`` then holds the
+    failures), so a total failure is never mistaken for a quiet story.
     """
     from .merge import merge
 
-    articles, errors = _collect(paths_or_articles, max_bytes, related)
-    if on_loaded is not None:
-        on_loaded(len(articles))
-    config = None
-    if not offline:
+    if deadline is not None and deadline <= 0:
+        raise ConfigError(f"{option('deadline', deadline)}: give a positive number of seconds")
+    until = None if deadline is None else time.monotonic() + deadline
+    if not offline and config is None:
         from .config import ModelConfig
 
         overrides: dict[str, Any] = {
@@ -95,22 +121,37 @@ def run_brief(
         }
         if not cache:
             overrides["cache"] = False
-        config = ModelConfig.from_env(**overrides)
-        if config is None and offline is False:
-            from .errors import ConfigError
-
-            raise ConfigError(
-                "no model configured: pass --model and --base-url (or set BRIEF_MODEL and OPENAI_API_KEY "
-                "/ OPENAI_BASE_URL), or use the offline extractor"
-            )
+        config = ModelConfig.from_options(**overrides)
+    if offline:
+        config = None
+    elif config is None and offline is False:
+        raise ConfigError(f"no model configured: give {option('model')} (and {option('base_url')} for a server "
+                          "other than OpenAI's), or use the offline extractor")
+    articles, errors, duplicates = _collect(paths_or_articles, max_bytes, related)
+    if not articles:
+        inputs = [paths_or_articles] if isinstance(paths_or_articles, (str, Path)) else list(paths_or_articles)
+        raise _nothing_loaded(inputs, errors)
+    if on_loaded is not None:
+        on_loaded(len(articles))
 
     extractions: list[ArticleExtraction] = []
     if config is None:
         from .offline import extract_offline
 
         for art in articles:
-            result: ArticleExtraction | BriefError = extract_offline(art)
-            extractions.append(result)
+            result: ArticleExtraction | BriefError
+            if until is not None and time.monotonic() >= until:
+                result = DeadlineError(art.id)
+                errors.append(result)
+            else:
+                try:
+                    result = extract_offline(art)
+                except Exception as exc:  # a bug on one article must not lose the others
+                    result = ArticleError(art.path or art.id, f"the offline extractor failed ({type(exc).__name__}: "
+                                          f"{' '.join(str(exc).split())[:200]}); the other articles were briefed")
+                    errors.append(result)
+                else:
+                    extractions.append(result)
             if progress:
                 progress(art, result)
         run = RunInfo(extractor="offline")
@@ -119,7 +160,8 @@ def run_brief(
 
         if config.record is not None:
             _write_recording_config(config)
-        results = extract_many(articles, config, progress=progress)
+        results = extract_many(articles, config, progress=progress,
+                               deadline=None if until is None else until - time.monotonic())
         for res in results:
             if isinstance(res, BriefError):
                 errors.append(res)
@@ -136,19 +178,34 @@ def run_brief(
     usage = Usage()
     for e in extractions:
         usage = usage + e.usage
+    for err in errors:  # failed articles' calls were made (and paid for) too
+        if isinstance(getattr(err, "usage", None), Usage):
+            usage = usage + err.usage  # type: ignore[attr-defined]
     run.usage = usage
+    run.partial = any(isinstance(err, DeadlineError) for err in errors)
     run.rejected = [r for e in extractions for r in e.rejected]
+    run.instructions = [i for e in extractions for i in e.instructions]
     where = {a.id: a.path or a.id for a in articles}
     run.failed = [FailedArticle(path=_error_path(err, where), reason=_error_reason(err)) for err in errors]
     ok_ids = {e.article_id for e in extractions}
+    if not extractions and title is None:  # "Briefing: 0 articles" would hide that articles were read
+        n = len(articles)
+        title = f"Briefing: none of the {n} article{'s' if n != 1 else ''} read could be briefed"
     briefing = merge(
         extractions,
         [a for a in articles if a.id in ok_ids],
         run=run,
         title=title,
-        aliases=Path(aliases) if aliases else None,
+        aliases=[Path(aliases)] if isinstance(aliases, (str, Path)) else [Path(a) for a in aliases or []],
     )
-    return BriefRun(briefing=briefing, articles=articles, extractions=extractions, errors=errors)
+    result = BriefRun(briefing=briefing, articles=articles, extractions=extractions, errors=errors,
+                      duplicates=duplicates)
+    if not extractions:
+        failed = NoArticlesError(f"all {len(articles)} article(s) failed, nothing was briefed (first: "
+                                 f"{run.failed[0].path}: {run.failed[0].reason})", errors)
+        failed.run = result
+        raise failed
+    return result
 
 
 def _write_recording_config(config: ModelConfig) -> None:
@@ -182,5 +239,5 @@ def _error_reason(err: BriefError) -> str:
 
 
 def brief(paths_or_articles: Sequence[str | Path | Article] | str | Path, **options: Any) -> Briefing:
-    """The merged, verified briefing for these paths or articles (see run_brief for options)."""
+    """The merged, verified briefing for these paths or articles (see run_brief for options and errors)."""
     return run_brief(paths_or_articles, **options).briefing

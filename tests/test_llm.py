@@ -127,9 +127,28 @@ def test_connection_refused_is_retried_then_reported() -> None:
                       backoff=0.01, backoff_max=0.02, max_retries=2)
     with pytest.raises(ModelError) as info:
         extract(basic_article(), cfg)
-    assert "connection failed" in str(info.value)
-    assert "gave up after 3 attempt(s)" in str(info.value)
-    assert "--base-url" in str(info.value)
+    message = str(info.value)
+    assert f"cannot reach http://127.0.0.1:{port}/v1" in message  # the URL that was tried
+    assert "3 connection attempts failed" in message  # max_retries + 1, counted
+    assert "base_url" in message and "--base-url" not in message  # the library names its argument, not a flag
+    assert info.value.usage is not None and info.value.usage.calls == 3
+
+
+def test_unreachable_server_stops_all_articles_early(tmp_path: Path) -> None:
+    """Once max_retries + 1 connections have failed and none ever succeeded, no article makes another attempt."""
+    from summarizer.extract import extract_many
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = ModelConfig(model="m", base_url=f"http://127.0.0.1:{port}/v1", api_key=SENTINEL, cache=False,
+                      backoff=0.01, backoff_max=0.02, max_retries=2, concurrency=2)
+    articles = [article_from_text(f"Headline {i}\n\nBody text number {i} about the war.") for i in range(40)]
+    results = extract_many(articles, cfg)
+    assert all(isinstance(r, ModelError) for r in results)
+    attempts = sum(r.usage.calls for r in results if isinstance(r, ModelError) and r.usage is not None)
+    # Without the stop every article would try 3 times (120 attempts); in-flight requests may add a few.
+    assert 3 <= attempts <= 3 + cfg.concurrency, attempts
 
 
 def test_schema_invalid_answer_is_reasked_with_the_validation_error(oai_server: OAIServer) -> None:
@@ -173,7 +192,7 @@ def test_json_schema_refusal_names_the_mode_to_try() -> None:
         server.script(good())
         with pytest.raises(ModeRefusedError) as info:
             extract(basic_article(), config(server, mode="json_schema"))
-        assert "--mode tools" in str(info.value)
+        assert "mode='tools'" in str(info.value)
         assert len(server.requests) == 1  # a refusal is not retried
         # the same server works in tools mode
         assert len(extract(basic_article(), config(server, mode="tools")).casualties) == 1

@@ -18,7 +18,8 @@ from summarizer.resources import resource_dir
 from summarizer.store import ResponseStore, request_key
 
 REQ = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "temperature": 0.0}
-RESP = {"id": "x", "choices": [], "model": "m", "usage": {"prompt_tokens": 3, "completion_tokens": 1}}
+RESP = {"id": "x", "choices": [{"index": 0, "message": {"role": "assistant", "content": "{}"}}], "model": "m",
+        "usage": {"prompt_tokens": 3, "completion_tokens": 1}}
 
 
 def test_key_is_canonical_and_sensitive() -> None:
@@ -123,4 +124,4 @@ def test_replay_miss_names_the_article_and_key(tmp_path: Path) -> None:
         extract(art, cfg)
     msg = str(info.value)
     assert msg.startswith(f"article {art.id}: 'Garrow reports losses near Tarn Ford'")
-    assert f"replay folder {tmp_path}" in msg and "request key " in msg and "--record" in msg
+    assert f"replay folder {tmp_path}" in msg and "request key " in msg and "(record)" in msg
