@@ -8,6 +8,9 @@ it is a synthetic fixture, not a model's output.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from oai_server import OAIServer
@@ -108,3 +111,22 @@ def test_max_tokens_sized_from_the_article() -> None:
     cfg.max_tokens_per_article = True
     short, long = answer_tokens(cfg, "word " * 100), answer_tokens(cfg, "word " * 10_000)
     assert short is not None and long == 2048 and 640 < short < 800
+
+
+def test_replay_takes_the_recorded_request_options(oai_server: OAIServer, tmp_path: Path) -> None:
+    """A set recorded with --seed and --max-tokens replays from `brief --replay DIR` without repeating them."""
+    oai_server.respond_with(lambda body: good())
+    rec = tmp_path / "rec"
+    article = tmp_path / "a.txt"
+    article.write_text(basic_article().text, encoding="utf-8")
+    base = [sys.executable, "-m", "summarizer.cli", str(article), "--format", "json", "--no-cache"]
+    first = subprocess.run([*base, "--base-url", oai_server.base_url, "--model", "m", "--seed", "7",
+                            "--max-tokens", "321", "--record", str(rec)], capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    config = json.loads((rec / "config.json").read_text(encoding="utf-8"))
+    assert (config["seed"], config["max_tokens"], config["temperature"]) == (7, 321, 0.0)
+    assert oai_server.bodies[-1]["seed"] == 7 and oai_server.bodies[-1]["max_tokens"] == 321
+    oai_server.stop()
+    second = subprocess.run([*base, "--replay", str(rec)], capture_output=True, text=True, timeout=120)
+    assert second.returncode == 0, second.stderr
+    assert "0 model calls, 1 from cache" in second.stderr or '"cached_calls": 1' in second.stdout
