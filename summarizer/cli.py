@@ -596,7 +596,7 @@ def server_options(f: Any) -> Any:
         click.option("--server", "backend", type=click.Choice(["python", "cpp"]), default="python",
                      show_default=True, help="llama-cpp-python's server, or llama.cpp's C++ llama-server "
                      "(scripts/build-llama-server.sh)."),
-        click.option("--threads", type=click.IntRange(1), help="CPU threads for the model [cores, at most 4]."),
+        click.option("--threads", type=click.IntRange(1), help="CPU threads for the model [the idle cores, at most 4]."),
         click.option("--n-batch", type=click.IntRange(1), default=512, show_default=True,
                      help="Prompt tokens evaluated per step."),
     ]
