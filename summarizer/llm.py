@@ -146,6 +146,11 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         self.cache = ResponseStore("cache", config.cache_dir or default_cache_dir()) if config.cache else None
         self.record = ResponseStore("record", config.record) if config.record else None
         self.semaphore = asyncio.Semaphore(config.concurrency)
+        # Rate-limit gate (time.monotonic): after a 429 with Retry-After nobody sends before this time.
+        # Requests that have not been sent yet wait here too, instead of each collecting its own 429
+        # and a later, rounded-up Retry-After; when the gate opens they go together, which is what a
+        # sliding-window limit allows.
+        self.not_before = 0.0
         self.price = price_for(config.model, config.prices)
         self._expo = wait_random_exponential(multiplier=config.backoff, max=config.backoff_max)
         # Set once max_retries + 1 connection attempts (from any articles) have failed while no request has ever
@@ -265,10 +270,21 @@ class StoreTransport(httpx2.AsyncBaseTransport):
 
     def _wait(self, rs: RetryCallState) -> float:
         exc = rs.outcome.exception() if rs.outcome is not None else None
-        if isinstance(exc, _Retryable) and exc.retry_after is not None:
-            # Jitter spreads the retries of many waiting requests over the next window instead of all at once.
+        if isinstance(exc, _Retryable) and _paced(exc):
+            # The gate (see _hold) holds the retry until Retry-After has passed; a few milliseconds of
+            # jitter keep the waiting requests from reaching the server in the same instant.
+            return random.uniform(0, 0.02 * self.config.backoff)
+        if isinstance(exc, _Retryable) and exc.retry_after is not None:  # a 5xx that says when to come back
             return min(exc.retry_after, self.config.retry_after_max) + random.uniform(0, 0.25 * self.config.backoff)
         return float(self._expo(rs))
+
+    async def _hold(self) -> None:
+        """Wait while the rate-limit gate is closed (it may move later while we wait)."""
+        while (delay := self.not_before - time.monotonic()) > 0:
+            await asyncio.sleep(delay)
+
+    def _close_gate(self, seconds: float) -> None:
+        self.not_before = max(self.not_before, time.monotonic() + min(seconds, self.config.retry_after_max))
 
     async def _send(self, request: httpx2.Request, state: CallState) -> tuple[int, list[tuple[str, str]], bytes]:
         retrying = AsyncRetrying(
@@ -294,6 +310,7 @@ class StoreTransport(httpx2.AsyncBaseTransport):
             raise ModelError(state.article_id, "no network transport (replay mode)")
         if self.down is not None:
             raise ModelError(state.article_id, self.down)
+        await self._hold()
         async with self.semaphore:
             if self.down is not None:  # found while this request waited for a slot
                 raise ModelError(state.article_id, self.down)
@@ -344,8 +361,11 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         if status == 400 and self.config.mode == "tools" and "tool" in message.lower():
             raise self._refused(state, status, message)
         if status == 429 or status >= 500:
+            retry_after = _retry_after(response.headers)
+            if status == 429 and retry_after is not None:
+                self._close_gate(retry_after)
             raise _Retryable(f"HTTP {status}: {message}", response=(status, headers, content),
-                             retry_after=_retry_after(response.headers))
+                             retry_after=retry_after)
         return status, headers, content
 
     def _advice(self, exc: _Retryable) -> str:
@@ -604,6 +624,10 @@ class LLMClient:
         )
         self.instructor = instructor.from_openai(self.openai, mode=MODES[config.mode])
         self.refused: ModeRefusedError | None = None
+        # Articles in progress, at most `concurrency`: an article builds its requests only once it has a
+        # slot, so the first answers are handled while later articles wait, instead of all articles
+        # building their requests first (the transport's semaphore still bounds requests in flight).
+        self.slots = asyncio.Semaphore(config.concurrency)
         self.states: dict[str, CallState] = {}  # by article id: what each article's calls cost, failed ones too
 
     async def aclose(self) -> None:

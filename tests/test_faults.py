@@ -13,6 +13,7 @@ import os
 import random
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import threading
@@ -302,6 +303,7 @@ def test_unusable_cache_entry_is_named_and_fetched_again(tmp_path: Path) -> None
         data = json.loads(entry.read_text(encoding="utf-8"))
         data["response"] = {"id": "x", "choices": []}  # valid JSON, unusable answer
         entry.write_text(json.dumps(data), encoding="utf-8")
+        shutil.rmtree(cache / "answers")  # the answer index would answer first (tested in test_answers.py)
         server.reset()
         proc = run_brief([str(folder), *model_args(server, cache, out)], env)
         assert proc.returncode == 0, proc.stderr

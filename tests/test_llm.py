@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,9 @@ from oai_server import OAIServer
 
 from summarizer.articles import article_from_text
 from summarizer.errors import ConfigError, ModelError, ModeRefusedError
-from summarizer.extract import extract
+from summarizer.extract import extract, extract_many
 from summarizer.llm import ModelConfig, estimate_tokens, price_for, schema_json
-from summarizer.schema import Article
+from summarizer.schema import Article, ArticleExtraction
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SENTINEL = "sk-SENTINEL-test"  # not a real key; short so secret scanners do not flag it
@@ -77,6 +78,26 @@ def test_429_retry_after_is_honoured(oai_server: OAIServer) -> None:
     t0, t1 = (r["time"] for r in oai_server.requests)
     assert t1 - t0 >= 0.38  # the backoff alone would be <= 0.05 s
     assert result.usage.calls == 2 and len(result.casualties) == 1
+
+
+def test_a_429_holds_requests_not_yet_sent_until_retry_after(oai_server: OAIServer) -> None:
+    """Report 0 gets a 429 (Retry-After 0.6 s); report 2, started after it, must not be sent before then."""
+    from test_extract import answer_for, numbered_article
+
+    first_429: list[float] = []
+
+    def respond(body: dict[str, Any]) -> dict[str, Any]:
+        if "Title: Report 0" in body["messages"][-1]["content"] and not first_429:
+            first_429.append(time.monotonic())
+            return {"status": 429, "headers": {"Retry-After": "0.6"}}
+        return {**answer_for(body), "delay": 0.05}
+
+    oai_server.respond_with(respond)
+    results = extract_many([numbered_article(i) for i in range(3)], config(oai_server, concurrency=2))
+    assert all(isinstance(r, ArticleExtraction) for r in results)
+    sent = {r["body"]["messages"][-1]["content"].split("Title: Report ")[1][0]: r["time"]
+            for r in reversed(oai_server.requests)}  # first request per report
+    assert sent["2"] - first_429[0] >= 0.55  # without the gate it left about 0.05 s after the start
 
 
 def test_retry_after_is_capped(oai_server: OAIServer) -> None:
