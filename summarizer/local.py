@@ -462,6 +462,7 @@ def record_local(paths: list[str | Path], folder: str | Path, *, max_tokens: int
 
 # ---------------------------------------------------------------- the main job on a local model (--local)
 
+LOCAL_PORT = 8767  # --local's server port when free (else any free port; the cache then misses)
 LOCAL_MAX_TOKENS = 2048  # the longest answer asked for; shorter articles get less (extract.answer_tokens)
 LOCAL_TIMEOUT = 1800.0  # one answer from a 1.5B model on 2 busy cores can take minutes
 
@@ -478,7 +479,11 @@ def local_run(name: str | None, options: dict[str, Any], *, gguf: Path | None = 
     say = say or (lambda line: print(f"brief: {line}", file=sys.stderr, flush=True))
     alias = lookup(name).name if name and gguf is None else (name or (gguf.stem if gguf else MODEL_ALIAS))
     n_ctx = int(options.get("context_tokens") or DEFAULT_N_CTX)
+    # A fixed port when it is free: the response cache is keyed by the endpoint, so a run that is interrupted
+    # and started again (or repeated) finds the answers it already has.
+    port = LOCAL_PORT if not _port_in_use("127.0.0.1", LOCAL_PORT) else None
     server = LocalServer(name=alias, model=gguf, backend=backend, n_threads=n_threads, n_batch=n_batch, n_ctx=n_ctx,
+                         port=port,
                          log_file=Path(tempfile.gettempdir()) / f"brief-local-{os.getpid()}.log",
                          models_dir=models_dir, binary=binary)
     say(f"starting the local {backend} server for {alias} ({server.model_file()})")
