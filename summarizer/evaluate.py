@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 from rapidfuzz import fuzz
 
+from .dating import words_of
 from .entities import Canonicalizer, key, same_person
 from .errors import EvalError
 from .estimates import date_interval
@@ -705,9 +706,12 @@ def _claim_of_items(predicted: Briefing, gold: GoldBriefing) -> dict[str, list[s
             ids = set(item.sources) | {ev.article_id for ev in item.evidence if ev.article_id}
             stems = [stem_of[a] for a in sorted(ids) if a in stem_of] or sorted(gold.gold)
             best: tuple[float, Ref] | None = None
+            # which claim an item shows is judged on the dates as the articles word them; the dates the
+            # pipeline recovered are scored on their own (dating accuracy)
+            worded = item.model_copy(update={"claimed": words_of(item.claimed), "period": words_of(item.period)})
             for stem in stems:
                 for j, g in enumerate(getattr(gold.gold[stem], section)):
-                    s = similarity(section, item, g)
+                    s = similarity(section, worded, g)
                     if s >= MIN_SIMILARITY and (best is None or s > best[0]):
                         best = (s, (stem, section, j))
             label = item.id or f"{section}[{n}]"
