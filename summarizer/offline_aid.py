@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from .gazetteer import gazetteer
 from .offline_casualties import _dedupe
 from .offline_context import _ctx_fields, _quantity
 from .offline_patterns import _NODOT, _alt, _words, patterns
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 @lru_cache(maxsize=1)
 def _aid_res() -> dict[str, Any]:
     p = patterns()
-    states = _alt([re.escape(a) for a in p.state_alias])
+    states = p.states
     i = re.IGNORECASE
     return {
         "give": re.compile(rf"(?<![\w-])(?P<donor>{states})\s+(?:on\s+\w+\s+)?(?:has\s+|have\s+|will\s+)?(?:also\s+)?"
@@ -110,7 +111,7 @@ def aid(ctx: Context) -> list[Aid]:
         if donor == recipient or not money or a["rate"].match(t[money[0].end :]):
             continue
         kind = next((k for k, rx in a["kinds"] if rx.search(m.group("body"))), None)
-        kind = kind or next((k for k, rx in a["kinds"] if rx.search(t)), None) or p.raw["donor_kinds"].get(donor)
+        kind = kind or next((k for k, rx in a["kinds"] if rx.search(t)), None) or gazetteer().aid_kind(donor)
         if kind is None:
             continue
         evidence = [s]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .numbers import Figure, find_figures, overlaps, same_figure
 from .offline_claimants import Attribution, _quoted_spans, attribution
-from .offline_context import _counts, _ctx_fields, _merge_evidence, _place, _quantity, _side_of
+from .offline_context import _counts, _ctx_fields, _is_country, _merge_evidence, _place, _quantity, _side_of
 from .offline_patterns import _QUOTES, _alt, _words, patterns
 from .schema import (
     Casualty,
@@ -27,9 +27,7 @@ if TYPE_CHECKING:
 @lru_cache(maxsize=1)
 def _casualty_res() -> dict[str, re.Pattern[str]]:
     p = patterns()
-    sides = p.raw["sides"]
-    noun = _alt([n for d in sides.values() for n in d["noun"]])
-    adj = _alt([a for d in sides.values() for a in d["adjective"]])
+    noun, adj = p.side_noun_alt, p.side_adj_alt
     aux = (r"(?:(?:have|has|had)\s+(?:already\s+)?(?:been\s+)?|(?:were|was|are|is)\s+(?:already\s+)?"
            r"|(?:were|are|was|is)\s+(?:estimated|believed|reported|said|thought)\s+to\s+have\s+(?:been\s+)?)")
     verb = _alt([re.escape(v) for v in p.measure_verb] + ["died"])
@@ -153,7 +151,7 @@ def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
             if not group or getattr(group[-1], measure) is not None:
                 fields = _ctx_fields(ctx, s, f.start, attr)
                 group.append(Casualty(side=side, evidence=[Evidence(quote=e.text) for e in evidence],
-                                      location=_place(s.text) if _place(s.text) not in ("Russia", "Ukraine") else None,
+                                      location=None if _is_country(_place(s.text)) else _place(s.text),
                                       **fields, **{measure: _quantity(f)}))
             else:
                 setattr(group[-1], measure, _quantity(f))

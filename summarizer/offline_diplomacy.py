@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 @lru_cache(maxsize=1)
 def _diplomacy_res() -> dict[str, Any]:
     p = patterns()
-    states = _alt([re.escape(a) for a in p.state_alias])
+    states = p.states
     return {
         "triggers": [(kind, _words(words)) for kind, words in p.raw["diplomacy"].items()],
         "agreement": _words(p.raw["agreement_nouns"]),
@@ -92,15 +92,16 @@ def diplomacy(ctx: Context) -> list[Diplomacy]:
                 continue
             if kind.startswith("agreement") and not r["agreement"].search(t):
                 continue
-            states = _unique([name for _, name in _states(t)])
+            own = ctx.names.state_aliases()
+            states = _unique([name for _, name in _states(t, own)])
             subject = None
             if kind in _VERB_PAST:
                 sm = r["subject"].search(t[: m.start()])
                 if sm is None:
                     continue
-                subjects = _unique([name for _, name in _states(sm.group("p"))])
+                subjects = _unique([name for _, name in _states(sm.group("p"), own)])
                 subject = " and ".join(subjects)
-                states = _unique([*subjects, *(name for _, name in _states(_object_clause(t[m.end() :])))])
+                states = _unique([*subjects, *(name for _, name in _states(_object_clause(t[m.end() :]), own))])
             if not states:
                 continue
             period = _event_date(ctx, s, m.end())

@@ -6,11 +6,12 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from .gazetteer import gazetteer
 from .numbers import find_figures
 from .offline_casualties import _dedupe
 from .offline_claimants import Attribution
 from .offline_context import _counts, _ctx_fields, _merge_evidence, _place, _quantity, _side_of, _states
-from .offline_patterns import _NODOT, _QUOTES, _alt, _words, patterns
+from .offline_patterns import _MONTHS, _NODOT, _QUOTES, _WEEKDAYS, _alt, _words, expand, patterns, slot_tables
 from .schema import (
     ArmsItem,
     ArmsTransfer,
@@ -25,13 +26,16 @@ if TYPE_CHECKING:
 
 # ---------------------------------------------------------------- deployments
 
+# A town the gazetteer does not know, after "in"/"to": one or two capitalised words, not a month or weekday.
+_TOWN = (r"(?!(?:" + "|".join(_MONTHS + _WEEKDAYS) + r")\b)[A-Z][a-z]{2,}(?:[- ][A-Z][a-z]{2,})?(?![\w'’-])")
+
 
 @lru_cache(maxsize=1)
 def _deployment_res() -> dict[str, Any]:
     p = patterns()
     status_of = {v.lower(): st for st, verbs in p.raw["deployment_verbs"].items() for v in verbs}
     verbs = _alt([re.escape(v) for v in status_of])
-    states = _alt([re.escape(a) for a in p.state_alias])
+    states = p.states
     aux = (r"(?:(?:has|have|had|is|was|were)\s+)?(?:also\s+)?"
            r"(?:(?:believed|said|estimated|reported)\s+to\s+have\s+|reportedly\s+)?")
     i = re.IGNORECASE
@@ -45,25 +49,44 @@ def _deployment_res() -> dict[str, Any]:
         "there_are": re.compile(r"there\s+(?:are|were)\s+(?:now\s+)?$", i),
         "operating": re.compile(r"^[^.;]{0,60}?\b(?:operating|stationed|deployed)\b", i),
         "dest": re.compile(rf"\b(?:to|in|into|inside)\s+(?:help\s+|support\s+|assist\s+|reinforce\s+)?(?:the\s+)?"
-                           rf"(?P<d>{p.places.pattern})"),
+                           rf"(?P<d>{p.places.pattern}|{_TOWN})"),
         "casualty_after": re.compile(rf"^[^.;]{{0,160}}?\b(?:have|has|had|were|was)\s+(?:been\s+)?"
                                      rf"(?:{p.verb_re})\b", i),
-        "planned": re.compile(_alt(p.raw["planned_cues"]), i),
+        "planned": re.compile(_alt([expand(c) for c in p.raw["planned_cues"]]), i),
+        "demonym": re.compile(rf"(?<![\w-]){expand('{demonym}')}(?![\w-])"),
         "unit_cue": re.compile(_alt(p.raw["unit_deployment_cues"]), i),
         "uses": re.compile(rf"(?<![\w-])(?P<st>{states})\s+(?:has\s+|had\s+|is\s+|was\s+)?"
                            r"(?:begun\s+to\s+|started\s+to\s+)?"
-                           rf"{_alt(p.raw['use_verbs'])}\s+(?P<troop>(?:soldiers|troops)\s+from\s+North\s+Korea|{p.troop})"
+                           rf"{_alt(p.raw['use_verbs'])}\s+(?P<troop>(?:soldiers|troops)\s+from\s+(?P<from>{states})|{p.troop})"
                            rf"(?![\w-])(?P<rest>[^;]*)"),
     }
 
 
 def _force(state: str | None) -> str | None:
-    return patterns().raw["forces"].get(state) if state else None
+    """A state's (or group's) forces: "Russia" -> "Russian forces"; None for an international body."""
+    g = gazetteer()
+    e = g.entities.get(state) if state else None
+    return g.forces(e.name) if e is not None and e.kind != "organisation" else None
 
 
-def _destination(text: str) -> str | None:
-    m = _deployment_res()["dest"].search(text)
-    return m.group("d").removesuffix("'s") if m else None
+def _force_state(force: str) -> str | None:
+    """The state whose forces a side is ("North Korean forces" -> "North Korea")."""
+    g = gazetteer()
+    return next((n for n, e in g.entities.items() if e.kind == "state" and g.forces(n) == force), None)
+
+
+def _destination(text: str, force: str | None) -> str | None:
+    """Where troops go: the first place after to/in/into/inside that is not their own country."""
+    for m in _deployment_res()["dest"].finditer(text):
+        place = m.group("d").removesuffix("'s")
+        if not _own_country(place, force):
+            return place
+    return None
+
+
+def _own_country(place: str | None, force: str | None) -> bool:
+    state = patterns().state_alias.get(place or "")
+    return state is not None and force is not None and state == _force_state(force)
 
 
 def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
@@ -100,14 +123,15 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
                 status = "planned"
             found = True
             sized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, size=_quantity(f), unit=unit,
-                                        destination=_destination(t[f.start :]), status=status,
+                                        destination=_destination(t[f.start :], force), status=status,
                                         **_ctx_fields(ctx, s, f.start))))
         if found or s.heading:
             continue
-        if (um := d["uses"].search(t)) and (place := _destination(um.group("rest"))):
-            force = _side_of(um.group("troop"), "noun") or ("North Korean forces" if "North Korea" in um.group("troop")
-                                                            else None)
-            if force and p.state_alias[um.group("st")] != force.split()[0]:
+        if um := d["uses"].search(t):
+            origin = um.group("from")
+            force = _force(p.state_alias[origin]) if origin else _side_of(um.group("troop"), "noun")
+            place = _destination(um.group("rest"), force)
+            if place and force and p.state_alias[um.group("st")] != _force_state(force):
                 unsized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, destination=place,
                                               status="deployed", **_ctx_fields(ctx, s, um.start()))))
                 continue
@@ -115,15 +139,17 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
         if planned or (unit and d["unit_cue"].search(t)):
             cue = planned or d["unit_cue"].search(t)
             assert cue is not None
-            states = _states(t)
+            states = _states(t, ctx.names.state_aliases())
             before = [name for at, name in states if at < cue.start()]
-            nk_side = _side_of("North Korean troops", "noun") if "North Korean" in cue.group() else None
+            dm = d["demonym"].search(cue.group())  # "further North Korean troop deployments"
+            named = _force(slot_tables()["demonym"][dm.group()]) if dm else None
             state = before[-1] if before else (states[0][1] if len({n for _, n in states}) == 1 else None)
-            force = nk_side or _force(state)
+            force = named or _force(state)
             if force is None:
                 continue
             unsized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, unit=unit,
-                                          destination=_place(t) if not planned else None,
+                                          destination=None if planned or _own_country(_place(t), force)
+                                          else _place(t),
                                           status="planned" if planned else "deployed",
                                           **_ctx_fields(ctx, s, cue.start()))))
     out = _dedupe(sized, lambda x: (x.force, x.status, x.size.low, x.size.high))
@@ -145,7 +171,7 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
 @lru_cache(maxsize=1)
 def _arms_res() -> dict[str, Any]:
     p = patterns()
-    states = _alt([re.escape(a) for a in p.state_alias])
+    states = p.states
     verbs = _alt(p.raw["arms_verbs"])
     aux = r"(?:(?:has|have|had|was|is)\s+)?(?:also\s+)?(?:(?:believed|said|reported)\s+to\s+have\s+|reportedly\s+)?"
     to = rf"\s+to\s+(?:support\s+|help\s+|aid\s+|further\s+support\s+)?(?P<rec>{states})(?![\w-])"
@@ -249,7 +275,8 @@ def arms_transfers(ctx: Context) -> list[ArmsTransfer]:
         attr = ctx.attr(s)
         if attr.claimant is None and len(evidence) > 1:
             attr = ctx.attr(evidence[1])
-        accusers = [name for at, name in _states(t[: m.start()])] if m.re is a["accused"] else []
+        accused = m.re is a["accused"]
+        accusers = [name for _, name in _states(t[: m.start()], ctx.names.state_aliases())] if accused else []
         if attr.claimant is None and accusers:
             attr = Attribution(claimant=accusers[-1])
         status = "planned" if a["planned"].search(t) else (

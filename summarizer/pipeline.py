@@ -109,7 +109,7 @@ def run_brief(
         from .offline import extract_offline
 
         for art in articles:
-            result: ArticleExtraction | BriefError = extract_offline(art)
+            result: ArticleExtraction | BriefError = extract_offline(art, others=articles)
             extractions.append(result)
             if progress:
                 progress(art, result)
