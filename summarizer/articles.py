@@ -429,7 +429,7 @@ def _from_record(record: Any, where: str, related: RelatedMode) -> list[Article]
         published = parse_published(record.get("published") or record.get("date"))
     except ValueError as exc:
         raise ArticleError(where, str(exc)) from None
-    return _articles(
+    return _with_language(_articles(
         text,
         path=where,
         title=_field(record, "title", "headline"),
@@ -437,7 +437,15 @@ def _from_record(record: Any, where: str, related: RelatedMode) -> list[Article]
         outlet=_field(record, "source", "outlet"),
         published=published,
         related=related,
-    )
+    ), record)
+
+
+def _with_language(arts: list[Article], meta: dict[str, Any]) -> list[Article]:
+    """The language the front matter or record gives ("language: de", "lang: fr"), on the main article."""
+    lang = _field(meta, "language", "lang")
+    if not lang or not arts:
+        return arts
+    return [arts[0].model_copy(update={"language": lang.strip().lower()}), *arts[1:]]
 
 
 def _load_file(path: Path, size: int, max_bytes: int, related: RelatedMode) -> tuple[list[Article], list[ArticleError]]:
@@ -459,8 +467,9 @@ def _load_file(path: Path, size: int, max_bytes: int, related: RelatedMode) -> t
         if title is None:
             first = next((ln.strip() for ln in body.splitlines() if ln.strip()), "")
             title = first.lstrip("#").strip() or None
-        return _articles(body, path=where, title=title, url=_field(meta, "url"),
-                         outlet=_field(meta, "source", "outlet"), published=published, related=related), []
+        arts = _articles(body, path=where, title=title, url=_field(meta, "url"),
+                         outlet=_field(meta, "source", "outlet"), published=published, related=related)
+        return _with_language(arts, meta), []
     if suffix in (".html", ".htm"):
         return _from_html(path, raw, related), []
     if suffix == ".json":

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .coverage import reads
 from .grounding import verify
+from .language import article_language
 from .offline_aid import aid
 from .offline_casualties import casualties
 from .offline_claimants import Names
@@ -39,6 +41,8 @@ def extract_offline(article: Article, *, others: Sequence[Article] = ()) -> Arti
     ``others``: the other articles of the run; a leader one of them introduces with a nationality
     ("Russian President Vladimir Putin") then stands for that state here too.
     """
+    if not reads(article_language(article)):  # English patterns would misread it: leave it unread
+        return verify(Sections(), article, extractor="offline", copy=False)
     ctx = Context(article, split_sentences(article.text),
                   Names(article.text, tuple(o.text for o in others if o.id != article.id)))
     found, used = casualties(ctx)

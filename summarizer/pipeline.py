@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .articles import load_articles
+from .coverage import unread
 from .errors import ArticleError, BriefError
 from .schema import Article, ArticleExtraction, Briefing, FailedArticle, RunInfo, Usage
 
@@ -141,6 +142,7 @@ def run_brief(
     where = {a.id: a.path or a.id for a in articles}
     run.failed = [FailedArticle(path=_error_path(err, where), reason=_error_reason(err)) for err in errors]
     ok_ids = {e.article_id for e in extractions}
+    run.unread = unread(extractions, articles, offline=config is None)
     briefing = merge(
         extractions,
         [a for a in articles if a.id in ok_ids],

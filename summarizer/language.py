@@ -1,0 +1,35 @@
+"""The language an article is written in: given with the article, else detected with py3langid."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from .schema import Article
+
+# A detection less sure than this is "unknown" (None): a short or mixed text, a page of names.
+MIN_CONFIDENCE = 0.9
+# Enough text to tell a language; detecting on a whole long article adds time, not certainty.
+SAMPLE_CHARS = 5000
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> Any:
+    """py3langid's model with normalised probabilities (loaded once, about a second)."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of the language of ``text``, or None when py3langid is not sure (below MIN_CONFIDENCE)."""
+    sample = text[:SAMPLE_CHARS]
+    if sum(c.isalpha() for c in sample) < 20:
+        return None
+    code, prob = _identifier().classify(sample)
+    return str(code) if prob >= MIN_CONFIDENCE else None
+
+
+def article_language(article: Article) -> str | None:
+    """The article's language: the one given with it (front matter ``language:``), else detected."""
+    return article.language or detect_language(article.text)
