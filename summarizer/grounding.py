@@ -21,6 +21,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
+from .language import article_language
+from .locale_numbers import find_figures_in, parse_quantity_in
 from .numbers import Figure, find_figures, parse_quantity, same_figure
 from .schema import SECTIONS, Alignment, Article, ArticleExtraction, Item, Quantity, Rejected, Sections, Usage
 
@@ -205,9 +207,11 @@ def _too_short(quote: str) -> bool:
     return re.search(r"[^\W\d_]", "".join(rest)) is None
 
 
-def _stated(span: str) -> list[Figure]:
-    """Every figure the span states, bracketed conversions included."""
-    return [g for f in find_figures(span) for g in (f, *f.equivalents)]
+def _stated(span: str, lang: str | None = None) -> list[Figure]:
+    """Every figure the span states, bracketed conversions included: read in English and, for an article in
+    another language, in that language too (English never reads "11.000" or "1,4", so the two cannot clash)."""
+    found = find_figures(span) + (find_figures_in(span, lang) if lang else [])
+    return [g for f in found for g in (f, *f.equivalents)]
 
 
 def _same(fig: Figure, other: Figure) -> bool:
@@ -219,12 +223,21 @@ def _same(fig: Figure, other: Figure) -> bool:
     return fig.currency is None or other.currency is None or fig.currency == other.currency
 
 
-def _check_quantity(name: str, q: Quantity, stated: list[Figure]) -> str | None:
-    """Re-derive bounds from the text; the article's own wording wins when it qualifies the number differently."""
-    fig = parse_quantity(q.text)
+def _check_quantity(name: str, q: Quantity, stated: list[Figure], lang: str | None = None) -> str | None:
+    """Re-derive bounds from the text; the article's own wording wins when it qualifies the number differently.
+
+    The figure text is read in the article's language ("rund 11.000" copied from a German article), and
+    in English when that does not match (a model that wrote the figure the English way, "11,000")."""
+    readings = [f for f in (parse_quantity_in(q.text, lang), parse_quantity(q.text) if lang else None) if f]
+    fig = readings[0] if readings else None
     if fig is None:
         return f"figure text has no number: {name}={_clip(q.text)!r}"
-    match = next((f for f in stated if _same(fig, f)), None)
+    match = None
+    for reading in readings:
+        match = next((f for f in stated if _same(reading, f)), None)
+        if match is not None:
+            fig = reading
+            break
     if match is None:
         return f"figure {name}={_clip(q.text)!r} is not stated in any quote"
     currency = fig.currency or match.currency
@@ -234,7 +247,7 @@ def _check_quantity(name: str, q: Quantity, stated: list[Figure]) -> str | None:
     if currency:
         q.unit = currency
     for k, eq in enumerate(q.equivalents):
-        reason = _check_quantity(f"{name}.equivalents[{k}]", eq, stated)
+        reason = _check_quantity(f"{name}.equivalents[{k}]", eq, stated, lang)
         if reason:
             return reason
     return None
@@ -244,6 +257,8 @@ def _ground_item(item: Item, article: Article) -> list[str]:
     """Locate the item's quotes and check its figures in place; the reasons it fails (empty when grounded)."""
     reasons: list[str] = []
     stated: list[Figure] = []
+    lang = article_language(article)
+    lang = None if lang == "en" else lang
     for ev in item.evidence:
         if _too_short(ev.quote):
             reasons.append(f"quote too short to ground: {_clip(ev.quote)!r}")
@@ -258,11 +273,11 @@ def _ground_item(item: Item, article: Article) -> list[str]:
         start, end, alignment = found
         ev.article_id, ev.start, ev.end, ev.alignment = article.id, start, end, alignment
         ev.quote = article.text[start:end]
-        stated.extend(_stated(ev.quote))
+        stated.extend(_stated(ev.quote, lang))
     if reasons:
         return reasons
     for name, q in item.figures().items():
-        reason = _check_quantity(name, q, stated)
+        reason = _check_quantity(name, q, stated, lang)
         if reason:
             reasons.append(reason)
     return reasons

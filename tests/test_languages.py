@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from oai_server import OAIServer
 
 from summarizer.articles import article_from_text, load_articles
 from summarizer.cli import main
@@ -116,3 +119,39 @@ def test_briefing_says_which_articles_were_not_understood(tmp_path: Path) -> Non
     assert "None reported." not in md  # not true of the two articles that were not read
     assert "None found in the 2 articles read; 2 not understood" in md
     assert "Palestinians" in md
+
+
+GERMAN = ("---\ntitle: Angriff auf Charkiw\nlanguage: de\npublished: 2025-03-04\n---\n"
+          "Bei dem Angriff wurden nach Angaben des Gesundheitsministeriums rund 11.000 Menschen verletzt, "
+          "sagte Minister Petro Kowal am Montag.\n\n"
+          "Deutschland sagte der Ukraine weitere Militärhilfe im Wert von 1,4 Milliarden Euro zu.\n")
+
+
+def german_answer(body: dict[str, Any]) -> dict[str, Any]:
+    """Synthetic model answer: English items whose quotes and figure texts stay in the article's German."""
+    return {"sections": {
+        "casualties": [{"side": "civilians", "wounded": {"text": "rund 11.000"}, "claimant": "Health ministry",
+                        "evidence": [{"quote": "Bei dem Angriff wurden nach Angaben des Gesundheitsministeriums "
+                                               "rund 11.000 Menschen verletzt"}]}],
+        "aid": [{"donor": "Germany", "recipient": "Ukraine", "kind": "military",
+                 "amount": {"text": "1,4 Milliarden Euro"},
+                 "evidence": [{"quote": "Deutschland sagte der Ukraine weitere Militärhilfe im Wert von "
+                                        "1,4 Milliarden Euro zu."}]}],
+    }}
+
+
+def test_model_items_from_a_german_article_keep_german_quotes(oai_server: OAIServer, tmp_path: Path) -> None:
+    oai_server.respond_with(german_answer)
+    (tmp_path / "de.md").write_text(GERMAN, encoding="utf-8")
+    out = tmp_path / "b.json"
+    res = CliRunner().invoke(main, [str(tmp_path / "de.md"), "--base-url", oai_server.base_url, "--model", "m",
+                                    "--cache-dir", str(tmp_path / "cache"), "-o", str(out), "-q", "--format", "json"],
+                             env={"OPENAI_API_KEY": "sk-test"}, catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    b = json.loads(out.read_text(encoding="utf-8"))
+    (cas,) = b["casualties"]
+    assert (cas["wounded"]["low"], cas["wounded"]["high"], cas["wounded"]["qualifier"]) == (9900, 12100, "about")
+    assert "Gesundheitsministeriums" in cas["evidence"][0]["quote"]
+    (aid,) = b["aid"]
+    assert (aid["amount"]["low"], aid["amount"]["unit"]) == (1_400_000_000, "EUR")
+    assert b["run"]["rejected"] == [] and b["run"]["unread"] == []
