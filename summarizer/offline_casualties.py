@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 # ---------------------------------------------------------------- casualties
 
+# Sides that say who only by where they were ("42 people in Lebanon").
+_UNNAMED = ("people", "civilians", "crew members")
+
 
 @lru_cache(maxsize=1)
 def _casualty_res() -> dict[str, re.Pattern[str]]:
@@ -52,6 +55,7 @@ def _casualty_res() -> dict[str, re.Pattern[str]]:
         "object_side": re.compile(rf"^\s+(?P<side>{noun})(?![\w-])", i),
         "paren": re.compile(rf"\(\s*(?:the\s+)?(?P<side>{noun})\s*\)", i),
         "cues": _words(p.raw["continuation_cues"]),
+        "exchange": _words(p.raw["exchange_phrases"]),
         "join": re.compile(r"^\s*,?\s*(?:and|with|including|of\s+which|of\s+whom|among\s+them)\s+"
                            r"(?:another\s+|a\s+further\s+)?$", i),
     }
@@ -70,10 +74,9 @@ def _read_casualties(s: Sentence) -> list[tuple[Figure, str, str | None, int]]:
     out: list[tuple[Figure, str, str | None, int]] = []
     for f in _counts(s):
         head, tail = t[: f.start], t[f.end :]
-        if m := r["side_verb"].match(tail) or r["bare"].match(tail):
-            mid = m.groupdict().get("mid") or ""
-            if any(f.end < g.start < f.end + m.end() for g in s.figures) or re.search(r"\d", mid):
-                continue
+        m = r["side_verb"].match(tail) or r["bare"].match(tail)
+        if m and not (any(f.end < g.start < f.end + m.end() for g in s.figures)
+                      or re.search(r"\d", m.groupdict().get("mid") or "")):
             out.append((f, _measure(m.group("m")), _side_of(m.group("side"), "noun"), f.end + m.end()))
             continue
         if m := r["noun_after"].match(tail):
@@ -106,7 +109,7 @@ def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
     item_of: dict[int, Casualty] = {}
     cues = r["cues"]
     for s in ctx.sentences:
-        if p.rate.search(s.text):
+        if p.rate.search(s.text) or r["exchange"].search(s.text):
             continue
         readings = _read_casualties(s)
         if not readings:
@@ -147,6 +150,8 @@ def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
             if side is None:
                 continue
             used.add((s.index, f.start))
+            if side in _UNNAMED and (where := _place(s.text)):  # "people in Lebanon": whose, by where
+                side = f"{side} in {where}"
             group = by_side.setdefault(side, [])
             if not group or getattr(group[-1], measure) is not None:
                 fields = _ctx_fields(ctx, s, f.start, attr)

@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from .gazetteer import gazetteer
 from .offline_context import _merge_evidence, _states, _unique
 from .offline_dates import find_dates
 from .offline_patterns import _QUOTES, _alt, _words, patterns
@@ -100,6 +101,8 @@ def diplomacy(ctx: Context) -> list[Diplomacy]:
                 if sm is None:
                     continue
                 subjects = _unique([name for _, name in _states(sm.group("p"), own)])
+                if not all(gazetteer().entities[n].kind != "group" for n in subjects if n in gazetteer().entities):
+                    continue  # an armed group's statement is news about its fighters, not diplomacy
                 subject = " and ".join(subjects)
                 states = _unique([*subjects, *(name for _, name in _states(_object_clause(t[m.end() :]), own))])
             if not states:

@@ -53,6 +53,8 @@ def _deployment_res() -> dict[str, Any]:
         "casualty_after": re.compile(rf"^[^.;]{{0,160}}?\b(?:have|has|had|were|was)\s+(?:been\s+)?"
                                      rf"(?:{p.verb_re})\b", i),
         "planned": re.compile(_alt([expand(c) for c in p.raw["planned_cues"]]), i),
+        "troopish": re.compile(r"\b(?:troops?|soldiers|servicemen|personnel|fighters|mercenaries|deployments?"
+                               r"|rotation)\b", i),
         "demonym": re.compile(rf"(?<![\w-]){expand('{demonym}')}(?![\w-])"),
         "unit_cue": re.compile(_alt(p.raw["unit_deployment_cues"]), i),
         "uses": re.compile(rf"(?<![\w-])(?P<st>{states})\s+(?:has\s+|had\s+|is\s+|was\s+)?"
@@ -136,6 +138,8 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
                                               status="deployed", **_ctx_fields(ctx, s, um.start()))))
                 continue
         planned = d["planned"].search(t)
+        if planned and not d["troopish"].search(t):
+            planned = None  # "preparing to send hundreds of ballistic missiles": weapons, not troops
         if planned or (unit and d["unit_cue"].search(t)):
             cue = planned or d["unit_cue"].search(t)
             assert cue is not None

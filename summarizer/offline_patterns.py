@@ -63,6 +63,11 @@ class Patterns:
     attribution: re.Pattern[str]
 
 
+def _ordered(patterns_: list[str]) -> str:
+    """An alternation in the given order: the pattern file lists "Houthi rebels" before "Houthis"."""
+    return "(?:" + "|".join(patterns_) + ")"
+
+
 def _trie(words: Any) -> str:
     """One regex matching any of ``words`` literally, longest first, case-sensitively (a trie: fast to search)."""
     from retrie.trie import Trie
@@ -144,8 +149,8 @@ def patterns() -> Patterns:
             verb_re=_alt([re.escape(p) for p in verb]),
             side_noun=_side_tables(raw, "noun"),
             side_adj=_side_tables(raw, "adjective"),
-            side_noun_alt=_alt(nouns),
-            side_adj_alt=_alt(adjs),
+            side_noun_alt=_ordered(nouns),
+            side_adj_alt=_ordered(adjs),
             any_side=re.compile(rf"(?<![\w-]){_alt(nouns + adjs)}(?![\w-])"),
             rate=_words(raw["rate_phrases"]),
             troop=_alt([expand(t) for t in raw["troop_nouns"]]),
