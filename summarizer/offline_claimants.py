@@ -123,7 +123,7 @@ def _leaders(text: str) -> tuple[tuple[str, str], ...]:
 
 _PERSON_WORD = re.compile(r"[A-Z][a-z][\w.'’-]*")
 _ORG_WORDS = re.compile(r"(?:ministry|agency|service|office|government|military|army|command|leadership|officials?"
-                        r"|authorit(?:y|ies)|groups?|monitors?|organi[sz]ations?|experts"
+                        r"|authorit(?:y|ies)|groups?|monitors?|organi[sz]ations?|experts|residents|witnesses"
                         r"|spokes(?:man|woman|person)|lawmakers?|adviser|sources?|intelligence)$", re.I)
 _TITLE = re.compile(r"MP|Gen\.|Sen\.|Rep\.|Dr\.|Sir|President|Minister|Secretary|General|Commander|Chief|Senator")
 _TITLE_RUN = re.compile(r"^(?:(?:MP|Gen\.|Sen\.|Rep\.|Dr\.|Sir|Prime|President|Minister|Defen[cs]e|Foreign|Secretary"

@@ -39,17 +39,28 @@ def _deployment_res() -> dict[str, Any]:
     aux = (r"(?:(?:has|have|had|is|was|were)\s+)?(?:also\s+)?"
            r"(?:(?:believed|said|estimated|reported)\s+to\s+have\s+|reportedly\s+)?")
     i = re.IGNORECASE
+    present = _alt([v for v in p.raw["presence_verbs"] if v != "in"])  # "troops in Russia" is no statement
     return {
         "status_of": status_of,
         "troop_after": re.compile(rf"^\s+(?:more\s+|additional\s+)?(?:of\s+)?(?P<troop>{p.troop})(?![\w-])", i),
-        "active": re.compile(rf"(?<![\w-])(?P<st>{states})\s+{aux}(?P<v>{verbs})\s+(?:an?\s+)?"
-                             r"(?:additional\s+|another\s+|further\s+)?$"),
+        "active": re.compile(rf"(?<![\w-])(?P<st>{states})\s+{aux}(?P<v>{verbs})\s+(?:an?\s+|its\s+|their\s+)?"
+                             r"(?:additional\s+|another\s+|further\s+|remaining\s+|last\s+)?$"),
+        "present": re.compile(rf"^\s*(?:are|were|remain|remained|is|was)\s+(?:now\s+|still\s+|currently\s+|also\s+)?"
+                              rf"(?:{_alt(p.raw['presence_verbs'])})\b", i),
+        "subject": re.compile(rf"(?<![\w-])(?P<troop>{p.troop})\s+(?:have|has|had|are|is|were|was)\s+"
+                              r"(?:(?:been|now|still|also|reportedly|largely|mostly|begun|started)\s+)*"
+                              rf"(?:(?P<v>{verbs})|(?:to\s+)?(?P<pv>{present}))"
+                              r"\b", i),
+        "harm": re.compile(rf"\b(?:{p.verb_re}|{p.noun_re}|suffered|died)\b", i),
         "passive": re.compile(rf"^[^.;\"“”]{{0,80}}?\b(?:have|has|had|were|was|are|is)\s+(?:already\s+)?(?:been\s+)?"
                               rf"(?P<v>{verbs})(?![\w-])", i),
         "there_are": re.compile(r"there\s+(?:are|were)\s+(?:now\s+)?$", i),
         "operating": re.compile(r"^[^.;]{0,60}?\b(?:operating|stationed|deployed)\b", i),
         "dest": re.compile(rf"\b(?:to|in|into|inside)\s+(?:help\s+|support\s+|assist\s+|reinforce\s+)?(?:the\s+)?"
                            rf"(?P<d>{p.places.pattern}|{_TOWN})"),
+        "origin": re.compile(r"^\s*(?:from|of|out\s+of)\s+(?:the\s+)?"
+                             r"(?:(?:[\w-]+\s+){0,3}?(?:city|town|village)\s+of\s+)?"  # "the ancient ... city of"
+                             rf"(?P<d>{p.places.pattern}|{_TOWN})"),
         "casualty_after": re.compile(rf"^[^.;]{{0,160}}?\b(?:have|has|had|were|was)\s+(?:been\s+)?"
                                      rf"(?:{p.verb_re})\b", i),
         "planned": re.compile(_alt([expand(c) for c in p.raw["planned_cues"]]), i),
@@ -86,6 +97,15 @@ def _destination(text: str, force: str | None) -> str | None:
     return None
 
 
+def _origin(text: str, force: str | None) -> str | None:
+    """Where troops left: the first place after from / out of / of ("pulled out of Axum")."""
+    for m in _deployment_res()["origin"].finditer(text):
+        place = m.group("d").removesuffix("'s")
+        if not _own_country(place, force):
+            return place
+    return None
+
+
 def _own_country(place: str | None, force: str | None) -> bool:
     state = patterns().state_alias.get(place or "")
     return state is not None and force is not None and state == _force_state(force)
@@ -99,8 +119,8 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
     unsized: list[tuple[Sentence, Deployment]] = []
     for s in ctx.sentences:
         t = s.text
-        unit_m = p.units.search(t)
-        unit = unit_m.group() if unit_m else None
+        unit_m = next((u for u in p.units.finditer(t) if u.group() not in p.state_alias), None)
+        unit = unit_m.group() if unit_m else None  # a unit, not an armed group ("Africa Corps")
         found = False
         for f in _counts(s):
             if (s.index, f.start) in used:
@@ -119,6 +139,8 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
                 status = d["status_of"][pm.group("v").lower()]
             elif d["there_are"].search(t[: f.start]) and d["operating"].match(after):
                 status = "deployed"
+            elif force and d["present"].match(after):  # "4,000 Rwandan troops are fighting alongside ..."
+                status = "deployed"
             if force is None or status is None or d["casualty_after"].match(after):
                 continue
             if d["planned"].search(t):
@@ -136,6 +158,16 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
             if place and force and p.state_alias[um.group("st")] != _force_state(force):
                 unsized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, destination=place,
                                               status="deployed", **_ctx_fields(ctx, s, um.start()))))
+                continue
+        sm = d["subject"].search(t) if not _counts(s) and not d["harm"].search(t) else None
+        if sm and (force := _side_of(sm.group("troop"), "noun")):
+            # "Eritrean soldiers have pulled out of Axum", "some Eritrean troops were still patrolling the town"
+            status = d["status_of"][sm.group("v").lower()] if sm.group("v") else "deployed"
+            rest = t[sm.end() :]
+            place = _origin(rest, force) if status == "withdrawn" else _destination(rest, force)
+            if not d["planned"].search(t) and not d["casualty_after"].match(t[sm.start("troop") :]):
+                unsized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, destination=place,
+                                              status=status, **_ctx_fields(ctx, s, sm.start()))))
                 continue
         planned = d["planned"].search(t)
         if planned and not d["troopish"].search(t):
