@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .gazetteer import gazetteer
 from .offline_casualties import _dedupe
 from .offline_context import _ctx_fields, _quantity
-from .offline_patterns import _NODOT, _alt, _words, patterns
+from .offline_patterns import _NODOT, _alt, _words, expand, patterns, slot_tables
 from .schema import (
     Aid,
     AidComponent,
@@ -30,8 +30,12 @@ def _aid_res() -> dict[str, Any]:
     states = p.states
     i = re.IGNORECASE
     return {
-        "give": re.compile(rf"(?<![\w-])(?P<donor>{states})\s+(?:on\s+\w+\s+)?(?:has\s+|have\s+|will\s+)?(?:also\s+)?"
-                           rf"(?P<v>{_alt(p.raw['aid_verbs'])})\s+(?P<body>{_NODOT}*?)\s+to\s+(?P<rec>{states})(?![\w-])"),
+        # The donor is a state, body or group, an official of one ("German Defence Minister Boris Pistorius"),
+        # or a name the article gives for one (resolved by _donor); the recipient follows "to" or "for".
+        "give": re.compile(rf"(?<![\w-])(?P<donor>{states}|{expand('{demonym}')}(?:\s+[A-Z][\w.'’-]*){{1,5}}"
+                           r"|[A-Z][\w'’-]+)\s+(?:on\s+\w+\s+|today\s+)?(?:has\s+|have\s+|will\s+)?(?:also\s+)?"
+                           rf"(?P<v>{_alt(p.raw['aid_verbs'])})\s+(?P<body>{_NODOT}*?)\s+(?:to|for)\s+"
+                           rf"(?P<rec>{states})(?![\w-])"),
         "receive": re.compile(rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
                               rf"(?P<v>{_alt(p.raw['aid_receive_verbs'])})\s+(?P<body>{_NODOT}*?)\s+from\s+"
                               rf"(?P<donor>{states})(?![\w-])"),
@@ -93,6 +97,25 @@ def _running_total(ctx: Context, s: Sentence, found: list[tuple[Sentence, Aid]])
                amount=_quantity(money[0]), kind=prev.kind, **_ctx_fields(ctx, s, m.start()))
 
 
+def _donor(ctx: Context, phrase: str) -> str | None:
+    """The state, body or group a donor phrase stands for: its own name, the nationality of an official
+    ("U.S. Defense Secretary Lloyd Austin"), a name the article gives for a state ("Pistorius"), or a donor
+    phrase ("foreign donors"); None when it stands for none of these."""
+    p = patterns()
+    if phrase in p.state_alias:
+        return p.state_alias[phrase]
+    if phrase in p.raw["aid_donor_phrases"]:
+        return str(p.raw["aid_donor_phrases"][phrase])
+    if m := _demonym_re().match(phrase):
+        return slot_tables()["demonym"].get(m.group())
+    return ctx.names.state_aliases().get(phrase)
+
+
+@lru_cache(maxsize=1)
+def _demonym_re() -> re.Pattern[str]:
+    return re.compile(rf"{expand('{demonym}')}(?![\w-])")
+
+
 def aid(ctx: Context) -> list[Aid]:
     """Money or goods a donor gives a recipient, with a package's components from the sentences after it."""
     a = _aid_res()
@@ -105,8 +128,10 @@ def aid(ctx: Context) -> list[Aid]:
             if (total := _running_total(ctx, s, out)) is not None:
                 out.append((s, total))
             continue
-        donor = p.state_alias.get(m.group("donor")) or p.raw["aid_donor_phrases"][m.group("donor")]
+        donor = _donor(ctx, m.group("donor"))
         recipient = p.state_alias[m.group("rec")]
+        if donor is None:
+            continue
         money = [f for f in s.figures if f.currency and m.start("body") <= f.start < m.end("body")]
         if donor == recipient or not money or a["rate"].match(t[money[0].end :]):
             continue
