@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .gazetteer import gazetteer
 from .offline_context import _merge_evidence, _states, _unique
 from .offline_dates import find_dates
-from .offline_patterns import _QUOTES, _alt, _words, patterns
+from .offline_patterns import _QUOTES, _alt, _words, expand, patterns
 from .schema import (
     DateRef,
     Diplomacy,
@@ -35,11 +35,15 @@ def _diplomacy_res() -> dict[str, Any]:
         "subject": re.compile(rf"(?P<p>{states}(?:(?:,\s+and\s+|,\s+|\s+and\s+){states})*)(?:'s|’s)?\s+"
                               r"(?:(?:has|have|had|also|officially|publicly|formally)\s+){0,3}$"),
         "visitor": re.compile(r"((?:[A-Z][\w.'’-]*\s+){1,4})$"),
+        # the sentence's subject when the visit is told later ("Pistorius pledged ... during a visit to Kyiv")
+        "lead_person": re.compile(r"^(?:[A-Z][A-Z/ .'-]+(?:,[^()\n]{0,40})?(?:\([^)]*\))?\s*[-–—]\s+)?"  # dateline
+                                  r"((?:[A-Z][\w.'’-]*\s+){2,5})(?=[a-z])"),
         "place": re.compile(rf"^\s+(?P<p>{states}|[A-Z][a-z]+)"),
     }
 
 
-_VERB_PAST = {"acknowledgement": "acknowledged", "condemnation": "condemned", "sanction": "sanctioned"}
+_VERB_PAST = {"acknowledgement": "acknowledged", "condemnation": "condemned", "sanction": "sanctioned",
+              "statement": "welcomed"}
 
 
 def _agreement_name(t: str, trigger: re.Match[str]) -> str:
@@ -72,7 +76,12 @@ def _event_date(ctx: Context, s: Sentence, trigger_end: int) -> DateRef | None:
     if after:
         return after[0].ref
     lead = [d for d in dates if d.start <= 3]
-    return lead[0].ref if lead else None
+    if lead:
+        return lead[0].ref
+    # the sentence's one date, when it is not when something was said ("..., officials said on Monday")
+    said = [d for d in dates if any(0 <= d.start - v_end <= 12 for _, v_end in ctx.attr(s).verb_spans)]
+    rest = [d for d in dates if d not in said]
+    return rest[0].ref if len(rest) == 1 else None
 
 
 def diplomacy(ctx: Context) -> list[Diplomacy]:
@@ -141,12 +150,15 @@ def _summary(kind: str, t: str, m: re.Match[str], parties: list[str], subject: s
         return f"{names} signed the {_agreement_name(t, m)}"
     if kind == "agreement_in_force":
         return f"The {_agreement_name(t, m)} between {names} came into force"
+    if kind in ("talks", "meeting"):
+        return f"{names} held talks" if kind == "talks" else f"{names} met"
     if kind == "visit":
-        who = r["visitor"].search(t[: m.start()])
+        who = r["visitor"].search(t[: m.start()]) or r["lead_person"].search(t[: m.start()])
         where = r["place"].match(t[m.end() :])
         if not who or not where:
             return None
-        visitor = re.sub(rf"^(?:{_alt(patterns().raw['titles'])}\s+)+", "", who.group(1).strip())
+        visitor = re.sub(rf"^{expand('{demonym}')}\s+", "", who.group(1).strip())  # "German Defence Minister X"
+        visitor = re.sub(rf"^(?:(?:{_alt(patterns().raw['titles'])}|Defen[cs]e|Foreign)\s+)+", "", visitor)
         visitor = re.sub(r"^.*?(?:'s|’s)\s+", "", visitor)
         visitor = re.sub(rf"^(?:{_alt(patterns().raw['titles'])}\s+)+", "", visitor)
         return f"{visitor} visited {where.group('p')}"
