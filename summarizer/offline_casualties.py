@@ -35,7 +35,7 @@ def _casualty_res() -> dict[str, re.Pattern[str]]:
            r"|(?:were|are|was|is)\s+(?:estimated|believed|reported|said|thought)\s+to\s+have\s+(?:been\s+)?)")
     verb = _alt([re.escape(v) for v in p.measure_verb] + ["died"])
     link = (r"(?:estimated\s+at|expected\s+to\s+reach|put\s+at|stand\s+at|stood\s+at|reached|rose\s+to|risen\s+to"
-            r"|climbed\s+to|totall?ed|numbered)")
+            r"|climbed\s+to|totall?ed|numbered|(?<=toll)\s+of)")
     i = re.IGNORECASE
     return {
         "noun_after": re.compile(rf"^\s*[\"”’']?\s*(?:more\s+)?(?:(?P<adj>{adj})\s+)?(?P<m>{p.noun_re})(?![\w-])", i),
@@ -51,20 +51,33 @@ def _casualty_res() -> dict[str, re.Pattern[str]]:
             rf"(?:(?P<adj>{adj})\s+)?(?P<m>{p.noun_re})(?:\s+in\s+(?:the\s+)?[A-Z][\w-]*(?:\s+region)?)?\s+"
             rf"(?P<aux>(?:(?:are|is|were|was|have|has|had)\s+)?(?:already\s+)?(?:been\s+)?)(?P<link>{link})?\s*$", i
         ),
-        "object": re.compile(rf"(?<![\w-])(?P<m>{verb})\s+$", i),
+        "object": re.compile(rf"(?<![\w-])(?P<m>{verb}|{_alt(list(_OBJECT_VERBS))})\s+$", i),
         "object_side": re.compile(rf"^\s+(?P<side>{noun})(?![\w-])", i),
         "paren": re.compile(rf"\(\s*(?:the\s+)?(?P<side>{noun})\s*\)", i),
         "cues": _words(p.raw["continuation_cues"]),
         "exchange": _words(p.raw["exchange_phrases"]),
         "join": re.compile(r"^\s*,?\s*(?:and|with|including|of\s+which|of\s+whom|among\s+them)\s+"
-                           r"(?:another\s+|a\s+further\s+)?$", i),
+                           rf"(?:(?:{_alt(list(_OBJECT_VERBS))})\s+)?(?:another\s+|a\s+further\s+)?$", i),
+        "others": re.compile(r"^\s+(?:others|more)\b", i),
     }
+
+
+def _place_in(text: str) -> str | None:
+    """The one place the sentence puts something "in" ("42 people in Lebanon"), else None."""
+    p = patterns()
+    found = {m.group("p") for m in re.finditer(rf"\bin\s+(?:the\s+)?(?P<p>{p.places.pattern})(?![\w'’-])", text)}
+    return found.pop() if len(found) == 1 else None
+
+
+# "killing at least 50 civilians and wounding 49 others": the -ing forms, with the figure as object
+_OBJECT_VERBS = {"killing": "killed", "wounding": "wounded", "injuring": "wounded"}
 
 
 def _measure(phrase: str) -> str:
     p = patterns()
     key = re.sub(r"\s+", " ", phrase.lower())
-    return p.measure_verb.get(key) or p.measure_noun.get(key) or ("killed" if key == "died" else "")
+    return (p.measure_verb.get(key) or p.measure_noun.get(key) or _OBJECT_VERBS.get(key)
+            or ("killed" if key == "died" else ""))
 
 
 def _read_casualties(s: Sentence) -> list[tuple[Figure, str, str | None, int]]:
@@ -87,6 +100,9 @@ def _read_casualties(s: Sentence) -> list[tuple[Figure, str, str | None, int]]:
             continue
         if (m := r["object"].search(head)) and (om := r["object_side"].match(tail)):  # "killed eight members of"
             out.append((f, _measure(m.group("m")), _side_of(om.group("side"), "noun"), f.end + om.end()))
+            continue
+        if out and (m := r["object"].search(head)) and (om := r["others"].match(tail)):  # "... and wounding 49 others"
+            out.append((f, _measure(m.group("m")), None, f.end + om.end()))
             continue
         m = r["noun_before"].search(head)
         if m and (m.group("link") or (m.group("aux").strip() and f.qualifier != "exact")):
@@ -150,7 +166,7 @@ def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
             if side is None:
                 continue
             used.add((s.index, f.start))
-            if side in _UNNAMED and (where := _place(s.text)):  # "people in Lebanon": whose, by where
+            if side in _UNNAMED and (where := _place_in(s.text)):  # "people in Lebanon": whose, by where
                 side = f"{side} in {where}"
             group = by_side.setdefault(side, [])
             if not group or getattr(group[-1], measure) is not None:

@@ -124,6 +124,7 @@ def _leaders(text: str) -> tuple[tuple[str, str], ...]:
 _PERSON_WORD = re.compile(r"[A-Z][a-z][\w.'’-]*")
 _ORG_WORDS = re.compile(r"(?:ministry|agency|service|office|government|military|army|command|leadership|officials?"
                         r"|authorit(?:y|ies)|groups?|monitors?|organi[sz]ations?|experts|residents|witnesses"
+                        r"|council|committee|commission|mission|parliament|movement|coalition|alliance|front"
                         r"|spokes(?:man|woman|person)|lawmakers?|adviser|sources?|intelligence)$", re.I)
 _TITLE = re.compile(r"MP|Gen\.|Sen\.|Rep\.|Dr\.|Sir|President|Minister|Secretary|General|Commander|Chief|Senator")
 _TITLE_RUN = re.compile(r"^(?:(?:MP|Gen\.|Sen\.|Rep\.|Dr\.|Sir|Prime|President|Minister|Defen[cs]e|Foreign|Secretary"
@@ -150,6 +151,8 @@ def clean_claimant(phrase: str, names: Names) -> tuple[str | None, bool]:
     k = len(words)
     while k > 0 and _PERSON_WORD.fullmatch(words[k - 1]) and not words[k - 1].endswith(("'s", "’s")):
         k -= 1
+    if 1 < k < len(words) and words[k - 1] in ("of", "for", "on") and words[k - 2][:1].isupper():
+        return s, False  # "Department of Migrant Workers": an office, not a person
     titled = k > 0 and _TITLE.fullmatch(words[k - 1]) is not None
     run = _TITLE_RUN.sub("", " ".join(words[k - 1 if titled else k :]))
     if run and len(run.split()) <= 3 and (k == 0 or titled or words[k - 1][0].islower()):
