@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 
 # ---------------------------------------------------------------- deployments
 
+# What a state or group is said to do with its forces ("is to withdraw its troops", "crossed into") -> status.
+_MOVES_RE = {"withdraw": "withdrawn", "withdrawing": "withdrawn", "pull out": "withdrawn", "pulling out": "withdrawn",
+             "pulled out": "withdrawn", "crossed into": "deployed",
+             "moved into": "deployed", "remain in": "deployed", "remained in": "deployed", "going home": "repatriated"}
+_MOVES = {k.split()[0]: v for k, v in _MOVES_RE.items()}
+
 # A town the gazetteer does not know, after "in"/"to": one or two capitalised words, not a month or weekday.
 _TOWN = (r"(?!(?:" + "|".join(_MONTHS + _WEEKDAYS) + r")\b)[A-Z][a-z]{2,}(?:[- ][A-Z][a-z]{2,})?(?![\w'’-])")
 
@@ -51,6 +57,11 @@ def _deployment_res() -> dict[str, Any]:
                               r"(?:(?:been|now|still|also|reportedly|largely|mostly|begun|started)\s+)*"
                               rf"(?:(?P<v>{verbs})|(?:to\s+)?(?P<pv>{present}))"
                               r"\b", i),
+        "entity": re.compile(
+            rf"(?<![\w-])(?P<st>{states})(?:['’]s\s+(?:army|military|forces|troops|contingent))?\s+"
+            r"(?:(?:says?|said)\s+(?:that\s+)?(?:it|its\s+(?:troops|forces|fighters))\s+)?"
+            r"(?:(?:is|are|was|were|has|have|had|will|would)\s+)?(?:(?:to|now|still|also|begun|started|been)\s+)*"
+            rf"(?P<v>{_alt(list(_MOVES_RE))})(?:\s+(?:its|their)\s+(?:troops|forces|fighters|soldiers))?(?![\w-])"),
         "harm": re.compile(rf"\b(?:{p.verb_re}|{p.noun_re}|suffered|died)\b", i),
         "passive": re.compile(rf"^[^.;\"“”]{{0,80}}?\b(?:have|has|had|were|was|are|is)\s+(?:already\s+)?(?:been\s+)?"
                               rf"(?P<v>{verbs})(?![\w-])", i),
@@ -59,7 +70,7 @@ def _deployment_res() -> dict[str, Any]:
         "dest": re.compile(rf"\b(?:to|in|into|inside)\s+(?:help\s+|support\s+|assist\s+|reinforce\s+)?(?:the\s+)?"
                            rf"(?P<d>{p.places.pattern}|{_TOWN})"),
         "origin": re.compile(r"^\s*(?:from|of|out\s+of)\s+(?:the\s+)?"
-                             r"(?:(?:[\w-]+\s+){0,3}?(?:city|town|village)\s+of\s+)?"  # "the ancient ... city of"
+                             r"(?:(?:[\w-]+\s+){0,3}?(?:city|town|village)\s+of\s+|(?:[a-z-]+ern\s+))?"  # "the ancient ... city of"
                              rf"(?P<d>{p.places.pattern}|{_TOWN})"),
         "casualty_after": re.compile(rf"^[^.;]{{0,160}}?\b(?:have|has|had|were|was)\s+(?:been\s+)?"
                                      rf"(?:{p.verb_re})\b", i),
@@ -159,7 +170,18 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
                 unsized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, destination=place,
                                               status="deployed", **_ctx_fields(ctx, s, um.start()))))
                 continue
-        sm = d["subject"].search(t) if not _counts(s) and not d["harm"].search(t) else None
+        calm = not d["harm"].search(t)
+        sm = d["subject"].search(t) if calm else None
+        if sm and any(0 <= sm.start() - f.end <= 2 for f in _counts(s)):
+            sm = None  # "4,000 Rwandan troops are ...": a troop count, read above
+        if calm and (em := d["entity"].search(t)) and (force := _force(p.state_alias[em.group("st")])):
+            # "Israel is to withdraw its troops from southern Lebanon", "Eritrea's army crossed into Tigray"
+            status = _MOVES[em.group("v").lower().split()[0]]
+            rest = t[em.end() :]
+            place = _origin(rest, force) if status == "withdrawn" else _destination(" in" + rest, force)
+            unsized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, destination=place,
+                                          status=status, **_ctx_fields(ctx, s, em.start()))))
+            continue
         if sm and (force := _side_of(sm.group("troop"), "noun")):
             # "Eritrean soldiers have pulled out of Axum", "some Eritrean troops were still patrolling the town"
             status = d["status_of"][sm.group("v").lower()] if sm.group("v") else "deployed"
