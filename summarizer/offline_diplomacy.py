@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .gazetteer import gazetteer
+from .offline_claimants import Attribution
 from .offline_context import _merge_evidence, _states, _unique
 from .offline_dates import find_dates
 from .offline_patterns import _QUOTES, _alt, _words, expand, patterns
@@ -105,7 +106,8 @@ def diplomacy(ctx: Context) -> list[Diplomacy]:
             own = ctx.names.state_aliases()
             states = _unique([name for _, name in _states(t, own)])
             subject = None
-            if kind in _VERB_PAST:
+            joint = kind == "statement" and "joint" in m.group().lower()
+            if kind in _VERB_PAST and not joint:
                 sm = r["subject"].search(t[: m.start()])
                 if sm is None:
                     continue
@@ -119,10 +121,13 @@ def diplomacy(ctx: Context) -> list[Diplomacy]:
             period = _event_date(ctx, s, m.end())
             if period is None and kind not in p.raw["undated_ok"]:
                 continue
-            summary = _summary(kind, t, m, states, subject)
+            summary = (f"{' and '.join(states)} issued a joint statement" if joint
+                       else _summary(kind, t, m, states, subject))
             if summary is None:
                 continue
             attr = ctx.attr(s)
+            if attr.claimant in states:  # "France and Germany announced sanctions": the parties act, no one claims
+                attr = Attribution(None, None, attr.verb_spans)
             claimed = ctx.when(s, m.start())[0]
             out.append((s, Diplomacy(evidence=[Evidence(quote=t)], event_type=kind, parties=states,  # type: ignore
                                      summary=summary, period=period, claimed=claimed if claimed != period else None,
@@ -166,4 +171,5 @@ def _summary(kind: str, t: str, m: re.Match[str], parties: list[str], subject: s
     for d in reversed(find_dates(rest, None)):
         rest = rest[: d.start] + rest[d.end :]
     rest = " ".join(rest.split())
-    return f"{subject} {_VERB_PAST[kind]} {rest}".strip() if subject else None
+    verb = "imposed sanctions" if kind == "sanction" and "sanctions" in m.group().lower() else _VERB_PAST[kind]
+    return f"{subject} {verb} {rest}".strip() if subject else None

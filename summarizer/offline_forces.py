@@ -70,7 +70,8 @@ def _deployment_res() -> dict[str, Any]:
         "dest": re.compile(rf"\b(?:to|in|into|inside)\s+(?:help\s+|support\s+|assist\s+|reinforce\s+)?(?:the\s+)?"
                            rf"(?P<d>{p.places.pattern}|{_TOWN})"),
         "origin": re.compile(r"^\s*(?:from|of|out\s+of)\s+(?:the\s+)?"
-                             r"(?:(?:[\w-]+\s+){0,3}?(?:city|town|village)\s+of\s+|(?:[a-z-]+ern\s+))?"  # "the ancient ... city of"
+                             # "the ancient Tigrayan city of Axum", "southern Lebanon"
+                             r"(?:(?:[\w-]+\s+){0,3}?(?:city|town|village)\s+of\s+|(?:[a-z-]+ern\s+))?"
                              rf"(?P<d>{p.places.pattern}|{_TOWN})"),
         "casualty_after": re.compile(rf"^[^.;]{{0,160}}?\b(?:have|has|had|were|was)\s+(?:been\s+)?"
                                      rf"(?:{p.verb_re})\b", i),
@@ -237,6 +238,9 @@ def _arms_res() -> dict[str, Any]:
         "with": re.compile(rf"(?P<sup>{states})\s+{aux}supplied\s+(?P<rec>{states})\s+with\s+(?P<items>{_NODOT}+?)"
                            r"(?=,\s+(?:enabling|which|while|and)\b|\.|$)"),
         "accused": re.compile(rf"accus\w*\s+(?P<sup>{states})\s+of\s+(?P<v>{verbs})\s+(?P<items>{_NODOT}+?){to}"),
+        # "accused Tehran of supplying Russia with Shahed attack drones"
+        "accused_with": re.compile(rf"accus\w*\s+(?P<sup>{states})\s+of\s+(?P<v>{verbs})\s+(?P<rec>{states})\s+with\s+"
+                                   rf"(?P<items>{_NODOT}+?)(?=,|\s+in\s+the\b|\s+(?:in|since|from)\s+\d|\.|$)"),
         "direct": re.compile(rf"(?P<sup>{states})\s+{aux}(?P<v>{verbs})\s+(?P<items>{_NODOT}+?){to}"),
         "gapped": re.compile(rf"(?P<sup>{states})\s+(?:was|is|has|have|had)\s+[^.;]{{0,80}}?\b(?:along\s+with|and)\s+"
                              rf"(?P<v>supplying|providing|sending|shipping)\s+(?P<items>{_NODOT}+?){to}"),
@@ -316,7 +320,8 @@ def arms_transfers(ctx: Context) -> list[ArmsTransfer]:
     for s in ctx.sentences:
         t = s.text
         evidence = [s]
-        m = a["with"].search(t) or a["accused"].search(t) or a["direct"].search(t) or a["gapped"].search(t)
+        m = (a["with"].search(t) or a["accused"].search(t) or a["accused_with"].search(t) or a["direct"].search(t)
+             or a["gapped"].search(t))
         rec = m.group("rec") if m else None
         if m is None and (m := a["also"].search(t)):
             prev = ctx.previous(s)
@@ -333,7 +338,7 @@ def arms_transfers(ctx: Context) -> list[ArmsTransfer]:
         attr = ctx.attr(s)
         if attr.claimant is None and len(evidence) > 1:
             attr = ctx.attr(evidence[1])
-        accused = m.re is a["accused"]
+        accused = m.re is a["accused"] or m.re is a["accused_with"]
         accusers = [name for _, name in _states(t[: m.start()], ctx.names.state_aliases())] if accused else []
         if attr.claimant is None and accusers:
             attr = Attribution(claimant=accusers[-1])
