@@ -99,8 +99,8 @@ def diplomacy(ctx: Context) -> list[Diplomacy]:
             if not m:
                 continue
             clause = t[max(t.rfind(",", 0, m.start()), t.rfind(";", 0, m.start()), 0) : m.start()]
-            if r["negation"].search(clause):
-                continue
+            if r["negation"].search(clause) or (kind == "acknowledgement" and r["negation"].search(t)):
+                continue  # "acknowledged ... but has not confirmed": half an acknowledgement is none
             if kind.startswith("agreement") and not r["agreement"].search(t):
                 continue
             own = ctx.names.state_aliases()
