@@ -33,7 +33,7 @@ def _aid_res() -> dict[str, Any]:
         # The donor is a state, body or group, an official of one ("German Defence Minister Boris Pistorius"),
         # or a name the article gives for one (resolved by _donor); the recipient follows "to" or "for".
         "give": re.compile(rf"(?<![\w-])(?P<donor>{states}|{expand('{demonym}')}(?:\s+[A-Z][\w.'’-]*){{1,5}}"
-                           r"|[A-Z][\w'’-]+)\s+(?:on\s+\w+\s+|today\s+)?(?:has\s+|have\s+|will\s+)?(?:also\s+)?"
+                           rf"|[A-Z][\w'’-]+|{_alt(list(p.raw['aid_donor_phrases']))})\s+(?:on\s+\w+\s+|today\s+)?(?:has\s+|have\s+|will\s+)?(?:also\s+)?"
                            rf"(?P<v>{_alt(p.raw['aid_verbs'])})\s+(?P<body>{_NODOT}*?)\s+(?:to|for)\s+"
                            rf"(?P<rec>{states})(?![\w-])"),
         "receive": re.compile(rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
@@ -43,6 +43,11 @@ def _aid_res() -> dict[str, Any]:
             rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
             rf"(?P<v>{_alt(p.raw['aid_receive_verbs'])})\s+(?P<body>{_NODOT}*?)\s+from\s+"
             rf"(?P<donor>{_alt(list(p.raw['aid_donor_phrases']))})(?![\w-])"),
+        # "German military support for Ukraine amounts to 5.4 billion euros": a donor's total for a recipient
+        "total": re.compile(rf"(?<![\w-])(?P<donor>{expand('{demonym}')}|{states}(?=['’]s))(?:['’]s)?\s+(?:total\s+)?"
+                            r"(?:(?P<kind>military|humanitarian|financial)\s+)?(?:support|aid|assistance|help|commitment)"
+                            rf"\s+(?:for|to)\s+(?P<rec>{states})\s+(?:is\s+|now\s+)?"
+                            rf"(?:{_alt(p.raw['aid_total_links'])})\s+(?P<body>{_NODOT}*)"),
         "running": re.compile(rf"(?<![\w-]){_alt(p.raw['aid_running_totals'])}\s+(?P<body>{_NODOT}*)", i),
         "kinds": [(k, _words(words)) for k, words in p.raw["aid_kinds"].items()],
         "refs": _words(p.raw["package_refs"]),
@@ -80,6 +85,25 @@ def _components(s: Sentence) -> list[AidComponent]:
         if desc and len(desc) <= 200:
             out.append((f.start, AidComponent(description=desc, amount=_quantity(f))))
     return [c for _, c in sorted(out, key=lambda x: x[0])]
+
+
+def _article_kind(ctx: Context) -> str | None:
+    """The one kind of aid the whole article speaks of ("humanitarian funding" in a press release), if only one."""
+    kinds = {k for k, rx in _aid_res()["kinds"] if rx.search(ctx.article.text)}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _donor_total(ctx: Context, s: Sentence, m: re.Match[str]) -> Aid | None:
+    """'German military support for Ukraine amounts to 5.4 billion euros': the first sum after the link."""
+    p = patterns()
+    donor = _donor(ctx, m.group("donor"))
+    recipient = p.state_alias[m.group("rec")]
+    money = [f for f in s.figures if f.currency and f.start >= m.start("body")]
+    kind = m.group("kind") or next((k for k, rx in _aid_res()["kinds"] if rx.search(s.text)), None)
+    if donor is None or donor == recipient or not money or kind is None:
+        return None
+    return Aid(evidence=[Evidence(quote=s.text)], donor=donor, recipient=recipient, amount=_quantity(money[0]),
+               kind=kind, **_ctx_fields(ctx, s, m.start()))  # type: ignore[arg-type]
 
 
 def _running_total(ctx: Context, s: Sentence, found: list[tuple[Sentence, Aid]]) -> Aid | None:
@@ -124,6 +148,9 @@ def aid(ctx: Context) -> list[Aid]:
     for s in ctx.sentences:
         t = s.text
         m = a["give"].search(t) or a["receive"].search(t) or a["receive_from"].search(t)
+        if m is None and (tm := a["total"].search(t)) and (total := _donor_total(ctx, s, tm)) is not None:
+            out.append((s, total))
+            continue
         if not m:
             if (total := _running_total(ctx, s, out)) is not None:
                 out.append((s, total))
@@ -137,6 +164,7 @@ def aid(ctx: Context) -> list[Aid]:
             continue
         kind = next((k for k, rx in a["kinds"] if rx.search(m.group("body"))), None)
         kind = kind or next((k for k, rx in a["kinds"] if rx.search(t)), None) or gazetteer().aid_kind(donor)
+        kind = kind or _article_kind(ctx)
         if kind is None:
             continue
         evidence = [s]
