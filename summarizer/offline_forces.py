@@ -53,7 +53,7 @@ def _deployment_res() -> dict[str, Any]:
                              r"(?:additional\s+|another\s+|further\s+|remaining\s+|last\s+)?$"),
         "present": re.compile(rf"^\s*(?:are|were|remain|remained|is|was)\s+(?:now\s+|still\s+|currently\s+|also\s+)?"
                               rf"(?:{_alt(p.raw['presence_verbs'])})\b", i),
-        "subject": re.compile(rf"(?<![\w-])(?P<troop>{p.troop})\s+(?:have|has|had|are|is|were|was)\s+"
+        "subject": re.compile(rf"(?<![\w-])(?P<troop>{p.troop})\s+(?:(?:have|has|had|are|is|were|was|would|will)\s+|(?=remain))"
                               r"(?:(?:been|now|still|also|reportedly|largely|mostly|begun|started)\s+)*"
                               rf"(?:(?P<v>{verbs})|(?:to\s+)?(?P<pv>{present}))"
                               r"\b", i),
@@ -61,13 +61,16 @@ def _deployment_res() -> dict[str, Any]:
             rf"(?<![\w-])(?P<st>{states})(?:['’]s\s+(?:army|military|forces|troops|contingent))?\s+"
             r"(?:(?:says?|said)\s+(?:that\s+)?(?:it|its\s+(?:troops|forces|fighters))\s+)?"
             r"(?:(?:is|are|was|were|has|have|had|will|would)\s+)?(?:(?:to|now|still|also|begun|started|been)\s+)*"
-            rf"(?P<v>{_alt(list(_MOVES_RE))})(?:\s+(?:its|their)\s+(?:troops|forces|fighters|soldiers))?(?![\w-])"),
+            rf"(?P<v>{_alt(list(_MOVES_RE))})(?:\s+(?:its|their)\s+(?:troops|forces|fighters|soldiers))?(?![\w-])"
+            # "Rwanda ... has acknowledged that it has troops and missile systems in eastern Congo"
+            rf"|(?<![\w-])(?P<st2>{states})\b[^.;]{{0,80}}?\bit\s+(?:has|had|have)\s+(?P<v2>troops|soldiers|forces)\b"),
         "harm": re.compile(rf"\b(?:{p.verb_re}|{p.noun_re}|suffered|died)\b", i),
         "passive": re.compile(rf"^[^.;\"“”]{{0,80}}?\b(?:have|has|had|were|was|are|is)\s+(?:already\s+)?(?:been\s+)?"
                               rf"(?P<v>{verbs})(?![\w-])", i),
         "there_are": re.compile(r"there\s+(?:are|were)\s+(?:now\s+)?$", i),
         "operating": re.compile(r"^[^.;]{0,60}?\b(?:operating|stationed|deployed)\b", i),
         "dest": re.compile(rf"\b(?:to|in|into|inside)\s+(?:help\s+|support\s+|assist\s+|reinforce\s+)?(?:the\s+)?"
+                           r"(?:[a-z-]+ern\s+)?"  # "in eastern Congo"
                            rf"(?P<d>{p.places.pattern}|{_TOWN})"),
         "origin": re.compile(r"^\s*(?:from|of|out\s+of)\s+(?:the\s+)?"
                              # "the ancient Tigrayan city of Axum", "southern Lebanon"
@@ -76,7 +79,7 @@ def _deployment_res() -> dict[str, Any]:
         "casualty_after": re.compile(rf"^[^.;]{{0,160}}?\b(?:have|has|had|were|was)\s+(?:been\s+)?"
                                      rf"(?:{p.verb_re})\b", i),
         "planned": re.compile(_alt([expand(c) for c in p.raw["planned_cues"]]), i),
-        "troopish": re.compile(r"\b(?:troops?|soldiers|servicemen|personnel|fighters|mercenaries|deployments?"
+        "troopish": re.compile(r"\b(?:troops?|soldiers|servicemen|personnel|fighters|mercenaries|deploy|deployments?"
                                r"|rotation)\b", i),
         "demonym": re.compile(rf"(?<![\w-]){expand('{demonym}')}(?![\w-])"),
         "unit_cue": re.compile(_alt(p.raw["unit_deployment_cues"]), i),
@@ -175,9 +178,10 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
         sm = d["subject"].search(t) if calm else None
         if sm and any(0 <= sm.start() - f.end <= 2 for f in _counts(s)):
             sm = None  # "4,000 Rwandan troops are ...": a troop count, read above
-        if calm and (em := d["entity"].search(t)) and (force := _force(p.state_alias[em.group("st")])):
+        em = d["entity"].search(t) if calm else None
+        if em and (force := _force(p.state_alias[em.group("st") or em.group("st2")])):
             # "Israel is to withdraw its troops from southern Lebanon", "Eritrea's army crossed into Tigray"
-            status = _MOVES[em.group("v").lower().split()[0]]
+            status = _MOVES[em.group("v").lower().split()[0]] if em.group("v") else "deployed"
             rest = t[em.end() :]
             place = _origin(rest, force) if status == "withdrawn" else _destination(" in" + rest, force)
             unsized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, destination=place,
