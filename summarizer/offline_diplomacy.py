@@ -106,7 +106,7 @@ def diplomacy(ctx: Context) -> list[Diplomacy]:
             own = ctx.names.state_aliases()
             states = _unique([name for _, name in _states(t, own)])
             subject = None
-            joint = kind == "statement" and "joint" in m.group().lower()
+            joint = kind == "statement" and not m.group().lower().startswith("welcom")  # no subject clause to read
             if kind in _VERB_PAST and not joint:
                 sm = r["subject"].search(t[: m.start()])
                 if sm is None:
@@ -121,8 +121,11 @@ def diplomacy(ctx: Context) -> list[Diplomacy]:
             period = _event_date(ctx, s, m.end())
             if period is None and kind not in p.raw["undated_ok"]:
                 continue
-            summary = (f"{' and '.join(states)} issued a joint statement" if joint
-                       else _summary(kind, t, m, states, subject))
+            if joint:  # "In a joint statement, the United States and France said", "M23 declared a ceasefire"
+                said = "issued a joint statement" if "joint" in m.group().lower() else m.group()
+                summary: str | None = f"{' and '.join(states)} {said}"
+            else:
+                summary = _summary(kind, t, m, states, subject)
             if summary is None:
                 continue
             attr = ctx.attr(s)

@@ -53,7 +53,8 @@ def _deployment_res() -> dict[str, Any]:
                              r"(?:additional\s+|another\s+|further\s+|remaining\s+|last\s+)?$"),
         "present": re.compile(rf"^\s*(?:are|were|remain|remained|is|was)\s+(?:now\s+|still\s+|currently\s+|also\s+)?"
                               rf"(?:{_alt(p.raw['presence_verbs'])})\b", i),
-        "subject": re.compile(rf"(?<![\w-])(?P<troop>{p.troop})\s+(?:(?:have|has|had|are|is|were|was|would|will)\s+|(?=remain))"
+        "subject": re.compile(rf"(?<![\w-])(?P<troop>{p.troop})\s+"
+                              r"(?:(?:have|has|had|are|is|were|was|would|will)\s+|(?=remain))"
                               r"(?:(?:been|now|still|also|reportedly|largely|mostly|begun|started)\s+)*"
                               rf"(?:(?P<v>{verbs})|(?:to\s+)?(?P<pv>{present}))"
                               r"\b", i),

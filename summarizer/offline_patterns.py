@@ -133,6 +133,9 @@ def patterns() -> Patterns:
         for template in raw["state_phrases"]:  # "the Russian military" -> Russia
             for dem, state in slot_tables()["demonym"].items():
                 aliases.setdefault(template.replace("{demonym}", dem), state)
+        for alias, state in list(aliases.items()):  # "The Lebanese army says ...": a sentence's first word
+            if alias.startswith("the "):
+                aliases.setdefault("The " + alias[4:], state)
         nouns = [expand(t) for d in raw["side_templates"].values() for t in d["noun"]]
         nouns += [p for d in raw["sides"].values() for p in d["noun"]]
         adjs = [expand(t) for d in raw["side_templates"].values() for t in d["adjective"]]
