@@ -39,6 +39,7 @@ class Entity:
     plurals: tuple[str, ...] = ()  # "North Koreans"
     state: str | None = None  # a state's own army: that state
     aid_kind: str | None = None  # an international body whose aid is of one kind
+    capitals: tuple[str, ...] = ()  # the names of its capital used as aliases ("Kyiv")
 
 
 def plural(demonym: str) -> str | None:
@@ -56,6 +57,7 @@ class Gazetteer:
         self.alias: dict[str, str] = {}  # name as written -> canonical
         self.adjective: dict[str, str] = {}  # "North Korean" -> "North Korea"
         self.people: dict[str, str] = {}  # "North Koreans" -> "North Korea"
+        self.capital: dict[str, str] = {}  # "Kyiv" -> "Ukraine"
         for e in entities:
             self.entities[e.name] = e
             for n in e.names:
@@ -64,6 +66,8 @@ class Gazetteer:
                 self.adjective.setdefault(a, e.name)
             for p in e.plurals:
                 self.people.setdefault(p, e.name)
+            for c in e.capitals:
+                self.capital.setdefault(c, e.name)
 
     def canonical(self, name: str) -> str | None:
         """The entity a name, adjective or plural stands for, or None."""
@@ -133,8 +137,11 @@ def _countries(cfg: dict[str, Any]) -> list[Entity]:
             names += [getattr(c, k) for k in ("name", "common_name", "official_name") if getattr(c, k, None)]
         # Other spellings: full names only, not ISO codes or native scripts ("KP", "PRK", "조선...").
         names += [a for a in r.get("altSpellings") or [] if len(a) > 3 and a.isascii() and "," not in a]
-        if (r.get("population") or 0) >= min_pop:  # South Africa has three capitals
-            names += [c for c in _listed(r.get("capital")) if c not in no_capital]
+        caps = [c for c in _listed(r.get("capital")) if c not in no_capital]
+        caps += [n for n in extra_names.get(raw, []) if n in (cfg.get("extra_capitals") or [])]
+        if (r.get("population") or 0) < min_pop:  # South Africa has three capitals; a small island's none
+            caps = []
+        names += caps
         names += extra_names.get(raw, [])
         names = [n for n in names if "," not in n]
         demonyms = [d for d in [*_listed(r.get("demonym")), *extra_dem.get(raw, [])] if dem_owner.get(d, raw) == raw]
@@ -142,7 +149,8 @@ def _countries(cfg: dict[str, Any]) -> list[Entity]:
         if raw in forces_adj:  # "US forces" rather than "American forces"
             demonyms = [forces_adj[raw], *(d for d in demonyms if d != forces_adj[raw])]
         out.append(Entity(name=name, kind="state", names=tuple(dict.fromkeys(names)),
-                          adjectives=tuple(dict.fromkeys(demonyms)), plurals=tuple(dict.fromkeys(plurals))))
+                          adjectives=tuple(dict.fromkeys(demonyms)), plurals=tuple(dict.fromkeys(plurals)),
+                          capitals=tuple(caps)))
     return out
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .gazetteer import gazetteer
 from .offline_casualties import _dedupe
 from .offline_context import _ctx_fields, _quantity
-from .offline_patterns import _NODOT, _alt, _words, expand, patterns, slot_tables
+from .offline_patterns import _NODOT, _alt, _trie, _words, expand, patterns, slot_tables
 from .schema import (
     Aid,
     AidComponent,
@@ -33,9 +33,9 @@ def _aid_res() -> dict[str, Any]:
         # The donor is a state, body or group, an official of one ("German Defence Minister Boris Pistorius"),
         # or a name the article gives for one (resolved by _donor); the recipient follows "to" or "for".
         "give": re.compile(rf"(?<![\w-])(?P<donor>{states}|{expand('{demonym}')}(?:\s+[A-Z][\w.'’-]*){{1,5}}"
-                           rf"|[A-Z][\w'’-]+|{_alt(list(p.raw['aid_donor_phrases']))})\s+(?:on\s+\w+\s+|today\s+)?(?:has\s+|have\s+|will\s+)?(?:also\s+)?"
-                           rf"(?P<v>{_alt(p.raw['aid_verbs'])})\s+(?P<body>{_NODOT}*?)\s+(?:to|for)\s+"
-                           rf"(?P<rec>{states})(?![\w-])"),
+                           rf"|[A-Z][\w'’-]+|{_alt(list(p.raw['aid_donor_phrases']))})(?:,\s+who)?\s+(?:on\s+\w+\s+|today\s+)?(?:has\s+|have\s+|will\s+)?(?:also\s+)?"
+                           rf"(?P<v>{_alt(p.raw['aid_verbs'])})\s+(?P<body>{_NODOT}*?)\s+(?:(?:to|for)\s+"
+                           rf"(?P<rec>{states})|in\s+(?P<cap>{_trie(gazetteer().capital)}))(?![\w-])"),
         "receive": re.compile(rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
                               rf"(?P<v>{_alt(p.raw['aid_receive_verbs'])})\s+(?P<body>{_NODOT}*?)\s+from\s+"
                               rf"(?P<donor>{states})(?![\w-])"),
@@ -156,7 +156,8 @@ def aid(ctx: Context) -> list[Aid]:
                 out.append((s, total))
             continue
         donor = _donor(ctx, m.group("donor"))
-        recipient = p.state_alias[m.group("rec")]
+        # "announced a $100 million package in Kyiv": aid announced in a capital is for that country
+        recipient = p.state_alias[m.group("rec")] if m.group("rec") else gazetteer().capital[m.group("cap")]
         if donor is None:
             continue
         money = [f for f in s.figures if f.currency and m.start("body") <= f.start < m.end("body")]

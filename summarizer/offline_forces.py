@@ -237,7 +237,8 @@ def _arms_res() -> dict[str, Any]:
     p = patterns()
     states = p.states
     verbs = _alt(p.raw["arms_verbs"])
-    aux = r"(?:(?:has|have|had|was|is)\s+)?(?:also\s+)?(?:(?:believed|said|reported)\s+to\s+have\s+|reportedly\s+)?"
+    aux = (r"(?:(?:has|have|had|was|is)\s+)?(?:also\s+)?(?:(?:believed|said|reported)\s+to\s+have\s+|reportedly\s+"
+           r"|(?:preparing|planning|set|expected|about|ready|due)\s+to\s+)?")
     to = rf"\s+to\s+(?:support\s+|help\s+|aid\s+|further\s+support\s+)?(?P<rec>{states})(?![\w-])"
     return {
         "with": re.compile(rf"(?P<sup>{states})\s+{aux}supplied\s+(?P<rec>{states})\s+with\s+(?P<items>{_NODOT}+?)"
