@@ -28,6 +28,10 @@ RelatedMode = Literal["drop", "split"]
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".ndjson")
 _SUPPORTED = ".txt, .md, .html, .htm, .json or .jsonl"
 HEADER_LINES = 6  # how many non-empty lines at the top may hold a byline/date or a repeated title
+FRONT_MATTER_MAX_CHARS = 16_000
+"""A longer YAML front-matter block is refused (real ones are a few lines of metadata)."""
+FIELD_MAX_CHARS = 2_000
+"""A metadata field (title, url, source, published) longer than this is refused."""
 
 
 @dataclass
@@ -393,28 +397,80 @@ def _read_text(path: Path, size: int, max_bytes: int) -> str:
         ) from None
 
 
+class _NoAliasLoader:
+    """PyYAML's SafeLoader without aliases and without implicit timestamps, built on first use.
+
+    Aliases are refused so a few hundred bytes cannot expand into gigabytes ("billion laughs"); dates
+    stay strings so that ``published: 2024-13-45`` is our clear error instead of PyYAML's ValueError.
+    """
+
+    cls: type | None = None
+
+    @classmethod
+    def get(cls) -> type:
+        if cls.cls is None:
+            import yaml
+
+            class Loader(yaml.SafeLoader):
+                def compose_node(self, parent: Any, index: Any) -> Any:
+                    if self.check_event(yaml.AliasEvent):
+                        event = self.peek_event()
+                        raise yaml.composer.ComposerError(
+                            None, None, f"aliases (*{event.anchor}) are not allowed", event.start_mark
+                        )
+                    return super().compose_node(parent, index)
+
+            timestamp = "tag:yaml.org,2002:timestamp"
+            Loader.yaml_implicit_resolvers = {
+                first: [(tag, rx) for tag, rx in resolvers if tag != timestamp]
+                for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+            }
+            cls.cls = Loader
+        return cls.cls
+
+
 def _split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
     m = re.match(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", text, re.S)
     if not m:
         return {}, text
+    if len(m.group(1)) > FRONT_MATTER_MAX_CHARS:
+        raise ArticleError(path, f"front matter is {len(m.group(1)):,} characters, over the "
+                           f"{FRONT_MATTER_MAX_CHARS:,} allowed: keep only title, url, published and source")
     import yaml
 
     try:
-        meta = yaml.safe_load(m.group(1)) or {}
+        meta = yaml.load(m.group(1), Loader=_NoAliasLoader.get()) or {}  # noqa: S506 (a safe, alias-free loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark is not None else ""
-        raise ArticleError(path, f"front matter is not valid YAML{where}: fix it or remove the --- block") from None
+        problem = getattr(exc, "problem", None)
+        what = f": {problem}" if problem and "alias" in problem else ""
+        raise ArticleError(
+            path, f"front matter is not valid YAML{where}{what}: fix it or remove the --- block"
+        ) from None
+    except RecursionError:
+        raise ArticleError(path, "front matter is nested too deeply: keep only 'key: value' lines") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # an explicit tag PyYAML cannot build (!!timestamp ...)
+        raise ArticleError(path, f"front matter has a value YAML cannot read ({exc}): write plain text") from None
     if not isinstance(meta, dict):
         raise ArticleError(path, "front matter must be 'key: value' lines (title, url, published, source)")
     return meta, text[m.end() :]
 
 
-def _field(meta: dict[str, Any], *names: str) -> str | None:
+def _field(meta: dict[str, Any], *names: str, where: str | Path = "") -> str | None:
+    """A metadata field as text; a list, mapping or over-long value is refused (ArticleError naming it)."""
     for name in names:
         value = meta.get(name)
-        if value not in (None, ""):
-            return str(value).strip()
+        if value in (None, ""):
+            continue
+        if not isinstance(value, (str, int, float, date)):
+            raise ArticleError(where, f"field {name!r} must be plain text, not a {type(value).__name__}: "
+                               f"write it as '{name}: ...' on one line")
+        text = str(value).strip()
+        if len(text) > FIELD_MAX_CHARS:
+            raise ArticleError(where, f"field {name!r} is {len(text):,} characters, over the "
+                               f"{FIELD_MAX_CHARS:,} allowed: shorten it")
+        return text or None
     return None
 
 
@@ -426,23 +482,23 @@ def _from_record(record: Any, where: str, related: RelatedMode) -> list[Article]
     if not isinstance(text, str) or not text.strip():
         raise ArticleError(where, "has no 'text' field (a non-empty string): add the article text under 'text'")
     try:
-        published = parse_published(record.get("published") or record.get("date"))
+        published = parse_published(_field(record, "published", "date", where=where))
     except ValueError as exc:
         raise ArticleError(where, str(exc)) from None
     return _with_language(_articles(
         text,
         path=where,
-        title=_field(record, "title", "headline"),
-        url=_field(record, "url"),
-        outlet=_field(record, "source", "outlet"),
+        title=_field(record, "title", "headline", where=where),
+        url=_field(record, "url", where=where),
+        outlet=_field(record, "source", "outlet", where=where),
         published=published,
         related=related,
-    ), record)
+    ), record, where)
 
 
-def _with_language(arts: list[Article], meta: dict[str, Any]) -> list[Article]:
+def _with_language(arts: list[Article], meta: dict[str, Any], where: str | Path) -> list[Article]:
     """The language the front matter or record gives ("language: de", "lang: fr"), on the main article."""
-    lang = _field(meta, "language", "lang")
+    lang = _field(meta, "language", "lang", where=where)
     if not lang or not arts:
         return arts
     return [arts[0].model_copy(update={"language": lang.strip().lower()}), *arts[1:]]
@@ -460,16 +516,16 @@ def _load_file(path: Path, size: int, max_bytes: int, related: RelatedMode) -> t
     if suffix in (".md", ".markdown"):
         meta, body = _split_front_matter(path, raw)
         try:
-            published = parse_published(meta.get("published") or meta.get("date"))
+            published = parse_published(_field(meta, "published", "date", where=path))
         except ValueError as exc:
             raise ArticleError(path, f"front matter: {exc}") from None
-        title = _field(meta, "title")
+        title = _field(meta, "title", where=path)
         if title is None:
             first = next((ln.strip() for ln in body.splitlines() if ln.strip()), "")
             title = first.lstrip("#").strip() or None
-        arts = _articles(body, path=where, title=title, url=_field(meta, "url"),
-                         outlet=_field(meta, "source", "outlet"), published=published, related=related)
-        return _with_language(arts, meta), []
+        arts = _articles(body, path=where, title=title, url=_field(meta, "url", where=path),
+                         outlet=_field(meta, "source", "outlet", where=path), published=published, related=related)
+        return _with_language(arts, meta, where), []
     if suffix in (".html", ".htm"):
         return _from_html(path, raw, related), []
     if suffix == ".json":
@@ -480,6 +536,8 @@ def _load_file(path: Path, size: int, max_bytes: int, related: RelatedMode) -> t
                 path, f"is not valid JSON (line {exc.lineno} column {exc.colno}: {exc.msg}): fix it, "
                 "or use .jsonl with one article per line"
             ) from None
+        except RecursionError:
+            raise ArticleError(path, _TOO_DEEP) from None
         if isinstance(data, list):
             return _from_records([(rec, f"{path}[{i}]") for i, rec in enumerate(data)], related)
         return _from_records([(data, where)], related)
@@ -492,7 +550,13 @@ def _load_file(path: Path, size: int, max_bytes: int, related: RelatedMode) -> t
         except json.JSONDecodeError as exc:
             rows.append((ArticleError(f"{path}:{n}", f"line is not valid JSON ({exc.msg} at column {exc.colno}): "
                                       "fix or delete this line; the other lines were loaded"), f"{path}:{n}"))
+        except RecursionError:
+            rows.append((ArticleError(f"{path}:{n}", _TOO_DEEP), f"{path}:{n}"))
     return _from_records(rows, related)
+
+
+_TOO_DEEP = ("is JSON nested too deeply to be an article: give objects with 'title', 'text', 'url', "
+             "'published' and 'source'")
 
 
 def _from_records(records: list[tuple[Any, str]], related: RelatedMode) -> tuple[list[Article], list[ArticleError]]:
@@ -507,6 +571,8 @@ def _from_records(records: list[tuple[Any, str]], related: RelatedMode) -> tuple
             arts.extend(_from_record(rec, where, related))
         except ArticleError as exc:
             errs.append(exc)
+        except Exception as exc:  # a bug must cost this record only, not the file's other records
+            errs.append(_unexpected(where, exc))
     return arts, errs
 
 
@@ -550,6 +616,13 @@ def _stat_error(path: Path, exc: OSError) -> ArticleError:
     if exc.errno == errno.EACCES:
         return ArticleError(path, "cannot be read (permission denied): check its permissions")
     return ArticleError(path, f"cannot be read ({exc.strerror}): check the path")
+
+
+def _unexpected(where: str | Path, exc: Exception) -> ArticleError:
+    """An error no check foresaw, reported for one input instead of stopping the run."""
+    detail = " ".join(str(exc).split())[:200]
+    return ArticleError(where, f"could not be loaded ({type(exc).__name__}: {detail}): check the file, or "
+                        "leave it out; the other articles were loaded")
 
 
 def _discover(paths: Sequence[str | Path]) -> Iterator[tuple[Path, int] | ArticleError]:
@@ -622,6 +695,11 @@ def load_articles(
         except OSError as exc:
             result.errors.append(_stat_error(path, exc))
             continue
+        except Exception as exc:  # RecursionError, MemoryError, a library's bug: this file only
+            result.errors.append(_unexpected(path, exc))
+            continue
+        if not articles and not errors:  # a .json "[]" or a .jsonl of blank lines
+            errors = [ArticleError(path, "holds no articles: give at least one object with a 'text' field")]
         result.errors.extend(errors)
         for art in articles:
             first = seen_ids.get(art.id)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import click
 
 from .errors import BriefError
+from .redact import one_line, redact, show_path
 from .schema import Article, ArticleExtraction
 
 MODES = ("tools", "json", "json_schema", "md_json")
@@ -32,20 +32,19 @@ class DefaultGroup(click.Group):
         formatter.write_usage("brief", "PATH... [OPTIONS]  |  brief COMMAND [ARGS]...")
 
 
-_KEY_PATTERN = re.compile(r"sk-[A-Za-z0-9_\-]{4,}")
 _SECRETS: set[str] = set()  # keys given with --api-key, blanked like OPENAI_API_KEY
 
 
 class _Redact(logging.Filter):
-    """Blank API keys out of every log line: library logs at -vv echo server error bodies."""
+    """Blank credentials out of every log line: library logs at -vv print request URLs and server error
+    bodies (API keys, user:password@ in a URL, ?api-key=... parameters)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         text = record.getMessage()
         if record.exc_info:
             text += "\n" + logging.Formatter().formatException(record.exc_info)
-        for key in {os.environ.get("OPENAI_API_KEY", ""), *_SECRETS} - {""}:
-            text = text.replace(key, "***")
-        record.msg, record.args, record.exc_info, record.exc_text = _KEY_PATTERN.sub("sk-***", text), None, None, None
+        text = redact(text, [os.environ.get("OPENAI_API_KEY"), *_SECRETS])
+        record.msg, record.args, record.exc_info, record.exc_text = text, None, None, None
         return True
 
 
@@ -60,7 +59,20 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
 
 
 def _echo_err(message: str) -> None:
-    click.echo(f"brief: {message}", err=True)
+    click.echo(f"brief: {one_line(message)}", err=True)  # one message, one line: names cannot forge lines
+
+
+def _check_base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A malformed --base-url / OPENAI_BASE_URL is a usage error (exit 2), not a traceback."""
+    from .config import check_base_url
+    from .errors import ConfigError
+
+    if value is None:
+        return None
+    try:
+        return check_base_url(value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
 
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,7 +93,8 @@ def model_options(f: Any) -> Any:
     """Options shared by the main command and `brief eval`."""
     opts = [
         click.option("--model", envvar="BRIEF_MODEL", help="Model name (env BRIEF_MODEL)."),
-        click.option("--base-url", envvar="OPENAI_BASE_URL", help="OpenAI-compatible endpoint (env OPENAI_BASE_URL)."),
+        click.option("--base-url", envvar="OPENAI_BASE_URL", callback=_check_base_url,
+                     help="OpenAI-compatible endpoint (env OPENAI_BASE_URL)."),
         click.option("--api-key", envvar="OPENAI_API_KEY", show_envvar=True, help="API key; prefer the env variable."),
         click.option("--mode", type=click.Choice(MODES), envvar="BRIEF_MODE", help="Structured-output mode [tools]."),
         click.option("--concurrency", type=click.IntRange(1, 256), help="Requests in flight [8]."),
@@ -139,10 +152,12 @@ def _model_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
 @click.option("--max-bytes", type=int, default=5_000_000, show_default=True, help="Largest article accepted.")
 @click.option("--related", type=click.Choice(["drop", "split"]), default="drop", show_default=True,
               help="A page's 'Related Articles' block: drop it (listed with -v) or brief each story too.")
+@click.option("--deadline", type=click.FloatRange(min=0, min_open=True), envvar="BRIEF_DEADLINE",
+              help="Seconds for the whole run; then write the briefing of what finished, marked partial.")
 @click.option("-v", "--verbose", count=True, help="More detail (rejected items, dropped lines).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 def run_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, title: str | None, aliases: str | None,
-            max_bytes: int, related: str, verbose: int, quiet: bool, **kw: Any) -> None:
+            max_bytes: int, related: str, deadline: float | None, verbose: int, quiet: bool, **kw: Any) -> None:
     """Brief the articles in PATH... (folders and .txt/.md/.html/.json/.jsonl files)."""
     from .pipeline import run_brief
     from .render import render_html, render_json, render_markdown
@@ -152,7 +167,7 @@ def run_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, title: str |
     bar = _ProgressBar(enabled=sys.stderr.isatty() and not quiet)
     try:
         result = run_brief(list(paths), title=title, aliases=aliases, max_bytes=max_bytes, related=related,
-                           progress=bar.update, on_loaded=bar.start, **options)
+                           progress=bar.update, on_loaded=bar.start, deadline=deadline, **options)
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc
     except KeyboardInterrupt:
@@ -168,9 +183,9 @@ def run_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, title: str |
     if verbose:
         for art in result.articles:
             for line in art.dropped_lines:
-                _echo_err(f"{art.path or art.id}: dropped boilerplate: {line}")
+                _echo_err(f"{show_path(art.path or art.id)}: dropped boilerplate: {line}")
     for failed in briefing.run.failed:
-        _echo_err(f"{failed.path}: {failed.reason}")
+        _echo_err(f"{show_path(failed.path)}: {failed.reason}")
     if fmt == "json":
         text = render_json(briefing)
     elif fmt == "html":
@@ -187,6 +202,9 @@ def run_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, title: str |
         u = briefing.run.usage
         _echo_err(f"{len(briefing.sources)} articles briefed, {len(result.errors)} failed; "
                   f"{u.calls} model calls, {u.cached_calls} from cache, {u.total_tokens} tokens")
+    if briefing.run.partial:
+        _echo_err(f"the --deadline of {deadline:g} s ran out: the briefing is partial; run the same command "
+                  "again to brief the rest (answers received so far are cached)")
     if result.errors:
         sys.exit(1)
 
@@ -215,7 +233,12 @@ class _ProgressBar:
 
 @main.command("eval")
 @model_options
-@click.option("--all", "run_all", is_flag=True, help="The offline extractor and every set in evals/recordings/.")
+@click.option("--all", "run_all", is_flag=True,
+              help="The offline extractor and every recording set of each corpus "
+                   "(evals/recordings/, evals/dev/recordings/).")
+@click.option("--corpus", type=click.Choice(["all", "seeds", "dev"]),
+              help="Gold to score: seeds (evals/gold), dev (evals/dev) or all [all; seeds with --model; "
+                   "with --replay, the corpus the set was recorded on].")
 @click.option("--gold", "gold_dir", type=click.Path(file_okay=False, path_type=Path), help="Gold folder [evals/gold].")
 @click.option("--articles", "articles_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder the gold was annotated from [seeds].")
@@ -225,36 +248,25 @@ class _ProgressBar:
 @click.option("--thresholds", type=click.Path(dir_okay=False, path_type=Path), help="[evals/thresholds.json]")
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), help="[evals/reports]")
 @click.option("-v", "--verbose", count=True)
-def eval_cmd(run_all: bool, gold_dir: Path | None, articles_dir: Path | None, name: str | None, as_json: bool,
-             check: bool, thresholds: Path | None, report_dir: Path | None, verbose: int, **kw: Any) -> None:
-    """Score extractors against the hand-made gold fixtures (replayed recordings cost nothing)."""
+def eval_cmd(run_all: bool, corpus: str | None, gold_dir: Path | None, articles_dir: Path | None, name: str | None,
+             as_json: bool, check: bool, thresholds: Path | None, report_dir: Path | None, verbose: int,
+             **kw: Any) -> None:
+    """Score extractors against the hand-made gold: seed and dev corpora, reported separately."""
     from . import evalrun
 
     _setup_logging(verbose, quiet=False)
     evals = evalrun.default_evals_dir()
-    gold_dir = gold_dir or evals / "gold"
-    articles_dir = articles_dir or (Path("seeds") if Path("seeds").is_dir() else evals.parent / "seeds")
-    gold_briefing = gold_dir.parent / "gold_briefing.json"
     options = _model_kwargs(kw)
     options["cache"] = False if not kw.get("record") else options["cache"]
-    jobs: list[tuple[str, str, dict[str, Any]]] = []
-    if run_all or options["offline"] or not (kw.get("model") or kw.get("base_url") or kw.get("replay")):
-        jobs.append(("offline", "offline", {"offline": True}))
-    if run_all:
-        for folder in evalrun.recording_sets(evals):
-            cfg = evalrun.recording_config(folder)
-            jobs.append((folder.name, "recorded", {**cfg, "replay": folder, "cache": False}))
-    if kw.get("replay") and not run_all:
-        folder = Path(kw["replay"])
-        cfg = evalrun.recording_config(folder)
-        cfg.update({k: v for k, v in options.items() if v is not None and k in ("model", "mode")})
-        jobs.append((name or folder.name, "recorded", {**cfg, "replay": folder, "cache": False}))
-    elif (kw.get("model") or kw.get("base_url")) and not options["offline"]:
-        jobs.append((name or str(kw.get("model") or "model"), "model", {**options, "offline": False}))
+    try:
+        jobs = evalrun.plan_jobs(evals, options, run_all=run_all, corpus=corpus, gold=gold_dir, articles=articles_dir,
+                                 name=name)
+    except BriefError as exc:
+        raise click.ClickException(str(exc)) from exc
     rows = []
     try:
-        for row_name, kind, opts in jobs:
-            rows.append(evalrun.run_one(row_name, kind, articles_dir, gold_dir, gold_briefing, **opts))
+        for job in jobs:
+            rows.append(evalrun.run_one(job.name, job.kind, job.corpus, **job.options))
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc
     text = evalrun.rows_json(rows) if as_json else evalrun.rows_markdown(rows)

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from .errors import ConfigError
+from .redact import redact
 from .resources import data_path
 from .schema import Sections, model_facing_schema
 
@@ -60,6 +61,8 @@ class ModelConfig:
                 setattr(self, name, Path(value).expanduser())
         if self.record is not None and self.replay is not None:
             raise ConfigError("--record and --replay exclude each other; pick one")
+        if self.base_url is not None:
+            check_base_url(self.base_url)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ModelConfig | None:
@@ -101,6 +104,13 @@ class ModelConfig:
             )
         return cls(model=model or LOCAL_MODEL, base_url=base_url, api_key=api_key, mode=mode, **given)
 
+    def endpoint(self) -> tuple[str | None, dict[str, str]]:
+        """The base URL without its query string, and the query's parameters (sent with every request)."""
+        if self.base_url is None:
+            return None, {}
+        parts = urlsplit(self.base_url)
+        return urlunsplit((*parts[:3], "", "")), dict(parse_qsl(parts.query, keep_blank_values=True))
+
     def safe_base_url(self) -> str | None:
         """The base URL without user:password or query string (safe to print or record)."""
         if self.base_url is None:
@@ -110,6 +120,29 @@ class ModelConfig:
         if parts.port:
             netloc += f":{parts.port}"
         return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def check_base_url(url: str) -> str:
+    """``url`` if it can be a model endpoint, else ConfigError saying why (credentials never echoed).
+
+    The rule for credentials: the API key is the only one brief sends (``Authorization: Bearer``), so a
+    user name or password in the URL is refused rather than sent in place of the key.
+    """
+    shown = redact(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number in 0-65535)
+    except ValueError as exc:
+        raise ConfigError(f"base URL {shown!r} is not a valid URL ({exc}): write it like "
+                          "http://127.0.0.1:8080/v1") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"base URL {shown!r} must start with http:// or https:// and name a host, "
+                          "e.g. http://127.0.0.1:8080/v1")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(f"base URL {shown!r} holds a user name or password: brief sends only the API key "
+                          "(as 'Authorization: Bearer'), so remove 'user:password@' from the URL and set "
+                          "OPENAI_API_KEY (or --api-key) instead")
+    return url
 
 
 # ---------------------------------------------------------------- usage and cost

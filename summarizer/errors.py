@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 class BriefError(Exception):
@@ -13,9 +14,11 @@ class ArticleError(BriefError):
     """An input article could not be read; the other articles are unaffected."""
 
     def __init__(self, path: str | Path, reason: str) -> None:
+        from .redact import show_path
+
         self.path = str(path)
         self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
+        super().__init__(f"{show_path(self.path)}: {reason}")
 
 
 class ConfigError(BriefError):
@@ -28,6 +31,7 @@ class ModelError(BriefError):
     def __init__(self, article_id: str, reason: str) -> None:
         self.article_id = article_id
         self.reason = reason
+        self.usage: Any = None  # schema.Usage of the calls this article made before failing (counted in run.usage)
         super().__init__(f"article {article_id}: {reason}")
 
 
@@ -37,6 +41,14 @@ class ModeRefusedError(ModelError):
 
 class ReplayMissError(ModelError):
     """A replayed run asked for a response that the recording folder does not hold."""
+
+
+class DeadlineError(ModelError):
+    """The run's --deadline ran out before this article was finished; the briefing is marked partial."""
+
+    def __init__(self, article_id: str, reason: str = "not finished before the run's --deadline: run the same "
+                 "command again to continue (answers already received are cached)") -> None:
+        super().__init__(article_id, reason)
 
 
 class StoreError(BriefError):

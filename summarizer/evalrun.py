@@ -1,4 +1,9 @@
-"""`brief eval`: run extractors on the gold articles, score them, write reports, check thresholds."""
+"""`brief eval`: run extractors on the gold articles, score them, write reports, check thresholds.
+
+Two gold corpora are scored separately: the seed articles (``seeds/`` against ``evals/gold``) and
+the development corpus of other stories and languages (``evals/dev/articles`` against
+``evals/dev/gold``). Each has its own gold briefing, recording sets and thresholds section.
+"""
 
 from __future__ import annotations
 
@@ -23,17 +28,113 @@ from .evaluate import (
 from .pipeline import run_brief
 
 RECORDING_CONFIG = "config.json"
+CORPUS_NAMES = ("seeds", "dev")
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A set of articles with hand-made gold, scored as one unit and reported in its own table."""
+
+    name: str  # "seeds" | "dev" | "custom" (--gold/--articles)
+    articles: Path
+    gold: Path
+    gold_briefing: Path
+    recordings: Path  # recording sets made on this corpus' articles
+    thresholds_key: str | None  # section of evals/thresholds.json; None = its top level
+
+
+def seeds_corpus(evals_dir: Path, articles: Path | None = None) -> Corpus:
+    here = Path("seeds")
+    articles = articles or (here if here.is_dir() else evals_dir.parent / "seeds")
+    return Corpus("seeds", articles, evals_dir / "gold", evals_dir / "gold_briefing.json", evals_dir / "recordings",
+                  None)
+
+
+def dev_corpus(evals_dir: Path) -> Corpus:
+    dev = evals_dir / "dev"
+    return Corpus("dev", dev / "articles", dev / "gold", dev / "gold_briefing.json", dev / "recordings", "dev")
+
+
+def custom_corpus(evals_dir: Path, gold: Path | None, articles: Path | None) -> Corpus:
+    """--gold/--articles: one corpus of the user's own, gated by the top-level thresholds."""
+    base = seeds_corpus(evals_dir, articles)
+    gold = gold or base.gold
+    return Corpus("custom", base.articles, gold, gold.parent / "gold_briefing.json", base.recordings, None)
+
+
+def corpora(evals_dir: Path, which: str) -> list[Corpus]:
+    """The corpora named by ``which``: "seeds", "dev" or "all" (both, seeds first)."""
+    if which not in (*CORPUS_NAMES, "all"):
+        raise EvalError(f"unknown corpus {which!r}: use seeds, dev or all")
+    found = {"seeds": seeds_corpus(evals_dir), "dev": dev_corpus(evals_dir)}
+    return [found[n] for n in CORPUS_NAMES if which in (n, "all")]
+
+
+def corpus_of_recording(folder: Path, evals_dir: Path) -> str:
+    """The corpus a recording set was made on: "dev" when it sits under evals/dev/, else "seeds"."""
+    try:
+        Path(folder).resolve().relative_to((evals_dir / "dev").resolve())
+    except ValueError:
+        return "seeds"
+    return "dev"
+
+
+@dataclass
+class Job:
+    """One row to compute: an extractor or recording set on one corpus, with the options to brief it."""
+
+    name: str
+    kind: str  # "offline" | "recorded" | "model"
+    corpus: Corpus
+    options: dict[str, Any]
+
+
+def plan_jobs(evals_dir: Path, options: dict[str, Any], *, run_all: bool = False, corpus: str | None = None,
+              gold: Path | None = None, articles: Path | None = None, name: str | None = None) -> list[Job]:
+    """The rows `brief eval` computes, corpus by corpus.
+
+    ``options`` are the model options of the command line (model, base_url, offline, replay, ...).
+    Corpora: --gold/--articles give one custom corpus; else ``corpus`` ("seeds", "dev", "all"),
+    defaulting to all, to seeds for a live model (each article costs a call) and, for --replay, to
+    the corpus the recording set was made on.
+    """
+    replay = options.get("replay")
+    live = bool(options.get("model") or options.get("base_url")) and not options.get("offline")
+    if gold or articles:
+        chosen = [custom_corpus(evals_dir, gold, articles)]
+    elif replay and not run_all and not corpus:
+        chosen = corpora(evals_dir, corpus_of_recording(Path(replay), evals_dir))
+    else:
+        chosen = corpora(evals_dir, corpus or ("seeds" if live and not run_all else "all"))
+    jobs: list[Job] = []
+    for c in chosen:
+        if run_all or options.get("offline") or not (options.get("model") or options.get("base_url") or replay):
+            jobs.append(Job("offline", "offline", c, {"offline": True}))
+        if run_all:
+            for folder in recording_sets(c.recordings):
+                cfg = recording_config(folder)
+                jobs.append(Job(folder.name, "recorded", c, {**cfg, "replay": folder, "cache": False}))
+        if replay and not run_all:
+            folder = Path(replay)
+            cfg = recording_config(folder)
+            cfg.update({k: v for k, v in options.items() if v is not None and k in ("model", "mode")})
+            jobs.append(Job(name or folder.name, "recorded", c, {**cfg, "replay": folder, "cache": False}))
+        elif live:
+            jobs.append(Job(name or str(options.get("model") or "model"), "model", c, {**options, "offline": False}))
+    return jobs
 
 
 @dataclass
 class EvalRow:
-    """One extractor or recording set, scored."""
+    """One extractor or recording set, scored on one corpus."""
 
     name: str
     kind: str  # "offline" | "recorded" | "model"
     extraction: EvalScores
     briefing: BriefingScores | None
     failed: list[str] = field(default_factory=list)
+    corpus: str = "seeds"
+    thresholds_key: str | None = None
 
 
 def default_evals_dir() -> Path:
@@ -42,9 +143,8 @@ def default_evals_dir() -> Path:
     return here if here.is_dir() else Path(__file__).resolve().parent.parent / "evals"
 
 
-def recording_sets(evals_dir: Path) -> list[Path]:
-    """Every committed recording set: evals/recordings/<name>/ holding exchange files."""
-    root = evals_dir / "recordings"
+def recording_sets(root: Path) -> list[Path]:
+    """Every committed recording set in ``root`` (evals/recordings/, evals/dev/recordings/): folders of exchanges."""
     return sorted(p for p in root.iterdir() if p.is_dir() and any(p.glob("*.json"))) if root.is_dir() else []
 
 
@@ -72,54 +172,79 @@ def recording_config(folder: Path) -> dict[str, Any]:
     raise EvalError(f"{folder} holds no recorded exchange: record one with `brief eval --model M --record {folder}`")
 
 
-def run_one(name: str, kind: str, articles_dir: Path, gold_dir: Path, gold_briefing: Path,
-            **options: Any) -> EvalRow:
-    """Brief the gold articles with these options and score the result."""
-    gold = load_gold(gold_dir)
+def run_one(name: str, kind: str, corpus: Corpus, **options: Any) -> EvalRow:
+    """Brief the corpus' gold articles with these options and score the result."""
+    gold = load_gold(corpus.gold)
     wanted = {g.article_id for g in gold}
-    loaded = load_articles([articles_dir])
+    loaded = load_articles([corpus.articles])
     articles = [a for a in loaded.articles if a.id in wanted]
     missing = wanted - {a.id for a in articles}
     if missing:
         raise EvalError(
-            f"gold articles {', '.join(sorted(missing))} are not in {articles_dir}: pass --articles with the folder "
-            "the gold was annotated from"
+            f"gold articles {', '.join(sorted(missing))} are not in {corpus.articles}: pass --articles with the "
+            "folder the gold was annotated from"
         )
     result = run_brief(articles, **options)
     misses = [e for e in result.errors if isinstance(e, ReplayMissError)]
     if misses:
         raise EvalError(
             f"recording set {name!r} no longer matches the requests brief makes ({len(misses)} of "
-            f"{len(articles)} articles missing; the prompt, schema or model options changed): re-record it "
-            "(see the README: Recording a model) and commit the new set"
+            f"{len(articles)} {corpus.name} articles missing; the prompt, schema or model options changed): "
+            "re-record it (see the README: Recording a model) and commit the new set"
         )
     extractions = result.extractions
     scores = score_extractions(extractions, gold)
-    bscores = score_briefing(result.briefing, load_gold_briefing(gold_briefing, gold_dir))
+    bscores = score_briefing(result.briefing, load_gold_briefing(corpus.gold_briefing, corpus.gold))
     failed = [f"{f.path}: {f.reason}" for f in result.briefing.run.failed]
-    return EvalRow(name=name, kind=kind, extraction=scores, briefing=bscores, failed=failed)
+    return EvalRow(name=name, kind=kind, extraction=scores, briefing=bscores, failed=failed, corpus=corpus.name,
+                   thresholds_key=corpus.thresholds_key)
+
+
+def _by_corpus(rows: list[EvalRow]) -> list[tuple[str, list[EvalRow]]]:
+    groups: dict[str, list[EvalRow]] = {}
+    for r in rows:
+        groups.setdefault(r.corpus, []).append(r)
+    return list(groups.items())
+
+
+_LABELS = {"seeds": "seed articles (seeds/ against evals/gold)",
+           "dev": "development corpus (evals/dev/articles against evals/dev/gold)",
+           "custom": "the --articles folder against the --gold folder"}
 
 
 def rows_markdown(rows: list[EvalRow]) -> str:
-    return report_markdown([(r.name, r.extraction, r.briefing) for r in rows])
+    """One report section per corpus, each with its own tables."""
+    parts = []
+    for corpus, group in _by_corpus(rows):
+        n = group[0].extraction.articles
+        title = f"# Evaluation: {_LABELS.get(corpus, corpus)}, {n} article{'s' if n != 1 else ''}"
+        parts.append(report_markdown([(r.name, r.extraction, r.briefing) for r in group], title=title))
+    return "\n".join(parts)
 
 
 def rows_json(rows: list[EvalRow]) -> str:
     data = json.loads(report_json([(r.name, r.extraction, r.briefing) for r in rows]))
     for row, r in zip(data["rows"], rows, strict=True):
+        row["corpus"] = r.corpus
         row["kind"] = r.kind
         row["failed"] = r.failed
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def threshold_failures(rows: list[EvalRow], thresholds: Path) -> list[str]:
-    """Every metric below its stored minimum, per row, as readable lines."""
+    """Every metric below its stored minimum, per row, as readable lines.
+
+    A seed-corpus row uses the top level of the file; a dev-corpus row the ``"dev"`` section.
+    Within it, the entry named after the row (a recording set's folder name), else its kind.
+    """
     limits = json.loads(thresholds.read_text(encoding="utf-8"))
     data = json.loads(rows_json(rows))["rows"]
     failures: list[str] = []
-    for row in data:
-        kind_limits = limits.get(row["name"]) or limits.get(row["kind"])
+    for row, r in zip(data, rows, strict=True):
+        table = (limits.get(r.thresholds_key) or {}) if r.thresholds_key else limits
+        kind_limits = table.get(row["name"]) or table.get(row["kind"])
         if not kind_limits:
             continue
-        failures += [f"{row['name']}: {msg}" for msg in check_thresholds(row, kind_limits)]
+        where = row["name"] if r.corpus in ("seeds", "custom") else f"{row['name']} ({r.corpus})"
+        failures += [f"{where}: {msg}" for msg in check_thresholds(row, kind_limits)]
     return failures

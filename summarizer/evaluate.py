@@ -711,10 +711,11 @@ def _fmt(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.2f}"
 
 
-def report_markdown(rows: Sequence[tuple[str, EvalScores, BriefingScores | None]]) -> str:
+def report_markdown(rows: Sequence[tuple[str, EvalScores, BriefingScores | None]],
+                    title: str = "# Evaluation against evals/gold") -> str:
     """Side-by-side Markdown tables: one row per extractor or recording set."""
     short = {"casualties": "cas", "deployments": "dep", "arms_transfers": "arms", "aid": "aid", "diplomacy": "dip"}
-    out = ["# Evaluation against evals/gold", "", "## Extraction (micro over articles)", ""]
+    out = [title, "", "## Extraction (micro over articles)", ""]
     head = ["run", "P", "R", "F1", *(f"{short[s]} F1" for s in SECTIONS), "tp/fp/fn", "grounded"]
     out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, ev, _ in rows:

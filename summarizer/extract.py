@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .config import ModelConfig, estimate_tokens, schema_json
-from .errors import BriefError, ConfigError, ModelError
+from .errors import BriefError, ConfigError, DeadlineError, ModelError
 from .grounding import verify
 from .prompts import PromptSet, build_messages, load_prompts, system_prompt
 from .schema import SECTIONS, Article, ArticleExtraction, Item, Sections
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .llm import LLMClient
+    from .llm import CallState, LLMClient
 
 Progress = Callable[[Article, ArticleExtraction | BriefError], None]
 MIN_ARTICLE_TOKENS = 256
@@ -144,7 +145,7 @@ async def aextract(
         client = LLMClient(config)
     prompts = prompts or load_prompts()
     try:
-        with client.article(article) as state:
+        with client.article(article) as state, _counting(state):
             spans = chunk_spans(article.text, article_budget(config, prompts))
             if len(spans) == 1:
                 sections = await client.sections(build_messages(article, prompts))
@@ -167,6 +168,16 @@ async def aextract(
             await client.aclose()
 
 
+@contextlib.contextmanager
+def _counting(state: CallState) -> Iterator[None]:
+    """A failed article's error carries what its calls cost, so run.usage counts failed attempts too."""
+    try:
+        yield
+    except ModelError as exc:
+        exc.usage = state.usage.model_copy()
+        raise
+
+
 def extract(article: Article, config: ModelConfig, *, prompts: PromptSet | None = None) -> ArticleExtraction:
     """Synchronous :func:`aextract` (not callable from inside a running event loop)."""
     return asyncio.run(aextract(article, config, prompts=prompts))
@@ -174,9 +185,13 @@ def extract(article: Article, config: ModelConfig, *, prompts: PromptSet | None 
 
 async def aextract_many(
     articles: Sequence[Article], config: ModelConfig, *, progress: Progress | None = None,
-    prompts: PromptSet | None = None,
+    prompts: PromptSet | None = None, deadline: float | None = None,
 ) -> list[ArticleExtraction | BriefError]:
-    """Extract many articles concurrently (bounded by config.concurrency); one entry per article, in order."""
+    """Extract many articles concurrently (bounded by config.concurrency); one entry per article, in order.
+
+    ``deadline`` (seconds from now): articles not finished by then are stopped and returned as
+    :class:`DeadlineError` entries, with what their calls cost so far.
+    """
     from .llm import LLMClient
 
     client = LLMClient(config)
@@ -195,14 +210,32 @@ async def aextract_many(
         return result
 
     try:
-        return list(await asyncio.gather(*(one(a) for a in articles)))
+        tasks = [asyncio.ensure_future(one(a)) for a in articles]
+        if deadline is None or not tasks:
+            return list(await asyncio.gather(*tasks))
+        _, pending = await asyncio.wait(tasks, timeout=max(deadline, 0.0))
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        results: list[ArticleExtraction | BriefError] = []
+        for article, task in zip(articles, tasks, strict=True):
+            if task in pending:
+                error = DeadlineError(article.id)
+                if (state := client.states.get(article.id)) is not None:
+                    error.usage = state.usage.model_copy()
+                if progress is not None:
+                    progress(article, error)
+                results.append(error)
+            else:
+                results.append(task.result())
+        return results
     finally:
         await client.aclose()
 
 
 def extract_many(
     articles: Sequence[Article], config: ModelConfig, *, progress: Progress | None = None,
-    prompts: PromptSet | None = None,
+    prompts: PromptSet | None = None, deadline: float | None = None,
 ) -> list[ArticleExtraction | BriefError]:
     """Synchronous :func:`aextract_many`; a failed article is a BriefError entry, never raised."""
-    return asyncio.run(aextract_many(articles, config, progress=progress, prompts=prompts))
+    return asyncio.run(aextract_many(articles, config, progress=progress, prompts=prompts, deadline=deadline))

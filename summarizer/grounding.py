@@ -34,6 +34,12 @@ FUZZY_MAX_CHARS = 2_000
 """Longer quotes are not fuzzy-matched (caps the work; a model should copy them exactly)."""
 FUZZY_MAX_TEXT = 1_000_000
 """Articles longer than this (in characters) get exact and normalised matching only."""
+FUZZY_BUDGET = 10_000_000_000
+"""Fuzzy work allowed per answer, in character pairs compared (quote length x article length per search;
+about 2 s of CPU). Past it, the answer's remaining quotes are matched exactly or after normalisation only,
+so a flood of long near-miss quotes cannot stall verification."""
+FUZZY_SNAP_TOKENS = 8
+"""Token boundaries tried on each side of a fuzzy window's ends when snapping it to whole tokens."""
 MIN_QUOTE_WORDS = 4
 """A quote needs this many words, and at least one word that is not part of a figure, to ground an item."""
 
@@ -48,6 +54,21 @@ _EDGE = " \"'.,;:!?"
 _ELLIPSIS_RE = re.compile(r"\s*\.\.\.+\s*")
 _CLIP = 80
 _EARLIER_TRIES = 8
+
+
+class FuzzyBudget:
+    """What is left of one answer's fuzzy-matching work (see :data:`FUZZY_BUDGET`)."""
+
+    def __init__(self, pairs: int = FUZZY_BUDGET) -> None:
+        self.left = pairs
+        self.refused = 0  # fuzzy searches not run because the budget was spent
+
+    def spend(self, pairs: int) -> bool:
+        """Take ``pairs`` from the budget; False (and nothing taken) when not enough is left."""
+        if pairs > self.left:
+            return False
+        self.left -= pairs
+        return True
 
 
 @dataclass(frozen=True)
@@ -91,8 +112,11 @@ def normalise_quote(quote: str) -> str:
     return normalise(quote).strip(_EDGE)
 
 
-def locate(quote: str, text: str) -> tuple[int, int, Alignment] | None:
-    """Offsets ``(start, end, alignment)`` of the first place ``text`` states ``quote``, or None."""
+def locate(quote: str, text: str, budget: FuzzyBudget | None = None) -> tuple[int, int, Alignment] | None:
+    """Offsets ``(start, end, alignment)`` of the first place ``text`` states ``quote``, or None.
+
+    ``budget``: fuzzy matching is tried only while it lasts (``budget.refused`` counts the refusals).
+    """
     q = quote.strip()
     if not q:
         return None
@@ -111,7 +135,10 @@ def locate(quote: str, text: str) -> tuple[int, int, Alignment] | None:
         if elided is not None:
             return (*hay.span(*elided), "normalised")
     if FUZZY_MIN_CHARS <= len(nq) <= min(FUZZY_MAX_CHARS, len(hay.text)) and len(hay.text) <= FUZZY_MAX_TEXT:
-        found = _locate_fuzzy(nq, hay.text)
+        if budget is not None and not budget.spend(len(nq) * len(hay.text)):
+            budget.refused += 1
+            return None
+        found = _locate_fuzzy(nq, hay.text, budget)
         if found is not None:
             return (*hay.span(*found), "fuzzy")
     return None
@@ -143,12 +170,14 @@ def _token_ends(hay: str, lo: int, hi: int) -> list[int]:
     return [p for p in range(max(lo, 1), min(hi, n) + 1) if hay[p - 1] != " " and (p == n or hay[p] == " ")]
 
 
-def _locate_fuzzy(nq: str, hay: str) -> tuple[int, int] | None:
+def _locate_fuzzy(nq: str, hay: str, budget: FuzzyBudget | None = None) -> tuple[int, int] | None:
     """Best window by ``partial_ratio``, snapped to whole tokens, kept if its full ``ratio`` meets the threshold."""
     hit = fuzz.partial_ratio_alignment(nq, hay, score_cutoff=FUZZY_THRESHOLD)
     if hit is None:
         return None
     for _ in range(_EARLIER_TRIES):  # the first of equally good windows, as exact matching takes the first
+        if budget is not None and not budget.spend(len(nq) * (hit.dest_end - 1)):
+            break  # out of budget: keep the window found
         earlier = fuzz.partial_ratio_alignment(nq, hay[: hit.dest_end - 1], score_cutoff=hit.score - 1e-9)
         if earlier is None or earlier.dest_start >= hit.dest_start:
             break
@@ -156,8 +185,8 @@ def _locate_fuzzy(nq: str, hay: str) -> tuple[int, int] | None:
     ds, de = hit.dest_start, hit.dest_end
     slack = max(6, len(nq) // 10)
     # Whole tokens only, so a span never cuts a number ("10,000" read as "0,000").
-    starts = _token_starts(hay, ds - slack, ds + slack) or [hay.rfind(" ", 0, ds) + 1]
-    ends = _token_ends(hay, de - slack, de + slack) or [_next_space(hay, de)]
+    starts = _nearest(_token_starts(hay, ds - slack, ds + slack), ds) or [hay.rfind(" ", 0, ds) + 1]
+    ends = _nearest(_token_ends(hay, de - slack, de + slack), de) or [_next_space(hay, de)]
     # Also try each token without the quote marks and punctuation at its edges ('"1,000.').
     starts += [t for s in starts if (t := len(hay) - len(hay[s:].lstrip(_EDGE))) not in starts]
     ends += [t for e in ends if (t := len(hay[:e].rstrip(_EDGE))) not in ends]
@@ -172,6 +201,14 @@ def _locate_fuzzy(nq: str, hay: str) -> tuple[int, int] | None:
     if best is None or best[0] < FUZZY_THRESHOLD:
         return None
     return best[1], best[2]
+
+
+def _nearest(positions: list[int], target: int) -> list[int]:
+    """The FUZZY_SNAP_TOKENS positions closest to ``target``, in order: the ratio search over start x end
+    pairs is quadratic in their number, and a long quote's slack can hold hundreds of tokens."""
+    if len(positions) <= FUZZY_SNAP_TOKENS:
+        return positions
+    return sorted(sorted(positions, key=lambda p: (abs(p - target), p))[:FUZZY_SNAP_TOKENS])
 
 
 def _next_space(hay: str, pos: int) -> int:
@@ -253,12 +290,10 @@ def _check_quantity(name: str, q: Quantity, stated: list[Figure], lang: str | No
     return None
 
 
-def _ground_item(item: Item, article: Article) -> list[str]:
+def _ground_item(item: Item, article: Article, budget: FuzzyBudget | None = None, lang: str | None = None) -> list[str]:
     """Locate the item's quotes and check its figures in place; the reasons it fails (empty when grounded)."""
     reasons: list[str] = []
     stated: list[Figure] = []
-    lang = article_language(article)
-    lang = None if lang == "en" else lang
     for ev in item.evidence:
         if _too_short(ev.quote):
             reasons.append(f"quote too short to ground: {_clip(ev.quote)!r}")
@@ -266,9 +301,12 @@ def _ground_item(item: Item, article: Article) -> list[str]:
         if INSTRUCTION_RE.search(ev.quote):
             reasons.append(f"quote reads as an instruction to a model, not a reported claim: {_clip(ev.quote)!r}")
             continue
-        found = locate(ev.quote, article.text)
+        refused = budget.refused if budget is not None else 0
+        found = locate(ev.quote, article.text, budget)
         if found is None:
-            reasons.append(f"quote not found in article: {_clip(ev.quote)!r}")
+            skipped = budget is not None and budget.refused > refused
+            why = " (not fuzzy-matched: this answer's fuzzy-matching budget was spent)" if skipped else ""
+            reasons.append(f"quote not found in article{why}: {_clip(ev.quote)!r}")
             continue
         start, end, alignment = found
         ev.article_id, ev.start, ev.end, ev.alignment = article.id, start, end, alignment
@@ -300,9 +338,12 @@ def verify(
     work = sections.model_copy(deep=True) if copy else sections
     kept: dict[str, list[Item]] = {s: [] for s in SECTIONS}
     rejected: list[Rejected] = list(getattr(work, "rejected", []))
+    budget = FuzzyBudget()
+    lang = article_language(article) if any(True for _ in work.items()) else None
+    lang = None if lang == "en" else lang  # an article in another language: its figures are read in it too
     for section, item in work.items():
         item.sources = [article.id]
-        reasons = _ground_item(item, article)
+        reasons = _ground_item(item, article, budget, lang)
         if reasons:
             rejected.append(
                 Rejected(

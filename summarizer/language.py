@@ -21,6 +21,7 @@ def _identifier() -> Any:
     return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
 
 
+@lru_cache(maxsize=256)
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the language of ``text``, or None when py3langid is not sure (below MIN_CONFIDENCE)."""
     sample = text[:SAMPLE_CHARS]

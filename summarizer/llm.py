@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import random
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -30,6 +29,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wai
 
 from .config import (  # noqa: F401  (re-exported: summarizer.llm.ModelConfig etc. keep working)
     DEFAULT_MODE,
+    LOCAL_MODEL,
     NO_KEY,
     ModelConfig,
     estimate_tokens,
@@ -37,8 +37,9 @@ from .config import (  # noqa: F401  (re-exported: summarizer.llm.ModelConfig et
     schema_json,
 )
 from .errors import BriefError, ModelError, ModeRefusedError, ReplayMissError
+from .redact import redact
 from .schema import Article, Sections, Usage, model_facing_schema
-from .store import ResponseStore, default_cache_dir, request_key
+from .store import ResponseStore, completion_problem, default_cache_dir, request_key
 
 log = logging.getLogger(__name__)
 # Re-asks send the validation error back to the model. Without this, pydantic appends a help URL that names
@@ -140,6 +141,45 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         self.semaphore = asyncio.Semaphore(config.concurrency)
         self.price = price_for(config.model, config.prices)
         self._expo = wait_random_exponential(multiplier=config.backoff, max=config.backoff_max)
+        self._scope: dict[str, Any] | None = None
+        self._scope_lock = asyncio.Lock()
+
+    async def cache_scope(self, request: httpx2.Request) -> dict[str, Any]:
+        """What the cache key adds to the request body: the endpoint (no credentials) and the served model.
+
+        The model name identifies the model, except for the placeholder "local" used when only a base URL
+        is given: then the server is asked once per run (GET /models) which models it serves.
+        """
+        async with self._scope_lock:
+            if self._scope is None:
+                served = None
+                if self.config.model == LOCAL_MODEL and self.config.base_url and self.inner is not None:
+                    served = await self._served_models(request)
+                self._scope = {"base_url": self.config.safe_base_url() or "https://api.openai.com/v1",
+                               "served_model": served}
+            return self._scope
+
+    async def _served_models(self, request: httpx2.Request) -> str:
+        """The model ids the server lists at /models, or "unknown" when it does not answer."""
+        assert self.inner is not None
+        path = request.url.path.rsplit("/chat/completions", 1)[0] + "/models"
+        auth = {k: v for k, v in request.headers.items() if k.lower() == "authorization"}
+        get = httpx2.Request("GET", request.url.copy_with(path=path), headers=auth)  # the query string is kept
+        try:
+            async with asyncio.timeout(min(self.config.timeout, 10.0)):
+                response = await self.inner.handle_async_request(get)
+                try:
+                    content = await response.aread()
+                finally:
+                    await response.aclose()
+            data = json.loads(content) if response.status_code == 200 else None
+            ids = sorted(str(m.get("id")) for m in data.get("data", []) if isinstance(m, dict)) \
+                if isinstance(data, dict) and isinstance(data.get("data"), list) else []
+        except (TimeoutError, httpx2.TransportError, ValueError) as exc:
+            log.info("could not ask the server which model it serves (%s); cache entries are keyed by the "
+                     "base URL only", type(exc).__name__)
+            return "unknown"
+        return ",".join(ids) or "unknown"
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         state = _STATE.get() or CallState(article_id="-", label="(no article)")
@@ -162,7 +202,8 @@ class StoreTransport(httpx2.AsyncBaseTransport):
                 )
             state.usage.cached_calls += 1
             return _json_response(200, json.dumps(stored).encode(), request)
-        if self.cache is not None and (stored := self.cache.get(body)) is not None:
+        scope = await self.cache_scope(request) if self.cache is not None else None
+        if self.cache is not None and (stored := self.cache.get(body, scope)) is not None:
             state.usage.cached_calls += 1
             if self.record is not None:
                 self.record.put(body, stored, {**meta, "from_cache": True})
@@ -170,7 +211,6 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         status, headers, content = await self._send(request, state)
         if status == 200:
             data = json.loads(content)
-            self._count(state, data.get("usage"))
             if self.record is not None:
                 self.record.put(body, data, meta)
             if self.cache is not None:
@@ -181,17 +221,22 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         """Cache the answers of a call that validated."""
         if self.cache is not None:
             for body, data, meta in state.pending:
-                self.cache.put(body, data, meta)
+                self.cache.put(body, data, meta, self._scope)
         state.pending.clear()
 
     def _count(self, state: CallState, usage: Any) -> None:
         if not isinstance(usage, dict):
             return
         u = state.usage
-        prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+        try:
+            prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+            total = int(usage.get("total_tokens") or prompt + completion)
+        except (TypeError, ValueError, OverflowError):
+            log.warning("the server reported usage that is not a number of tokens (%.200r); not counted", usage)
+            return
         u.prompt_tokens += prompt
         u.completion_tokens += completion
-        u.total_tokens += int(usage.get("total_tokens") or prompt + completion)
+        u.total_tokens += total
         if self.price is not None:
             u.cost_usd = (u.cost_usd or 0.0) + (prompt * self.price[0] + completion * self.price[1]) / 1e6
 
@@ -238,12 +283,18 @@ class StoreTransport(httpx2.AsyncBaseTransport):
             state.usage.calls += 1
             state.attempts += 1
             try:
-                response = await self.inner.handle_async_request(request)
-                try:
-                    content = await response.aread()
-                finally:
-                    await response.aclose()
-            except httpx2.TimeoutException as exc:
+                # httpx's timeout applies to each read; this bounds the whole answer, so a server that
+                # trickles one byte at a time cannot hold a request (and the run) forever.
+                async with asyncio.timeout(self.config.timeout):
+                    response = await self.inner.handle_async_request(request)
+                    try:
+                        content = await _read_capped(response)
+                    finally:
+                        await response.aclose()
+            except _TooLarge:
+                raise ModelError(state.article_id, f"the server's answer is over {MAX_ANSWER_BYTES // 2**20} MB, "
+                                 "far more than any briefing answer: check --base-url and the server") from None
+            except (httpx2.TimeoutException, TimeoutError) as exc:
                 raise _Retryable(f"the server did not answer within {self.config.timeout:g} s", cause=exc) from None
             except httpx2.TransportError as exc:
                 raise _Retryable(f"connection failed ({type(exc).__name__})", cause=exc) from None
@@ -251,11 +302,15 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         if status == 200:
             try:
                 data = json.loads(content)
-                ok = isinstance(data, dict) and isinstance(data.get("choices"), list)
-            except ValueError:
-                ok = False
-            if not ok:
-                raise _Retryable("the server answered with a body that is not a chat completion", response=None)
+            except (ValueError, RecursionError):
+                data = None
+            if isinstance(data, dict):
+                self._count(state, data.get("usage"))  # a paid answer counts even when it is unusable
+            problem = "not a JSON object" if data is None else completion_problem(data)
+            if problem is not None:
+                # Transient: a proxy or an overloaded server; the same request usually works when repeated.
+                raise _Retryable(f"the server answered HTTP 200 with a body that is not a usable chat completion "
+                                 f"({problem})", response=None)
             return status, headers, content
         message = _error_text(content)
         if status in (400, 422, 500, 501) and self.config.mode != "tools" and _mentions_mode(message):
@@ -277,6 +332,26 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         )
 
 
+MAX_ANSWER_BYTES = 32 * 2**20
+"""A larger HTTP answer is refused while it arrives (an answer of a few thousand tokens is kilobytes)."""
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_capped(response: httpx2.Response) -> bytes:
+    """The (decoded) body, read in pieces; _TooLarge past MAX_ANSWER_BYTES so a server cannot fill memory."""
+    parts: list[bytes] = []
+    size = 0
+    async for piece in response.aiter_bytes():
+        size += len(piece)
+        if size > MAX_ANSWER_BYTES:
+            raise _TooLarge
+        parts.append(piece)
+    return b"".join(parts)
+
+
 def _paced(exc: _Retryable) -> bool:
     return exc.response is not None and exc.response[0] == 429 and exc.retry_after is not None
 
@@ -289,11 +364,41 @@ def _mentions_mode(message: str) -> bool:
 def _advice(exc: _Retryable) -> str:
     if exc.response is not None and exc.response[0] == 429:
         return "the server is rate-limiting: lower --concurrency or try again later"
-    if isinstance(exc.cause, httpx2.TimeoutException):
+    if isinstance(exc.cause, (httpx2.TimeoutException, TimeoutError)):
         return "raise --timeout or check that the server is not overloaded"
     if exc.cause is not None:
         return "check --base-url / OPENAI_BASE_URL and that the server is running"
     return "check the server's logs"
+
+
+class _RedactLog(logging.Filter):
+    """On the HTTP and openai loggers: request lines and error bodies lose keys and secret URL parameters,
+    whatever handler a library user attaches (the CLI's handler redacts too)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        clean = redact(text, self.secrets)
+        if clean != text:
+            record.msg, record.args = clean, None
+        return True
+
+
+_LOG_FILTER = _RedactLog()
+# Filters run only for records created on the logger itself, so each logger that prints URLs is named.
+_URL_LOGGERS = ("httpx2", "httpx", "openai", "openai._base_client", "instructor")
+
+
+def _guard_logs(api_key: str | None) -> None:
+    if api_key and api_key != NO_KEY:
+        _LOG_FILTER.secrets.add(api_key)
+    for name in _URL_LOGGERS:
+        logger = logging.getLogger(name)
+        if _LOG_FILTER not in logger.filters:
+            logger.addFilter(_LOG_FILTER)
 
 
 # ---------------------------------------------------------------- the client
@@ -350,18 +455,24 @@ class LLMClient:
 
     def __init__(self, config: ModelConfig) -> None:
         self.config = config
+        _guard_logs(config.api_key)
         inner = None if config.replay is not None else httpx2.AsyncHTTPTransport()
         self.transport = StoreTransport(config, inner)
         http_client = openai.DefaultAsyncHttpxClient(transport=self.transport, timeout=config.timeout)
+        # openai appends "/chat/completions" to the base URL as a string, so a query string in it
+        # ("?api-key=...") is sent as parameters of every request instead.
+        base_url, query = config.endpoint()
         self.openai = openai.AsyncOpenAI(
             api_key=config.api_key or NO_KEY,
-            base_url=config.base_url,
+            base_url=base_url,
+            default_query=query or None,
             max_retries=0,
             timeout=config.timeout,
             http_client=http_client,
         )
         self.instructor = instructor.from_openai(self.openai, mode=MODES[config.mode])
         self.refused: ModeRefusedError | None = None
+        self.states: dict[str, CallState] = {}  # by article id: what each article's calls cost, failed ones too
 
     async def aclose(self) -> None:
         await self.openai.close()
@@ -370,6 +481,7 @@ class LLMClient:
     def article(self, article: Article) -> Iterator[CallState]:
         """Attribute every call made inside (including from tasks started inside) to ``article``."""
         state = CallState(article_id=article.id, label=describe(article))
+        self.states[article.id] = state
         token = _STATE.set(state)
         try:
             yield state
@@ -438,9 +550,7 @@ class LLMClient:
 
     def _redact(self, text: str) -> str:
         key = self.config.api_key
-        if key and key != NO_KEY:
-            text = text.replace(key, "***")
-        return re.sub(r"sk-[A-Za-z0-9_\-*]{4,}", "sk-***", text)
+        return redact(text, [key] if key != NO_KEY else [])
 
 
 def with_overrides(config: ModelConfig, **changes: Any) -> ModelConfig:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .articles import load_articles
 from .coverage import unread
-from .errors import ArticleError, BriefError
+from .errors import ArticleError, BriefError, ConfigError, DeadlineError
 from .schema import Article, ArticleExtraction, Briefing, FailedArticle, RunInfo, Usage
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -69,14 +70,20 @@ def run_brief(
     related: str = "drop",
     progress: Progress | None = None,
     on_loaded: Callable[[int], None] | None = None,
+    deadline: float | None = None,
     **model_options: Any,
 ) -> BriefRun:
     """Load, extract (model or offline), verify and merge; failures are collected, never raised per article.
 
     ``progress(article, result)`` is called as each article finishes; ``on_loaded(n)`` once articles are read.
+    ``deadline`` (seconds for the whole run): articles not finished by then are listed as failed and the
+    briefing of the others is returned, marked partial (``run.partial``).
     """
     from .merge import merge
 
+    if deadline is not None and deadline <= 0:
+        raise ConfigError(f"deadline={deadline:g}: give a positive number of seconds")
+    until = None if deadline is None else time.monotonic() + deadline
     articles, errors = _collect(paths_or_articles, max_bytes, related)
     if on_loaded is not None:
         on_loaded(len(articles))
@@ -98,8 +105,6 @@ def run_brief(
             overrides["cache"] = False
         config = ModelConfig.from_env(**overrides)
         if config is None and offline is False:
-            from .errors import ConfigError
-
             raise ConfigError(
                 "no model configured: pass --model and --base-url (or set BRIEF_MODEL and OPENAI_API_KEY "
                 "/ OPENAI_BASE_URL), or use the offline extractor"
@@ -110,8 +115,19 @@ def run_brief(
         from .offline import extract_offline
 
         for art in articles:
-            result: ArticleExtraction | BriefError = extract_offline(art, others=articles)
-            extractions.append(result)
+            result: ArticleExtraction | BriefError
+            if until is not None and time.monotonic() >= until:
+                result = DeadlineError(art.id)
+                errors.append(result)
+            else:
+                try:
+                    result = extract_offline(art, others=articles)
+                except Exception as exc:  # a bug on one article must not lose the others
+                    result = ArticleError(art.path or art.id, f"the offline extractor failed ({type(exc).__name__}: "
+                                          f"{' '.join(str(exc).split())[:200]}); the other articles were briefed")
+                    errors.append(result)
+                else:
+                    extractions.append(result)
             if progress:
                 progress(art, result)
         run = RunInfo(extractor="offline")
@@ -120,7 +136,8 @@ def run_brief(
 
         if config.record is not None:
             _write_recording_config(config)
-        results = extract_many(articles, config, progress=progress)
+        results = extract_many(articles, config, progress=progress,
+                               deadline=None if until is None else until - time.monotonic())
         for res in results:
             if isinstance(res, BriefError):
                 errors.append(res)
@@ -137,7 +154,11 @@ def run_brief(
     usage = Usage()
     for e in extractions:
         usage = usage + e.usage
+    for err in errors:  # failed articles' calls were made (and paid for) too
+        if isinstance(getattr(err, "usage", None), Usage):
+            usage = usage + err.usage  # type: ignore[attr-defined]
     run.usage = usage
+    run.partial = any(isinstance(err, DeadlineError) for err in errors)
     run.rejected = [r for e in extractions for r in e.rejected]
     where = {a.id: a.path or a.id for a in articles}
     run.failed = [FailedArticle(path=_error_path(err, where), reason=_error_reason(err)) for err in errors]

@@ -147,7 +147,9 @@ def _views(b: Briefing) -> list[_ItemView]:
 
 
 def _scope(b: Briefing) -> str:
-    return f"{_coverage(b)} {_made_by(b)}"
+    partial = ("Partial briefing: the run's deadline ran out before every article was read; the ones left "
+               "are listed under failed articles. ") if b.run.partial else ""
+    return f"{partial}{_coverage(b)} {_made_by(b)}"
 
 
 def _made_by(b: Briefing) -> str:

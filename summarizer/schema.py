@@ -414,6 +414,7 @@ class RunInfo(_Model):
     unread: list[Unread] = Field(
         default_factory=list, description="Articles that state figures but gave no item: what was not understood."
     )
+    partial: bool = False  # the run's deadline ran out: the articles not finished are in ``failed``
 
 
 class Briefing(Sections):

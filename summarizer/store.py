@@ -24,9 +24,28 @@ def canonical(request: dict[str, Any]) -> bytes:
     return json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def request_key(request: dict[str, Any]) -> str:
-    """SHA-256 over the canonical JSON of the request body (model, messages, tools/schema, parameters)."""
-    return hashlib.sha256(canonical(request)).hexdigest()
+def request_key(request: dict[str, Any], scope: dict[str, Any] | None = None) -> str:
+    """SHA-256 over the canonical JSON of the request body (model, messages, tools/schema, parameters).
+
+    ``scope`` (the cache's endpoint and the server's model identity) joins the key when given, so one cache
+    folder never serves one server's answers as another's; recordings are keyed by the body alone.
+    """
+    data = canonical(request) if scope is None else canonical({"request": request, "scope": scope})
+    return hashlib.sha256(data).hexdigest()
+
+
+def completion_problem(response: Any) -> str | None:
+    """What makes a chat-completion body unusable (not an object, no choices, no message), or None."""
+    if not isinstance(response, dict):
+        return "not a JSON object"
+    choices = response.get("choices")
+    if not isinstance(choices, list) or not choices:
+        return "no choices" if choices == [] else "no 'choices' list"
+    first = choices[0]
+    message = first.get("message") if isinstance(first, dict) else None
+    if not isinstance(message, dict):
+        return "its first choice has no message"
+    return None  # an empty or invalid message is the model's answer: instructor re-asks
 
 
 def default_cache_dir() -> Path:
@@ -70,19 +89,20 @@ class ResponseStore:
         if mode == "replay" and self.folder is not None and not self.folder.is_dir():
             raise StoreError(f"replay folder {self.folder} does not exist; record one first with --record")
 
-    def key(self, request: dict[str, Any]) -> str:
-        """SHA-256 over the canonical JSON of the request body."""
-        return request_key(request)
+    def key(self, request: dict[str, Any], scope: dict[str, Any] | None = None) -> str:
+        """SHA-256 over the canonical JSON of the request body (and the scope, when given)."""
+        return request_key(request, scope)
 
     def path(self, key: str) -> Path:
         assert self.folder is not None
         return self.folder / f"{key}.json"
 
-    def get(self, request: dict[str, Any]) -> dict[str, Any] | None:
-        """The stored response body, or None (a miss; a damaged entry counts as a miss and is logged)."""
+    def get(self, request: dict[str, Any], scope: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """The stored response body, or None (a miss; a damaged or unusable entry counts as a miss and is
+        logged with its file name, so the answer is fetched again and the entry overwritten)."""
         if self.mode == "off":
             return None
-        path = self.path(self.key(request))
+        path = self.path(self.key(request, scope))
         try:
             entry = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -94,13 +114,17 @@ class ResponseStore:
         if not isinstance(response, dict):
             log.warning("ignoring damaged stored response %s (no response object)", path)
             return None
+        if (problem := completion_problem(response)) is not None:
+            log.warning("ignoring unusable stored response %s (%s); asking the model again", path, problem)
+            return None
         return response
 
-    def put(self, request: dict[str, Any], response: dict[str, Any], meta: dict[str, Any]) -> None:
+    def put(self, request: dict[str, Any], response: dict[str, Any], meta: dict[str, Any],
+            scope: dict[str, Any] | None = None) -> None:
         """Write one exchange atomically (temp file in the same folder, then rename)."""
         if self.mode in ("off", "replay"):
             return
-        key = self.key(request)
+        key = self.key(request, scope)
         entry = {
             "format": FORMAT,
             "key": key,
@@ -109,6 +133,7 @@ class ResponseStore:
             "model": response.get("model") or request.get("model"),
             "usage": response.get("usage"),
             "request_summary": summarise(request),
+            **({"scope": scope} if scope is not None else {}),
             # The full request only in recordings (people read them); a cache entry is looked up by key.
             **({"request": request} if self.mode == "record" else {}),
             "response": response,

@@ -10,6 +10,11 @@ an answer from the request body. An answer is a dict:
 * ``{"delay": 0.5, ...}``  sleep before answering (for timeouts and concurrency)
 * ``{"invalid_json": True}``  200 with a body that is not JSON
 * ``{"truncated": True}``  200 whose Content-Length promises more bytes than are sent
+* ``{"raw": {...}}``  200 with exactly this JSON body (e.g. a completion with ``choices: []``)
+* ``{"trickle": 0.5}``  200 whose body arrives one byte every 0.5 s (each read is quick; the whole is not)
+* ``{"huge_mb": 200}``  200 whose body is that many megabytes of spaces before a completion
+
+``models`` is the list of model ids GET /v1/models answers with.
 
 ``refuse_json_schema=True`` answers HTTP 500 to ``response_format: json_schema`` like
 llama-cpp-python does, without consuming the script.
@@ -43,6 +48,7 @@ class OAIServer:
         self.host, self.port = host, port
         self.refuse_json_schema = refuse_json_schema
         self.default: Answer | Responder | None = default
+        self.models: list[str] = ["synthetic-model"]
         self.requests: list[dict[str, Any]] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -123,8 +129,8 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def do_GET(self) -> None:  # noqa: N802
-        if self.path.rstrip("/").endswith("/models"):
-            self._send(200, {"object": "list", "data": [{"id": "synthetic-model", "object": "model"}]})
+        if self.path.split("?")[0].rstrip("/").endswith("/models"):
+            self._send(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in self.owner.models]})
         else:
             self._send(404, {"error": {"message": "not found"}})
 
@@ -142,7 +148,7 @@ class _Handler(BaseHTTPRequestHandler):
             srv.in_flight += 1
             srv.max_in_flight = max(srv.max_in_flight, srv.in_flight)
         try:
-            if not self.path.rstrip("/").endswith("/chat/completions"):
+            if not self.path.split("?")[0].rstrip("/").endswith("/chat/completions"):
                 self._send(404, {"error": {"message": f"no route {self.path}"}})
                 return
             fmt = body.get("response_format") or {}
@@ -166,6 +172,37 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if answer.get("invalid_json"):
             self._send_raw(200, b'{"id": "chatcmpl-x", "choices": [ not json', "application/json")
+            return
+        if "raw" in answer:
+            self._send(200, answer["raw"])
+            return
+        if answer.get("huge_mb"):
+            payload = json.dumps(completion(body, "{}")).encode()
+            block, n = b" " * 2**20, int(answer["huge_mb"])
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(n * len(block) + len(payload)))
+            self.end_headers()
+            try:
+                for _ in range(n):
+                    self.wfile.write(block)
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):  # the client stopped reading, as it should
+                self.close_connection = True
+            return
+        if answer.get("trickle"):
+            payload = json.dumps(completion(body, "{}")).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            try:
+                for k in range(len(payload)):
+                    self.wfile.write(payload[k : k + 1])
+                    self.wfile.flush()
+                    time.sleep(float(answer["trickle"]))
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up, as it should
+                self.close_connection = True
             return
         if answer.get("truncated"):
             payload = json.dumps(completion(body, "{}")).encode()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from oai_server import OAIServer
-from test_faults import FaultyModel, brief_env, run_brief, synthetic_article, synthetic_quote
+from test_faults import FaultyModel, brief_env, capped, run_brief, synthetic_article, synthetic_quote
 
 SCRIPT_TOKEN = "SCRIPTONLY-7f3a"
 STYLE_TOKEN = "STYLEONLY-91bd"
@@ -112,3 +112,82 @@ def test_bad_inputs_with_model(tmp_path: Path) -> None:
     assert {synthetic_quote(i) for i in good} <= quotes
     text = out.read_text(encoding="utf-8")
     assert SCRIPT_TOKEN not in text and STYLE_TOKEN not in text
+
+
+# A 427-byte-class YAML alias bomb: each level repeats the one before nine times (9**8 strings if expanded).
+ALIAS_BOMB = "---\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n" + "".join(
+    f"{chr(98 + k)}: &{chr(98 + k)} [{','.join([f'*{chr(97 + k)}'] * 9)}]\n" for k in range(7)
+) + "title: *h\n---\nSynthetic alias bomb story: shelling went on all week in Aldmoor.\n"
+
+
+def hostile_inputs(root: Path) -> tuple[Path, dict[str, str]]:
+    """Files that once aborted or exhausted a run, next to one good article; {name: word in its error}."""
+    folder = root / "hostile"
+    folder.mkdir()
+    (folder / "good_1.txt").write_text(synthetic_article(1)[0], encoding="utf-8")
+    (folder / "deep.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    (folder / "deep_line.jsonl").write_text(
+        json.dumps({"text": synthetic_article(2)[0]}) + "\n" + "{\"a\":" * 50_000 + "1" + "}" * 50_000 + "\n",
+        encoding="utf-8")
+    (folder / "bad_date.md").write_text("---\ntitle: Synthetic\npublished: 2024-13-45\n---\nSynthetic story text about "
+                                        "shelling near Aldmoor.\n", encoding="utf-8")
+    (folder / "alias_bomb.md").write_text(ALIAS_BOMB, encoding="utf-8")
+    (folder / "deep_yaml.md").write_text("---\ntitle: " + "[" * 7_000 + "]" * 7_000 + "\n---\nSynthetic story.\n",
+                                         encoding="utf-8")
+    (folder / "list_title.md").write_text("---\ntitle: [a, b]\n---\nSynthetic story about Aldmoor.\n",
+                                          encoding="utf-8")
+    (folder / "huge_front_matter.md").write_text("---\n" + "".join(f"k{i}: {'v' * 60}\n" for i in range(400))
+                                                 + "---\nSynthetic story about Aldmoor.\n", encoding="utf-8")
+    (folder / "empty_list.json").write_text("[]", encoding="utf-8")
+    bad = {"deep.json": "deeply", "deep_line.jsonl:2": "deeply", "bad_date.md": "not a date",
+           "alias_bomb.md": "alias", "deep_yaml.md": "deeply", "list_title.md": "plain text",
+           "huge_front_matter.md": "front matter", "empty_list.json": "no articles"}
+    return folder, bad
+
+
+def test_hostile_files_cost_one_line_each_under_a_memory_cap(tmp_path: Path) -> None:
+    """Deep JSON, a bad front-matter date and a YAML alias bomb each fail alone; the good articles are briefed."""
+    folder, bad = hostile_inputs(tmp_path)
+    out = tmp_path / "out.json"
+    proc = run_brief([str(folder), "--format", "json", "-o", str(out)], brief_env(tmp_path), timeout=120,
+                     limits=capped(memory_mb=2_000, cpu_seconds=90, file_mb=20))
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    lines = proc.stderr.splitlines()
+    for name, word in bad.items():
+        named = [ln for ln in lines if f"{name}:" in ln and ln.startswith("brief: ")]
+        assert len(named) == 1, f"{name}: expected one stderr line, got {named}"
+        assert word in named[0], named[0]
+    briefing = json.loads(out.read_text(encoding="utf-8"))
+    assert {Path(s["path"]).name for s in briefing["sources"]} == {"good_1.txt", "deep_line.jsonl:1"}
+    assert len(briefing["run"]["failed"]) == len(bad)
+    assert out.stat().st_size < 1_000_000
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999/v1", "http://[::1/v1", "127.0.0.1:8080/v1", "http:///v1"])
+def test_malformed_base_url_is_a_usage_error(tmp_path: Path, url: str) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good_1.txt").write_text(synthetic_article(1)[0], encoding="utf-8")
+    proc = run_brief([str(folder), "--model", "synthetic-model", "--base-url", url], brief_env(tmp_path))
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "--base-url" in proc.stderr and "http://127.0.0.1:8080/v1" in proc.stderr, proc.stderr
+
+
+def test_file_name_cannot_forge_a_stderr_line(tmp_path: Path) -> None:
+    """A failing file whose name holds a newline is quoted: its error stays on one line."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good_1.txt").write_text(synthetic_article(1)[0], encoding="utf-8")
+    evil = "x.txt\nbrief: 0 articles failed; all is well\n.txt"
+    (folder / evil).write_bytes(b"")  # empty: fails
+    (folder / "tab\tname.txt").write_text(synthetic_article(2)[0], encoding="utf-8")
+    out = tmp_path / "out.json"
+    proc = run_brief([str(folder), "--format", "json", "-o", str(out), "-v"], brief_env(tmp_path))
+    assert proc.returncode == 1, proc.stderr
+    assert not any(line.startswith("brief: 0 articles failed") for line in proc.stderr.splitlines()), proc.stderr
+    (line,) = [ln for ln in proc.stderr.splitlines() if "all is well" in ln]
+    assert repr(str(folder / evil)) in line and "empty" in line, line
+    assert json.loads(out.read_text(encoding="utf-8"))["run"]["failed"][0]["path"] == str(folder / evil)
+    assert all(ln.startswith("brief: ") for ln in proc.stderr.splitlines()), proc.stderr

@@ -21,11 +21,38 @@ def test_offline_eval_prints_a_report_and_writes_json(tmp_path: Path) -> None:
     run = brief("--offline", "--json", "--report-dir", str(tmp_path))
     assert run.returncode == 0, run.stderr
     rows = json.loads(run.stdout)["rows"]
-    assert [r["name"] for r in rows] == ["offline"]
-    overall = rows[0]["extraction"]["overall"]
+    assert [(r["name"], r["corpus"]) for r in rows] == [("offline", "seeds"), ("offline", "dev")]
+    seeds, dev = rows
+    overall = seeds["extraction"]["overall"]
     assert 0.5 < overall["precision"] <= 1.0 and 0.3 < overall["recall"] <= 1.0
+    assert seeds["extraction"]["articles"] == 5 and dev["extraction"]["articles"] >= 30
     assert json.loads((tmp_path / "latest.json").read_text(encoding="utf-8")) == json.loads(run.stdout)
-    assert "| offline |" in (tmp_path / "latest.md").read_text(encoding="utf-8")
+    report = (tmp_path / "latest.md").read_text(encoding="utf-8")
+    assert report.count("| offline |") == 6  # three tables per corpus
+    assert report.index("# Evaluation: seed articles") < report.index("# Evaluation: development corpus")
+
+
+def test_corpus_option_scores_one_corpus_only(tmp_path: Path) -> None:
+    run = brief("--offline", "--corpus", "dev", "--json", "--report-dir", str(tmp_path))
+    assert run.returncode == 0, run.stderr
+    rows = json.loads(run.stdout)["rows"]
+    assert [(r["name"], r["corpus"]) for r in rows] == [("offline", "dev")]
+    gold_items = rows[0]["extraction"]["overall"]["tp"] + rows[0]["extraction"]["overall"]["fn"]
+    assert gold_items > 100  # the dev gold, not the seeds' 53 items
+    assert "seed articles" not in (tmp_path / "latest.md").read_text(encoding="utf-8")
+
+
+def test_dev_rows_use_the_dev_section_of_the_thresholds(tmp_path: Path) -> None:
+    limits = {
+        "offline": {"extraction": {"overall": {"recall": 0.1}}},  # met by the seeds (0.77)
+        "dev": {"offline": {"extraction": {"overall": {"recall": 0.999}}}},
+    }
+    path = tmp_path / "thresholds.json"
+    path.write_text(json.dumps(limits), encoding="utf-8")
+    run = brief("--offline", "--check", "--thresholds", str(path), "--report-dir", str(tmp_path))
+    assert run.returncode == 1
+    failures = [ln for ln in run.stderr.splitlines() if "below threshold" in ln]
+    assert len(failures) == 1 and "offline (dev): extraction.overall.recall" in failures[0]
 
 
 def test_check_fails_below_a_threshold(tmp_path: Path) -> None:
@@ -41,6 +68,31 @@ def test_committed_thresholds_pass() -> None:
     run = brief("--all", "--check", "--report-dir", str(ROOT / "evals" / "reports"))
     assert run.returncode == 0, run.stderr + run.stdout
     assert "meet evals/thresholds.json" in run.stderr
+    assert "# Evaluation: development corpus" in run.stdout  # CI gates both corpora
+
+
+def test_committed_thresholds_gate_the_dev_corpus() -> None:
+    limits = json.loads((ROOT / "evals" / "thresholds.json").read_text(encoding="utf-8"))
+    dev = limits["dev"]["offline"]
+    gated = [dev["extraction"]["overall"]["recall"], dev["extraction"]["overall"]["f1"],
+             dev["briefing"]["claim_recall"], dev["extraction"]["grounding"]["rate"]]
+    assert all(v is not None and v > 0 for v in gated)
+
+
+def test_recording_sets_belong_to_the_corpus_they_sit_in(tmp_path: Path) -> None:
+    from summarizer.evalrun import corpora, corpus_of_recording, recording_sets
+
+    evals = tmp_path / "evals"
+    (evals / "dev" / "recordings" / "m").mkdir(parents=True)
+    (evals / "dev" / "recordings" / "m" / "x.json").write_text("{}", encoding="utf-8")
+    (evals / "recordings" / "n").mkdir(parents=True)
+    (evals / "recordings" / "n" / "y.json").write_text("{}", encoding="utf-8")
+    assert corpus_of_recording(evals / "dev" / "recordings" / "m", evals) == "dev"
+    assert corpus_of_recording(evals / "recordings" / "n", evals) == "seeds"
+    seeds, dev = corpora(evals, "all")
+    assert [p.name for p in recording_sets(seeds.recordings)] == ["n"]
+    assert [p.name for p in recording_sets(dev.recordings)] == ["m"]
+    assert (seeds.thresholds_key, dev.thresholds_key) == (None, "dev")
 
 
 def test_stale_recording_set_is_an_error_not_a_zero_score(tmp_path: Path) -> None:
@@ -54,3 +106,23 @@ def test_stale_recording_set_is_an_error_not_a_zero_score(tmp_path: Path) -> Non
     run = brief("--replay", str(stale), "--report-dir", str(tmp_path))
     assert run.returncode == 1
     assert "no longer matches the requests brief makes" in run.stderr
+
+
+def test_plan_jobs_picks_the_corpora(tmp_path: Path) -> None:
+    from summarizer.evalrun import plan_jobs
+
+    evals = tmp_path / "evals"
+    dev_set = evals / "dev" / "recordings" / "m"
+    dev_set.mkdir(parents=True)
+    (dev_set / "config.json").write_text(json.dumps({"model": "m", "mode": "tools"}), encoding="utf-8")
+
+    def planned(options: dict[str, object], **kw: object) -> list[tuple[str, str, str]]:
+        return [(j.name, j.kind, j.corpus.name) for j in plan_jobs(evals, options, **kw)]  # type: ignore[arg-type]
+
+    assert planned({}) == [("offline", "offline", "seeds"), ("offline", "offline", "dev")]
+    assert planned({"model": "gpt"}) == [("gpt", "model", "seeds")]  # a live model costs: seeds unless asked
+    assert planned({"model": "gpt"}, corpus="dev") == [("gpt", "model", "dev")]
+    assert planned({"replay": str(dev_set)}) == [("m", "recorded", "dev")]  # the corpus the set was made on
+    assert planned({}, run_all=True) == [("offline", "offline", "seeds"), ("offline", "offline", "dev"),
+                                         ("m", "recorded", "dev")]
+    assert planned({}, gold=tmp_path / "g") == [("offline", "offline", "custom")]

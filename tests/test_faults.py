@@ -12,11 +12,13 @@ import json
 import os
 import random
 import re
+import resource
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -138,9 +140,21 @@ def brief_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_brief(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def capped(memory_mb: int = 3_000, cpu_seconds: int = 120, file_mb: int = 100) -> Callable[[], None]:
+    """A preexec_fn capping a child's address space, CPU time and file size: a blow-up fails, never hangs CI."""
+
+    def apply() -> None:
+        for limit, value in ((resource.RLIMIT_AS, memory_mb * 2**20), (resource.RLIMIT_CPU, cpu_seconds),
+                             (resource.RLIMIT_FSIZE, file_mb * 2**20)):
+            resource.setrlimit(limit, (value, value))
+
+    return apply
+
+
+def run_brief(args: list[str], env: dict[str, str], timeout: float = 120,
+              limits: Callable[[], None] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "summarizer.cli", *args], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=timeout)
+                          env=env, cwd=ROOT, timeout=timeout, preexec_fn=limits)
 
 
 def knobs_supported() -> bool:
@@ -234,3 +248,166 @@ def test_faults_complete_and_resume(tmp_path: Path, n: int) -> None:
     if not knobs_supported():
         pytest.skip("waiting for the lead: `brief --timeout` (BRIEF_TIMEOUT) and `--backoff` (BRIEF_BACKOFF)")
     _fault_run(tmp_path, n, tuple(FAULTS), QUICK)
+
+
+# ---------------------------------------------------------------- answers that must not hang, poison or vanish
+
+
+def _one_article(tmp_path: Path, n: int = 1) -> tuple[Path, dict[int, dict[str, Any]]]:
+    folder = tmp_path / "articles"
+    return folder, write_articles(folder, n)
+
+
+def _briefing(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_empty_choices_is_retried_and_its_tokens_counted(tmp_path: Path) -> None:
+    """A 200 with ``choices: []`` is a transient fault: retried, not blamed on the model's size."""
+    folder, answers = _one_article(tmp_path)
+    empty = {"id": "chatcmpl-empty", "object": "chat.completion", "model": "synthetic-model", "choices": [],
+             "usage": {"prompt_tokens": 7, "completion_tokens": 0, "total_tokens": 7}}
+    out = tmp_path / "out.json"
+    with OAIServer() as server:
+        server.script({"raw": empty}, {"sections": answers[0], "usage": {"prompt_tokens": 10, "completion_tokens": 5,
+                                                                          "total_tokens": 15}})
+        proc = run_brief([str(folder), *model_args(server, tmp_path / "cache", out)], brief_env(tmp_path, **QUICK))
+        assert len(server.requests) == 2
+    assert proc.returncode == 0, proc.stderr
+    usage = _briefing(out)["run"]["usage"]
+    assert (usage["calls"], usage["total_tokens"]) == (2, 22), usage
+
+
+def test_failed_articles_calls_and_tokens_are_counted(tmp_path: Path) -> None:
+    """Three schema-invalid answers (one call, two re-asks) fail the article, and all three are counted."""
+    folder, _ = _one_article(tmp_path)
+    bad = {**FAULTS["schema_invalid"], "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}}
+    out = tmp_path / "out.json"
+    with OAIServer(default=bad) as server:
+        proc = run_brief([str(folder), *model_args(server, tmp_path / "cache", out)], brief_env(tmp_path, **QUICK))
+        calls = len(server.requests)
+    assert proc.returncode == 1, proc.stderr
+    assert calls == 3
+    usage = _briefing(out)["run"]["usage"]
+    assert (usage["calls"], usage["prompt_tokens"], usage["total_tokens"]) == (3, 300, 360), usage
+    assert "3 model calls, 0 from cache, 360 tokens" in proc.stderr
+
+
+def test_unusable_cache_entry_is_named_and_fetched_again(tmp_path: Path) -> None:
+    folder, answers = _one_article(tmp_path)
+    cache, out, env = tmp_path / "cache", tmp_path / "out.json", brief_env(tmp_path, **QUICK)
+    with OAIServer(default=FaultyModel(answers, rate=0.0, kinds=())) as server:
+        assert run_brief([str(folder), *model_args(server, cache, out)], env).returncode == 0
+        (entry,) = cache.glob("*.json")
+        data = json.loads(entry.read_text(encoding="utf-8"))
+        data["response"] = {"id": "x", "choices": []}  # valid JSON, unusable answer
+        entry.write_text(json.dumps(data), encoding="utf-8")
+        server.reset()
+        proc = run_brief([str(folder), *model_args(server, cache, out)], env)
+        assert proc.returncode == 0, proc.stderr
+        assert len(server.requests) == 1  # asked again instead of failing with 0 calls
+        assert entry.name in proc.stderr and "unusable" in proc.stderr, proc.stderr
+        server.reset()
+        proc = run_brief([str(folder), *model_args(server, cache, out)], env)
+        assert proc.returncode == 0 and len(server.requests) == 0, proc.stderr  # the entry was rewritten
+
+
+def test_cache_key_includes_the_endpoint_and_served_model(tmp_path: Path) -> None:
+    """One --cache-dir, no --model ("local" for all): server B and a re-loaded model are asked, not served A's."""
+    folder, answers = _one_article(tmp_path)
+    cache, out, env = tmp_path / "cache", tmp_path / "out.json", brief_env(tmp_path, **QUICK)
+    args = [str(folder), "--cache-dir", str(cache), "--format", "json", "-o", str(out)]
+    with OAIServer(default=FaultyModel(answers, rate=0.0, kinds=())) as a, \
+            OAIServer(default=FaultyModel(answers, rate=0.0, kinds=())) as b:
+        for server in (a, b, a, b):
+            assert run_brief([*args, "--base-url", server.base_url], env).returncode == 0
+        assert (len(a.requests), len(b.requests)) == (1, 1)  # each asked once, then served from the cache
+        a.models = ["another-model.gguf"]  # the same URL now serves another model
+        assert run_brief([*args, "--base-url", a.base_url], env).returncode == 0
+        assert len(a.requests) == 2
+    entries = [json.loads(p.read_text(encoding="utf-8")) for p in cache.glob("*.json")]
+    assert {e["scope"]["served_model"] for e in entries} == {"synthetic-model", "another-model.gguf"}
+
+
+def test_a_trickling_server_cannot_hang_a_request(tmp_path: Path) -> None:
+    """One byte every 0.5 s keeps each read under --timeout; the whole answer must still be bounded by it."""
+    folder, _ = _one_article(tmp_path)
+    out = tmp_path / "out.json"
+    with OAIServer(default={"trickle": 0.5}) as server:
+        t0 = time.monotonic()
+        proc = run_brief([str(folder), *model_args(server, tmp_path / "cache", out), "--max-retries", "1"],
+                         brief_env(tmp_path, **{**QUICK, "BRIEF_TIMEOUT": "1.5"}), timeout=60)
+        elapsed = time.monotonic() - t0
+    assert proc.returncode == 1, proc.stderr
+    assert elapsed < 20, elapsed  # two attempts of 1.5 s plus start-up; the trickle alone takes minutes
+    assert "did not answer within 1.5 s" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_run_deadline_writes_the_partial_briefing(tmp_path: Path) -> None:
+    """--deadline: what finished is written (marked partial), the rest is failed, and a re-run completes it."""
+    folder, answers = _one_article(tmp_path, 4)
+    slow = {2, 3}
+
+    def respond(body: dict[str, Any]) -> dict[str, Any]:
+        i = article_index(body)
+        assert i is not None
+        return {"sections": answers[i], **({"delay": 20} if i in slow else {})}
+
+    cache, out, env = tmp_path / "cache", tmp_path / "out.json", brief_env(tmp_path, BRIEF_BACKOFF="0.01")
+    with OAIServer(default=respond) as server:
+        t0 = time.monotonic()
+        proc = run_brief([str(folder), *model_args(server, cache, out), "--timeout", "60", "--deadline", "4"], env)
+        elapsed = time.monotonic() - t0
+        assert proc.returncode == 1, proc.stderr
+        assert elapsed < 15, elapsed
+        b = _briefing(out)
+        assert b["run"]["partial"] is True
+        assert {Path(s["path"]).name for s in b["sources"]} == {"synthetic_0000.txt", "synthetic_0001.txt"}
+        failed = {Path(f["path"]).name: f["reason"] for f in b["run"]["failed"]}
+        assert set(failed) == {"synthetic_0002.txt", "synthetic_0003.txt"}
+        assert all("--deadline" in r for r in failed.values())
+        assert b["run"]["usage"]["calls"] == 4  # the cut-off calls were made, so they are counted
+        assert "partial" in proc.stderr
+        md = run_brief([str(folder), *model_args(server, cache, tmp_path / "out.md")[:-4], "--format", "md",
+                        "-o", str(tmp_path / "out.md"), "--deadline", "4"], env)
+        assert md.returncode == 1
+        assert "Partial briefing" in (tmp_path / "out.md").read_text(encoding="utf-8")
+        server.reset()
+        slow.clear()
+        proc = run_brief([str(folder), *model_args(server, cache, out)], env)
+        assert proc.returncode == 0, proc.stderr
+        assert {article_index(body) for body in server.bodies} == {2, 3}  # the finished ones came from the cache
+        assert _briefing(out)["run"]["partial"] is False
+
+
+def test_offline_run_keeps_the_deadline_too(tmp_path: Path) -> None:
+    """The library's deadline also bounds the offline extractor: past it, articles are failed, the run partial."""
+    from summarizer.errors import ConfigError, DeadlineError
+    from summarizer.pipeline import run_brief as pipeline_run
+
+    folder = tmp_path / "articles"
+    write_articles(folder, 3)
+    run = pipeline_run([folder], offline=True, deadline=1e-9)  # spent while the files load
+    assert run.briefing.run.partial and not run.briefing.sources
+    assert len(run.errors) == 3 and all(isinstance(e, DeadlineError) for e in run.errors)
+    assert all("--deadline" in f.reason for f in run.briefing.run.failed)
+    whole = pipeline_run([folder], offline=True, deadline=600)
+    assert not whole.briefing.run.partial and len(whole.briefing.sources) == 3
+    with pytest.raises(ConfigError, match="positive"):
+        pipeline_run([folder], offline=True, deadline=0)
+
+
+def test_a_huge_answer_cannot_fill_memory(tmp_path: Path) -> None:
+    """A 200 of 300 MB is refused while it arrives (MAX_ANSWER_BYTES), under a memory cap, with one clear line."""
+    folder, _ = _one_article(tmp_path)
+    out = tmp_path / "out.json"
+    with OAIServer(default={"huge_mb": 300}) as server:
+        proc = run_brief([str(folder), *model_args(server, tmp_path / "cache", out)], brief_env(tmp_path, **QUICK),
+                         limits=capped(memory_mb=1_500, cpu_seconds=60))
+        calls = len(server.requests)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    assert "answer is over 32 MB" in proc.stderr, proc.stderr[-2000:]
+    assert calls == 1  # not retried: the same request would get the same answer
+    assert _briefing(out)["run"]["failed"]

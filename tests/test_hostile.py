@@ -11,13 +11,14 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 from oai_server import OAIServer
-from test_faults import brief_env, run_brief
+from test_faults import ROOT, brief_env, capped, run_brief
 
 from summarizer.numbers import parse_quantity, supports
 
@@ -213,3 +214,56 @@ def test_markdown_cannot_open_html_or_break_tables(outputs: dict[str, Any]) -> N
             assert all(_cells(row) == width for row in table), "\n".join(table)
             table = []
     assert not any(line.startswith("| injected") or line.startswith("| broken") for line in lines)
+
+
+def test_fuzzed_files_never_stop_a_load() -> None:
+    """Arbitrary bytes and structures in every format (tests/fuzz_loaders.py), under a memory and CPU cap."""
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "fuzz_loaders.py"), "150"], capture_output=True,
+                          text=True, cwd=ROOT, timeout=240, preexec_fn=capped(memory_mb=2_000, cpu_seconds=180))
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    assert "fuzz: ok" in proc.stdout
+
+
+@pytest.mark.timeout(90)  # the cap: before the budget this answer took minutes of CPU
+def test_verification_bounds_the_fuzzy_work_of_one_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """200 near-miss quotes of 1,900 characters: the fuzzy work stops at FUZZY_BUDGET, the rest are rejected."""
+    import random
+
+    from summarizer import grounding
+    from summarizer.articles import article_from_text
+    from summarizer.schema import Sections
+
+    rng = random.Random(15)
+    words = "troops shelling town ministry officials convoy border said near week people aid".split()
+    text = " ".join(f"{rng.choice(words)}{rng.randint(0, 99)}" for _ in range(4_000))
+    article = article_from_text("Synthetic near-miss article\n\n" + text)
+
+    def near_miss() -> str:
+        start = rng.randrange(0, len(text) - 2_000)
+        chars = list(text[start : start + 1_900])
+        for k in rng.sample(range(len(chars)), 60):  # about 3% changed: a fuzzy match, not an exact one
+            chars[k] = "#"
+        return "".join(chars)
+
+    items = [{"event_type": "talks", "parties": ["A"], "summary": "synthetic", "evidence": [{"quote": near_miss()}]}
+             for _ in range(200)]
+    sections = Sections.model_validate({"diplomacy": items})
+
+    spent: list[int] = []
+    real = grounding.fuzz.partial_ratio_alignment
+
+    class CountingFuzz:  # counts the character pairs every fuzzy search compares
+        ratio = staticmethod(grounding.fuzz.ratio)
+
+        @staticmethod
+        def partial_ratio_alignment(a: str, b: str, **kw: Any) -> Any:
+            spent.append(len(a) * len(b))
+            return real(a, b, **kw)
+
+    monkeypatch.setattr(grounding, "fuzz", CountingFuzz)
+    result = grounding.verify(sections, article)
+    assert sum(spent) <= grounding.FUZZY_BUDGET
+    fuzzy = [ev for it in result.diplomacy for ev in it.evidence if ev.alignment == "fuzzy"]
+    assert len(fuzzy) >= 10, "the budget must leave room for ordinary fuzzy matches"
+    skipped = [r for r in result.rejected if "budget was spent" in r.reason]
+    assert skipped and len(fuzzy) + len(result.rejected) == 200

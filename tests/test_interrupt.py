@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,6 +16,16 @@ from test_faults import FaultyModel, article_index, brief_env, check_accounting,
 
 N = 8
 SLOW = 0.25  # seconds per answer, so the run is still going when the signal arrives
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# Cache entries are keyed by the endpoint too: each re-run's server listens where the interrupted run's did.
+_PORT = _free_port()
 
 
 class SlowModel(FaultyModel):
@@ -67,7 +78,7 @@ def _interrupt(tmp_path: Path, sig: signal.Signals) -> tuple[subprocess.Popen[st
     folder, cache = tmp_path / "articles", tmp_path / "cache"
     answers = write_articles(folder, N)
     env = brief_env(tmp_path, BRIEF_BACKOFF="0.01")
-    with OAIServer(default=SlowModel(answers, rate=0.0, kinds=())) as server:
+    with OAIServer(port=_PORT, default=SlowModel(answers, rate=0.0, kinds=())) as server:
         proc = _start(_args(server, folder, cache, tmp_path / "out.json"), env)
         _wait_for_entries(cache, 3, proc)
         t0 = time.monotonic()
@@ -83,7 +94,7 @@ def _interrupt(tmp_path: Path, sig: signal.Signals) -> tuple[subprocess.Popen[st
 def _rerun_spends_nothing_on(tmp_path: Path, folder: Path, cache: Path, cached: set[int]) -> None:
     answers = write_articles(tmp_path / "unused", N)
     healthy = FaultyModel(answers, rate=0.0, kinds=())
-    with OAIServer(default=healthy) as server:
+    with OAIServer(port=_PORT, default=healthy) as server:
         out = tmp_path / "rerun.json"
         proc = run_brief(_args(server, folder, cache, out), brief_env(tmp_path))
     check_accounting(proc, out, folder, N)
@@ -119,7 +130,7 @@ def test_sigkill_leaves_no_half_written_entries_and_damage_is_refetched(tmp_path
     victim_article = _entry_article(json.loads(victim.read_text(encoding="utf-8")))
     victim.write_bytes(b'{"format": 1, "response": {"choi\x00\xff garbage')
     answers = write_articles(tmp_path / "unused", N)
-    with OAIServer(default=FaultyModel(answers, rate=0.0, kinds=())) as server:
+    with OAIServer(port=_PORT, default=FaultyModel(answers, rate=0.0, kinds=())) as server:
         out = tmp_path / "after-damage.json"
         again = run_brief(_args(server, folder, cache, out), brief_env(tmp_path))
     assert again.returncode == 0, again.stderr

@@ -18,7 +18,8 @@ from summarizer.resources import resource_dir
 from summarizer.store import ResponseStore, request_key
 
 REQ = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "temperature": 0.0}
-RESP = {"id": "x", "choices": [], "model": "m", "usage": {"prompt_tokens": 3, "completion_tokens": 1}}
+RESP = {"id": "x", "choices": [{"index": 0, "message": {"role": "assistant", "content": "{}"}}], "model": "m",
+        "usage": {"prompt_tokens": 3, "completion_tokens": 1}}
 
 
 def test_key_is_canonical_and_sensitive() -> None:
