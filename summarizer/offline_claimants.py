@@ -142,6 +142,8 @@ def clean_claimant(phrase: str, names: Names) -> tuple[str | None, bool]:
     s = re.sub(rf"(?:\s+{_alt(p.raw['claimant_adverbs'])})+$", "", s).strip()
     if not s or s.lower() in p.raw["not_claimants"] or len(s.split()) > 9:
         return None, False
+    if re.fullmatch(r"(?:(?:by|the|of|in|on|at|for|to|a|an|with)\s*)+", s, re.IGNORECASE):
+        return None, False  # "By the estimate of ...": the words before a reporting noun name no one
     agency = names.agency(s)
     if agency:
         return agency, False
@@ -153,6 +155,8 @@ def clean_claimant(phrase: str, names: Names) -> tuple[str | None, bool]:
         k -= 1
     if 1 < k < len(words) and words[k - 1] in ("of", "for", "on") and words[k - 2][:1].isupper():
         return s, False  # "Department of Migrant Workers": an office, not a person
+    if 1 < k < len(words) and words[k - 1] in ("in", "from", "at", "near"):
+        return s, False  # "Three people in Shire": people named by where they are, not a person "Shire"
     titled = k > 0 and _TITLE.fullmatch(words[k - 1]) is not None
     run = _TITLE_RUN.sub("", " ".join(words[k - 1 if titled else k :]))
     if run and len(run.split()) <= 3 and (k == 0 or titled or words[k - 1][0].islower()):
