@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .offline_dates import find_dates
-from .offline_patterns import _QUOTES, _alt, expand, patterns, slot_tables
+from .offline_patterns import _MONTHS, _QUOTES, _WEEKDAYS, _alt, expand, patterns, slot_tables
 
 if TYPE_CHECKING:
     from .offline_context import Context
@@ -142,7 +142,9 @@ def clean_claimant(phrase: str, names: Names) -> tuple[str | None, bool]:
     s = re.sub(rf"(?:\s+{_alt(p.raw['claimant_adverbs'])})+$", "", s).strip()
     if not s or s.lower() in p.raw["not_claimants"] or len(s.split()) > 9:
         return None, False
-    if re.fullmatch(r"(?:(?:by|the|of|in|on|at|for|to|a|an|with)\s*)+", s, re.IGNORECASE):
+    s = re.split(r"\s[-–—]\s", s)[-1].strip()  # "KYIV, Nov 21 (Dev Wire) - Residents of Tigray": after the dateline
+    if s in _MONTHS or s in _WEEKDAYS or re.fullmatch(r"(?:(?:by|the|of|in|on|at|for|to|a|an|with)\s*)+", s,
+                                                      re.IGNORECASE):
         return None, False  # "By the estimate of ...": the words before a reporting noun name no one
     agency = names.agency(s)
     if agency:

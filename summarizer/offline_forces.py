@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 # What a state or group is said to do with its forces ("is to withdraw its troops", "crossed into") -> status.
 _MOVES_RE = {"withdraw": "withdrawn", "withdrawing": "withdrawn", "pull out": "withdrawn", "pulling out": "withdrawn",
+             "left": "withdrawn", "leave": "withdrawn",
              "pulled out": "withdrawn", "crossed into": "deployed",
              "moved into": "deployed", "remain in": "deployed", "remained in": "deployed", "going home": "repatriated"}
 _MOVES = {k.split()[0]: v for k, v in _MOVES_RE.items()}
@@ -48,13 +49,16 @@ def _deployment_res() -> dict[str, Any]:
     present = _alt([v for v in p.raw["presence_verbs"] if v != "in"])  # "troops in Russia" is no statement
     return {
         "status_of": status_of,
-        "troop_after": re.compile(rf"^\s+(?:more\s+|additional\s+)?(?:of\s+)?(?P<troop>{p.troop})(?![\w-])", i),
+        "troop_after": re.compile(rf"^\s+(?:more\s+|additional\s+)?(?:of\s+)?(?:its\s+|their\s+)?"
+                                  rf"(?P<troop>{p.troop})(?![\w-])", i),
         "active": re.compile(rf"(?<![\w-])(?P<st>{states})\s+{aux}(?P<v>{verbs})\s+(?:an?\s+|its\s+|their\s+)?"
-                             r"(?:additional\s+|another\s+|further\s+|remaining\s+|last\s+)?$"),
-        "present": re.compile(rf"^\s*(?:are|were|remain|remained|is|was)\s+(?:now\s+|still\s+|currently\s+|also\s+)?"
-                              rf"(?:{_alt(p.raw['presence_verbs'])})\b", i),
+                             r"(?:additional\s+|another\s+|further\s+|remaining\s+|last\s+)?(?:between\s+)?$"),
+        "present": re.compile(rf"^\s*(?:(?:are|were|remain|remained|is|was)\s+(?:now\s+|still\s+|currently\s+|also\s+)?"
+                              rf"(?:{_alt(p.raw['presence_verbs'])})|fight|operate|serve|remain)\b", i),
+        "modal": re.compile(r"^[^.;]{0,40}?\b(?:could|would|will|may|might)\s+be\s+", i),
+        "out_of": re.compile(rf"\b(?:from|out\s+of)\s+(?:the\s+)?(?:[a-z-]+ern\s+)?(?P<d>{p.places.pattern}|{_TOWN})"),
         "subject": re.compile(rf"(?<![\w-])(?P<troop>{p.troop})\s+"
-                              r"(?:(?:have|has|had|are|is|were|was|would|will)\s+|(?=remain))"
+                              r"(?:(?:have|has|had|are|is|were|was|would|will)\s+|(?=remain|leave|withdraw))"
                               r"(?:(?:been|now|still|also|reportedly|largely|mostly|begun|started)\s+)*"
                               rf"(?:(?P<v>{verbs})|(?:to\s+)?(?P<pv>{present}))"
                               r"\b", i),
@@ -62,11 +66,10 @@ def _deployment_res() -> dict[str, Any]:
             rf"(?<![\w-])(?P<st>{states})(?:['’]s\s+(?:army|military|forces|troops|contingent))?\s+"
             r"(?:(?:says?|said)\s+(?:that\s+)?(?:it|its\s+(?:troops|forces|fighters))\s+)?"
             r"(?:(?:is|are|was|were|has|have|had|will|would)\s+)?(?:(?:to|now|still|also|begun|started|been)\s+)*"
-            rf"(?P<v>{_alt(list(_MOVES_RE))})(?:\s+(?:its|their)\s+(?:troops|forces|fighters|soldiers))?(?![\w-])"
-            # "Rwanda ... has acknowledged that it has troops and missile systems in eastern Congo"
-            rf"|(?<![\w-])(?P<st2>{states})\b[^.;]{{0,80}}?\bit\s+(?:has|had|have)\s+(?P<v2>troops|soldiers|forces)\b"),
+            rf"(?P<v>{_alt(list(_MOVES_RE))})(?:\s+(?:its|their)\s+(?:troops|forces|fighters|soldiers))?(?![\w-])"),
         "harm": re.compile(rf"\b(?:{p.verb_re}|{p.noun_re}|suffered|died)\b", i),
-        "passive": re.compile(rf"^[^.;\"“”]{{0,80}}?\b(?:have|has|had|were|was|are|is)\s+(?:already\s+)?(?:been\s+)?"
+        "passive": re.compile(rf"^[^.;\"“”]{{0,80}}?\b(?:have|has|had|were|was|are|is|could|would|will|may|might)\s+"
+                              r"(?:already\s+)?(?:been\s+|be\s+)?"
                               rf"(?P<v>{verbs})(?![\w-])", i),
         "there_are": re.compile(r"there\s+(?:are|were)\s+(?:now\s+)?$", i),
         "operating": re.compile(r"^[^.;]{0,60}?\b(?:operating|stationed|deployed)\b", i),
@@ -81,7 +84,7 @@ def _deployment_res() -> dict[str, Any]:
                                      rf"(?:{p.verb_re})\b", i),
         "planned": re.compile(_alt([expand(c) for c in p.raw["planned_cues"]]), i),
         "troopish": re.compile(r"\b(?:troops?|soldiers|servicemen|personnel|fighters|mercenaries|deploy|deployments?"
-                               r"|rotation)\b", i),
+                               r"|army|rotation)\b", i),
         "demonym": re.compile(rf"(?<![\w-]){expand('{demonym}')}(?![\w-])"),
         "unit_cue": re.compile(_alt(p.raw["unit_deployment_cues"]), i),
         "uses": re.compile(rf"(?<![\w-])(?P<st>{states})\s+(?:has\s+|had\s+|is\s+|was\s+)?"
@@ -159,11 +162,14 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
                 status = "deployed"
             if force is None or status is None or d["casualty_after"].match(after):
                 continue
-            if d["planned"].search(t):
-                status = "planned"
+            if d["planned"].search(t) or d["modal"].match(after):
+                status = "planned"  # "... preparing to send", "5,000 Lebanese soldiers could be sent to the south"
             found = True
+            out_of = next((m.group("d") for m in d["out_of"].finditer(after)
+                           if not _own_country(m.group("d"), force)), None)
+            where = out_of if status == "withdrawn" else _destination(t[f.start :], force)
             sized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, size=_quantity(f), unit=unit,
-                                        destination=_destination(t[f.start :], force), status=status,
+                                        destination=where, status=status,
                                         **_ctx_fields(ctx, s, f.start))))
         if found or s.heading:
             continue
@@ -180,10 +186,12 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
         if sm and any(0 <= sm.start() - f.end <= 2 for f in _counts(s)):
             sm = None  # "4,000 Rwandan troops are ...": a troop count, read above
         em = d["entity"].search(t) if calm else None
-        if em and (force := _force(p.state_alias[em.group("st") or em.group("st2")])):
+        if em and (force := _force(p.state_alias[em.group("st")])):
             # "Israel is to withdraw its troops from southern Lebanon", "Eritrea's army crossed into Tigray"
-            status = _MOVES[em.group("v").lower().split()[0]] if em.group("v") else "deployed"
+            status = _MOVES[em.group("v").lower().split()[0]]
             rest = t[em.end() :]
+            if em.group("v") and em.group("v").lower() in ("left", "leave", "leaving"):
+                rest = " from" + rest  # "Eritrea's army had left the historic city of Axum"
             place = _origin(rest, force) if status == "withdrawn" else _destination(" in" + rest, force)
             unsized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, destination=place,
                                           status=status, **_ctx_fields(ctx, s, em.start()))))
@@ -192,6 +200,8 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
             # "Eritrean soldiers have pulled out of Axum", "some Eritrean troops were still patrolling the town"
             status = d["status_of"][sm.group("v").lower()] if sm.group("v") else "deployed"
             rest = t[sm.end() :]
+            if sm.group("v") and sm.group("v").lower() in ("leave", "left", "leaving"):
+                rest = " from" + rest  # "Israeli troops leave southern Lebanon"
             place = _origin(rest, force) if status == "withdrawn" else _destination(rest, force)
             if not d["planned"].search(t) and not d["casualty_after"].match(t[sm.start("troop") :]):
                 unsized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, destination=place,
