@@ -33,7 +33,10 @@ def _diplomacy_res() -> dict[str, Any]:
         "triggers": [(kind, _words(words)) for kind, words in p.raw["diplomacy"].items()],
         "agreement": _words(p.raw["agreement_nouns"]),
         "negation": _words(p.raw["negations"]),
-        "subject": re.compile(rf"(?P<p>{states}(?:(?:,\s+and\s+|,\s+|\s+and\s+){states})*)(?:'s|’s)?\s+"
+        # one or more states or bodies; a single capitalised name is resolved through the article's own names
+        # ("Trump has warned" when the run introduced "U.S. President Donald Trump")
+        "subject": re.compile(rf"(?P<p>(?:{states}|[A-Z][\w'’-]+)(?:(?:,\s+and\s+|,\s+|\s+and\s+){states})*)"
+                              r"(?:'s|’s)?\s+"
                               r"(?:(?:has|have|had|also|officially|publicly|formally)\s+){0,3}$"),
         "visitor": re.compile(r"((?:[A-Z][\w.'’-]*\s+){1,4})$"),
         # the sentence's subject when the visit is told later ("Pistorius pledged ... during a visit to Kyiv")
@@ -106,7 +109,7 @@ def diplomacy(ctx: Context) -> list[Diplomacy]:
             own = ctx.names.state_aliases()
             states = _unique([name for _, name in _states(t, own)])
             subject = None
-            joint = kind == "statement" and not m.group().lower().startswith("welcom")  # no subject clause to read
+            joint = kind == "statement" and not m.group().lower().startswith(("welcom", "warn"))  # no subject to read
             if kind in _VERB_PAST and not joint:
                 sm = r["subject"].search(t[: m.start()])
                 if sm is None:
@@ -175,4 +178,6 @@ def _summary(kind: str, t: str, m: re.Match[str], parties: list[str], subject: s
         rest = rest[: d.start] + rest[d.end :]
     rest = " ".join(rest.split())
     verb = "imposed sanctions" if kind == "sanction" and "sanctions" in m.group().lower() else _VERB_PAST[kind]
+    if kind == "statement":  # "welcomes" -> "welcomed", "warns" -> "warned"
+        verb = re.sub(r"s$", "ed", m.group().lower()) if m.group().lower().endswith("s") else m.group().lower()
     return f"{subject} {verb} {rest}".strip() if subject else None
