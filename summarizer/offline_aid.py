@@ -33,8 +33,9 @@ def _aid_res() -> dict[str, Any]:
         # The donor is a state, body or group, an official of one ("German Defence Minister Boris Pistorius"),
         # or a name the article gives for one (resolved by _donor); the recipient follows "to" or "for".
         "give": re.compile(rf"(?<![\w-])(?P<donor>{states}|{expand('{demonym}')}(?:\s+[A-Z][\w.'’-]*){{1,5}}"
-                           rf"|[A-Z][\w'’-]+|{_alt(list(p.raw['aid_donor_phrases']))})(?:,\s+who)?\s+(?:on\s+\w+\s+|today\s+)?(?:has\s+|have\s+|will\s+)?(?:also\s+)?"
-                           rf"(?P<v>{_alt(p.raw['aid_verbs'])})\s+(?P<body>{_NODOT}*?)\s+(?:(?:to|for)\s+"
+                           rf"|[A-Z][\w'’-]+|{_alt(list(p.raw['aid_donor_phrases']))})(?:,\s+who)?\s+"
+                           r"(?:on\s+\w+\s+|today\s+)?(?:has\s+|have\s+|will\s+|is\s+)?(?:also\s+|now\s+|already\s+)?"
+                           rf"(?P<v>{_alt(p.raw['aid_verbs'])})\s+(?P<body>{_NODOT}*?)\s+(?:(?:to|for|on)\s+"
                            rf"(?P<rec>{states})|in\s+(?P<cap>{_trie(gazetteer().capital)}))(?![\w-])"),
         "receive": re.compile(rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
                               rf"(?P<v>{_alt(p.raw['aid_receive_verbs'])})\s+(?P<body>{_NODOT}*?)\s+from\s+"

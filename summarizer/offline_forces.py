@@ -254,8 +254,9 @@ def _arms_res() -> dict[str, Any]:
         "with": re.compile(rf"(?P<sup>{states})\s+{aux}supplied\s+(?P<rec>{states})\s+with\s+(?P<items>{_NODOT}+?)"
                            r"(?=,\s+(?:enabling|which|while|and)\b|\.|$)"),
         "accused": re.compile(rf"accus\w*\s+(?P<sup>{states})\s+of\s+(?P<v>{verbs})\s+(?P<items>{_NODOT}+?){to}"),
-        # "accused Tehran of supplying Russia with Shahed attack drones"
-        "accused_with": re.compile(rf"accus\w*\s+(?P<sup>{states})\s+of\s+(?P<v>{verbs})\s+(?P<rec>{states})\s+with\s+"
+        # "accused Tehran of supplying Russia with Shahed attack drones", "accused Iran before of sending Russia drones"
+        "accused_with": re.compile(rf"accus\w*\s+(?P<sup>{states})\s+(?:[a-z]+\s+)?of\s+(?P<v>{verbs})\s+"
+                                   rf"(?P<rec>{states})\s+(?:with\s+)?"
                                    rf"(?P<items>{_NODOT}+?)(?=,|\s+in\s+the\b|\s+(?:in|since|from)\s+\d|\.|$)"),
         "direct": re.compile(rf"(?P<sup>{states})\s+{aux}(?P<v>{verbs})\s+(?P<items>{_NODOT}+?){to}"),
         "gapped": re.compile(rf"(?P<sup>{states})\s+(?:was|is|has|have|had)\s+[^.;]{{0,80}}?\b(?:along\s+with|and)\s+"
