@@ -38,6 +38,9 @@ def _diplomacy_res() -> dict[str, Any]:
         "subject": re.compile(rf"(?P<p>(?:{states}|[A-Z][\w'’-]+)(?:(?:,\s+and\s+|,\s+|\s+and\s+){states})*)"
                               r"(?:'s|’s)?\s+"
                               r"(?:(?:has|have|had|also|officially|publicly|formally)\s+){0,3}$"),
+        # "Iran, which backs Hezbollah, has said it welcomes ...": the state said it does so
+        "subject_said": re.compile(rf"(?P<p>{states})(?:,[^,]{{1,60}},)?\s+(?:has\s+|had\s+)?(?:said|says)\s+"
+                                   r"(?:that\s+)?it\s+(?:has\s+|had\s+|also\s+)?$"),
         "visitor": re.compile(r"((?:[A-Z][\w.'’-]*\s+){1,4})$"),
         # the sentence's subject when the visit is told later ("Pistorius pledged ... during a visit to Kyiv")
         "lead_person": re.compile(r"^(?:[A-Z][A-Z/ .'-]+(?:,[^()\n]{0,40})?(?:\([^)]*\))?\s*[-–—]\s+)?"  # dateline
@@ -111,7 +114,7 @@ def diplomacy(ctx: Context) -> list[Diplomacy]:
             subject = None
             joint = kind == "statement" and not m.group().lower().startswith(("welcom", "warn"))  # no subject to read
             if kind in _VERB_PAST and not joint:
-                sm = r["subject"].search(t[: m.start()])
+                sm = r["subject"].search(t[: m.start()]) or r["subject_said"].search(t[: m.start()])
                 if sm is None:
                     continue
                 subjects = _unique([name for _, name in _states(sm.group("p"), own)])
@@ -179,5 +182,6 @@ def _summary(kind: str, t: str, m: re.Match[str], parties: list[str], subject: s
     rest = " ".join(rest.split())
     verb = "imposed sanctions" if kind == "sanction" and "sanctions" in m.group().lower() else _VERB_PAST[kind]
     if kind == "statement":  # "welcomes" -> "welcomed", "warns" -> "warned"
-        verb = re.sub(r"s$", "ed", m.group().lower()) if m.group().lower().endswith("s") else m.group().lower()
+        word = m.group().lower()
+        verb = (word[:-1] + ("d" if word[:-1].endswith("e") else "ed")) if word.endswith("s") else word
     return f"{subject} {verb} {rest}".strip() if subject else None
