@@ -63,6 +63,31 @@ class Patterns:
     attribution: re.Pattern[str]
 
 
+class _Aliases(dict[str, str]):
+    """Alias -> canonical name, plus the phrases of a demonym and an institution ("the Russian army")."""
+
+    def __init__(self, base: dict[str, str], phrase: re.Pattern[str], demonyms: dict[str, str]) -> None:
+        super().__init__(base)
+        self._phrase, self._demonyms = phrase, demonyms
+
+    def _of_phrase(self, key: object) -> str | None:
+        m = self._phrase.fullmatch(key) if isinstance(key, str) else None
+        return self._demonyms.get(m.group("dem")) if m else None
+
+    def __missing__(self, key: str) -> str:
+        found = self._of_phrase(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        found = dict.get(self, key)
+        return found if found is not None else (self._of_phrase(key) or default)
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or self._of_phrase(key) is not None
+
+
 def _ordered(patterns_: list[str]) -> str:
     """An alternation in the given order: the pattern file lists "Houthi rebels" before "Houthis"."""
     return "(?:" + "|".join(patterns_) + ")"
@@ -129,13 +154,14 @@ def patterns() -> Patterns:
         noun = {p.lower(): m for m, d in raw["measures"].items() for p in d["noun"]}
         verb = {p.lower(): m for m, d in raw["measures"].items() for p in d["verb"]}
         g = gazetteer()
-        aliases = dict(g.alias)
-        for template in raw["state_phrases"]:  # "the Russian military" -> Russia
-            for dem, state in slot_tables()["demonym"].items():
-                aliases.setdefault(template.replace("{demonym}", dem), state)
-        for alias, state in list(aliases.items()):  # "The Lebanese army says ...": a sentence's first word
+        base = dict(g.alias)
+        for alias, state in list(base.items()):  # "The Kremlin said ...": a sentence's first word
             if alias.startswith("the "):
-                aliases.setdefault("The " + alias[4:], state)
+                base.setdefault("The " + alias[4:], state)
+        # "the Russian military", "Lebanese forces": a demonym and a word for the state's institutions. One
+        # regex over the demonyms, not every pair spelled out: a smaller pattern compiles much faster.
+        phrase = rf"(?:[Tt]he\s+)?(?P<dem>{expand('{demonym}')})\s+(?:{_alt(raw['state_phrases'])})"
+        aliases = _Aliases(base, re.compile(phrase), slot_tables()["demonym"])
         nouns = [expand(t) for d in raw["side_templates"].values() for t in d["noun"]]
         nouns += [p for d in raw["sides"].values() for p in d["noun"]]
         adjs = [expand(t) for d in raw["side_templates"].values() for t in d["adjective"]]
@@ -143,7 +169,7 @@ def patterns() -> Patterns:
         name = r"(?:[A-Z][\w-]+ )?[A-Z][\w-]+"  # "Kursk", "North Darfur"; not "Russia's"
         places = [t.replace("{name}", name) for t in raw["places"]]
         places.append(_trie(k for k, v in g.alias.items() if g.is_state(v) and k[:1].isupper()))
-        states = _trie(aliases)
+        states = f"(?:{_trie(base)}|{re.sub(r'[(][?]P<dem>', '(?:', phrase)})"
         return Patterns(
             raw=raw,
             measure_noun=noun,
