@@ -16,15 +16,29 @@ from __future__ import annotations
 
 import re
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz
 
+from .injection import find_instructions, instruction_family, overlapping
 from .language import article_language
 from .locale_numbers import find_figures_in, parse_quantity_in
-from .numbers import Figure, find_figures, parse_quantity, same_figure
-from .schema import SECTIONS, Alignment, Article, ArticleExtraction, Item, Quantity, Rejected, Sections, Usage
+from .meaning import Reader, check, looks_english
+from .numbers import Figure, find_figures, parse_figure_text, parse_quantity, same_figure
+from .schema import (
+    SECTIONS,
+    Alignment,
+    Article,
+    ArticleExtraction,
+    Instruction,
+    Item,
+    Quantity,
+    Rejected,
+    Sections,
+    Usage,
+)
 
 FUZZY_THRESHOLD: float = 90.0
 """Minimum rapidfuzz ``ratio`` (0-100) between the normalised quote and the article span it is aligned to."""
@@ -144,20 +158,35 @@ def locate(quote: str, text: str, budget: FuzzyBudget | None = None) -> tuple[in
     return None
 
 
+ELIDED_MIN_WORDS = 3
+"""Each part of an elided quote ("A ... B") needs this many words: a clause, not a stray word or number."""
+ELIDED_MAX_GAP = 300
+"""Characters allowed between two parts of an elided quote; they must also be at most one sentence apart."""
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s")
+_ELIDED_STARTS = 20
+
+
 def _locate_elided(nq: str, hay: _Normalised) -> tuple[int, int] | None:
-    """'A ... B': every part found in order, each of two words or more, the gap at most twice the quote."""
+    """'A ... B': every part a clause, found in order, each within a sentence of the one before."""
     parts = [p.strip(_EDGE) for p in _ELLIPSIS_RE.split(nq)]
-    if len(parts) < 2 or any(len(p.split()) < 2 for p in parts):
+    if len(parts) < 2 or any(len(p.split()) < ELIDED_MIN_WORDS for p in parts):
         return None
-    start = pos = hay.text.find(parts[0])
-    if start < 0:
-        return None
-    for p in parts:
-        k = hay.text.find(p, pos)
-        if k < 0:
+    text = hay.text
+    start = text.find(parts[0])
+    for _ in range(_ELIDED_STARTS):  # the first place where all parts lie close together
+        if start < 0:
             return None
-        pos = k + len(p)
-    return (start, pos) if pos - start <= 2 * len(nq) + 200 else None
+        pos = start + len(parts[0])
+        for p in parts[1:]:
+            k = text.find(p, pos)
+            gap = text[pos:k]
+            if k < 0 or len(gap) > ELIDED_MAX_GAP or len(_SENTENCE_END.findall(gap)) > 1:
+                break
+            pos = k + len(p)
+        else:
+            return start, pos
+        start = text.find(parts[0], start + 1)
+    return None
 
 
 def _token_starts(hay: str, lo: int, hi: int) -> list[int]:
@@ -221,18 +250,6 @@ def _clip(text: str) -> str:
     return text if len(text) <= _CLIP else text[: _CLIP - 1] + "…"
 
 
-# Text planted in an article to steer the model. Such a sentence is in the article, so it would ground;
-# it is an instruction, not a claim anyone made about the conflict, and never becomes an item.
-INSTRUCTION_RE = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
-    r"(?:previous|prior|above|earlier|preceding|system|original)\s+(?:instructions?|prompts?|rules|directions)"
-    r"|\b(?:system|developer)\s+prompt\b"
-    r"|\byou\s+are\s+now\s+(?:an?|the)\s+\w+"
-    r"|\b(?:AI|language\s+model|assistant)s?\s+(?:reading|summari[sz]ing|processing)\s+this\b",
-    re.IGNORECASE,
-)
-
-
 def _too_short(quote: str) -> bool:
     """Fewer than MIN_QUOTE_WORDS words, or nothing but figures and punctuation."""
     if len(quote.split()) < MIN_QUOTE_WORDS:
@@ -260,46 +277,89 @@ def _same(fig: Figure, other: Figure) -> bool:
     return fig.currency is None or other.currency is None or fig.currency == other.currency
 
 
-def _check_quantity(name: str, q: Quantity, stated: list[Figure], lang: str | None = None) -> str | None:
-    """Re-derive bounds from the text; the article's own wording wins when it qualifies the number differently.
+def _check_quantity(name: str, q: Quantity, stated: list[tuple[Figure, int]],
+                    located: dict[str, list[int]], whole: bool = True, lang: str | None = None) -> str | None:
+    """Read the figure text whole, find it in a quote, and show the article's own figure phrase.
 
-    The figure text is read in the article's language ("rund 11.000" copied from a German article), and
-    in English when that does not match (a model that wrote the figure the English way, "11,000")."""
-    readings = [f for f in (parse_quantity_in(q.text, lang), parse_quantity(q.text) if lang else None) if f]
-    fig = readings[0] if readings else None
+    ``stated`` holds each quoted figure with its offset in the article; ``located[name]`` gets the offsets of
+    every quoted figure this one matches (the meaning checks pick the one whose clause fits).
+    """
+    # Whole-phrase reading is English ("at least", "nearly"); another language keeps the first-figure reading.
+    fig = parse_figure_text(q.text) if whole else parse_quantity(q.text)
+    if lang and (own := parse_quantity_in(q.text, lang)) and any(_same(own, f) for f, _ in stated):
+        fig = own  # "rund 11.000" copied from a German article, read in German
     if fig is None:
-        return f"figure text has no number: {name}={_clip(q.text)!r}"
-    match = None
-    for reading in readings:
-        match = next((f for f in stated if _same(reading, f)), None)
-        if match is not None:
-            fig = reading
-            break
-    if match is None:
+        return _not_a_figure(name, q)
+    hits = [(f, at) for f, at in stated if _same(fig, f)]
+    if not hits:
         return f"figure {name}={_clip(q.text)!r} is not stated in any quote"
+    same = [h for h in hits if (h[0].low, h[0].high, h[0].qualifier) == (fig.low, fig.high, fig.qualifier)]
+    match = (same or hits)[0][0]
+    located[name] = [at for _, at in (same or hits)]  # where the very figure is quoted, when it is
     currency = fig.currency or match.currency
-    if (match.low, match.high, match.qualifier) != (fig.low, fig.high, fig.qualifier):
-        q.text, fig = match.text, match  # "1,000" quoted as "nearly 1,000" is "nearly 1,000"
+    if not same:
+        q.text, fig = match.text, match  # the article's words: "1,000" quoted as "nearly 1,000" is "nearly 1,000"
+    elif not q.text.strip(" \"'“”‘’.,;:").endswith(fig.text):
+        q.text = q.text[: q.text.find(fig.text) + len(fig.text)].strip()  # the number phrase, not the noun counted
     q.low, q.high, q.qualifier = fig.low, fig.high, fig.qualifier  # type: ignore[assignment]
     if currency:
         q.unit = currency
     for k, eq in enumerate(q.equivalents):
-        reason = _check_quantity(f"{name}.equivalents[{k}]", eq, stated, lang)
+        reason = _check_quantity(f"{name}.equivalents[{k}]", eq, stated, {}, whole, lang)
         if reason:
             return reason
     return None
 
 
-def _ground_item(item: Item, article: Article, budget: FuzzyBudget | None = None, lang: str | None = None) -> list[str]:
-    """Locate the item's quotes and check its figures in place; the reasons it fails (empty when grounded)."""
+def _not_a_figure(name: str, q: Quantity) -> str:
+    what = "is not a number phrase" if find_figures(q.text) else "has no number"
+    return f"figure text {what}: {name}={_clip(q.text)!r}"
+
+
+def _drop_non_figures(item: Item) -> list[str]:
+    """Remove figure fields whose text is no number phrase ("around several villages") when another figure
+    remains; the notes say what was removed. An item whose every figure is such text is left to be rejected."""
+    bad = [name for name, q in item.figures().items() if parse_figure_text(q.text) is None]
+    if not bad or len(bad) == len(item.figures()):
+        return []
+    notes = []
+    for name in bad:
+        q = item.figures()[name]
+        notes.append(f"{_words(name)} {q.text!r} removed: not a number phrase")
+        _set_figure(item, name, None)
+    return notes
+
+
+def _set_figure(item: Item, name: str, value: Quantity | None) -> None:
+    """Set a figure by its path in :meth:`Item.figures` ("killed", "items[2]", "components[0].amount")."""
+    m = re.fullmatch(r"(\w+)\[(\d+)\](?:\.(\w+))?", name)
+    if m is None:
+        setattr(item, name, value)
+        return
+    obj = getattr(item, m.group(1))[int(m.group(2))]
+    setattr(obj, m.group(3) or "quantity", value)
+
+
+def _words(name: str) -> str:
+    """A field path in plain words: "components[0].quantity" -> "component 1 quantity", "killed_or_wounded" -> ..."""
+    name = re.sub(r"(\w+)s\[(\d+)\]", lambda m: f"{m.group(1)} {int(m.group(2)) + 1}", name)
+    return name.replace(".", " ").replace("_", " ")
+
+
+def _ground_item(section: str, item: Item, article: Article, reader: Callable[[], Reader], english: bool,
+                 budget: FuzzyBudget | None = None, lang: str | None = None) -> list[str]:
+    """Locate the item's quotes, check its figures and its meaning in place; the reasons it fails (empty: kept)."""
     reasons: list[str] = []
-    stated: list[Figure] = []
+    stated: list[tuple[Figure, int]] = []
+    spans: list[tuple[int, int]] = []
+    item.verification, item.verification_notes = None, []  # set here only, whatever the extractor sent
     for ev in item.evidence:
         if _too_short(ev.quote):
             reasons.append(f"quote too short to ground: {_clip(ev.quote)!r}")
             continue
-        if INSTRUCTION_RE.search(ev.quote):
-            reasons.append(f"quote reads as an instruction to a model, not a reported claim: {_clip(ev.quote)!r}")
+        if instruction_family(ev.quote):
+            reasons.append(f"the quote is an instruction to a reader or a model, not a reported claim: "
+                           f"{_clip(ev.quote)!r}")
             continue
         refused = budget.refused if budget is not None else 0
         found = locate(ev.quote, article.text, budget)
@@ -309,16 +369,36 @@ def _ground_item(item: Item, article: Article, budget: FuzzyBudget | None = None
             reasons.append(f"quote not found in article{why}: {_clip(ev.quote)!r}")
             continue
         start, end, alignment = found
+        # Judge the article's words, not the model's copy: the quote may be a typo'd or partial instruction.
+        planted = overlapping(article.text, start, end)
+        if planted is not None:
+            reasons.append(f"the quote is part of an instruction found in the article, not a reported claim: "
+                           f"{_clip(article.text[planted.start : planted.end])!r}")
+            continue
         ev.article_id, ev.start, ev.end, ev.alignment = article.id, start, end, alignment
         ev.quote = article.text[start:end]
-        stated.extend(_stated(ev.quote, lang))
+        spans.append((start, end))
+        stated.extend((g, start + g.start) for g in _stated(ev.quote, lang))
     if reasons:
         return reasons
+    located: dict[str, list[int]] = {}
+    dropped = _drop_non_figures(item) if english else []
     for name, q in item.figures().items():
-        reason = _check_quantity(name, q, stated, lang)
+        reason = _check_quantity(name, q, stated, located, english, lang)
         if reason:
             reasons.append(reason)
-    return reasons
+    if reasons:
+        return reasons
+    if not english:  # the second reader reads English: elsewhere, quotes and figures are all that is checked
+        return []
+    outcome = check(section, item, reader(), located, spans, [f for f, _ in stated])
+    if outcome.reasons:
+        return outcome.reasons
+    item.verification_notes = dropped + outcome.notes
+    corrected = any(not n.startswith("claimant ") or "filled in" in n for n in item.verification_notes)
+    item.verification = ("corrected" if corrected else "unattributed" if item.claimant is None  # type: ignore[assignment]
+                         else "verified")
+    return []
 
 
 def verify(
@@ -339,11 +419,19 @@ def verify(
     kept: dict[str, list[Item]] = {s: [] for s in SECTIONS}
     rejected: list[Rejected] = list(getattr(work, "rejected", []))
     budget = FuzzyBudget()
+    second: list[Reader] = []
+    english = looks_english(article.text)
     lang = article_language(article) if any(True for _ in work.items()) else None
     lang = None if lang == "en" else lang  # an article in another language: its figures are read in it too
+
+    def reader() -> Reader:  # built on first use: an answer with no grounded item needs no sentence split
+        if not second:
+            second.append(Reader(article))
+        return second[0]
+
     for section, item in work.items():
         item.sources = [article.id]
-        reasons = _ground_item(item, article, budget, lang)
+        reasons = _ground_item(section, item, article, reader, english, budget, lang)
         if reasons:
             rejected.append(
                 Rejected(
@@ -361,5 +449,7 @@ def verify(
         prompt_version=prompt_version,
         usage=usage if usage is not None else Usage(),
         rejected=rejected,
+        instructions=[Instruction(article_id=article.id, text=article.text[f.start : f.end], start=f.start, end=f.end)
+                      for f in find_instructions(article.text)],
         **kept,  # type: ignore[arg-type]
     )

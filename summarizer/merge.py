@@ -98,6 +98,20 @@ class _Entry:
     cmp: tuple[Any, ...] = ()  # everything _compatible reads: entries with equal ``cmp`` compare alike
 
 
+# Not part of what an item says: where it comes from, and verification's record (so ids stay stable).
+_NOT_CONTENT = {"evidence", "sources", "variants", "id", "verification", "verification_notes"}
+
+
+def _verification(items: Sequence[Item], claimant: str | None) -> dict[str, Any]:
+    """Status of an item made of ``items``: corrected if any was, else unattributed without a claimant."""
+    if all(it.verification is None for it in items):
+        return {}
+    notes = list(dict.fromkeys(n for it in items for n in it.verification_notes))
+    status = ("corrected" if any(it.verification == "corrected" for it in items)
+              else "unattributed" if claimant is None else "verified")
+    return {"verification": status, "verification_notes": notes}
+
+
 def _dump(item: Item, exclude: set[str] | None = None) -> str:
     return item.model_dump_json(exclude=exclude)
 
@@ -134,7 +148,7 @@ def _block(section: str, item: Item, figs: dict[str, Quantity]) -> tuple[Any, ..
 
 def _entry(section: str, item: Item) -> _Entry:
     figs = _figures(section, item)
-    content = _dump(item, {"evidence", "sources", "variants", "id"})
+    content = _dump(item, _NOT_CONTENT)
     e = _Entry(
         section=section,
         item=item,
@@ -343,6 +357,7 @@ def _union(base: Item, items: list[Item]) -> Item:
         "variants": sorted({v for it in items for v in it.variants}),
         "id": None,
     }
+    upd.update(_verification(items, upd["claimant"]))
     for f in ("location", "destination", "origin", "unit"):
         if f in type(base).model_fields and isinstance(getattr(base, f), str | None):
             upd[f] = min((v for it in items if isinstance(v := getattr(it, f), str)), default=None)
@@ -384,6 +399,7 @@ def _canonical_item(section: str, item: Item, article_id: str, c: Canonicalizer,
         "evidence": [evidence[k] for k in sorted(evidence)],
         "sources": sorted(sources or {article_id}),
         "id": None,
+        **_verification([item], claimant),
     }
     fields = type(item).model_fields
     for f in ("side", "force"):
@@ -432,11 +448,13 @@ def _run(extractions: Sequence[ArticleExtraction]) -> RunInfo:
     for e in extractions:
         for r in e.rejected:
             rejected[json.dumps(r.model_dump(mode="json"), sort_keys=True)] = r
+    found = {(i.article_id, i.start, i.end): i for e in extractions for i in e.instructions}
     return RunInfo(
         extractor=",".join(extractors),
         prompt_version=",".join(versions) or None,
         usage=usage,
         rejected=[rejected[k] for k in sorted(rejected)],
+        instructions=[found[k] for k in sorted(found)],
     )
 
 
@@ -519,5 +537,6 @@ def briefing_as_extraction(b: Briefing) -> ArticleExtraction:
         prompt_version=b.run.prompt_version,
         usage=b.run.usage,
         rejected=b.run.rejected,
+        instructions=b.run.instructions,
         **{s: getattr(b, s) for s in SECTIONS},
     )

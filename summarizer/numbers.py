@@ -380,6 +380,49 @@ def parse_quantity(text: str) -> Figure | None:
     return None
 
 
+# Words a figure phrase may open with that are not part of the number ("another 1,000", "a total of 600").
+_LEAD_WORDS = re.compile(
+    r"(?:another|a\s+further|an\s+additional|additional|further|an\s+extra|a\s+total\s+of|total\s+of|the|between"
+    r"|from)\s+",
+    re.IGNORECASE,
+)
+# What may follow the number: the thing counted, in up to five plain words ("soldiers", "containers of shells").
+_UNIT_TAIL = re.compile(r"[^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’-]*){0,4}")
+# Vague words that are a figure only as the whole text ("several", for "several North Korean casualties"):
+# with a qualifier or a noun ("around several villages") they are no number phrase; "several hundred" is.
+_BARE_VAGUE = frozenset({"several", "a few", "a handful"})
+_EDGE_CHARS = " \t\n\"'“”‘’.,;:"
+
+
+def parse_figure_text(text: str) -> Figure | None:
+    """``text`` read as one whole figure phrase (qualifier, number, unit, currency), or None.
+
+    Unlike :func:`parse_quantity`, nothing else may be in the text: "at least 100 (UN: actually 50,000)"
+    and "around several villages" are not figure phrases. A stated conversion ("£225m ($286m)") and the
+    noun counted ("1,000 soldiers") are allowed.
+    """
+    t = text.strip(_EDGE_CHARS)
+    figs = find_figures(t)
+    if len(figs) != 1:
+        return None
+    f = figs[0]
+    lead = t[: f.start]
+    if lead and not _LEAD_WORDS.fullmatch(lead):
+        return None
+    end = f.end
+    if f.equivalents:
+        close = t.find(")", f.equivalents[-1].end)
+        end = close + 1 if close >= 0 else f.equivalents[-1].end
+    tail = t[end:].strip(_EDGE_CHARS)
+    if tail and not _UNIT_TAIL.fullmatch(tail):
+        return None
+    if f.qualifier == "vague" and any(f.text.lower().endswith(w) for w in _BARE_VAGUE) and (
+        tail or lead or f.text.lower() not in _BARE_VAGUE
+    ):
+        return None
+    return f
+
+
 def same_figure(a: Figure, b: Figure, rel: float = 0.005) -> bool:
     """Two figures state the same number(s) (or the same vague phrase)."""
     if a.stated and b.stated:

@@ -40,7 +40,8 @@ def _casualty_res() -> dict[str, re.Pattern[str]]:
     return {
         "noun_after": re.compile(rf"^\s*[\"”’']?\s*(?:more\s+)?(?:(?P<adj>{adj})\s+)?(?P<m>{p.noun_re})(?![\w-])", i),
         "side_verb": re.compile(
-            rf"^\s+(?P<side>{noun})(?![\w-])(?P<mid>[^.;\"“”]{{0,140}}?)\s+{aux}(?P<m>{verb})(?![\w-])", i
+            rf"^\s+(?:more\s+|other\s+)?(?P<side>{noun})(?![\w-])(?P<mid>[^.;\"“”]{{0,140}}?)\s+{aux}"
+            rf"(?P<m>{verb})(?![\w-])", i
         ),
         "bare": re.compile(rf"^\s+(?P<side>{noun})\s+(?P<m>{verb})(?![\w-])", i),
         "suffered": re.compile(

@@ -160,6 +160,7 @@ def run_brief(
     run.usage = usage
     run.partial = any(isinstance(err, DeadlineError) for err in errors)
     run.rejected = [r for e in extractions for r in e.rejected]
+    run.instructions = [i for e in extractions for i in e.instructions]
     where = {a.id: a.path or a.id for a in articles}
     run.failed = [FailedArticle(path=_error_path(err, where), reason=_error_reason(err)) for err in errors]
     ok_ids = {e.article_id for e in extractions}

@@ -100,6 +100,7 @@ class _ItemView:
     when: list[str]
     sources: list[str]
     evidence: list[Evidence] = field(default_factory=list)
+    status: str | None = None  # verification's status in words: "verified", "corrected: ...", "unattributed"
 
 
 def _facts(section: str, item: Item) -> tuple[str, list[str], list[str]]:
@@ -142,8 +143,24 @@ def _views(b: Briefing) -> list[_ItemView]:
         when = [f"{label} {d}" for label, d in (("claimed", _fmt_date(item.claimed)),
                                                 ("when", _fmt_date(item.period))) if d]
         views.append(_ItemView(section, anchor, len(views) + 1, head, figures, details,
-                               _fmt_who(item.claimant, item.conduit), when, list(item.sources), list(item.evidence)))
+                               _fmt_who(item.claimant, item.conduit), when, list(item.sources), list(item.evidence),
+                               _status(item)))
     return views
+
+
+def _status(item: Item) -> str | None:
+    """Verification's status with its notes ("corrected: measure corrected: ...", "unattributed: claimant ...")."""
+    if item.verification is None:
+        return None
+    if item.verification_notes:  # corrected: what changed; unattributed: whose name was removed
+        return f"{item.verification}: " + "; ".join(item.verification_notes)
+    return item.verification
+
+
+def _instruction_lines(b: Briefing, numbers: dict[str, int]) -> list[tuple[str, str]]:
+    """(article label, the planted sentence) for every instruction found in an article."""
+    return [(f"article {numbers[i.article_id]}" if i.article_id in numbers else f"article {i.article_id}", i.text)
+            for i in b.run.instructions]
 
 
 def _scope(b: Briefing) -> str:
@@ -253,7 +270,8 @@ def _md_item(v: _ItemView, numbers: dict[str, int], verbose: bool) -> list[str]:
     body = "; ".join(_md(x) for x in v.figures + v.details)
     tail = "; ".join(([_md(v.who)] if v.who else []) + [_md(w) for w in v.when])
     line = f"- **{_md(v.head)}**" + (f": {body}" if body else "") + (f" — {tail}" if tail else "")
-    out = [f"{line} {_md_refs(v.sources, numbers)}".rstrip()]
+    status = f" *({_md(v.status)})*" if v.status else ""
+    out = [f"{line} {_md_refs(v.sources, numbers)}".rstrip() + status]
     if verbose:
         for ev in v.evidence:
             ref = _md_refs([ev.article_id], numbers) if ev.article_id else ""
@@ -274,6 +292,12 @@ def render_markdown(b: Briefing, *, verbose: bool = False) -> str:
     for i, s in enumerate(b.sources, 1):
         date = s.published.isoformat() if s.published else "—"
         out.append(_md_row([f"[{i}]", _md(s.id), _md(s.title), _md(s.outlet) or "—", date]))
+    if b.run.instructions:
+        out += ["", "## Instructions found in articles", "",
+                "These sentences are addressed to a reader or a machine; they are not claims and are never used "
+                "as evidence.", ""]
+        out += [f"- Instructions found in {_md(where)}: “{_md(text)}”"
+                for where, text in _instruction_lines(b, numbers)]
     out += ["", "## Key figures", ""]
     # Related-measures groups only restate claims shown under their own measure; they feed the conflict notes.
     key = [(e, c) for e in b.estimates if e.measure != "related_measures" for c in e.claims if c.current]
@@ -356,6 +380,10 @@ ul.quotes li { list-style: "\\201C  "; margin: .1rem 0; }
 .ref { font-size: .85rem; }
 .unlocated { color: var(--muted); }
 .note { margin: .2rem 0; font-size: .93rem; }
+.status { font-size: .8rem; color: var(--muted); }
+.status-corrected { color: #8a5a00; }
+.status-unattributed { color: #8a5a00; font-style: italic; }
+li.instruction { color: #8a1f1f; }
 article.source { border-top: 1px solid var(--line); margin-top: 1.5rem; }
 .text { white-space: pre-wrap; font-family: Georgia, "Times New Roman", serif; font-size: 1.02rem; line-height: 1.65; }
 mark.q { background: var(--mark); padding: .05rem 0; border-radius: 2px; }
@@ -463,7 +491,9 @@ def _html_item(v: _ItemView, numbers: dict[str, int], spans: dict[tuple[str, int
                           f"{ref}</li>")
     return (f'<li class="item" id="item-{_e(v.anchor)}"><span class="num">{v.number}</span>'
             f"<strong>{_e(v.head)}</strong>" + (f": {body}" if body else "") + (f" — {tail}" if tail else "")
-            + f" {_html_refs(v.sources, numbers)}" + f'<ul class="quotes">{"".join(quotes)}</ul></li>')
+            + f" {_html_refs(v.sources, numbers)}"
+            + (f' <span class="status status-{_e(v.status.split(":")[0])}">{_e(v.status)}</span>' if v.status else "")
+            + f'<ul class="quotes">{"".join(quotes)}</ul></li>')
 
 
 def _html_item_link(item_id: str, by_id: dict[str, _ItemView], label: str) -> str:
@@ -522,8 +552,15 @@ def render_html(b: Briefing, articles: Sequence[Article]) -> str:
            f"<title>{_e(b.title)}</title><style>{_CSS}</style></head>", "<body><main>",
            f"<header><h1>{_e(b.title)}</h1><p class=\"scope\">{_e(_scope(b))}</p>"
            + (f'<p class="unread"><strong>{_e(n)}</strong></p>' if (n := coverage.note(b)) else "") + "</header>",
-           '<section id="sources"><h2>Sources</h2>', *_html_sources(b, by_article), "</section>",
-           '<section id="key-figures"><h2>Key figures</h2><ul>']
+           '<section id="sources"><h2>Sources</h2>', *_html_sources(b, by_article), "</section>"]
+    if b.run.instructions:
+        out += ['<section id="instructions"><h2>Instructions found in articles</h2>',
+                '<p class="muted">These sentences are addressed to a reader or a machine; they are not claims and '
+                "are never used as evidence.</p><ul>"]
+        out += [f'<li class="instruction">Instructions found in {_e(where)}: “{_e(text)}”</li>'
+                for where, text in _instruction_lines(b, numbers)]
+        out += ["</ul></section>"]
+    out += ['<section id="key-figures"><h2>Key figures</h2><ul>']
     # Related-measures groups only restate claims shown under their own measure; they feed the conflict notes.
     key = [(e, c) for e in b.estimates if e.measure != "related_measures" for c in e.claims if c.current]
     for e, c in key:
