@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from typing import Any
 
 from .schema import Article
+
+log = logging.getLogger(__name__)
 
 # A detection less sure than this is "unknown" (None): a short or mixed text, a page of names.
 MIN_CONFIDENCE = 0.9
@@ -15,10 +18,16 @@ SAMPLE_CHARS = 5000
 
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
-    """py3langid's model with normalised probabilities (loaded once, about a second)."""
+    """py3langid's model with normalised probabilities (loaded once, about a second), or None when it cannot
+    be loaded (it unpacks to a temporary file of about 30 MB: a full disk or a file-size limit stops it).
+    Without it every article counts as English, whose parser never misreads another language's digits."""
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    try:
+        return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    except (OSError, ValueError, MemoryError) as exc:
+        log.warning("language detection unavailable (%s); articles without a 'language:' are read as English", exc)
+        return None
 
 
 @lru_cache(maxsize=256)
@@ -27,7 +36,10 @@ def detect_language(text: str) -> str | None:
     sample = text[:SAMPLE_CHARS]
     if sum(c.isalpha() for c in sample) < 20:
         return None
-    code, prob = _identifier().classify(sample)
+    ident = _identifier()
+    if ident is None:
+        return None
+    code, prob = ident.classify(sample)
     return str(code) if prob >= MIN_CONFIDENCE else None
 
 
