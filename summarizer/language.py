@@ -44,5 +44,15 @@ def detect_language(text: str) -> str | None:
 
 
 def article_language(article: Article) -> str | None:
-    """The article's language: the one given with it (front matter ``language:``), else detected."""
-    return article.language or detect_language(article.text)
+    """The article's language: the one given with it (front matter ``language:``), else detected.
+
+    Plain English prose (English function words a fair share of at least 20 words) is English without
+    loading the model, so an English run pays nothing for detection.
+    """
+    if article.language:
+        return article.language
+    from .meaning import looks_english
+
+    if len(article.text.split()) >= 20 and looks_english(article.text):
+        return "en"
+    return detect_language(article.text)
