@@ -6,7 +6,8 @@ LangExtract's ``{"extractions": [...]}`` format for LangExtract's Q:/A: prompts.
 optional delay per output token; beyond ``--rate`` requests per second it answers 429 with Retry-After.
 Usage counts tokens with tiktoken's cl100k_base when benchmarks/.tokdeps holds it, else characters / 4.
 
-Control (used by run.py): POST /_config {"latency", "per_token", "rate"} (also resets the counters),
+Control (used by run.py): POST /_config {"latency", "per_token", "rate", "retry_ms"} (also resets the counters;
+retry_ms 0 sends only the whole-second Retry-After),
 GET /_stats, POST /_tokens {"texts": {name: text}} -> {name: tokens}, GET /_bodies -> sample requests.
 Run: ``python benchmarks/server.py --corpus DIR/corpus.synthetic.jsonl [--port 0]``; prints ``READY <url>``.
 """
@@ -126,6 +127,8 @@ class BenchServer:
     def __init__(self, corpus: Corpus, latency: float = 0.3, per_token: float = 0.0, rate: float = 0.0) -> None:
         self.corpus = corpus
         self.latency, self.per_token, self.rate = latency, per_token, rate
+        # 1: send retry-after-ms too (OpenAI does); 0: only the whole-second Retry-After most servers send
+        self.retry_ms = 1.0
         self.tokenizer_name, self._encode = _tokenizer()
         self._token_cache: dict[str, int] = {}
         self.reset()
@@ -177,7 +180,8 @@ class BenchServer:
             st["rate_limited"] += 1
             return web.json_response(
                 {"error": {"message": f"synthetic rate limit of {self.rate:g} requests/s", "type": "rate_limit"}},
-                status=429, headers={"Retry-After": str(math.ceil(wait)), "retry-after-ms": str(int(wait * 1000))})
+                status=429, headers={"Retry-After": str(math.ceil(wait)),
+                                     **({"retry-after-ms": str(int(wait * 1000))} if self.retry_ms else {})})
         st["in_flight"] += 1
         st["max_in_flight"] = max(st["max_in_flight"], st["in_flight"])
         try:
@@ -211,11 +215,12 @@ class BenchServer:
 
     async def config(self, request: web.Request) -> web.Response:
         data = await request.json()
-        for name in ("latency", "per_token", "rate"):
+        for name in ("latency", "per_token", "rate", "retry_ms"):
             if name in data:
                 setattr(self, name, float(data[name]))
         self.reset()
-        return web.json_response({"latency": self.latency, "per_token": self.per_token, "rate": self.rate})
+        return web.json_response({"latency": self.latency, "per_token": self.per_token, "rate": self.rate,
+                                  "retry_ms": self.retry_ms})
 
     async def get_stats(self, request: web.Request) -> web.Response:
         return web.json_response({**self.stats, "tokenizer": self.tokenizer_name})

@@ -1,12 +1,18 @@
 """brief: many news articles in, one structured, source-grounded briefing out.
 
 >>> import summarizer
->>> b = summarizer.brief(["seeds/"])          # offline extractor when no model is configured
+>>> b = summarizer.brief(["seeds/"])          # offline extractor unless model=/base_url= is given
 >>> print(summarizer.render_markdown(b))
+
+The library reads no environment variable and configures no logging: it logs to the "summarizer" logger
+(and instructor/openai to theirs), which stay silent until the application configures logging.
 """
 
 from __future__ import annotations
 
+import logging
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _dist_version
 from typing import TYPE_CHECKING, Any
 
 from .config import ModelConfig
@@ -17,6 +23,7 @@ from .errors import (
     EvalError,
     ModelError,
     ModeRefusedError,
+    NoArticlesError,
     ReplayMissError,
     SchemaDriftError,
     StoreError,
@@ -36,6 +43,13 @@ from .schema import (
     Quantity,
     Sections,
 )
+
+try:
+    __version__ = _dist_version("brief-summarizer")
+except PackageNotFoundError:  # pragma: no cover - run from a checkout that was never installed
+    __version__ = "0+unknown"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:  # pragma: no cover
     from .articles import LoadResult, article_from_text, load_articles
@@ -65,8 +79,9 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "Aid", "ArmsTransfer", "Article", "ArticleError", "ArticleExtraction", "BriefError", "BriefRun", "Briefing",
     "Casualty", "ConfigError", "Deployment", "Diplomacy", "EvalError", "LoadResult", "ModeRefusedError",
-    "ModelConfig", "ModelError", "Quantity", "ReplayMissError", "SchemaDriftError", "Sections", "StoreError",
+    "ModelConfig", "ModelError", "NoArticlesError", "Quantity", "ReplayMissError", "SchemaDriftError", "Sections",
+    "StoreError",
     "aextract", "article_from_text", "brief", "extract", "extract_many", "extract_offline", "find_figures",
     "load_articles", "merge", "parse_quantity", "render_html", "render_json", "render_markdown", "run_brief",
-    "verify",
+    "verify", "__version__",
 ]

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import ArticleError, ConfigError
+from .errors import ArticleError, ConfigError, option
 from .resources import data_path
 from .schema import Article
 
@@ -36,10 +36,12 @@ FIELD_MAX_CHARS = 2_000
 
 @dataclass
 class LoadResult:
-    """Articles that loaded, and one error per input that did not."""
+    """Articles that loaded, one error per input that did not, and notes on inputs skipped on purpose."""
 
     articles: list[Article]
     errors: list[ArticleError] = field(default_factory=list)
+    # A second copy of an article already loaded: skipped so it is not counted twice. Not a failure.
+    duplicates: list[ArticleError] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- boilerplate rules
@@ -374,12 +376,13 @@ def _read_text(path: Path, size: int, max_bytes: int) -> str:
     if size > max_bytes:
         raise ArticleError(
             path,
-            f"is {size:,} bytes, over the {max_bytes:,}-byte limit: split it, or raise max_bytes if it is one article",
+            f"is {size:,} bytes, over the {max_bytes:,}-byte limit: split it, or raise {option('max_bytes')} "
+            "if it is one article",
         )
     with path.open("rb") as fh:
         data = fh.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise ArticleError(path, f"is over the {max_bytes:,}-byte limit: split it, or raise max_bytes")
+        raise ArticleError(path, f"is over the {max_bytes:,}-byte limit: split it, or raise {option('max_bytes')}")
     if not data.strip():
         raise ArticleError(path, "is empty: remove it or paste the article text into it")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -576,7 +579,7 @@ def _from_records(records: list[tuple[Any, str]], related: RelatedMode) -> tuple
     return arts, errs
 
 
-def _from_html(path: Path, raw: str, related: RelatedMode) -> list[Article]:
+def _from_html(path: Path | str, raw: str, related: RelatedMode, url: str | None = None) -> list[Article]:
     import trafilatura  # slow import: only when an HTML file is loaded
 
     doc = trafilatura.bare_extraction(
@@ -596,7 +599,7 @@ def _from_html(path: Path, raw: str, related: RelatedMode) -> list[Article]:
         text,
         path=str(path),
         title=getattr(doc, "title", None) or None,
-        url=getattr(doc, "url", None) or None,
+        url=getattr(doc, "url", None) or url,
         outlet=getattr(doc, "sitename", None) or None,
         published=published,
         related=related,
@@ -670,43 +673,76 @@ def load_articles(
     Never raises for a bad file: each one becomes one error in the result.
     """
     if related not in ("drop", "split"):
-        raise ConfigError(f"related={related!r}: use 'drop' or 'split'")
+        raise ConfigError(f"{option('related', related)}: use 'drop' or 'split'")
     if max_bytes <= 0:
-        raise ConfigError(f"max_bytes={max_bytes}: give a positive number of bytes")
+        raise ConfigError(f"{option('max_bytes', max_bytes)}: give a positive number of bytes")
     if isinstance(paths, (str, Path)):
         paths = [paths]
     result = LoadResult(articles=[], errors=[])
     seen_files: set[str] = set()
     seen_ids: dict[str, str] = {}
-    for found in _discover(paths):
+    for found in _discover_inputs(paths):
         if isinstance(found, ArticleError):
             result.errors.append(found)
             continue
-        path, size = found
-        real = os.path.realpath(path)
-        if real in seen_files:
-            continue
-        seen_files.add(real)
-        try:
-            articles, errors = _load_file(path, size, max_bytes, related)
-        except ArticleError as exc:
-            result.errors.append(exc)
-            continue
-        except OSError as exc:
-            result.errors.append(_stat_error(path, exc))
-            continue
-        except Exception as exc:  # RecursionError, MemoryError, a library's bug: this file only
-            result.errors.append(_unexpected(path, exc))
-            continue
-        if not articles and not errors:  # a .json "[]" or a .jsonl of blank lines
-            errors = [ArticleError(path, "holds no articles: give at least one object with a 'text' field")]
+        if isinstance(found, str):  # a web address or "-" (standard input)
+            try:
+                articles, errors = _load_other(found, max_bytes, related), []
+            except ArticleError as exc:
+                result.errors.append(exc)
+                continue
+            except Exception as exc:  # a library's bug on a strange page: this input only
+                result.errors.append(_unexpected(found, exc))
+                continue
+        else:
+            path, size = found
+            real = os.path.realpath(path)
+            if real in seen_files:
+                continue
+            seen_files.add(real)
+            try:
+                articles, errors = _load_file(path, size, max_bytes, related)
+            except ArticleError as exc:
+                result.errors.append(exc)
+                continue
+            except OSError as exc:
+                result.errors.append(_stat_error(path, exc))
+                continue
+            except Exception as exc:  # RecursionError, MemoryError, a library's bug: this file only
+                result.errors.append(_unexpected(path, exc))
+                continue
+            if not articles and not errors:  # a .json "[]" or a .jsonl of blank lines
+                errors = [ArticleError(path, "holds no articles: give at least one object with a 'text' field")]
         result.errors.extend(errors)
+        where = found if isinstance(found, str) else str(found[0])
         for art in articles:
             first = seen_ids.get(art.id)
             if first is not None:
                 reason = f"has the same text as {first}: skipped so it is not counted twice"
-                result.errors.append(ArticleError(art.path or str(path), reason))
+                result.duplicates.append(ArticleError(art.path or where, reason))
                 continue
-            seen_ids[art.id] = art.path or str(path)
+            seen_ids[art.id] = art.path or where
             result.articles.append(art)
     return result
+
+
+def _discover_inputs(paths: Sequence[str | Path]) -> Iterator[tuple[Path, int] | ArticleError | str]:
+    """Files as _discover finds them; web addresses and "-" (standard input) as they are, in the given order."""
+    from .web import STDIN, is_url
+
+    for p in paths:
+        if isinstance(p, str) and (p == STDIN or is_url(p)):
+            yield p
+        else:
+            yield from _discover([p])
+
+
+def _load_other(source: str, max_bytes: int, related: RelatedMode) -> list[Article]:
+    """One web page (fetched, main text by trafilatura) or standard input (text, Markdown or HTML)."""
+    from .web import STDIN, fetch, read_stdin
+
+    got = read_stdin(max_bytes=max_bytes) if source == STDIN else fetch(source, max_bytes=max_bytes)
+    url = None if source == STDIN else source
+    if got.is_html:
+        return _from_html(got.where, got.text, related, url=url)
+    return _articles(got.text, path=got.where, url=url, related=related)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .errors import BriefError
+from .errors import ArticleError, BriefError, NoArticlesError, use_option_names
 from .redact import one_line, redact, show_path
 from .schema import Article, ArticleExtraction
 
@@ -18,25 +20,94 @@ MODES = ("tools", "json", "json_schema", "md_json")
 FORMATS = ("md", "json", "html")
 
 
+# How the command line names each setting in messages (see errors.option); flags not listed are derived.
+_FLAG_NAMES = {"articles_dir": "--articles", "gold_dir": "--gold", "fmt": "--format", "aliases": "--aliases"}
+_TOP_LEVEL = ("--help", "-h", "--version", "-V")
+_NO_ARGS_IS_HELP: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
+
+
 class DefaultGroup(click.Group):
-    """`brief PATH...` runs the main job; `brief eval|schema|serve-local` are subcommands."""
+    """`brief PATH...` runs the main job (`brief run PATH...`); `brief eval|schema|serve-local` are subcommands.
+
+    Every message it prints starts with ``brief:`` (click's own start with ``Error:``), and a bad value that
+    came from an environment variable is blamed on that variable, not on the flag the user never typed.
+    """
 
     default_command = "run"
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+        if args and args[0] not in self.commands and args[0] not in _TOP_LEVEL:
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage("brief", "PATH... [OPTIONS]  |  brief COMMAND [ARGS]...")
 
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name or "brief", complete_var, False, **extra)
+        except _NO_ARGS_IS_HELP as exc:  # bare `brief`: the top-level help
+            click.echo(exc.format_message(), err=True)
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            _echo_err(_usage_message(exc))
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            _echo_err(exc.format_message())
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            _echo_err("aborted")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_message(exc: click.UsageError) -> str:
+    """One line: the problem, named as the user set it, and where to read more."""
+    message = exc.format_message()
+    param = getattr(exc, "param", None)
+    ctx = exc.ctx
+    if isinstance(exc, click.BadParameter) and ctx is not None and param is not None and param.name:
+        if ctx.get_parameter_source(param.name) == click.core.ParameterSource.ENVIRONMENT:
+            var = next(iter(_envvars(param)), "the environment")
+            value = redact(os.environ.get(var, ""), [os.environ.get("OPENAI_API_KEY"), *_SECRETS])[:200]
+            why = exc.message.rstrip(".")
+            message = f"{var}={value!r} (from the environment) is not valid: {why}; fix or unset {var}"
+    message = message[0].lower() + message[1:] if message[:1].isupper() and message[1:2].islower() else message
+    command = ctx.command_path if ctx is not None else "brief"
+    if command.endswith(" run"):
+        command = command[: -len(" run")]
+    return f"{message} (see '{command} --help')"
+
+
+def _envvars(param: click.Parameter) -> list[str]:
+    env = getattr(param, "envvar", None)
+    return [env] if isinstance(env, str) else list(env or [])
+
+
+def _use_cli_names(ctx: click.Context) -> None:
+    """Messages from the library name settings as typed here: the flag, or the variable that gave the value."""
+    names = dict(_FLAG_NAMES)
+    for param in ctx.command.params:
+        if not isinstance(param, click.Option) or not param.name:
+            continue
+        flag = max(param.opts, key=len)
+        names[param.name] = names.get(param.name, flag)
+        if param.name == "api_key":  # the key is best kept out of the command line (and shell history)
+            names[param.name] = "OPENAI_API_KEY (or --api-key)"
+        envs = _envvars(param)
+        if envs and ctx.get_parameter_source(param.name) == click.core.ParameterSource.ENVIRONMENT:
+            names[param.name] = envs[0]
+    use_option_names(names)
+
 
 _SECRETS: set[str] = set()  # keys given with --api-key, blanked like OPENAI_API_KEY
 
 
 class _Redact(logging.Filter):
-    """Blank credentials out of every log line: library logs at -vv print request URLs and server error
+    """Blank credentials out of every log line: library logs at -vvv print request URLs and server error
     bodies (API keys, user:password@ in a URL, ?api-key=... parameters)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -49,13 +120,33 @@ class _Redact(logging.Filter):
 
 
 def _setup_logging(verbose: int, quiet: bool) -> None:
+    """-v: brief's info; -vv: brief's debug; -vvv: every library's debug too (httpx, instructor, dateparser...)."""
     level = logging.ERROR if quiet else logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="brief: %(levelname)s: %(message)s", stream=sys.stderr, force=True)
+    logging.captureWarnings(True)  # a library's warnings.warn goes through the same "brief:" lines (or is held back)
     for handler in logging.getLogger().handlers:
         handler.addFilter(_Redact())
-    for noisy in ("httpx", "httpx2", "httpcore", "openai", "instructor", "trafilatura", "urllib3"):
-        # Library loggers repeat what our own one-line errors already say; show them only with -vv.
-        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose > 1 else logging.CRITICAL)
+    # Other libraries (tzlocal, dateparser, httpx, instructor...) repeat what our one-line errors already say,
+    # or log internals no reader asked for: below -vvv only their errors pass.
+    third_party = logging.DEBUG if verbose > 2 else logging.CRITICAL
+    for name in list(logging.root.manager.loggerDict) + ["httpx", "httpx2", "httpcore", "openai", "instructor",
+                                                         "trafilatura", "urllib3", "tzlocal", "dateparser",
+                                                         "htmldate", "courlan", "charset_normalizer", "asyncio"]:
+        if name != "summarizer" and not name.startswith("summarizer."):
+            logging.getLogger(name).setLevel(third_party)
+    logging.getLogger("summarizer").setLevel(level)
+    _Quiet.level = third_party
+    if not any(isinstance(f, _Quiet) for f in logging.getLogger().handlers[0].filters):
+        logging.getLogger().handlers[0].addFilter(_Quiet())
+
+
+class _Quiet(logging.Filter):
+    """Loggers created after set-up (a library imported later) are held to the same third-party level."""
+
+    level = logging.CRITICAL
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name.split(".")[0] == "summarizer" or record.levelno >= self.level
 
 
 def _echo_err(message: str) -> None:
@@ -69,49 +160,63 @@ def _check_base_url(ctx: click.Context, param: click.Parameter, value: str | Non
 
     if value is None:
         return None
+    _use_cli_names(ctx)  # the message names --base-url or OPENAI_BASE_URL, as the user set it
     try:
         return check_base_url(value)
     except ConfigError as exc:
         raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
 
 
-@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="brief-summarizer", prog_name="brief")
+@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]}, no_args_is_help=True)
+@click.version_option(None, "-V", "--version", package_name="brief-summarizer", prog_name="brief")
 def main() -> None:
     """Turn a folder of news articles into one structured, source-grounded briefing.
 
     \b
       brief seeds/                      offline extractor (no model needed)
+      brief seeds/ -o briefing.html     the format follows the extension (.md, .json, .html)
+      brief https://example.com/story   a web page; `brief -` reads standard input
       brief seeds/ --model gpt-4o-mini  any OpenAI-compatible endpoint
       brief eval --offline              score against the gold fixtures
-      brief schema                      regenerate schemas/
-      brief run --help                  every option of the main job
+      brief run --help                  every option of the main job (`brief PATH...` is `brief run PATH...`)
     """
+
+
+def _opt(*decls: str, **kw: Any) -> Any:
+    """click.option that lists its environment variable in --help."""
+    if kw.get("envvar"):
+        kw.setdefault("show_envvar", True)
+    return click.option(*decls, **kw)
 
 
 def model_options(f: Any) -> Any:
     """Options shared by the main command and `brief eval`."""
     opts = [
-        click.option("--model", envvar="BRIEF_MODEL", help="Model name (env BRIEF_MODEL)."),
-        click.option("--base-url", envvar="OPENAI_BASE_URL", callback=_check_base_url,
-                     help="OpenAI-compatible endpoint (env OPENAI_BASE_URL)."),
-        click.option("--api-key", envvar="OPENAI_API_KEY", show_envvar=True, help="API key; prefer the env variable."),
-        click.option("--mode", type=click.Choice(MODES), envvar="BRIEF_MODE", help="Structured-output mode [tools]."),
-        click.option("--concurrency", type=click.IntRange(1, 256), help="Requests in flight [8]."),
-        click.option("--offline", is_flag=True, help="Use the offline extractor even if a model is configured."),
-        click.option("--no-cache", is_flag=True, help="Do not read or write the response cache."),
-        click.option("--cache-dir", type=click.Path(file_okay=False), envvar="BRIEF_CACHE_DIR", help="Cache folder."),
-        click.option("--timeout", type=float, envvar="BRIEF_TIMEOUT", help="Seconds to wait for one answer [120]."),
-        click.option("--context-tokens", type=int, envvar="BRIEF_CONTEXT_TOKENS",
-                     help="The model's context window [8192; 128000 for api.openai.com]."),
-        click.option("--max-tokens", type=click.IntRange(1), envvar="BRIEF_MAX_TOKENS",
-                     help="Cap on each answer's length in tokens (small local models can loop)."),
-        click.option("--max-retries", type=click.IntRange(0, 20), envvar="BRIEF_MAX_RETRIES",
-                     help="Retries of a failed HTTP call [4]."),
-        click.option("--backoff", type=float, envvar="BRIEF_BACKOFF", hidden=True,
-                     help="Backoff multiplier in seconds (tests use a tiny one)."),
-        click.option("--record", type=click.Path(file_okay=False), help="Write every model exchange to DIR."),
-        click.option("--replay", type=click.Path(file_okay=False), help="Answer only from recordings in DIR."),
+        _opt("--model", envvar="BRIEF_MODEL", help="Model name; giving one (or --base-url) turns the model on."),
+        _opt("--base-url", envvar="OPENAI_BASE_URL", callback=_check_base_url,
+             help="OpenAI-compatible endpoint [api.openai.com]."),
+        _opt("--api-key", envvar="OPENAI_API_KEY", help="API key; prefer the environment variable."),
+        _opt("--mode", type=click.Choice(MODES), envvar="BRIEF_MODE", help="Structured-output mode [tools]."),
+        _opt("--concurrency", type=click.IntRange(1, 256), envvar="BRIEF_CONCURRENCY", help="Requests in flight [8]."),
+        _opt("--offline", is_flag=True, help="Use the offline extractor even if a model is configured."),
+        _opt("--no-cache", is_flag=True, help="Do not read or write the response cache."),
+        _opt("--cache-dir", type=click.Path(file_okay=False), envvar="BRIEF_CACHE_DIR",
+             help="Response cache folder [the user cache folder]."),
+        _opt("--timeout", type=float, envvar="BRIEF_TIMEOUT", help="Seconds to wait for one answer [120]."),
+        _opt("--context-tokens", type=click.IntRange(1), envvar="BRIEF_CONTEXT_TOKENS",
+             help="The model's context window [8192; 128000 for api.openai.com]."),
+        _opt("--max-tokens", type=click.IntRange(1), envvar="BRIEF_MAX_TOKENS",
+             help="Cap on each answer's length in tokens (small local models can loop)."),
+        _opt("--max-retries", type=click.IntRange(0, 20), envvar="BRIEF_MAX_RETRIES",
+             help="Retries of a failed HTTP call [4]."),
+        _opt("--rate-limit-budget", type=click.FloatRange(0), envvar="BRIEF_RATE_LIMIT_BUDGET",
+             help="Seconds to keep waiting on a server that paces us with HTTP 429 [600]."),
+        _opt("--prices", type=click.Path(exists=True, dir_okay=False), envvar="BRIEF_PRICES",
+             help="Extra model prices (JSON) for the cost line."),
+        _opt("--backoff", type=float, envvar="BRIEF_BACKOFF", hidden=True,
+             help="Backoff multiplier in seconds (tests use a tiny one)."),
+        _opt("--record", type=click.Path(file_okay=False), help="Write every model exchange to DIR."),
+        _opt("--replay", type=click.Path(file_okay=False), help="Answer only from recordings in DIR."),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -138,36 +243,136 @@ def _model_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
         "context_tokens": kw.get("context_tokens"),
         "max_retries": kw.get("max_retries"),
         "max_tokens": kw.get("max_tokens"),
+        "rate_limit_budget": kw.get("rate_limit_budget"),
+        "prices": kw.get("prices"),
         "backoff": kw.get("backoff"),
     }
 
 
-@main.command("run", hidden=True)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+_SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".json": "json", ".html": "html", ".htm": "html"}
+
+
+def _output_format(fmt: str | None, output: Path | None) -> str:
+    """--format, else the format the -o file's extension names, else Markdown; a contradiction is a usage error."""
+    suffix = output.suffix.lower() if output is not None else ""
+    implied = _SUFFIX_FORMATS.get(suffix)
+    if fmt and implied and fmt != implied:
+        raise click.UsageError(f"--format {fmt} contradicts -o {output} (a {suffix} file is {implied}): drop "
+                               "--format, or change the file name")
+    return fmt or implied or "md"
+
+
+def _prepare_output(output: Path) -> None:
+    """Fail before any work when -o cannot be written; create its folder when missing."""
+    if output.is_dir():
+        raise click.UsageError(f"-o {output} is a folder: give a file name, e.g. -o {output / 'briefing.md'}")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.ClickException(f"cannot create the folder {output.parent} for -o ({exc.strerror}): "
+                                   "give another path") from exc
+    if not os.access(output.parent, os.W_OK):
+        raise click.ClickException(f"cannot write into {output.parent} (permission denied): give another -o path")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file in the same folder and os.replace: readers see the old file or the new one,
+    never half of one, and an interrupted run leaves the old file as it was."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if path.exists():
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, path.stat().st_mode & 0o777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _short(line: str, limit: int = 100) -> str:
+    line = " ".join(line.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def _extractor_note(kw: dict[str, Any], ctx: click.Context) -> str:
+    """Why the offline extractor was used: nothing configured, or --offline overriding a configured model."""
+    configured = [(p.name, kw.get(p.name)) for p in ctx.command.params
+                  if p.name in ("model", "base_url", "replay") and kw.get(p.name)]
+    if kw.get("offline") and configured:
+        name, value = configured[0]
+        source = ctx.get_parameter_source(name)
+        where = (next(iter(_envvars(next(p for p in ctx.command.params if p.name == name))), "")
+                 if source == click.core.ParameterSource.ENVIRONMENT else "--" + name.replace("_", "-"))
+        return f"using the offline extractor: --offline overrides the model configured by {where} ({value})"
+    if kw.get("offline"):
+        return "using the offline extractor (--offline)"
+    return ("no model configured: using the offline extractor (give --model, or set BRIEF_MODEL and "
+            "OPENAI_API_KEY, for a model run)")
+
+
+@main.command("run")
+@click.argument("paths", nargs=-1, required=True)
 @model_options
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
+              help="Output format: md (Markdown), json or html [from the -o file's extension, else md].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write here (atomically) instead of stdout; a missing folder is created.")
 @click.option("--title", help="Briefing title.")
-@click.option("--aliases", type=click.Path(exists=True, dir_okay=False), envvar="BRIEF_ALIASES", help="Extra aliases.")
-@click.option("--max-bytes", type=int, default=5_000_000, show_default=True, help="Largest article accepted.")
+@_opt("--aliases", type=click.Path(exists=True, dir_okay=False), multiple=True, envvar="BRIEF_ALIASES",
+      help="Extra aliases file (repeatable; in the variable, separate files with ':').")
+@click.option("--max-bytes", type=click.IntRange(1), default=5_000_000, show_default=True,
+              help="Largest article accepted.")
 @click.option("--related", type=click.Choice(["drop", "split"]), default="drop", show_default=True,
               help="A page's 'Related Articles' block: drop it (listed with -v) or brief each story too.")
-@click.option("--deadline", type=click.FloatRange(min=0, min_open=True), envvar="BRIEF_DEADLINE",
-              help="Seconds for the whole run; then write the briefing of what finished, marked partial.")
-@click.option("-v", "--verbose", count=True, help="More detail (rejected items, dropped lines).")
+@_opt("--deadline", type=click.FloatRange(min=0, min_open=True), envvar="BRIEF_DEADLINE",
+      help="Seconds for the whole run; then write the briefing of what finished, marked partial.")
+@click.option("-v", "--verbose", count=True, help="More detail (rejected items, dropped lines); -vv debug.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
-def run_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, title: str | None, aliases: str | None,
-            max_bytes: int, related: str, deadline: float | None, verbose: int, quiet: bool, **kw: Any) -> None:
-    """Brief the articles in PATH... (folders and .txt/.md/.html/.json/.jsonl files)."""
+@click.pass_context
+def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output: Path | None, title: str | None,
+            aliases: tuple[str, ...], max_bytes: int, related: str, deadline: float | None, verbose: int, quiet: bool,
+            **kw: Any) -> None:
+    """Brief the articles in PATH... : folders, .txt/.md/.html/.json/.jsonl files, web addresses (http/https),
+    or - for standard input.
+
+    Exit status: 0 when every article was briefed (a skipped duplicate is only a note), 1 when any article
+    failed (the others are still briefed) or none could be, 2 for a usage error.
+    """
     from .pipeline import run_brief
     from .render import render_html, render_json, render_markdown
 
     _setup_logging(verbose, quiet)
+    _use_cli_names(ctx)
+    fmt = _output_format(fmt, output)
     options = _model_kwargs(kw)
+    if output is not None:
+        _prepare_output(output)
     bar = _ProgressBar(enabled=sys.stderr.isatty() and not quiet)
+    nothing = False
     try:
-        result = run_brief(list(paths), title=title, aliases=aliases, max_bytes=max_bytes, related=related,
-                           progress=bar.update, on_loaded=bar.start, deadline=deadline, **options)
+        result = run_brief(list(paths), title=title, aliases=[Path(a) for a in aliases] or None,
+                           max_bytes=max_bytes, related=related, progress=bar.update, on_loaded=bar.start,
+                           deadline=deadline, **options)
+    except NoArticlesError as exc:
+        bar.close()
+        if exc.run is None:  # nothing could be read: no briefing to show
+            for err in exc.errors:
+                _echo_err(f"{show_path(err.path)}: {err.reason}" if isinstance(err, ArticleError) else str(err))
+            kept = f"; {output} was left as it was" if output is not None and output.exists() else ""
+            n = len(exc.errors)
+            _echo_err(f"nothing was briefed: {'the' if n == 1 else 'all'} {n} input{'s' * (n != 1)} failed{kept}"
+                      if n else f"{exc}{kept}")
+            sys.exit(1)
+        result, nothing = exc.run, True  # every article failed: the briefing only lists why
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc
     except KeyboardInterrupt:
@@ -178,35 +383,53 @@ def run_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, title: str |
         bar.close()
     briefing = result.briefing
     if briefing.run.extractor == "offline" and not quiet:
-        _echo_err("no model configured: using the offline extractor (set --model/--base-url or BRIEF_MODEL "
-                  "and OPENAI_API_KEY for a model run)")
+        _echo_err(_extractor_note(kw, ctx))
     if verbose:
         for art in result.articles:
             for line in art.dropped_lines:
-                _echo_err(f"{show_path(art.path or art.id)}: dropped boilerplate: {line}")
-    for failed in briefing.run.failed:
-        _echo_err(f"{show_path(failed.path)}: {failed.reason}")
+                _echo_err(f"{show_path(art.path or art.id)}: dropped boilerplate: {_short(line)}")
+    for dup in result.duplicates:
+        if not quiet:
+            _echo_err(f"note: {dup}")
+    _echo_failures([(f.path, f.reason) for f in briefing.run.failed])
     if fmt == "json":
         text = render_json(briefing)
     elif fmt == "html":
         text = render_html(briefing, result.articles)
     else:
         text = render_markdown(briefing, verbose=bool(verbose))
-    if output:
-        output.write_text(text, encoding="utf-8")
+    if output and nothing and output.exists():
+        _echo_err(f"nothing was briefed, so {output} was left as it was")
+    elif output:
+        try:
+            write_atomic(output, text)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {output} ({exc.strerror}); the briefing was not saved: "
+                                       "give another -o path or write to stdout") from exc
         if not quiet:
             _echo_err(f"wrote {output}")
     else:
         click.echo(text, nl=not text.endswith("\n"))
     if not quiet:
         u = briefing.run.usage
-        _echo_err(f"{len(briefing.sources)} articles briefed, {len(result.errors)} failed; "
-                  f"{u.calls} model calls, {u.cached_calls} from cache, {u.total_tokens} tokens")
+        n = len(briefing.sources)
+        _echo_err(f"{n} article{'s' if n != 1 else ''} briefed, {len(result.errors)} failed; "
+                  f"{u.calls} model call{'s' if u.calls != 1 else ''}, {u.cached_calls} from cache, "
+                  f"{u.total_tokens} tokens")
     if briefing.run.partial:
         _echo_err(f"the --deadline of {deadline:g} s ran out: the briefing is partial; run the same command "
                   "again to brief the rest (answers received so far are cached)")
+    if nothing:
+        _echo_err(f"nothing was briefed: {'the' if len(result.errors) == 1 else 'all'} {len(result.errors)} "
+                  f"article{'s' * (len(result.errors) != 1)} failed")
     if result.errors:
         sys.exit(1)
+
+
+def _echo_failures(failures: list[tuple[str, str]]) -> None:
+    """One line per failed input, naming it and saying why."""
+    for path, reason in failures:
+        _echo_err(f"{show_path(path)}: {reason}")
 
 
 class _ProgressBar:
@@ -246,15 +469,23 @@ class _ProgressBar:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--check", is_flag=True, help="Exit 1 when a score is below evals/thresholds.json.")
 @click.option("--thresholds", type=click.Path(dir_okay=False, path_type=Path), help="[evals/thresholds.json]")
-@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), help="[evals/reports]")
+@click.option("--write-report", is_flag=True, help="Also write latest.json and latest.md into the report folder.")
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Report folder for --write-report [evals/reports].")
 @click.option("-v", "--verbose", count=True)
-def eval_cmd(run_all: bool, corpus: str | None, gold_dir: Path | None, articles_dir: Path | None, name: str | None,
-             as_json: bool, check: bool, thresholds: Path | None, report_dir: Path | None, verbose: int,
-             **kw: Any) -> None:
-    """Score extractors against the hand-made gold: seed and dev corpora, reported separately."""
+@click.pass_context
+def eval_cmd(ctx: click.Context, run_all: bool, corpus: str | None, gold_dir: Path | None, articles_dir: Path | None,
+             name: str | None, as_json: bool, check: bool, thresholds: Path | None, write_report: bool,
+             report_dir: Path | None, verbose: int, **kw: Any) -> None:
+    """Score extractors against the hand-made gold: seed and dev corpora, reported separately.
+
+    Run it in a checkout (it reads evals/ and seeds/ from the current folder), or give --gold and
+    --articles. It prints the report; --write-report also saves it.
+    """
     from . import evalrun
 
     _setup_logging(verbose, quiet=False)
+    _use_cli_names(ctx)
     evals = evalrun.default_evals_dir()
     options = _model_kwargs(kw)
     options["cache"] = False if not kw.get("record") else options["cache"]
@@ -263,6 +494,13 @@ def eval_cmd(run_all: bool, corpus: str | None, gold_dir: Path | None, articles_
                                  name=name)
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc
+    for job in jobs:  # after `pip install .` there is no evals/ next to the package: say where it was looked for
+        if not job.corpus.gold.is_dir():
+            raise click.ClickException(f"no gold fixtures at {job.corpus.gold}: run `brief eval` in a checkout of "
+                                       "the project (it reads evals/ there), or give --gold DIR and --articles DIR")
+        if not job.corpus.articles.is_dir():
+            raise click.ClickException(f"no article folder at {job.corpus.articles}: give --articles DIR, the "
+                                       "folder the gold was annotated from")
     rows = []
     try:
         for job in jobs:
@@ -271,10 +509,12 @@ def eval_cmd(run_all: bool, corpus: str | None, gold_dir: Path | None, articles_
         raise click.ClickException(str(exc)) from exc
     text = evalrun.rows_json(rows) if as_json else evalrun.rows_markdown(rows)
     click.echo(text, nl=False)
-    report_dir = report_dir or evals / "reports"
-    report_dir.mkdir(parents=True, exist_ok=True)
-    (report_dir / "latest.json").write_text(evalrun.rows_json(rows), encoding="utf-8")
-    (report_dir / "latest.md").write_text(evalrun.rows_markdown(rows), encoding="utf-8")
+    if write_report or report_dir is not None:
+        report_dir = report_dir or evals / "reports"
+        report_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(report_dir / "latest.json", evalrun.rows_json(rows))
+        write_atomic(report_dir / "latest.md", evalrun.rows_markdown(rows))
+        _echo_err(f"wrote {report_dir / 'latest.json'} and latest.md")
     for row in rows:
         for failure in row.failed:
             _echo_err(f"{row.name}: failed article {failure}")
@@ -289,11 +529,14 @@ def eval_cmd(run_all: bool, corpus: str | None, gold_dir: Path | None, articles_
 
 @main.command("schema")
 @click.option("--check", is_flag=True, help="Fail when schemas/ differs from the models instead of writing.")
-@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), help="Target folder [schemas/].")
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
+              help="Target folder [./schemas, in the current folder].")
 def schema_cmd(check: bool, folder: Path | None) -> None:
-    """Write the JSON Schemas of ArticleExtraction and Briefing into schemas/."""
+    """Write the JSON Schemas of ArticleExtraction and Briefing into ./schemas (or --dir)."""
     from .schemas import check_schemas, write_schemas
 
+    if folder is None and (not check or Path("schemas").is_dir()):
+        folder = Path("schemas")  # never the installed package's own copy: write where the user is
     try:
         if check:
             check_schemas(folder)
@@ -320,4 +563,4 @@ def serve_local_cmd(host: str, port: int, n_ctx: int) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    main(prog_name="brief")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from .errors import ConfigError
+from .errors import ConfigError, option, reset_option_names, use_option_names
 from .redact import redact
 from .resources import data_path
 from .schema import Sections, model_facing_schema
@@ -25,9 +25,31 @@ LOCAL_MODEL = "local"
 OPENAI_CONTEXT_TOKENS = 128_000  # from_env's default for api.openai.com (every model in prices.json has >= 128k)
 
 
+def _seconds(text: str) -> float:
+    return float(text)
+
+
+def _tokens(text: str) -> int:
+    return int(text)
+
+
+# (option, environment variable, conversion): the variables ModelConfig.from_env and the command line read.
+ENV_OPTIONS: tuple[tuple[str, str, Any], ...] = (
+    ("model", "BRIEF_MODEL", str),
+    ("base_url", "OPENAI_BASE_URL", str),
+    ("api_key", "OPENAI_API_KEY", str),
+    ("mode", "BRIEF_MODE", str),
+    ("cache_dir", "BRIEF_CACHE_DIR", Path),
+    ("prices", "BRIEF_PRICES", Path),
+    ("rate_limit_budget", "BRIEF_RATE_LIMIT_BUDGET", _seconds),
+    ("context_tokens", "BRIEF_CONTEXT_TOKENS", _tokens),
+)
+
+
 @dataclass
 class ModelConfig:
-    """Where and how to call the model. ``from_env`` builds one from BRIEF_* / OPENAI_* variables."""
+    """Where and how to call the model: ``from_options`` builds one from arguments, ``from_env`` also reads
+    BRIEF_* / OPENAI_* variables."""
 
     model: str
     base_url: str | None = None
@@ -52,58 +74,65 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
-            raise ConfigError(f"unknown mode {self.mode!r}; use one of {', '.join(MODES)} (default {DEFAULT_MODE})")
+            raise ConfigError(f"unknown mode: {option('mode', self.mode)}; use one of {', '.join(MODES)} "
+                              f"(default {DEFAULT_MODE})")
         if self.concurrency < 1:
-            raise ConfigError("concurrency must be at least 1")
+            raise ConfigError(f"{option('concurrency', self.concurrency)}: give at least 1")
         for name in ("cache_dir", "record", "replay", "prices"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, Path):
                 setattr(self, name, Path(value).expanduser())
         if self.record is not None and self.replay is not None:
-            raise ConfigError("--record and --replay exclude each other; pick one")
+            raise ConfigError(f"{option('record')} and {option('replay')} exclude each other; pick one")
         if self.base_url is not None:
             check_base_url(self.base_url)
 
     @classmethod
-    def from_env(cls, **overrides: Any) -> ModelConfig | None:
-        """Read BRIEF_MODEL, OPENAI_API_KEY, OPENAI_BASE_URL, BRIEF_MODE (overrides win; None means unset).
+    def from_options(cls, **options: Any) -> ModelConfig | None:
+        """A config from keyword arguments alone (None values mean unset); reads no environment variable.
 
-        Returns None when neither a model nor a base URL is configured.
+        Returns None when neither a model nor a base URL is given: the caller then uses the offline extractor.
         """
-        env = os.environ
-        given = {k: v for k, v in overrides.items() if v is not None}
+        given = {k: v for k, v in options.items() if v is not None}
         unknown = set(given) - {f.name for f in fields(cls)}
         if unknown:
             raise ConfigError(f"unknown model option(s): {', '.join(sorted(unknown))}")
-        model = given.pop("model", None) or env.get("BRIEF_MODEL") or None
-        base_url = given.pop("base_url", None) or env.get("OPENAI_BASE_URL") or None
+        model = given.pop("model", None) or None
+        base_url = given.pop("base_url", None) or None
         if model is None and base_url is None:
             return None
-        api_key = given.pop("api_key", None) or env.get("OPENAI_API_KEY") or None
-        mode = given.pop("mode", None) or env.get("BRIEF_MODE") or DEFAULT_MODE
-        if "cache_dir" not in given and env.get("BRIEF_CACHE_DIR"):
-            given["cache_dir"] = Path(env["BRIEF_CACHE_DIR"])
-        if "prices" not in given and env.get("BRIEF_PRICES"):
-            given["prices"] = Path(env["BRIEF_PRICES"])
-        if "rate_limit_budget" not in given and env.get("BRIEF_RATE_LIMIT_BUDGET"):
-            try:
-                given["rate_limit_budget"] = float(env["BRIEF_RATE_LIMIT_BUDGET"])
-            except ValueError as exc:
-                raise ConfigError("BRIEF_RATE_LIMIT_BUDGET must be a number of seconds") from exc
-        if "context_tokens" not in given and env.get("BRIEF_CONTEXT_TOKENS"):
-            try:
-                given["context_tokens"] = int(env["BRIEF_CONTEXT_TOKENS"])
-            except ValueError as exc:
-                raise ConfigError("BRIEF_CONTEXT_TOKENS must be a whole number of tokens") from exc
+        api_key = given.pop("api_key", None) or None
+        mode = given.pop("mode", None) or DEFAULT_MODE
         if base_url is None and "context_tokens" not in given:
             given["context_tokens"] = OPENAI_CONTEXT_TOKENS
         if api_key is None and base_url is None and given.get("replay") is None:
             raise ConfigError(
-                "a model is set but OPENAI_API_KEY is not: export OPENAI_API_KEY=..., or set OPENAI_BASE_URL "
-                "(--base-url) for a local server that needs no key"
+                f"model {model!r} is set but no API key is: give {option('api_key')}, or {option('base_url')} for "
+                "a local server that needs no key"
             )
         return cls(model=model or LOCAL_MODEL, base_url=base_url, api_key=api_key, mode=mode, **given)
 
+    @classmethod
+    def from_env(cls, **overrides: Any) -> ModelConfig | None:
+        """:meth:`from_options` with unset options read from the environment variables the command line uses.
+
+        BRIEF_MODEL, OPENAI_BASE_URL, OPENAI_API_KEY, BRIEF_MODE, BRIEF_CACHE_DIR, BRIEF_PRICES,
+        BRIEF_RATE_LIMIT_BUDGET, BRIEF_CONTEXT_TOKENS. ``summarizer.brief()`` never calls this: pass it
+        ``config=ModelConfig.from_env()`` to opt in.
+        """
+        env = os.environ
+        given = {k: v for k, v in overrides.items() if v is not None}
+        for name, var, convert in ENV_OPTIONS:
+            if name not in given and env.get(var):
+                try:
+                    given[name] = convert(env[var])
+                except ValueError as exc:
+                    raise ConfigError(f"{var}={env[var]!r} is not valid: {exc}; fix or unset it") from exc
+        token = use_option_names({name: var for name, var, _ in ENV_OPTIONS})  # messages name the variables
+        try:
+            return cls.from_options(**given)
+        finally:
+            reset_option_names(token)
     def endpoint(self) -> tuple[str | None, dict[str, str]]:
         """The base URL without its query string, and the query's parameters (sent with every request)."""
         if self.base_url is None:
@@ -133,15 +162,15 @@ def check_base_url(url: str) -> str:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises ValueError for a port that is not a number in 0-65535)
     except ValueError as exc:
-        raise ConfigError(f"base URL {shown!r} is not a valid URL ({exc}): write it like "
+        raise ConfigError(f"{option('base_url')} {shown!r} is not a valid URL ({exc}): write it like "
                           "http://127.0.0.1:8080/v1") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"base URL {shown!r} must start with http:// or https:// and name a host, "
+        raise ConfigError(f"{option('base_url')} {shown!r} must start with http:// or https:// and name a host, "
                           "e.g. http://127.0.0.1:8080/v1")
     if parts.username is not None or parts.password is not None:
-        raise ConfigError(f"base URL {shown!r} holds a user name or password: brief sends only the API key "
-                          "(as 'Authorization: Bearer'), so remove 'user:password@' from the URL and set "
-                          "OPENAI_API_KEY (or --api-key) instead")
+        raise ConfigError(f"{option('base_url')} {shown!r} holds a user name or password: brief sends only the API key "
+                          f"(as 'Authorization: Bearer'), so remove 'user:password@' from the URL and set "
+                          f"{option('api_key')} instead")
     return url
 
 

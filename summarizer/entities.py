@@ -12,7 +12,7 @@ import json
 import os
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -134,14 +134,21 @@ def load_aliases(path: Path) -> dict[str, list[str]]:
 
 
 class Canonicalizer:
-    """Canonical names from the bundled aliases, an optional extra file and files named in BRIEF_ALIASES."""
+    """Canonical names from the bundled aliases and optional extra files (later files win).
 
-    def __init__(self, aliases: Path | None = None, *, use_env: bool = True) -> None:
+    ``use_env=True`` also reads the files named in BRIEF_ALIASES (separated by os.pathsep); the library
+    never does this on its own, the command line passes those files as ``aliases``.
+    """
+
+    def __init__(self, aliases: str | Path | Sequence[str | Path] | None = None, *, use_env: bool = False) -> None:
         files = [data_path("aliases.json")]
         if use_env and os.environ.get(ALIASES_ENV):
             files += [Path(p) for p in os.environ[ALIASES_ENV].split(os.pathsep) if p]
-        if aliases is not None:
-            files.append(Path(aliases))
+        if isinstance(aliases, (str, Path)):
+            aliases = [aliases]
+        for extra in aliases or []:
+            if Path(extra) not in files:  # the same file named twice is read once
+                files.append(Path(extra))
         self._table: dict[str, str] = {}  # key -> canonical; later files override earlier ones
         self._sides: dict[str, str] = {}
         for f in files:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +47,9 @@ class ReplayMissError(ModelError):
 class DeadlineError(ModelError):
     """The run's --deadline ran out before this article was finished; the briefing is marked partial."""
 
-    def __init__(self, article_id: str, reason: str = "not finished before the run's --deadline: run the same "
-                 "command again to continue (answers already received are cached)") -> None:
-        super().__init__(article_id, reason)
+    def __init__(self, article_id: str, reason: str | None = None) -> None:
+        super().__init__(article_id, reason or f"not finished before the run's {option('deadline')} ran out: run "
+                         "the same command again to continue (answers already received are cached)")
 
 
 class StoreError(BriefError):
@@ -61,3 +62,44 @@ class SchemaDriftError(BriefError):
 
 class EvalError(BriefError):
     """Gold fixtures or eval inputs are missing or invalid."""
+
+
+class NoArticlesError(BriefError):
+    """No article could be read from the inputs, or every article failed: there is nothing to brief.
+
+    ``errors`` holds one error per failed input, so a caller can still show what went wrong.
+    """
+
+    def __init__(self, message: str, errors: list[BriefError] | None = None) -> None:
+        self.errors = list(errors or [])
+        self.run: Any = None  # the pipeline's BriefRun when articles were read but every one failed
+        super().__init__(message)
+
+
+# ---------------------------------------------------------------- naming settings in messages
+
+# How messages name a setting. The library speaks of its keyword arguments (``max_bytes``); the command line
+# sets this to its own names (``--max-bytes``, or ``BRIEF_MODE`` when the environment gave the value), so the
+# same message tells each user what they can actually type.
+_NAMES: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("brief_option_names", default=None)
+
+
+def use_option_names(names: dict[str, str]) -> contextvars.Token[dict[str, str] | None]:
+    """Name settings as ``names`` maps them (keyword argument -> flag or variable) in messages from now on."""
+    return _NAMES.set(names)
+
+
+def reset_option_names(token: contextvars.Token[dict[str, str] | None]) -> None:
+    """Undo :func:`use_option_names`."""
+    _NAMES.reset(token)
+
+
+def option(name: str, value: object = None) -> str:
+    """A setting as the current caller types it: ``mode='json'`` in Python, ``--mode json`` on the command line."""
+    names = _NAMES.get()
+    if names is None:
+        return name if value is None else f"{name}={value!r}"
+    typed = names.get(name, "--" + name.replace("_", "-"))
+    if value is None:
+        return typed
+    return f"{typed}={value}" if not typed.startswith("-") else f"{typed} {value}"

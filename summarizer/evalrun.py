@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .articles import load_articles
-from .errors import EvalError, ReplayMissError
+from .errors import EvalError, NoArticlesError, ReplayMissError, option
 from .evaluate import (
     BriefingScores,
     EvalScores,
@@ -181,10 +181,15 @@ def run_one(name: str, kind: str, corpus: Corpus, **options: Any) -> EvalRow:
     missing = wanted - {a.id for a in articles}
     if missing:
         raise EvalError(
-            f"gold articles {', '.join(sorted(missing))} are not in {corpus.articles}: pass --articles with the "
-            "folder the gold was annotated from"
+            f"gold articles {', '.join(sorted(missing))} are not in {corpus.articles}: pass {option('articles_dir')} "
+            "with the folder the gold was annotated from"
         )
-    result = run_brief(articles, **options)
+    try:
+        result = run_brief(articles, **options)
+    except NoArticlesError as exc:  # every article failed: still a row (scored zero), with the reasons
+        if exc.run is None:
+            raise EvalError(str(exc)) from exc
+        result = exc.run
     misses = [e for e in result.errors if isinstance(e, ReplayMissError)]
     if misses:
         raise EvalError(

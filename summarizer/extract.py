@@ -8,11 +8,13 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from .answers import Answer, AnswerIndex
 from .config import ModelConfig, estimate_tokens, schema_json
-from .errors import BriefError, ConfigError, DeadlineError, ModelError
+from .errors import BriefError, ConfigError, DeadlineError, ModelError, option
 from .grounding import verify
 from .prompts import PromptSet, build_messages, load_prompts, system_prompt
-from .schema import SECTIONS, Article, ArticleExtraction, Item, Sections
+from .schema import SECTIONS, Article, ArticleExtraction, Item, Sections, Usage
+from .sentences import line_sentence_spans
 
 if TYPE_CHECKING:  # pragma: no cover
     from .llm import CallState, LLMClient
@@ -30,8 +32,9 @@ def article_budget(config: ModelConfig, prompts: PromptSet) -> int:
     if budget < MIN_ARTICLE_TOKENS:
         raise ConfigError(
             f"a context of {config.context_tokens} tokens leaves {budget} for the article after the prompt and "
-            f"schema ({overhead}) and the answer ({reserve}); raise --context-tokens / BRIEF_CONTEXT_TOKENS"
-            + (" or use --mode tools, whose schema costs fewer tokens" if config.mode in ("json", "md_json") else "")
+            f"schema ({overhead}) and the answer ({reserve}); raise {option('context_tokens')}"
+            + (f" or use {option('mode', 'tools')}, whose schema costs fewer tokens"
+               if config.mode in ("json", "md_json") else "")
         )
     return budget
 
@@ -42,25 +45,12 @@ def _overhead(mode: str, system: str, user: str) -> int:
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence, covering the text without gaps (pysbd with character spans)."""
-    import pysbd
-
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for seg in pysbd.Segmenter(language="en", clean=False, char_span=True).segment(text):
-        start = text.find(seg.sent, pos) if text[seg.start:seg.end] != seg.sent else seg.start
-        if start < 0:
-            continue
-        end = start + len(seg.sent)
-        if end > pos:
-            spans.append((pos, end))
-            pos = end
-    if pos < len(text):
-        if spans:
-            spans[-1] = (spans[-1][0], len(text))
-        else:
-            spans.append((0, len(text)))
-    return spans
+    """(start, end) of each sentence, covering the text without gaps (each line split on its own, linear time)."""
+    starts = [s for s, _ in line_sentence_spans(text)]
+    if not starts:
+        return [(0, len(text))] if text else []
+    starts[0] = 0
+    return list(zip(starts, [*starts[1:], len(text)], strict=True))
 
 
 def _hard_split(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
@@ -138,31 +128,48 @@ async def aextract(
     article: Article, config: ModelConfig, *, client: LLMClient | None = None, prompts: PromptSet | None = None
 ) -> ArticleExtraction:
     """Extract and verify one article (several calls when it is longer than the context budget)."""
+    prompts = prompts or load_prompts()
+    index = AnswerIndex.for_config(config, prompts.version)
+    if index is not None and (answer := index.get(article)) is not None:
+        return _from_index(article, config, prompts, answer)
+    return await _aextract_model(article, config, client=client, prompts=prompts, index=index)
+
+
+def _from_index(article: Article, config: ModelConfig, prompts: PromptSet, answer: Answer) -> ArticleExtraction:
+    return verify(answer.sections, article, extractor=f"model:{config.model}", prompt_version=prompts.version,
+                  usage=Usage(calls=0, cached_calls=answer.calls), copy=False)
+
+
+async def _aextract_model(
+    article: Article, config: ModelConfig, *, client: LLMClient | None, prompts: PromptSet, index: AnswerIndex | None
+) -> ArticleExtraction:
     own = client is None
     if client is None:
         from .llm import LLMClient
 
         client = LLMClient(config)
-    prompts = prompts or load_prompts()
     try:
-        with client.article(article) as state, _counting(state):
-            spans = chunk_spans(article.text, article_budget(config, prompts))
-            if len(spans) == 1:
-                sections = await client.sections(build_messages(article, prompts))
-            else:
-                calls = [
-                    client.sections(build_messages(article, prompts, text=article.text[s:e], part=(i, len(spans))))
-                    for i, (s, e) in enumerate(spans, 1)
-                ]
-                results = await asyncio.gather(*calls, return_exceptions=True)
-                for r in results:
-                    if isinstance(r, BaseException):
-                        raise r
-                sections = merge_chunks([r for r in results if isinstance(r, Sections)])
-            return verify(
-                sections, article, extractor=f"model:{config.model}", prompt_version=prompts.version,
-                usage=state.usage.model_copy(), copy=False,
-            )
+        async with client.slots:
+            with client.article(article) as state, _counting(state):
+                spans = chunk_spans(article.text, article_budget(config, prompts))
+                if len(spans) == 1:
+                    sections = await client.sections(build_messages(article, prompts))
+                else:
+                    calls = [
+                        client.sections(build_messages(article, prompts, text=article.text[s:e], part=(i, len(spans))))
+                        for i, (s, e) in enumerate(spans, 1)
+                    ]
+                    results = await asyncio.gather(*calls, return_exceptions=True)
+                    for r in results:
+                        if isinstance(r, BaseException):
+                            raise r
+                    sections = merge_chunks([r for r in results if isinstance(r, Sections)])
+                if index is not None:
+                    index.put(article, sections, calls=len(spans))
+                return verify(
+                    sections, article, extractor=f"model:{config.model}", prompt_version=prompts.version,
+                    usage=state.usage.model_copy(), copy=False,
+                )
     finally:
         if own:
             await client.aclose()
@@ -189,46 +196,66 @@ async def aextract_many(
 ) -> list[ArticleExtraction | BriefError]:
     """Extract many articles concurrently (bounded by config.concurrency); one entry per article, in order.
 
-    ``deadline`` (seconds from now): articles not finished by then are stopped and returned as
-    :class:`DeadlineError` entries, with what their calls cost so far.
+    Answers found in the answer index are used first; the model client (and with it openai and
+    instructor) is only created when some article is not there. ``deadline`` (seconds from now):
+    articles not finished by then are stopped and returned as :class:`DeadlineError` entries, with
+    what their calls cost so far.
     """
+    loop = asyncio.get_running_loop()
+    until = None if deadline is None else loop.time() + deadline
+    prompts = prompts or load_prompts()
+    index = AnswerIndex.for_config(config, prompts.version)
+    out: list[ArticleExtraction | BriefError | None] = [None] * len(articles)
+
+    def done(i: int, result: ArticleExtraction | BriefError) -> None:
+        out[i] = result
+        if progress is not None:
+            progress(articles[i], result)
+
+    todo: list[int] = []
+    for i, article in enumerate(articles):
+        answer = index.get(article) if index is not None else None
+        if answer is None:
+            todo.append(i)
+            continue
+        try:
+            done(i, _from_index(article, config, prompts, answer))
+        except Exception as exc:  # a bug must not stop the other articles
+            done(i, ModelError(article.id, f"unexpected {type(exc).__name__}: {exc}"))
+    if not todo:
+        return [r for r in out if r is not None]
+
     from .llm import LLMClient
 
     client = LLMClient(config)
-    prompts = prompts or load_prompts()
 
-    async def one(article: Article) -> ArticleExtraction | BriefError:
+    async def one(i: int) -> None:
+        article = articles[i]
         result: ArticleExtraction | BriefError
         try:
-            result = await aextract(article, config, client=client, prompts=prompts)
+            result = await _aextract_model(article, config, client=client, prompts=prompts, index=index)
         except BriefError as exc:
             result = exc
         except Exception as exc:  # a bug must not stop the other articles
             result = ModelError(article.id, f"unexpected {type(exc).__name__}: {exc}")
-        if progress is not None:
-            progress(article, result)
-        return result
+        done(i, result)
 
     try:
-        tasks = [asyncio.ensure_future(one(a)) for a in articles]
-        if deadline is None or not tasks:
-            return list(await asyncio.gather(*tasks))
-        _, pending = await asyncio.wait(tasks, timeout=max(deadline, 0.0))
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-        results: list[ArticleExtraction | BriefError] = []
-        for article, task in zip(articles, tasks, strict=True):
-            if task in pending:
-                error = DeadlineError(article.id)
-                if (state := client.states.get(article.id)) is not None:
-                    error.usage = state.usage.model_copy()
-                if progress is not None:
-                    progress(article, error)
-                results.append(error)
-            else:
-                results.append(task.result())
-        return results
+        tasks = {i: asyncio.ensure_future(one(i)) for i in todo}
+        if until is None:
+            await asyncio.gather(*tasks.values())
+        else:
+            _, pending = await asyncio.wait(tasks.values(), timeout=max(until - loop.time(), 0.0))
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            for i, task in tasks.items():
+                if task in pending:
+                    error = DeadlineError(articles[i].id)
+                    if (state := client.states.get(articles[i].id)) is not None:
+                        error.usage = state.usage.model_copy()
+                    done(i, error)
+        return [r for r in out if r is not None]
     finally:
         await client.aclose()
 

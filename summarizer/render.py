@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import coverage
+from .chart import LEGEND as CHART_LEGEND
+from .chart import estimate_svg
 from .schema import (
     CASUALTY_MEASURES,
     Aid,
@@ -46,6 +48,14 @@ _MEASURE_WORDS = {m: m.replace("_", " ") for m in CASUALTY_MEASURES}
 
 def _words(value: str) -> str:
     return value.replace("_", " ")
+
+
+_OPENING_QUOTES = "“\"‘'«„‚"
+
+
+def _quoted(quote: str) -> str:
+    """A quote in curly marks, unless it already opens with a quotation mark of its own (no ““ doubling)."""
+    return quote if quote[:1] in _OPENING_QUOTES else f"“{quote}”"
 
 
 def _fmt_quantity(q: Quantity) -> str:
@@ -120,8 +130,10 @@ def _facts(section: str, item: Item) -> tuple[str, list[str], list[str]]:
     if isinstance(item, Aid):
         figs = [_fmt_quantity(item.amount)] if item.amount else []
         for c in item.components:
-            parts = [_fmt_quantity(q) for q in (c.amount, c.quantity) if q is not None]
-            figs.append(c.description + (f": {', '.join(parts)}" if parts else ""))
+            # "1,000 counter-drone systems: £39 million": the count names the things, the amount their cost.
+            count = _fmt_quantity(c.quantity) if c.quantity is not None else ""
+            what = c.description if not count or c.quantity.text in c.description else f"{count} {c.description}"
+            figs.append(what + (f": {_fmt_quantity(c.amount)}" if c.amount is not None else ""))
         return f"{item.donor} to {item.recipient}", figs, [f"{item.kind} aid"]
     if isinstance(item, Diplomacy):
         return f"{_words(item.event_type)}: {', '.join(item.parties)}", [], [item.summary]
@@ -166,7 +178,11 @@ def _instruction_lines(b: Briefing, numbers: dict[str, int]) -> list[tuple[str, 
 def _scope(b: Briefing) -> str:
     partial = ("Partial briefing: the run's deadline ran out before every article was read; the ones left "
                "are listed under failed articles. ") if b.run.partial else ""
-    return f"{partial}{_coverage(b)} {_made_by(b)}"
+    failed = len(b.run.failed)
+    # Articles that were read but could not be briefed are not among the sources: say so where the count is.
+    more = (f" {failed} more input{'s' if failed != 1 else ''} could not be briefed (listed at the end)."
+            if failed else "")
+    return f"{partial}{_coverage(b)}{more} {_made_by(b)}"
 
 
 def _made_by(b: Briefing) -> str:
@@ -275,7 +291,7 @@ def _md_item(v: _ItemView, numbers: dict[str, int], verbose: bool) -> list[str]:
     if verbose:
         for ev in v.evidence:
             ref = _md_refs([ev.article_id], numbers) if ev.article_id else ""
-            out.append(f"  - “{_md(ev.quote)}” {ref}".rstrip())
+            out.append(f"  - {_md(_quoted(ev.quote))} {ref}".rstrip())
     return out
 
 
@@ -334,7 +350,7 @@ def render_markdown(b: Briefing, *, verbose: bool = False) -> str:
     out.append(f"- Items rejected by verification: {len(rejected)}{hint}")
     if verbose:
         for r in rejected:
-            quote = f" — “{_md(q)}”" if (q := _rejected_quote(r)) else ""
+            quote = f" — {_md(_quoted(q))}" if (q := _rejected_quote(r)) else ""
             out.append(f"  - {SECTION_TITLES[r.section]}, {_md_refs([r.article_id], numbers)}: "
                        f"{_md(r.reason)}{quote}")
     return "\n".join(out) + "\n"
@@ -377,6 +393,7 @@ li.item { list-style: none; margin-left: -1.3rem; padding: .35rem .5rem; border-
 .who { font-style: italic; }
 ul.quotes { margin: .2rem 0 0 2.2rem; padding: 0; font-size: .9rem; }
 ul.quotes li { list-style: "\\201C  "; margin: .1rem 0; }
+ul.quotes li.own { list-style: "\\2002  "; }
 .ref { font-size: .85rem; }
 .unlocated { color: var(--muted); }
 .note { margin: .2rem 0; font-size: .93rem; }
@@ -396,6 +413,20 @@ mark.q:target { outline: 3px solid #e08a00; background: var(--mark2); }
 footer { margin-top: 2.5rem; padding-top: .8rem; border-top: 2px solid var(--line); font-size: .9rem;
   color: var(--muted); }
 footer ul { margin: .3rem 0; }
+.scroll { overflow-x: auto; max-width: 100%; }
+.scroll table { margin: 0; }
+h1, h3, .text, code, footer li, .note { overflow-wrap: anywhere; }
+.scroll code { overflow-wrap: normal; white-space: nowrap; }
+figure.chart { margin: .6rem 0 .4rem; }
+svg.chart { display: block; width: 100%; max-width: 36rem; height: auto; }
+.legend { font-size: .9rem; color: var(--muted); }
+@media (max-width: 40rem), (pointer: coarse) {
+  main { padding: 1rem .75rem 3rem; }
+  /* Every link and button is at least 44 x 44 px to tap. */
+  main a, summary { display: inline-block; min-width: 44px; min-height: 44px; padding: .65rem .2rem; }
+  ul.quotes li a.qref { display: block; }
+  sup.back { font-size: .8rem; }
+}
 """
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -484,10 +515,11 @@ def _html_item(v: _ItemView, numbers: dict[str, int], spans: dict[tuple[str, int
     for ev in v.evidence:
         span = spans.get((ev.article_id or "", ev.start or 0, ev.end or 0))
         ref = _html_refs([ev.article_id], numbers) if ev.article_id else ""
+        own = ' class="own"' if ev.quote[:1] in _OPENING_QUOTES else ""  # opens with its own mark: no “ bullet
         if span is not None:
-            quotes.append(f'<li><a class="qref" href="#{_e(span.anchor)}">{_e(ev.quote)}</a> {ref}</li>')
+            quotes.append(f'<li{own}><a class="qref" href="#{_e(span.anchor)}">{_e(ev.quote)}</a> {ref}</li>')
         else:
-            quotes.append(f'<li><span class="unlocated">{_e(ev.quote)} (not located in the supplied text)</span> '
+            quotes.append(f'<li{own}><span class="unlocated">{_e(ev.quote)} (not located in the supplied text)</span> '
                           f"{ref}</li>")
     return (f'<li class="item" id="item-{_e(v.anchor)}"><span class="num">{v.number}</span>'
             f"<strong>{_e(v.head)}</strong>" + (f": {body}" if body else "") + (f" — {tail}" if tail else "")
@@ -502,8 +534,11 @@ def _html_item_link(item_id: str, by_id: dict[str, _ItemView], label: str) -> st
 
 
 def _html_estimate(e: Estimate, numbers: dict[str, int], by_id: dict[str, _ItemView]) -> list[str]:
-    out = [f"<h3>{_e(e.side)}: {_e(_words(e.measure))}</h3>", "<table><thead><tr><th>Figure</th><th>Claimant</th>"
-           "<th>Date</th><th>Sources</th><th>Status</th></tr></thead><tbody>"]
+    svg = estimate_svg(e, numbers)
+    out = [f"<h3>{_e(e.side)}: {_e(_words(e.measure))}</h3>"]
+    out += [f'<figure class="chart">{svg}</figure>'] if svg else []
+    out += ['<div class="scroll"><table><thead><tr><th>Figure</th><th>Claimant</th>'
+            "<th>Date</th><th>Sources</th><th>Status</th></tr></thead><tbody>"]
     for c in e.claims:
         status = "current" if c.current else "superseded"
         fig = _html_item_link(c.item_id, by_id, _e(_fmt_quantity(c.figure)))
@@ -511,20 +546,21 @@ def _html_estimate(e: Estimate, numbers: dict[str, int], by_id: dict[str, _ItemV
                    f"<td>{_e(_fmt_who(c.claimant, c.conduit)) or '—'}</td>"
                    f'<td class="date">{_e(_fmt_date(c.date)) or "—"}</td>'
                    f"<td>{_html_refs(c.sources, numbers) or '—'}</td><td>{status}</td></tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     notes = _series_lines(e) + ([bl] if (bl := _bounds_line(e)) else [])
     return out + [f'<p class="note">{_e(n)}</p>' for n in notes]
 
 
 def _html_sources(b: Briefing, articles: dict[str, Article]) -> list[str]:
-    out = ['<table><thead><tr><th>#</th><th>Title</th><th>Outlet</th><th>Date</th><th>Id</th></tr></thead><tbody>']
+    out = ['<div class="scroll"><table><thead><tr><th>#</th><th>Title</th><th>Outlet</th><th>Date</th><th>Id</th>'
+           "</tr></thead><tbody>"]
     for i, s in enumerate(b.sources, 1):
         title = f'<a href="#art-{_e(s.id)}">{_e(s.title)}</a>' if s.id in articles else _e(s.title)
         url = f'<div class="muted"><code>{_e(s.url)}</code></div>' if s.url else ""
         date = s.published.isoformat() if s.published else "—"
         out.append(f'<tr id="src-{i}"><td>[{i}]</td><td>{title}{url}</td><td>{_e(s.outlet) or "—"}</td>'
                    f'<td class="date">{date}</td><td><code>{_e(s.id)}</code></td></tr>')
-    return out + ["</tbody></table>"]
+    return out + ["</tbody></table></div>"]
 
 
 def _html_footer(b: Briefing, numbers: dict[str, int]) -> list[str]:
@@ -533,7 +569,7 @@ def _html_footer(b: Briefing, numbers: dict[str, int]) -> list[str]:
                + "".join(f"<li>{_e(f.path)}: {_e(f.reason)}</li>" for f in b.run.failed) + "</ul></li>")
     out.append(f"<li><details><summary>Items rejected by verification: {len(b.run.rejected)}</summary><ul>")
     for r in b.run.rejected:
-        quote = f" — “{_e(q)}”" if (q := _rejected_quote(r)) else ""
+        quote = f" — {_e(_quoted(q))}" if (q := _rejected_quote(r)) else ""
         refs = _html_refs([r.article_id], numbers)
         out.append(f"<li>{SECTION_TITLES[r.section]}, {refs}: {_e(r.reason)}{quote}</li>")
     return out + ["</ul></details></li></ul></footer>"]
@@ -576,6 +612,8 @@ def render_html(b: Briefing, articles: Sequence[Article]) -> str:
                 f'<ul class="items">{"".join(items)}</ul>' if items else f"<p>{_e(coverage.empty_section(b))}</p>",
                 "</section>"]
     out.append('<section id="estimates"><h2>Estimates</h2>')
+    if any(estimate_svg(e) for e in b.estimates):
+        out.append(f'<p class="legend">{_e(CHART_LEGEND)}</p>')
     out += [line for e in b.estimates for line in _html_estimate(e, numbers, by_id)] or ["<p>No estimates.</p>"]
     out += ["</section>", '<section id="timeline"><h2>Timeline</h2><ul>']
     out += [f"<li>{_e(_fmt_date(t.date) or 'undated')} — {SECTION_TITLES[t.section]}: "

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import StoreError
+from .errors import StoreError, option
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +49,7 @@ def completion_problem(response: Any) -> str | None:
 
 
 def default_cache_dir() -> Path:
-    """BRIEF_CACHE_DIR, else the platform's user cache dir for "brief"."""
-    env = os.environ.get("BRIEF_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
+    """The platform's user cache dir for "brief" (the command line's --cache-dir / BRIEF_CACHE_DIR overrides it)."""
     try:
         from platformdirs import user_cache_dir
     except ImportError:  # pragma: no cover - platformdirs is a declared dependency
@@ -87,7 +84,7 @@ class ResponseStore:
         self.mode = mode
         self.folder = Path(folder).expanduser() if folder is not None else None
         if mode == "replay" and self.folder is not None and not self.folder.is_dir():
-            raise StoreError(f"replay folder {self.folder} does not exist; record one first with --record")
+            raise StoreError(f"replay folder {self.folder} does not exist; record one first with {option('record')}")
 
     def key(self, request: dict[str, Any], scope: dict[str, Any] | None = None) -> str:
         """SHA-256 over the canonical JSON of the request body (and the scope, when given)."""

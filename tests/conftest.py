@@ -19,6 +19,8 @@ _MODEL_ENV = ("BRIEF_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEF_MODE", 
 def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point the response cache at a temp folder and drop model settings from the environment."""
     monkeypatch.setenv("BRIEF_CACHE_DIR", str(tmp_path_factory.mktemp("brief-cache")))
+    # The library reads no BRIEF_* variable; its default cache is platformdirs' user cache, under XDG_CACHE_HOME.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
     for name in _MODEL_ENV:
         monkeypatch.delenv(name, raising=False)
 

@@ -96,7 +96,7 @@ def check_loaders(files: list[tuple[str, bytes]]) -> None:
         result = load_articles([folder])  # must not raise
         loaded_from = {Path((a.path or "").split("#")[0].split("[")[0].rsplit(":", 1)[0]).name
                        for a in result.articles}
-        named = {Path(e.path.split("[")[0]).name.rsplit(":", 1)[0] for e in result.errors}
+        named = {Path(e.path.split("[")[0]).name.rsplit(":", 1)[0] for e in [*result.errors, *result.duplicates]}
         assert "a_good.txt" in loaded_from, result.errors
         for name in names:
             assert name in loaded_from or name in named, (name, result.errors)

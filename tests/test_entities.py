@@ -120,8 +120,14 @@ def test_user_aliases_file_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert Canonicalizer().canonical("Budanov's agency") == "Budanov's agency"
     assert Canonicalizer(extra).canonical("Budanov's agency") == "Ukraine's military intelligence agency (HUR)"
     monkeypatch.setenv("BRIEF_ALIASES", str(extra))
-    assert Canonicalizer().canonical("Budanov") == "Kyrylo Budanov"
-    assert Canonicalizer().canonical("NIS") == "South Korea's National Intelligence Service"  # bundled still there
+    assert Canonicalizer().canonical("Budanov") == "Budanov"  # the library reads no environment variable...
+    assert Canonicalizer(use_env=True).canonical("Budanov") == "Kyrylo Budanov"  # ...unless asked to
+    assert Canonicalizer(use_env=True).canonical("NIS") == "South Korea's National Intelligence Service"  # bundled
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"Kyrylo Budanov": ["Budanov", "the spy chief"]}))
+    both = Canonicalizer([extra, other, extra])  # several files; the same file twice is read once
+    assert both.canonical("the spy chief") == "Kyrylo Budanov"
+    assert both.canonical("Budanov's agency") == "Ukraine's military intelligence agency (HUR)"
 
 
 def test_bad_alias_files(tmp_path: Path) -> None:

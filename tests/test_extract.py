@@ -137,9 +137,9 @@ def test_merge_chunks_removes_duplicates_only() -> None:
 
 
 def test_context_too_small_is_a_config_error(oai_server: OAIServer) -> None:
-    with pytest.raises(ConfigError, match="--context-tokens"):
+    with pytest.raises(ConfigError, match="context_tokens"):
         article_budget(config(oai_server, context_tokens=2500), load_prompts())
-    with pytest.raises(ConfigError, match="--mode tools"):
+    with pytest.raises(ConfigError, match="mode=.tools."):
         article_budget(config(oai_server, context_tokens=4000, mode="json"), load_prompts())
 
 

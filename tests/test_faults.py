@@ -13,6 +13,7 @@ import os
 import random
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import threading
@@ -302,6 +303,7 @@ def test_unusable_cache_entry_is_named_and_fetched_again(tmp_path: Path) -> None
         data = json.loads(entry.read_text(encoding="utf-8"))
         data["response"] = {"id": "x", "choices": []}  # valid JSON, unusable answer
         entry.write_text(json.dumps(data), encoding="utf-8")
+        shutil.rmtree(cache / "answers")  # the answer index would answer first (tested in test_answers.py)
         server.reset()
         proc = run_brief([str(folder), *model_args(server, cache, out)], env)
         assert proc.returncode == 0, proc.stderr
@@ -383,15 +385,17 @@ def test_run_deadline_writes_the_partial_briefing(tmp_path: Path) -> None:
 
 def test_offline_run_keeps_the_deadline_too(tmp_path: Path) -> None:
     """The library's deadline also bounds the offline extractor: past it, articles are failed, the run partial."""
-    from summarizer.errors import ConfigError, DeadlineError
+    from summarizer.errors import ConfigError, DeadlineError, NoArticlesError
     from summarizer.pipeline import run_brief as pipeline_run
 
     folder = tmp_path / "articles"
     write_articles(folder, 3)
-    run = pipeline_run([folder], offline=True, deadline=1e-9)  # spent while the files load
+    with pytest.raises(NoArticlesError) as info:  # nothing briefed is an exception, with the run attached
+        pipeline_run([folder], offline=True, deadline=1e-9)  # spent while the files load
+    run = info.value.run
     assert run.briefing.run.partial and not run.briefing.sources
     assert len(run.errors) == 3 and all(isinstance(e, DeadlineError) for e in run.errors)
-    assert all("--deadline" in f.reason for f in run.briefing.run.failed)
+    assert all("deadline" in f.reason and "--deadline" not in f.reason for f in run.briefing.run.failed)
     whole = pipeline_run([folder], offline=True, deadline=600)
     assert not whole.briefing.run.partial and len(whole.briefing.sources) == 3
     with pytest.raises(ConfigError, match="positive"):

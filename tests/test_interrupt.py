@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -129,6 +130,7 @@ def test_sigkill_leaves_no_half_written_entries_and_damage_is_refetched(tmp_path
     victim = sorted(_entries(cache))[0]
     victim_article = _entry_article(json.loads(victim.read_text(encoding="utf-8")))
     victim.write_bytes(b'{"format": 1, "response": {"choi\x00\xff garbage')
+    shutil.rmtree(cache / "answers")  # the answer index would answer first (tested in test_answers.py)
     answers = write_articles(tmp_path / "unused", N)
     with OAIServer(port=_PORT, default=FaultyModel(answers, rate=0.0, kinds=())) as server:
         out = tmp_path / "after-damage.json"

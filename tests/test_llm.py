@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,9 @@ from oai_server import OAIServer
 
 from summarizer.articles import article_from_text
 from summarizer.errors import ConfigError, ModelError, ModeRefusedError
-from summarizer.extract import extract
+from summarizer.extract import extract, extract_many
 from summarizer.llm import ModelConfig, estimate_tokens, price_for, schema_json
-from summarizer.schema import Article
+from summarizer.schema import Article, ArticleExtraction
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SENTINEL = "sk-SENTINEL-test"  # not a real key; short so secret scanners do not flag it
@@ -79,6 +80,26 @@ def test_429_retry_after_is_honoured(oai_server: OAIServer) -> None:
     assert result.usage.calls == 2 and len(result.casualties) == 1
 
 
+def test_a_429_holds_requests_not_yet_sent_until_retry_after(oai_server: OAIServer) -> None:
+    """Report 0 gets a 429 (Retry-After 0.6 s); report 2, started after it, must not be sent before then."""
+    from test_extract import answer_for, numbered_article
+
+    first_429: list[float] = []
+
+    def respond(body: dict[str, Any]) -> dict[str, Any]:
+        if "Title: Report 0" in body["messages"][-1]["content"] and not first_429:
+            first_429.append(time.monotonic())
+            return {"status": 429, "headers": {"Retry-After": "0.6"}}
+        return {**answer_for(body), "delay": 0.05}
+
+    oai_server.respond_with(respond)
+    results = extract_many([numbered_article(i) for i in range(3)], config(oai_server, concurrency=2))
+    assert all(isinstance(r, ArticleExtraction) for r in results)
+    sent = {r["body"]["messages"][-1]["content"].split("Title: Report ")[1][0]: r["time"]
+            for r in reversed(oai_server.requests)}  # first request per report
+    assert sent["2"] - first_429[0] >= 0.55  # without the gate it left about 0.05 s after the start
+
+
 def test_retry_after_is_capped(oai_server: OAIServer) -> None:
     oai_server.script({"status": 429, "headers": {"Retry-After": "3600"}}, good())
     result = extract(basic_article(), config(oai_server, retry_after_max=0.1))
@@ -127,9 +148,28 @@ def test_connection_refused_is_retried_then_reported() -> None:
                       backoff=0.01, backoff_max=0.02, max_retries=2)
     with pytest.raises(ModelError) as info:
         extract(basic_article(), cfg)
-    assert "connection failed" in str(info.value)
-    assert "gave up after 3 attempt(s)" in str(info.value)
-    assert "--base-url" in str(info.value)
+    message = str(info.value)
+    assert f"cannot reach http://127.0.0.1:{port}/v1" in message  # the URL that was tried
+    assert "3 connection attempts failed" in message  # max_retries + 1, counted
+    assert "base_url" in message and "--base-url" not in message  # the library names its argument, not a flag
+    assert info.value.usage is not None and info.value.usage.calls == 3
+
+
+def test_unreachable_server_stops_all_articles_early(tmp_path: Path) -> None:
+    """Once max_retries + 1 connections have failed and none ever succeeded, no article makes another attempt."""
+    from summarizer.extract import extract_many
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = ModelConfig(model="m", base_url=f"http://127.0.0.1:{port}/v1", api_key=SENTINEL, cache=False,
+                      backoff=0.01, backoff_max=0.02, max_retries=2, concurrency=2)
+    articles = [article_from_text(f"Headline {i}\n\nBody text number {i} about the war.") for i in range(40)]
+    results = extract_many(articles, cfg)
+    assert all(isinstance(r, ModelError) for r in results)
+    attempts = sum(r.usage.calls for r in results if isinstance(r, ModelError) and r.usage is not None)
+    # Without the stop every article would try 3 times (120 attempts); in-flight requests may add a few.
+    assert 3 <= attempts <= 3 + cfg.concurrency, attempts
 
 
 def test_schema_invalid_answer_is_reasked_with_the_validation_error(oai_server: OAIServer) -> None:
@@ -173,7 +213,7 @@ def test_json_schema_refusal_names_the_mode_to_try() -> None:
         server.script(good())
         with pytest.raises(ModeRefusedError) as info:
             extract(basic_article(), config(server, mode="json_schema"))
-        assert "--mode tools" in str(info.value)
+        assert "mode='tools'" in str(info.value)
         assert len(server.requests) == 1  # a refusal is not retried
         # the same server works in tools mode
         assert len(extract(basic_article(), config(server, mode="tools")).casualties) == 1

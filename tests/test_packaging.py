@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import venv
@@ -43,4 +44,18 @@ def test_wheel_install_runs_from_another_directory(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert "Sources" in run.stdout
     check = subprocess.run([str(brief), "schema", "--check"], cwd=elsewhere, capture_output=True, text=True)
-    assert check.returncode == 0, check.stderr
+    assert check.returncode == 0, check.stderr  # the bundled copy, when the current folder has no schemas/
+    site = Path(lines[0]).parent
+    written = subprocess.run([str(brief), "schema"], cwd=elsewhere, capture_output=True, text=True)
+    assert written.returncode == 0, written.stderr
+    assert sorted(p.name for p in (elsewhere / "schemas").iterdir()) == ["ArticleExtraction.json", "Briefing.json"]
+    assert str(site) not in written.stdout  # never into site-packages
+    ev = subprocess.run([str(brief), "eval", "--offline"], cwd=elsewhere, capture_output=True, text=True)
+    assert ev.returncode == 1 and "no gold fixtures at" in ev.stderr and "--gold" in ev.stderr, ev.stderr
+    ev = subprocess.run([str(brief), "eval", "--offline", "--gold", str(ROOT / "evals" / "gold"), "--articles",
+                         str(ROOT / "seeds")], cwd=elsewhere, capture_output=True, text=True, timeout=300)
+    assert ev.returncode == 0, ev.stderr
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["schemas"]  # no report written unless asked
+    meta = subprocess.run([str(py), "-c", "import importlib.metadata as m; print(m.requires('brief-summarizer'))"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "'httpx2" in meta and re.search(r"'openai[^']*<4", meta), meta

@@ -111,6 +111,7 @@ def test_markdown_content() -> None:
     md = render_markdown(b)
     assert md.startswith("# Synthetic briefing: North Korean troops in Russia's war (test fixture)\n\n"
                          "3 articles, published 2024-12-19 to 2025-04-30. "
+                         "1 more input could not be briefed (listed at the end). "
                          "Extracted by model synthetic-model (tools mode).\n")
     assert "| [1] | eb44cb620602392c | Synthetic: Seoul says at least 100 North Korean troops killed | " \
            "Synthetic Wire | 2024-12-19 |" in md

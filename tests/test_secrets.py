@@ -38,7 +38,7 @@ def test_key_not_in_cache_recordings_outputs_or_logs(tmp_path: Path) -> None:
     answers = write_articles(folder, 3)
     env = brief_env(tmp_path, OPENAI_API_KEY=KEY)
     work = tmp_path / "work"
-    common = ["--model", "synthetic-model", "--cache-dir", str(work / "cache"), "-vv"]
+    common = ["--model", "synthetic-model", "--cache-dir", str(work / "cache"), "-vvv"]  # every library's debug log too
     with OAIServer(default=FaultyModel(answers, rate=0.0, kinds=())) as server:
         common += ["--base-url", server.base_url]
         html = run_brief([str(folder), *common, "--record", str(work / "rec"), "--format", "html",
@@ -53,7 +53,7 @@ def test_key_not_in_cache_recordings_outputs_or_logs(tmp_path: Path) -> None:
     recorded = [p for p in (work / "rec").glob("*.json") if p.name != "config.json"]
     assert len(list((work / "cache").glob("*.json"))) == 3 and len(recorded) == 3
     outputs = [p.stdout + p.stderr for p in (html, js)]
-    assert "DEBUG" in html.stderr  # -vv really logged
+    assert "DEBUG" in html.stderr  # -vvv really logged
     assert _leaks(work, *outputs) == []
     assert _leaks(tmp_path / "home") == [] and _leaks(tmp_path / "xdg-cache") == []
 
@@ -81,7 +81,7 @@ def test_key_not_in_error_messages_even_when_the_server_echoes_it(tmp_path: Path
     work = tmp_path / "work"
     with OAIServer(default=_echoing(answers)) as server:
         proc = run_brief([str(folder), "--model", "synthetic-model", "--base-url", server.base_url,
-                          "--cache-dir", str(work / "cache"), "--record", str(work / "rec"), "-vv",
+                          "--cache-dir", str(work / "cache"), "--record", str(work / "rec"), "-vvv",
                           "--format", "json", "-o", str(work / "report.json")], env)
     assert proc.returncode == 1, proc.stderr
     lines = proc.stderr.splitlines()
@@ -108,7 +108,7 @@ def test_secret_query_parameter_is_sent_but_never_printed(tmp_path: Path) -> Non
 
     with OAIServer(default=respond) as server:
         url = f"{server.base_url}?api-version=2024-06-01&api-key={URL_SECRET}"
-        proc = run_brief([str(folder), "--model", "synthetic-model", "--base-url", url, "-vv", "--max-retries", "0",
+        proc = run_brief([str(folder), "--model", "synthetic-model", "--base-url", url, "-vvv", "--max-retries", "0",
                           "--cache-dir", str(work / "cache"), "--record", str(work / "rec"), "--format", "json",
                           "-o", str(work / "report.json")], brief_env(tmp_path, OPENAI_API_KEY=KEY,
                                                                      BRIEF_BACKOFF="0.01"))
