@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from oai_server import OAIServer
 
 from summarizer.articles import article_from_text, load_articles
-from summarizer.cli import main
 from summarizer.language import article_language, detect_language
 from summarizer.locale_numbers import find_figures_in, parse_quantity_in, supported
 from summarizer.numbers import find_figures, parse_quantity
 from summarizer.offline import extract_offline
+
+
+def _brief(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The real CLI in its own process (an in-process run would leave the CLI's settings behind for other tests)."""
+    return subprocess.run([sys.executable, "-m", "summarizer.cli", *args], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, **(env or {})})
+
 
 # (text, language, figure text, low, high, qualifier, currency)
 LOCALE_CASES = [
@@ -107,9 +115,9 @@ def test_briefing_says_which_articles_were_not_understood(tmp_path: Path) -> Non
     (tmp_path / "none.md").write_text("---\ntitle: Calm\n---\nNothing happened in the town today at all.\n",
                                       encoding="utf-8")
     out = tmp_path / "b.md"
-    res = CliRunner().invoke(main, [str(tmp_path / n) for n in ("en.md", "de.md", "odd.md", "none.md")]
-                             + ["-o", str(out), "--offline", "-q"], catch_exceptions=False)
-    assert res.exit_code == 0, res.output
+    res = _brief([str(tmp_path / n) for n in ("en.md", "de.md", "odd.md", "none.md")]
+                 + ["-o", str(out), "--offline", "-q"])
+    assert res.returncode == 0, res.stderr
     md = out.read_text(encoding="utf-8")
     assert "No items recognised in 2 of 4 articles" in md
     assert "de.md (written in de, and the offline extractor reads English only)" in md
@@ -144,10 +152,10 @@ def test_model_items_from_a_german_article_keep_german_quotes(oai_server: OAISer
     oai_server.respond_with(german_answer)
     (tmp_path / "de.md").write_text(GERMAN, encoding="utf-8")
     out = tmp_path / "b.json"
-    res = CliRunner().invoke(main, [str(tmp_path / "de.md"), "--base-url", oai_server.base_url, "--model", "m",
-                                    "--cache-dir", str(tmp_path / "cache"), "-o", str(out), "-q", "--format", "json"],
-                             env={"OPENAI_API_KEY": "sk-test"}, catch_exceptions=False)
-    assert res.exit_code == 0, res.output
+    res = _brief([str(tmp_path / "de.md"), "--base-url", oai_server.base_url, "--model", "m",
+                  "--cache-dir", str(tmp_path / "cache"), "-o", str(out), "-q", "--format", "json"],
+                 env={"OPENAI_API_KEY": "sk-test"})
+    assert res.returncode == 0, res.stderr
     b = json.loads(out.read_text(encoding="utf-8"))
     (cas,) = b["casualties"]
     assert (cas["wounded"]["low"], cas["wounded"]["high"], cas["wounded"]["qualifier"]) == (9900, 12100, "about")
