@@ -53,7 +53,9 @@ class AnswerIndex:
         self.folder = (config.cache_dir or default_cache_dir()) / FOLDER
         self._settings = {
             "format": FORMAT, "model": config.model, "base_url": config.safe_base_url(), "mode": config.mode,
-            "temperature": config.temperature, "max_tokens": config.max_tokens,
+            "temperature": config.temperature, "max_tokens": config.max_tokens, "seed": config.seed,
+            "frequency_penalty": config.frequency_penalty, "repeat_penalty": config.repeat_penalty,
+            "max_tokens_per_article": config.max_tokens_per_article,
             "context_tokens": config.context_tokens, "prompt_version": prompt_version,
             "schema": _schema_hash(config.mode),
         }

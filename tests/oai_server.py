@@ -6,6 +6,7 @@ an answer from the request body. An answer is a dict:
 * ``{"sections": {...}}``  a structured answer, rendered for the request's mode: a tool call when the
   request has ``tools``, a fenced block for plain (md_json) requests, else JSON message content
 * ``{"content": "..."}`` / ``{"tool_arguments": "..."}``  raw message content / raw tool arguments
+  (``"finish_reason": "length"`` with tool arguments: an answer cut off at max_tokens)
 * ``{"status": 429, "headers": {"Retry-After": "0.1"}, "body": {...}}``  an HTTP error
 * ``{"delay": 0.5, ...}``  sleep before answering (for timeouts and concurrency)
 * ``{"invalid_json": True}``  200 with a body that is not JSON
@@ -224,7 +225,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, completion(body, f"```json\n{text}\n```", usage=answer.get("usage")))
             return
         if "tool_arguments" in answer:
-            self._send(200, completion(body, answer["tool_arguments"], tool=True, usage=answer.get("usage")))
+            data = completion(body, answer["tool_arguments"], tool=True, usage=answer.get("usage"))
+            if answer.get("finish_reason"):  # e.g. "length": cut off at max_tokens
+                data["choices"][0]["finish_reason"] = answer["finish_reason"]
+            self._send(200, data)
             return
         self._send(200, completion(body, str(answer.get("content", "")), usage=answer.get("usage")))
 

@@ -58,7 +58,8 @@ def test_server_command_line() -> None:
     pairs = dict(zip(argv[3::2], argv[4::2], strict=True))
     assert pairs == {
         "--model": "/m/x.gguf", "--model_alias": MODEL_ALIAS, "--host": "127.0.0.1", "--port": "9999",
-        "--n_ctx": "4096", "--n_threads": "2", "--n_threads_batch": "2", "--verbose": "False",
+        "--n_ctx": "4096", "--n_threads": "2", "--n_threads_batch": "2", "--n_batch": "512",
+        "--logits_all": "False", "--verbose": "False",
     }
     capped = server_command(Path("/m/x.gguf"), port=9999, n_ctx=4096, n_threads=2, max_tokens=300)
     assert capped[1:5] == ["-m", "summarizer.local", "--max_tokens", "300"]
@@ -240,3 +241,33 @@ def test_recorded_set_replays_without_a_server() -> None:
     assert not [f.reason for f in run.failed if "replay folder" in f.reason]
     assert len(briefing.sources) + len(run.failed) == 5
     assert run.usage.calls == 0 and run.usage.cached_calls >= len(briefing.sources)
+
+
+# ---------------------------------------------------------------- Qwen2.5-Coder-1.5B (brief models pull qwen)
+
+QWEN_NAME = "qwen2.5-coder-1.5b"
+
+
+@pytest.mark.timeout(3600)
+def test_qwen_briefs_one_short_real_article() -> None:
+    """The whole job on the real Qwen model: `brief ARTICLE --local qwen2.5-coder-1.5b` (skipped without it)."""
+    from summarizer.schema import Briefing
+
+    reason = missing_reason(QWEN_NAME)
+    if reason:
+        pytest.skip(f"Qwen2.5-Coder-1.5B is not available here: {reason}")
+    started = time.monotonic()
+    proc = _brief(str(SEED.relative_to(ROOT)), "--local", QWEN_NAME, "--no-cache", "--format", "json", timeout=3500)
+    seconds = time.monotonic() - started
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "local server ready in" in proc.stderr and "local server stopped after" in proc.stderr
+    briefing = Briefing.model_validate_json(proc.stdout)
+    run = briefing.run
+    assert (run.model, run.mode) == (QWEN_NAME, "tools")
+    if proc.returncode == 0:
+        assert run.usage.calls >= 1 and run.usage.completion_tokens > 0
+        _check_grounded(briefing, briefing.sources[0].id)
+    else:
+        assert run.failed and run.failed[0].reason
+    print(f"Qwen: exit {proc.returncode} in {seconds:.0f} s; {run.usage.prompt_tokens}+{run.usage.completion_tokens} "
+          f"tokens, {len(briefing.items())} kept, {len(run.rejected)} rejected")

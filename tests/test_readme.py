@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import re
 import subprocess
 import sys
@@ -124,13 +123,14 @@ def test_qualifier_examples_appear_in_the_markdown(offline_run: Any) -> None:
 
 def test_smollm2_replay_counts_match_the_readme() -> None:
     import summarizer
+    from summarizer.evalrun import recording_config
 
-    said = _sentence(r"Replayed today, the set gives (\d+) articles? briefed with nothing grounded and (\d+) failed")
+    said = _sentence(r"Replayed, it gives (\d+) articles? briefed and (\d+) failed, with nothing\s+kept")
     folder = ROOT / "evals" / "recordings" / "smollm2-135m"
-    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    config = recording_config(folder)  # model, mode and the request options it was recorded with
     try:
-        run = summarizer.run_brief([ROOT / "seeds"], model=config["model"], mode=config["mode"], replay=folder,
-                                   base_url="http://127.0.0.1:9/v1", cache=False)
+        run = summarizer.run_brief([ROOT / "seeds"], replay=folder, base_url="http://127.0.0.1:9/v1", cache=False,
+                                   **config)
     except summarizer.NoArticlesError as exc:
         run = exc.run
     briefed = [e for e in run.extractions]

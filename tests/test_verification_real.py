@@ -1,9 +1,10 @@
 """Real model failures stay out of the briefing: replayed Qwen2.5-Coder-1.5B answers through the real `brief` command.
 
 The exchanges in tests/fixtures/recordings/qwen2.5-coder-1.5b-trial/ are REAL recordings (see the README there:
-llama.cpp server, temperature 0, prompt version 814c94fb5d35), not synthetic answers. `--replay` answers from
-them without a server, so these tests need no model; they fail with a replay miss if prompts/ or the
-model-facing schema change (then the recordings no longer match the requests and must be re-recorded).
+llama.cpp server, temperature 0, prompt version 814c94fb5d35), not synthetic answers. The loopback server
+(tests/oai_server.py) answers the real `brief` command with each recorded answer exactly as the model wrote it.
+It answers whatever the request is: the prompt has changed since the trial (so `--replay`'s request keys no longer
+match), but what is tested here is what verification does with these real answers.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from oai_server import OAIServer
 from test_faults import brief_env, run_brief
 
 ROOT = Path(__file__).parent.parent
@@ -22,8 +24,13 @@ SECTIONS = ("casualties", "deployments", "arms_transfers", "aid", "diplomacy")
 
 def _replay(folder: Path, article: str, tmp: Path) -> dict[str, Any]:
     out = tmp / f"{folder.name}.json"
-    proc = run_brief([str(ROOT / article), "--model", "qwen", "--base-url", "http://127.0.0.1:8765/v1",
-                      "--replay", str(folder), "--no-cache", "--format", "json", "-o", str(out)], brief_env(tmp))
+    (exchange,) = [p for p in folder.glob("*.json") if p.name != "config.json"]
+    response = json.loads(exchange.read_text(encoding="utf-8"))["response"]
+    arguments = response["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+    with OAIServer(default={"tool_arguments": arguments}) as server:  # the recorded answer, byte for byte
+        proc = run_brief([str(ROOT / article), "--model", "qwen", "--base-url", server.base_url, "--no-cache",
+                          "--format", "json", "-o", str(out)], brief_env(tmp))
+        assert len(server.requests) == 1, "a re-ask would not be the recorded exchange"
     assert proc.returncode == 0, proc.stderr
     b: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     assert b["run"]["failed"] == [], b["run"]["failed"]
