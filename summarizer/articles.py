@@ -488,7 +488,7 @@ def _from_record(record: Any, where: str, related: RelatedMode) -> list[Article]
         published = parse_published(_field(record, "published", "date", where=where))
     except ValueError as exc:
         raise ArticleError(where, str(exc)) from None
-    return _articles(
+    return _with_language(_articles(
         text,
         path=where,
         title=_field(record, "title", "headline", where=where),
@@ -496,7 +496,15 @@ def _from_record(record: Any, where: str, related: RelatedMode) -> list[Article]
         outlet=_field(record, "source", "outlet", where=where),
         published=published,
         related=related,
-    )
+    ), record, where)
+
+
+def _with_language(arts: list[Article], meta: dict[str, Any], where: str | Path) -> list[Article]:
+    """The language the front matter or record gives ("language: de", "lang: fr"), on the main article."""
+    lang = _field(meta, "language", "lang", where=where)
+    if not lang or not arts:
+        return arts
+    return [arts[0].model_copy(update={"language": lang.strip().lower()}), *arts[1:]]
 
 
 def _load_file(path: Path, size: int, max_bytes: int, related: RelatedMode) -> tuple[list[Article], list[ArticleError]]:
@@ -518,9 +526,9 @@ def _load_file(path: Path, size: int, max_bytes: int, related: RelatedMode) -> t
         if title is None:
             first = next((ln.strip() for ln in body.splitlines() if ln.strip()), "")
             title = first.lstrip("#").strip() or None
-        return _articles(body, path=where, title=title, url=_field(meta, "url", where=path),
-                         outlet=_field(meta, "source", "outlet", where=path), published=published,
-                         related=related), []
+        arts = _articles(body, path=where, title=title, url=_field(meta, "url", where=path),
+                         outlet=_field(meta, "source", "outlet", where=path), published=published, related=related)
+        return _with_language(arts, meta, where), []
     if suffix in (".html", ".htm"):
         return _from_html(path, raw, related), []
     if suffix == ".json":

@@ -183,7 +183,8 @@ class Canonicalizer:
             if hit:
                 return hit
             who = display(name).rsplit(" ", 1)[0]
-            return f"{who} forces"
+            mix = re.fullmatch(r"(.+?) and (.+)", who)  # "Russian and North Korean": one mix in either order
+            return f"{' and '.join(sorted(mix.groups()))} forces" if mix else f"{who} forces"
         return display(name)
 
     def resolve(self, names: Iterable[str]) -> dict[str, str]:

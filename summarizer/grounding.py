@@ -23,6 +23,8 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from .injection import find_instructions, instruction_family, overlapping
+from .language import article_language
+from .locale_numbers import find_figures_in, parse_quantity_in
 from .meaning import Reader, check, looks_english
 from .numbers import Figure, find_figures, parse_figure_text, parse_quantity, same_figure
 from .schema import (
@@ -259,9 +261,11 @@ def _too_short(quote: str) -> bool:
     return re.search(r"[^\W\d_]", "".join(rest)) is None
 
 
-def _stated(span: str) -> list[Figure]:
-    """Every figure the span states, bracketed conversions included."""
-    return [g for f in find_figures(span) for g in (f, *f.equivalents)]
+def _stated(span: str, lang: str | None = None) -> list[Figure]:
+    """Every figure the span states, bracketed conversions included: read in English and, for an article in
+    another language, in that language too (English never reads "11.000" or "1,4", so the two cannot clash)."""
+    found = find_figures(span) + (find_figures_in(span, lang) if lang else [])
+    return [g for f in found for g in (f, *f.equivalents)]
 
 
 def _same(fig: Figure, other: Figure) -> bool:
@@ -274,7 +278,7 @@ def _same(fig: Figure, other: Figure) -> bool:
 
 
 def _check_quantity(name: str, q: Quantity, stated: list[tuple[Figure, int]],
-                    located: dict[str, list[int]], whole: bool = True) -> str | None:
+                    located: dict[str, list[int]], whole: bool = True, lang: str | None = None) -> str | None:
     """Read the figure text whole, find it in a quote, and show the article's own figure phrase.
 
     ``stated`` holds each quoted figure with its offset in the article; ``located[name]`` gets the offsets of
@@ -282,6 +286,8 @@ def _check_quantity(name: str, q: Quantity, stated: list[tuple[Figure, int]],
     """
     # Whole-phrase reading is English ("at least", "nearly"); another language keeps the first-figure reading.
     fig = parse_figure_text(q.text) if whole else parse_quantity(q.text)
+    if lang and (own := parse_quantity_in(q.text, lang)) and any(_same(own, f) for f, _ in stated):
+        fig = own  # "rund 11.000" copied from a German article, read in German
     if fig is None:
         return _not_a_figure(name, q)
     hits = [(f, at) for f, at in stated if _same(fig, f)]
@@ -299,7 +305,7 @@ def _check_quantity(name: str, q: Quantity, stated: list[tuple[Figure, int]],
     if currency:
         q.unit = currency
     for k, eq in enumerate(q.equivalents):
-        reason = _check_quantity(f"{name}.equivalents[{k}]", eq, stated, {}, whole)
+        reason = _check_quantity(f"{name}.equivalents[{k}]", eq, stated, {}, whole, lang)
         if reason:
             return reason
     return None
@@ -341,7 +347,7 @@ def _words(name: str) -> str:
 
 
 def _ground_item(section: str, item: Item, article: Article, reader: Callable[[], Reader], english: bool,
-                 budget: FuzzyBudget | None = None) -> list[str]:
+                 budget: FuzzyBudget | None = None, lang: str | None = None) -> list[str]:
     """Locate the item's quotes, check its figures and its meaning in place; the reasons it fails (empty: kept)."""
     reasons: list[str] = []
     stated: list[tuple[Figure, int]] = []
@@ -372,13 +378,13 @@ def _ground_item(section: str, item: Item, article: Article, reader: Callable[[]
         ev.article_id, ev.start, ev.end, ev.alignment = article.id, start, end, alignment
         ev.quote = article.text[start:end]
         spans.append((start, end))
-        stated.extend((g, start + g.start) for g in _stated(ev.quote))
+        stated.extend((g, start + g.start) for g in _stated(ev.quote, lang))
     if reasons:
         return reasons
     located: dict[str, list[int]] = {}
     dropped = _drop_non_figures(item) if english else []
     for name, q in item.figures().items():
-        reason = _check_quantity(name, q, stated, located, english)
+        reason = _check_quantity(name, q, stated, located, english, lang)
         if reason:
             reasons.append(reason)
     if reasons:
@@ -415,6 +421,8 @@ def verify(
     budget = FuzzyBudget()
     second: list[Reader] = []
     english = looks_english(article.text)
+    lang = article_language(article) if any(True for _ in work.items()) else None
+    lang = None if lang == "en" else lang  # an article in another language: its figures are read in it too
 
     def reader() -> Reader:  # built on first use: an answer with no grounded item needs no sentence split
         if not second:
@@ -423,7 +431,7 @@ def verify(
 
     for section, item in work.items():
         item.sources = [article.id]
-        reasons = _ground_item(section, item, article, reader, english, budget)
+        reasons = _ground_item(section, item, article, reader, english, budget, lang)
         if reasons:
             rejected.append(
                 Rejected(

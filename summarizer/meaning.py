@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
-from .entities import Canonicalizer
+from .entities import Canonicalizer, key
 from .injection import find_instructions, sentence_spans
 from .meaning_names import claimant_named, named, stem_match, words_of
 from .numbers import Figure, find_figures, same_figure
@@ -315,8 +315,10 @@ def _best(section: str, name: str, item: Item, offsets: list[int], reader: Reade
     """Of several places a figure is quoted, the one that reads as what the item files it under."""
     if len(offsets) == 1:
         return offsets[0]
-    if section == "casualties":
-        return next((at for at in offsets if reader.casualty_reading(at) is not None), offsets[0])
+    if section == "casualties":  # a place that reads as the very measure filed, else any casualty reading
+        read = [(at, r) for at in offsets if (r := reader.casualty_reading(at)) is not None]
+        unread = [at for at in offsets if all(at != a for a, _ in read)]  # the loose check reads these
+        return next((at for at, r in read if r[0] == name), (unread or [a for a, _ in read] or offsets)[0])
     if section == "deployments":
         return next((at for at in offsets if reader.casualty_reading(at) is None), offsets[0])
     label = ""
@@ -363,7 +365,9 @@ def _casualty(item: Casualty, reader: Reader, located: dict[str, int], window: s
     canon = reader.canon
     if sides:
         side = next(iter(sides))
-        if canon.side(side) != canon.side(item.side):
+        # "people" is "people in Goma" read without where; "Wagner Group" and "Wagner mercenaries" share the name
+        shared = set(key(side).split()) & set(key(item.side).split()) - _GENERIC_SIDE_WORDS
+        if canon.side(side) != canon.side(_side_part(item.side)) and not shared:
             out.notes.append(f"side corrected: {item.side} → {side} (the side the article's clause names)")
             item.side = side
     elif not named(_side_part(item.side), window):
@@ -591,6 +595,9 @@ def _claimant(item: Item, reader: Reader, spans: list[tuple[int, int]], window: 
 def _plausible(name: str) -> bool:
     """A name with at least one word that is not a function word ("By the" is not a claimant)."""
     return any(len(w) > 1 and w not in _FUNCTION and w not in _PHRASE_STOP and w != "by" for w in words_of(name))
+
+
+_GENERIC_SIDE_WORDS = frozenset({"forces", "people", "group", "and", "in", "the", "troops", "soldiers", "fighters"})
 
 
 def _side_part(side: str) -> str:

@@ -17,8 +17,8 @@ import yaml
 
 from .entities import load_aliases, looks_like_person
 from .errors import ConfigError
+from .gazetteer import gazetteer
 from .injection import fold
-from .offline_patterns import patterns
 from .resources import data_path
 
 _GENERIC_NAME_WORDS = frozenset("""
@@ -71,8 +71,10 @@ VERIFICATION_FILE = "verification.yaml"
 
 @lru_cache(maxsize=1)
 def _state_aliases() -> dict[str, list[str]]:
-    """Every name of each state: the offline state table, the aliases file and the people who speak for it."""
-    out: dict[str, list[str]] = {canon: list(names) for canon, names in (patterns().raw.get("states") or {}).items()}
+    """Every name of each state: the gazetteer, the aliases file and the people who speak for it."""
+    # the gazetteer's names of every country, body and group (summarizer/gazetteer.py)
+    out: dict[str, list[str]] = {e.name: list(dict.fromkeys([*e.names, *e.adjectives, *e.plurals]))
+                                 for e in gazetteer().entities.values()}
     aliases = load_aliases(data_path("aliases.json"))
     data = _verification_data()
     extra: dict[str, list[str]] = {}

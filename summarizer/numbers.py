@@ -272,6 +272,10 @@ def _scan(text: str) -> list[Figure]:
         after = scan[end : end + 3]
         if not m.group("mult") and re.match(r"(?:st|nd|rd|th)\b|[A-Za-z]", after):
             continue  # ordinal ("94th"), calibre ("240mm"), code ("5G")
+        if _foreign_digits(m.group("num"), m.group("mult"), scan[m.end("num") : m.end("num") + 5]) or (
+            re.fullmatch(r"\d{3}", m.group("num")) and re.search(r"\d[\u0020\u00a0\u202f\u2009]$", scan[:start])
+        ):
+            continue  # "11.000", "1,4 Milliarden": another language's digits, never misread as 11 or 1
         cur = CURRENCY_SYMBOLS.get((m.group("cur") or "").strip().rstrip(" ")) if m.group("cur") else None
         n = _to_number(m.group("num"), m.group("mult"))
         extras: dict[str, object] = {"percent": bool(m.group("pct"))}
@@ -335,6 +339,16 @@ def _scan(text: str) -> list[Figure]:
             )
         )
     return _attach_equivalents(text, figures)
+
+
+def _foreign_digits(num: str, mult: str | None, after: str) -> bool:
+    """Digits English does not write: a number that goes on with "," or "." and a digit ("1,4", "11.000.000")
+    or with a space and three digits ("3 000"), or one dot before exactly three digits with no multiplier
+    ("11.000" is 11000 in German, 11 in English).
+    Such a figure is left out rather than guessed; summarizer.locale_numbers reads it in its own language."""
+    if re.match(r"[.,]\d|[\u0020\u00a0\u202f\u2009]\d{3}(?!\d)", after + " "):
+        return True
+    return not mult and re.fullmatch(r"\d{1,3}\.\d{3}", num) is not None
 
 
 def _year_like(num: str, mult: str | None) -> bool:

@@ -9,7 +9,11 @@ skipped: a missing figure is better than a wrong one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from .coverage import reads
 from .grounding import verify
+from .language import article_language
 from .offline_aid import aid
 from .offline_casualties import casualties
 from .offline_claimants import Names
@@ -31,9 +35,16 @@ __all__ = ["extract_offline", "find_dates", "split_sentences"]
 # ---------------------------------------------------------------- entry point
 
 
-def extract_offline(article: Article) -> ArticleExtraction:
-    """Fill the five sections from sentence patterns and ground them like a model's output."""
-    ctx = Context(article, split_sentences(article.text), Names(article.text))
+def extract_offline(article: Article, *, others: Sequence[Article] = ()) -> ArticleExtraction:
+    """Fill the five sections from sentence patterns and ground them like a model's output.
+
+    ``others``: the other articles of the run; a leader one of them introduces with a nationality
+    ("Russian President Vladimir Putin") then stands for that state here too.
+    """
+    if not reads(article_language(article)):  # English patterns would misread it: leave it unread
+        return verify(Sections(), article, extractor="offline", copy=False)
+    ctx = Context(article, split_sentences(article.text),
+                  Names(article.text, tuple(o.text for o in others if o.id != article.id)))
     found, used = casualties(ctx)
     sections = Sections(
         casualties=found,

@@ -6,9 +6,10 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from .gazetteer import gazetteer
 from .offline_casualties import _dedupe
 from .offline_context import _ctx_fields, _quantity
-from .offline_patterns import _NODOT, _alt, _words, patterns
+from .offline_patterns import _NODOT, _alt, _trie, _words, expand, patterns, slot_tables
 from .schema import (
     Aid,
     AidComponent,
@@ -26,11 +27,16 @@ if TYPE_CHECKING:
 @lru_cache(maxsize=1)
 def _aid_res() -> dict[str, Any]:
     p = patterns()
-    states = _alt([re.escape(a) for a in p.state_alias])
+    states = p.states
     i = re.IGNORECASE
     return {
-        "give": re.compile(rf"(?<![\w-])(?P<donor>{states})\s+(?:on\s+\w+\s+)?(?:has\s+|have\s+|will\s+)?(?:also\s+)?"
-                           rf"(?P<v>{_alt(p.raw['aid_verbs'])})\s+(?P<body>{_NODOT}*?)\s+to\s+(?P<rec>{states})(?![\w-])"),
+        # The donor is a state, body or group, an official of one ("German Defence Minister Boris Pistorius"),
+        # or a name the article gives for one (resolved by _donor); the recipient follows "to" or "for".
+        "give": re.compile(rf"(?<![\w-])(?P<donor>{states}|{expand('{demonym}')}(?:\s+[A-Z][\w.'’-]*){{1,5}}"
+                           rf"|[A-Z][\w'’-]+|{_alt(list(p.raw['aid_donor_phrases']))})(?:,\s+who)?\s+"
+                           r"(?:on\s+\w+\s+|today\s+)?(?:has\s+|have\s+|will\s+|is\s+)?(?:also\s+|now\s+|already\s+)?"
+                           rf"(?P<v>{_alt(p.raw['aid_verbs'])})\s+(?P<body>{_NODOT}*?)\s+(?:(?:to|for|on)\s+"
+                           rf"(?P<rec>{states})|in\s+(?P<cap>{_trie(gazetteer().capital)}))(?![\w-])"),
         "receive": re.compile(rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
                               rf"(?P<v>{_alt(p.raw['aid_receive_verbs'])})\s+(?P<body>{_NODOT}*?)\s+from\s+"
                               rf"(?P<donor>{states})(?![\w-])"),
@@ -38,6 +44,11 @@ def _aid_res() -> dict[str, Any]:
             rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
             rf"(?P<v>{_alt(p.raw['aid_receive_verbs'])})\s+(?P<body>{_NODOT}*?)\s+from\s+"
             rf"(?P<donor>{_alt(list(p.raw['aid_donor_phrases']))})(?![\w-])"),
+        # "German military support for Ukraine amounts to 5.4 billion euros": a donor's total for a recipient
+        "total": re.compile(rf"(?<![\w-])(?P<donor>{expand('{demonym}')}|{states}(?=['’]s))(?:['’]s)?\s+(?:total\s+)?"
+                            r"(?:(?P<kind>military|humanitarian|financial)\s+)?(?:support|aid|assistance|help|commitment)"
+                            rf"\s+(?:for|to)\s+(?P<rec>{states})\s+(?:is\s+|now\s+)?"
+                            rf"(?:{_alt(p.raw['aid_total_links'])})\s+(?P<body>{_NODOT}*)"),
         "running": re.compile(rf"(?<![\w-]){_alt(p.raw['aid_running_totals'])}\s+(?P<body>{_NODOT}*)", i),
         "kinds": [(k, _words(words)) for k, words in p.raw["aid_kinds"].items()],
         "refs": _words(p.raw["package_refs"]),
@@ -77,6 +88,25 @@ def _components(s: Sentence) -> list[AidComponent]:
     return [c for _, c in sorted(out, key=lambda x: x[0])]
 
 
+def _article_kind(ctx: Context) -> str | None:
+    """The one kind of aid the whole article speaks of ("humanitarian funding" in a press release), if only one."""
+    kinds = {k for k, rx in _aid_res()["kinds"] if rx.search(ctx.article.text)}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _donor_total(ctx: Context, s: Sentence, m: re.Match[str]) -> Aid | None:
+    """'German military support for Ukraine amounts to 5.4 billion euros': the first sum after the link."""
+    p = patterns()
+    donor = _donor(ctx, m.group("donor"))
+    recipient = p.state_alias[m.group("rec")]
+    money = [f for f in s.figures if f.currency and f.start >= m.start("body")]
+    kind = m.group("kind") or next((k for k, rx in _aid_res()["kinds"] if rx.search(s.text)), None)
+    if donor is None or donor == recipient or not money or kind is None:
+        return None
+    return Aid(evidence=[Evidence(quote=s.text)], donor=donor, recipient=recipient, amount=_quantity(money[0]),
+               kind=kind, **_ctx_fields(ctx, s, m.start()))  # type: ignore[arg-type]
+
+
 def _running_total(ctx: Context, s: Sentence, found: list[tuple[Sentence, Aid]]) -> Aid | None:
     """'a program that has already provided the country $9.8 billion' right after a disbursement."""
     m = _aid_res()["running"].search(s.text)
@@ -92,6 +122,25 @@ def _running_total(ctx: Context, s: Sentence, found: list[tuple[Sentence, Aid]])
                amount=_quantity(money[0]), kind=prev.kind, **_ctx_fields(ctx, s, m.start()))
 
 
+def _donor(ctx: Context, phrase: str) -> str | None:
+    """The state, body or group a donor phrase stands for: its own name, the nationality of an official
+    ("U.S. Defense Secretary Lloyd Austin"), a name the article gives for a state ("Pistorius"), or a donor
+    phrase ("foreign donors"); None when it stands for none of these."""
+    p = patterns()
+    if phrase in p.state_alias:
+        return p.state_alias[phrase]
+    if phrase in p.raw["aid_donor_phrases"]:
+        return str(p.raw["aid_donor_phrases"][phrase])
+    if m := _demonym_re().match(phrase):
+        return slot_tables()["demonym"].get(m.group())
+    return ctx.names.state_aliases().get(phrase)
+
+
+@lru_cache(maxsize=1)
+def _demonym_re() -> re.Pattern[str]:
+    return re.compile(rf"{expand('{demonym}')}(?![\w-])")
+
+
 def aid(ctx: Context) -> list[Aid]:
     """Money or goods a donor gives a recipient, with a package's components from the sentences after it."""
     a = _aid_res()
@@ -100,17 +149,24 @@ def aid(ctx: Context) -> list[Aid]:
     for s in ctx.sentences:
         t = s.text
         m = a["give"].search(t) or a["receive"].search(t) or a["receive_from"].search(t)
+        if m is None and (tm := a["total"].search(t)) and (total := _donor_total(ctx, s, tm)) is not None:
+            out.append((s, total))
+            continue
         if not m:
             if (total := _running_total(ctx, s, out)) is not None:
                 out.append((s, total))
             continue
-        donor = p.state_alias.get(m.group("donor")) or p.raw["aid_donor_phrases"][m.group("donor")]
-        recipient = p.state_alias[m.group("rec")]
+        donor = _donor(ctx, m.group("donor"))
+        # "announced a $100 million package in Kyiv": aid announced in a capital is for that country
+        recipient = p.state_alias[m.group("rec")] if m.group("rec") else gazetteer().capital[m.group("cap")]
+        if donor is None:
+            continue
         money = [f for f in s.figures if f.currency and m.start("body") <= f.start < m.end("body")]
         if donor == recipient or not money or a["rate"].match(t[money[0].end :]):
             continue
         kind = next((k for k, rx in a["kinds"] if rx.search(m.group("body"))), None)
-        kind = kind or next((k for k, rx in a["kinds"] if rx.search(t)), None) or p.raw["donor_kinds"].get(donor)
+        kind = kind or next((k for k, rx in a["kinds"] if rx.search(t)), None) or gazetteer().aid_kind(donor)
+        kind = kind or _article_kind(ctx)
         if kind is None:
             continue
         evidence = [s]

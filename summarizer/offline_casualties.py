@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .numbers import Figure, find_figures, overlaps, same_figure
 from .offline_claimants import Attribution, _quoted_spans, attribution
-from .offline_context import _counts, _ctx_fields, _merge_evidence, _place, _quantity, _side_of
+from .offline_context import _counts, _ctx_fields, _is_country, _merge_evidence, _place, _quantity, _side_of
 from .offline_patterns import _QUOTES, _alt, _words, patterns
 from .schema import (
     Casualty,
@@ -23,23 +23,25 @@ if TYPE_CHECKING:
 
 # ---------------------------------------------------------------- casualties
 
+# Sides that say who only by where they were ("42 people in Lebanon").
+_UNNAMED = ("people", "civilians", "crew members")
+
 
 @lru_cache(maxsize=1)
 def _casualty_res() -> dict[str, re.Pattern[str]]:
     p = patterns()
-    sides = p.raw["sides"]
-    noun = _alt([n for d in sides.values() for n in d["noun"]])
-    adj = _alt([a for d in sides.values() for a in d["adjective"]])
+    noun, adj = p.side_noun_alt, p.side_adj_alt
     aux = (r"(?:(?:have|has|had)\s+(?:already\s+)?(?:been\s+)?|(?:were|was|are|is)\s+(?:already\s+)?"
            r"|(?:were|are|was|is)\s+(?:estimated|believed|reported|said|thought)\s+to\s+have\s+(?:been\s+)?)")
     verb = _alt([re.escape(v) for v in p.measure_verb] + ["died"])
     link = (r"(?:estimated\s+at|expected\s+to\s+reach|put\s+at|stand\s+at|stood\s+at|reached|rose\s+to|risen\s+to"
-            r"|climbed\s+to|totall?ed|numbered)")
+            r"|climbed\s+to|totall?ed|numbered|(?<=toll)\s+of)")
     i = re.IGNORECASE
     return {
         "noun_after": re.compile(rf"^\s*[\"”’']?\s*(?:more\s+)?(?:(?P<adj>{adj})\s+)?(?P<m>{p.noun_re})(?![\w-])", i),
         "side_verb": re.compile(
-            rf"^\s+(?P<side>{noun})(?![\w-])(?P<mid>[^.;\"“”]{{0,140}}?)\s+{aux}(?P<m>{verb})(?![\w-])", i
+            rf"^\s+(?:more\s+|other\s+)?(?P<side>{noun})(?![\w-])(?P<mid>[^.;\"“”]{{0,140}}?)\s+{aux}"
+            rf"(?P<m>{verb})(?![\w-])", i
         ),
         "bare": re.compile(rf"^\s+(?P<side>{noun})\s+(?P<m>{verb})(?![\w-])", i),
         "suffered": re.compile(
@@ -50,19 +52,33 @@ def _casualty_res() -> dict[str, re.Pattern[str]]:
             rf"(?:(?P<adj>{adj})\s+)?(?P<m>{p.noun_re})(?:\s+in\s+(?:the\s+)?[A-Z][\w-]*(?:\s+region)?)?\s+"
             rf"(?P<aux>(?:(?:are|is|were|was|have|has|had)\s+)?(?:already\s+)?(?:been\s+)?)(?P<link>{link})?\s*$", i
         ),
-        "object": re.compile(rf"(?<![\w-])(?P<m>{verb})\s+$", i),
+        "object": re.compile(rf"(?<![\w-])(?P<m>{verb}|{_alt(list(_OBJECT_VERBS))})\s+$", i),
         "object_side": re.compile(rf"^\s+(?P<side>{noun})(?![\w-])", i),
         "paren": re.compile(rf"\(\s*(?:the\s+)?(?P<side>{noun})\s*\)", i),
         "cues": _words(p.raw["continuation_cues"]),
+        "exchange": _words(p.raw["exchange_phrases"]),
         "join": re.compile(r"^\s*,?\s*(?:and|with|including|of\s+which|of\s+whom|among\s+them)\s+"
-                           r"(?:another\s+|a\s+further\s+)?$", i),
+                           rf"(?:(?:{_alt(list(_OBJECT_VERBS))})\s+)?(?:another\s+|a\s+further\s+)?$", i),
+        "others": re.compile(r"^\s+(?:others|more)\b", i),
     }
+
+
+def _place_in(text: str) -> str | None:
+    """The one place the sentence puts something "in" ("42 people in Lebanon"), else None."""
+    p = patterns()
+    found = {m.group("p") for m in re.finditer(rf"\bin\s+(?:the\s+)?(?P<p>{p.places.pattern})(?![\w'’-])", text)}
+    return found.pop() if len(found) == 1 else None
+
+
+# "killing at least 50 civilians and wounding 49 others": the -ing forms, with the figure as object
+_OBJECT_VERBS = {"killing": "killed", "wounding": "wounded", "injuring": "wounded"}
 
 
 def _measure(phrase: str) -> str:
     p = patterns()
     key = re.sub(r"\s+", " ", phrase.lower())
-    return p.measure_verb.get(key) or p.measure_noun.get(key) or ("killed" if key == "died" else "")
+    return (p.measure_verb.get(key) or p.measure_noun.get(key) or _OBJECT_VERBS.get(key)
+            or ("killed" if key == "died" else ""))
 
 
 def _read_casualties(s: Sentence) -> list[tuple[Figure, str, str | None, int]]:
@@ -72,10 +88,9 @@ def _read_casualties(s: Sentence) -> list[tuple[Figure, str, str | None, int]]:
     out: list[tuple[Figure, str, str | None, int]] = []
     for f in _counts(s):
         head, tail = t[: f.start], t[f.end :]
-        if m := r["side_verb"].match(tail) or r["bare"].match(tail):
-            mid = m.groupdict().get("mid") or ""
-            if any(f.end < g.start < f.end + m.end() for g in s.figures) or re.search(r"\d", mid):
-                continue
+        m = r["side_verb"].match(tail) or r["bare"].match(tail)
+        if m and not (any(f.end < g.start < f.end + m.end() for g in s.figures)
+                      or re.search(r"\d", m.groupdict().get("mid") or "")):
             out.append((f, _measure(m.group("m")), _side_of(m.group("side"), "noun"), f.end + m.end()))
             continue
         if m := r["noun_after"].match(tail):
@@ -86,6 +101,9 @@ def _read_casualties(s: Sentence) -> list[tuple[Figure, str, str | None, int]]:
             continue
         if (m := r["object"].search(head)) and (om := r["object_side"].match(tail)):  # "killed eight members of"
             out.append((f, _measure(m.group("m")), _side_of(om.group("side"), "noun"), f.end + om.end()))
+            continue
+        if out and (m := r["object"].search(head)) and (om := r["others"].match(tail)):  # "... and wounding 49 others"
+            out.append((f, _measure(m.group("m")), None, f.end + om.end()))
             continue
         m = r["noun_before"].search(head)
         if m and (m.group("link") or (m.group("aux").strip() and f.qualifier != "exact")):
@@ -108,7 +126,7 @@ def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
     item_of: dict[int, Casualty] = {}
     cues = r["cues"]
     for s in ctx.sentences:
-        if p.rate.search(s.text):
+        if p.rate.search(s.text) or r["exchange"].search(s.text):
             continue
         readings = _read_casualties(s)
         if not readings:
@@ -149,11 +167,13 @@ def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
             if side is None:
                 continue
             used.add((s.index, f.start))
+            if side in _UNNAMED and (where := _place_in(s.text)):  # "people in Lebanon": whose, by where
+                side = f"{side} in {where}"
             group = by_side.setdefault(side, [])
             if not group or getattr(group[-1], measure) is not None:
                 fields = _ctx_fields(ctx, s, f.start, attr)
                 group.append(Casualty(side=side, evidence=[Evidence(quote=e.text) for e in evidence],
-                                      location=_place(s.text) if _place(s.text) not in ("Russia", "Ukraine") else None,
+                                      location=None if _is_country(_place(s.text)) else _place(s.text),
                                       **fields, **{measure: _quantity(f)}))
             else:
                 setattr(group[-1], measure, _quantity(f))

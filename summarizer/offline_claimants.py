@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .offline_dates import find_dates
-from .offline_patterns import _QUOTES, _alt, patterns
+from .offline_patterns import _MONTHS, _QUOTES, _WEEKDAYS, _alt, expand, patterns, slot_tables
 
 if TYPE_CHECKING:
     from .offline_context import Context
@@ -37,8 +37,9 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
 class Names:
     """Per-article names: abbreviations defined in brackets, full forms of people's names."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, others: tuple[str, ...] = ()) -> None:
         self.text = text
+        self.others = others  # the texts of the other articles of the run
         self.abbr: dict[str, str] = {}
         for m in re.finditer(r"((?:[A-Z][\w'’-]*\s+)(?:(?:of|for|and|on)\s+|[A-Z][\w'’-]*\s+){0,7})\(([A-Z]{2,6})\)",
                              text):
@@ -49,6 +50,28 @@ class Names:
                     self.abbr[abbr] = " ".join(words[k:])
                     break
         self._people: dict[str, str | None] = {}
+        self._state_aliases: dict[str, str] | None = None
+
+    def state_aliases(self) -> dict[str, str]:
+        """Names that stand for a state in this article only.
+
+        A leader introduced with a nationality ("Russian President Vladimir Putin") in this article or
+        another of the run stands for the state wherever the article names them ("Putin visited ...");
+        a name two states' leaders share stands for neither. "the North" and "the South"
+        stand for the one state named in the article whose name starts so ("North Korea").
+        """
+        if self._state_aliases is None:
+            p = patterns()
+            found: dict[str, str | None] = {}
+            for alias, state in (x for t in (self.text, *self.others) for x in _leaders(t)):
+                found[alias] = state if found.get(alias, state) == state else None
+            named = {p.state_alias[m.group()] for m in p.state_re.finditer(self.text)}
+            for word in ("North", "South", "East", "West"):
+                fits = [n for n in named if n.startswith(word + " ")]
+                if len(fits) == 1:
+                    found[f"the {word}"] = fits[0]
+            self._state_aliases = {k: v for k, v in found.items() if v is not None}
+        return self._state_aliases
 
     def agency(self, phrase: str) -> str | None:
         """The full name of the agency a phrase is ('NIS', "Seoul's Joint Chiefs of Staff (JCS)"), if it is one."""
@@ -76,8 +99,32 @@ class Names:
         return self._people[surname]
 
 
+@lru_cache(maxsize=1)
+def _leader_re() -> re.Pattern[str]:
+    """'Russian President Vladimir Putin', "North Korea's leader Kim Jong Un": nationality, title, name."""
+    p = patterns()
+    titles = _alt(p.raw["leader_titles"])
+    return re.compile(rf"(?<![\w-])(?P<st>{expand('{demonym}')}|{p.states}(?=['’]s))(?:['’]s)?\s+{titles},?\s+"
+                      r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})")
+
+
+@lru_cache(maxsize=4096)
+def _leaders(text: str) -> tuple[tuple[str, str], ...]:
+    """(name, state) of each leader a text introduces with a nationality; a two-word name's surname too."""
+    p = patterns()
+    out: list[tuple[str, str]] = []
+    for m in _leader_re().finditer(text):
+        state = p.state_alias.get(m.group("st")) or slot_tables()["demonym"].get(m.group("st"))
+        if state is not None:
+            name = m.group("name")
+            out += [(alias, state) for alias in (name, name.split()[-1] if len(name.split()) == 2 else None) if alias]
+    return tuple(out)
+
+
 _PERSON_WORD = re.compile(r"[A-Z][a-z][\w.'’-]*")
 _ORG_WORDS = re.compile(r"(?:ministry|agency|service|office|government|military|army|command|leadership|officials?"
+                        r"|authorit(?:y|ies)|groups?|monitors?|organi[sz]ations?|experts|residents|witnesses"
+                        r"|council|committee|commission|mission|parliament|movement|coalition|alliance|front"
                         r"|spokes(?:man|woman|person)|lawmakers?|adviser|sources?|intelligence)$", re.I)
 _TITLE = re.compile(r"MP|Gen\.|Sen\.|Rep\.|Dr\.|Sir|President|Minister|Secretary|General|Commander|Chief|Senator")
 _TITLE_RUN = re.compile(r"^(?:(?:MP|Gen\.|Sen\.|Rep\.|Dr\.|Sir|Prime|President|Minister|Defen[cs]e|Foreign|Secretary"
@@ -95,6 +142,10 @@ def clean_claimant(phrase: str, names: Names) -> tuple[str | None, bool]:
     s = re.sub(rf"(?:\s+{_alt(p.raw['claimant_adverbs'])})+$", "", s).strip()
     if not s or s.lower() in p.raw["not_claimants"] or len(s.split()) > 9:
         return None, False
+    s = re.split(r"\s[-–—]\s", s)[-1].strip()  # "KYIV, Nov 21 (Dev Wire) - Residents of Tigray": after the dateline
+    if s in _MONTHS or s in _WEEKDAYS or re.fullmatch(r"(?:(?:by|the|of|in|on|at|for|to|a|an|with)\s*)+", s,
+                                                      re.IGNORECASE):
+        return None, False  # "By the estimate of ...": the words before a reporting noun name no one
     agency = names.agency(s)
     if agency:
         return agency, False
@@ -104,6 +155,10 @@ def clean_claimant(phrase: str, names: Names) -> tuple[str | None, bool]:
     k = len(words)
     while k > 0 and _PERSON_WORD.fullmatch(words[k - 1]) and not words[k - 1].endswith(("'s", "’s")):
         k -= 1
+    if 1 < k < len(words) and words[k - 1] in ("of", "for", "on") and words[k - 2][:1].isupper():
+        return s, False  # "Department of Migrant Workers": an office, not a person
+    if 1 < k < len(words) and words[k - 1] in ("in", "from", "at", "near"):
+        return s, False  # "Three people in Shire": people named by where they are, not a person "Shire"
     titled = k > 0 and _TITLE.fullmatch(words[k - 1]) is not None
     run = _TITLE_RUN.sub("", " ".join(words[k - 1 if titled else k :]))
     if run and len(run.split()) <= 3 and (k == 0 or titled or words[k - 1][0].islower()):
@@ -212,11 +267,13 @@ def _briefing_re() -> re.Pattern[str]:
 @lru_cache(maxsize=1)
 def _role_res() -> dict[str, Any]:
     p = patterns()
-    states = _alt([re.escape(a) for a in p.state_alias])
+    states = p.states
     return {
         "titles": {k: re.compile(rf"(?<![\w-]){_alt(v)}\s*$") for k, v in p.raw["role_titles"].items()},
         "lawmaker": re.compile(rf"^(?:[A-Z][\w-]*\s+){{0,2}}(?P<role>{_alt(list(p.raw['role_titles']))})$"),
         "body": re.compile(rf"^(?P<st>{states})(?:'s|’s|‘s)\s+(?P<role>{_alt(list(p.raw['role_bodies']))})$"),
+        "bodies": {role: re.compile(rf"(?<![\w-]){_alt(names)}(?![\w-])")
+                   for role, names in p.raw["role_bodies"].items()},
         "owner": re.compile(rf"(?P<st>{states})(?:'s|’s|‘s)\s+$"),
     }
 
@@ -224,12 +281,12 @@ def _role_res() -> dict[str, Any]:
 def _role_body(ctx: Context, state: str, role: str) -> str | None:
     """The one body of ``role`` the article names that can be ``state``'s ('Seoul's Joint Chiefs of Staff')."""
     r, p = _role_res(), patterns()
+    text = ctx.article.text
     fits: list[str] = []
-    for body, home in p.raw["role_bodies"][role].items():
-        owners = {p.state_alias[m.group("st")] for k in re.finditer(re.escape(body), ctx.article.text)
-                  if (m := r["owner"].search(ctx.article.text[max(0, k.start() - 40) : k.start()]))}
-        at = ctx.article.text.find(body)
-        if at >= 0 and (home is None or home == state) and owners <= {state}:
+    for body in dict.fromkeys(m.group() for m in r["bodies"][role].finditer(text)):
+        owners = {p.state_alias[m.group("st")] for k in re.finditer(re.escape(body), text)
+                  if (m := r["owner"].search(text[max(0, k.start() - 40) : k.start()]))}
+        if owners <= {state}:
             fits.append(ctx.names.agency(body) or body)
     return fits[0] if len(fits) == 1 else None
 

@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .gazetteer import gazetteer
 from .numbers import Figure
 from .offline_claimants import _AGENCY, _briefing_re, attribution, clean_claimant, resolve
 from .offline_dates import find_dates
-from .offline_patterns import patterns
+from .offline_patterns import _alt, patterns, side_name
 from .schema import (
     Article,
     DateRef,
@@ -112,27 +113,35 @@ def _counts(s: Sentence) -> list[Figure]:
 
 def _side_of(phrase: str, kind: str) -> str | None:
     """The side a whole phrase names ('North Korean soldiers' -> 'North Korean forces')."""
-    table = patterns().side_noun if kind == "noun" else patterns().side_adj
-    for side, rx in table.items():
-        if rx.fullmatch(phrase.strip()):
-            return side
-    return None
+    return side_name(phrase, kind)
 
 
-def _states(text: str) -> list[tuple[int, str]]:
-    """(offset, canonical name) of every state, capital or leader named in ``text``."""
+def _states(text: str, extra: dict[str, str] | None = None) -> list[tuple[int, str]]:
+    """(offset, canonical name) of every state, body or group named in ``text``; ``extra``: the article's own
+    names for states (:meth:`Names.state_aliases`)."""
     p = patterns()
-    return [(m.start(), p.state_alias[m.group()]) for m in p.state_re.finditer(text)]
+    found = [(m.start(), m.end(), p.state_alias[m.group()]) for m in p.state_re.finditer(text)]
+    if extra:
+        rx = re.compile(rf"(?<![\w-]){_alt([re.escape(k) for k in extra])}(?![\w-])")
+        found += [(m.start(), m.end(), extra[m.group()]) for m in rx.finditer(text)
+                  if not any(a < m.end() and m.start() < b for a, b, _ in found)]
+    return [(a, name) for a, _, name in sorted(found)]
 
 
 def _unique(names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def _is_country(place: str | None) -> bool:
+    """The place names a whole country ("Russia", "the US", "Seoul"), not a region or town in one."""
+    name = patterns().state_alias.get(place) if place else None
+    return name is not None and gazetteer().is_state(name)
+
+
 def _place(text: str) -> str | None:
     """The one specific place (region, city) a sentence names, else the one country, else None."""
     found = _unique([m.group() for m in patterns().places.finditer(text)])
-    specific = [f for f in found if f not in ("Russia", "Ukraine")]
+    specific = [f for f in found if not _is_country(f)]
     if len(specific) == 1:
         return specific[0]
     return found[0] if len(found) == 1 else None

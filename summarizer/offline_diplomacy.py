@@ -6,9 +6,11 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from .gazetteer import gazetteer
+from .offline_claimants import Attribution
 from .offline_context import _merge_evidence, _states, _unique
 from .offline_dates import find_dates
-from .offline_patterns import _QUOTES, _alt, _words, patterns
+from .offline_patterns import _QUOTES, _alt, _words, expand, patterns
 from .schema import (
     DateRef,
     Diplomacy,
@@ -26,19 +28,29 @@ if TYPE_CHECKING:
 @lru_cache(maxsize=1)
 def _diplomacy_res() -> dict[str, Any]:
     p = patterns()
-    states = _alt([re.escape(a) for a in p.state_alias])
+    states = p.states
     return {
         "triggers": [(kind, _words(words)) for kind, words in p.raw["diplomacy"].items()],
         "agreement": _words(p.raw["agreement_nouns"]),
         "negation": _words(p.raw["negations"]),
-        "subject": re.compile(rf"(?P<p>{states}(?:(?:,\s+and\s+|,\s+|\s+and\s+){states})*)(?:'s|’s)?\s+"
+        # one or more states or bodies; a single capitalised name is resolved through the article's own names
+        # ("Trump has warned" when the run introduced "U.S. President Donald Trump")
+        "subject": re.compile(rf"(?P<p>(?:{states}|[A-Z][\w'’-]+)(?:(?:,\s+and\s+|,\s+|\s+and\s+){states})*)"
+                              r"(?:'s|’s)?\s+"
                               r"(?:(?:has|have|had|also|officially|publicly|formally)\s+){0,3}$"),
+        # "Iran, which backs Hezbollah, has said it welcomes ...": the state said it does so
+        "subject_said": re.compile(rf"(?P<p>{states})(?:,[^,]{{1,60}},)?\s+(?:has\s+|had\s+)?(?:said|says)\s+"
+                                   r"(?:that\s+)?it\s+(?:has\s+|had\s+|also\s+)?$"),
         "visitor": re.compile(r"((?:[A-Z][\w.'’-]*\s+){1,4})$"),
+        # the sentence's subject when the visit is told later ("Pistorius pledged ... during a visit to Kyiv")
+        "lead_person": re.compile(r"^(?:[A-Z][A-Z/ .'-]+(?:,[^()\n]{0,40})?(?:\([^)]*\))?\s*[-–—]\s+)?"  # dateline
+                                  r"((?:[A-Z][\w.'’-]*\s+){2,5})(?=[a-z])"),
         "place": re.compile(rf"^\s+(?P<p>{states}|[A-Z][a-z]+)"),
     }
 
 
-_VERB_PAST = {"acknowledgement": "acknowledged", "condemnation": "condemned", "sanction": "sanctioned"}
+_VERB_PAST = {"acknowledgement": "acknowledged", "condemnation": "condemned", "sanction": "sanctioned",
+              "statement": "welcomed"}
 
 
 def _agreement_name(t: str, trigger: re.Match[str]) -> str:
@@ -71,7 +83,12 @@ def _event_date(ctx: Context, s: Sentence, trigger_end: int) -> DateRef | None:
     if after:
         return after[0].ref
     lead = [d for d in dates if d.start <= 3]
-    return lead[0].ref if lead else None
+    if lead:
+        return lead[0].ref
+    # the sentence's one date, when it is not when something was said ("..., officials said on Monday")
+    said = [d for d in dates if any(0 <= d.start - v_end <= 12 for _, v_end in ctx.attr(s).verb_spans)]
+    rest = [d for d in dates if d not in said]
+    return rest[0].ref if len(rest) == 1 else None
 
 
 def diplomacy(ctx: Context) -> list[Diplomacy]:
@@ -88,28 +105,38 @@ def diplomacy(ctx: Context) -> list[Diplomacy]:
             if not m:
                 continue
             clause = t[max(t.rfind(",", 0, m.start()), t.rfind(";", 0, m.start()), 0) : m.start()]
-            if r["negation"].search(clause):
-                continue
+            if r["negation"].search(clause) or (kind == "acknowledgement" and r["negation"].search(t)):
+                continue  # "acknowledged ... but has not confirmed": half an acknowledgement is none
             if kind.startswith("agreement") and not r["agreement"].search(t):
                 continue
-            states = _unique([name for _, name in _states(t)])
+            own = ctx.names.state_aliases()
+            states = _unique([name for _, name in _states(t, own)])
             subject = None
-            if kind in _VERB_PAST:
-                sm = r["subject"].search(t[: m.start()])
+            joint = kind == "statement" and not m.group().lower().startswith(("welcom", "warn"))  # no subject to read
+            if kind in _VERB_PAST and not joint:
+                sm = r["subject"].search(t[: m.start()]) or r["subject_said"].search(t[: m.start()])
                 if sm is None:
                     continue
-                subjects = _unique([name for _, name in _states(sm.group("p"))])
+                subjects = _unique([name for _, name in _states(sm.group("p"), own)])
+                if not all(gazetteer().entities[n].kind != "group" for n in subjects if n in gazetteer().entities):
+                    continue  # an armed group's statement is news about its fighters, not diplomacy
                 subject = " and ".join(subjects)
-                states = _unique([*subjects, *(name for _, name in _states(_object_clause(t[m.end() :])))])
+                states = _unique([*subjects, *(name for _, name in _states(_object_clause(t[m.end() :]), own))])
             if not states:
                 continue
             period = _event_date(ctx, s, m.end())
             if period is None and kind not in p.raw["undated_ok"]:
                 continue
-            summary = _summary(kind, t, m, states, subject)
+            if joint:  # "In a joint statement, the United States and France said", "M23 declared a ceasefire"
+                said = "issued a joint statement" if "joint" in m.group().lower() else m.group()
+                summary: str | None = f"{' and '.join(states)} {said}"
+            else:
+                summary = _summary(kind, t, m, states, subject)
             if summary is None:
                 continue
             attr = ctx.attr(s)
+            if attr.claimant in states:  # "France and Germany announced sanctions": the parties act, no one claims
+                attr = Attribution(None, None, attr.verb_spans)
             claimed = ctx.when(s, m.start())[0]
             out.append((s, Diplomacy(evidence=[Evidence(quote=t)], event_type=kind, parties=states,  # type: ignore
                                      summary=summary, period=period, claimed=claimed if claimed != period else None,
@@ -137,12 +164,15 @@ def _summary(kind: str, t: str, m: re.Match[str], parties: list[str], subject: s
         return f"{names} signed the {_agreement_name(t, m)}"
     if kind == "agreement_in_force":
         return f"The {_agreement_name(t, m)} between {names} came into force"
+    if kind in ("talks", "meeting"):
+        return f"{names} held talks" if kind == "talks" else f"{names} met"
     if kind == "visit":
-        who = r["visitor"].search(t[: m.start()])
+        who = r["visitor"].search(t[: m.start()]) or r["lead_person"].search(t[: m.start()])
         where = r["place"].match(t[m.end() :])
         if not who or not where:
             return None
-        visitor = re.sub(rf"^(?:{_alt(patterns().raw['titles'])}\s+)+", "", who.group(1).strip())
+        visitor = re.sub(rf"^{expand('{demonym}')}\s+", "", who.group(1).strip())  # "German Defence Minister X"
+        visitor = re.sub(rf"^(?:(?:{_alt(patterns().raw['titles'])}|Defen[cs]e|Foreign)\s+)+", "", visitor)
         visitor = re.sub(r"^.*?(?:'s|’s)\s+", "", visitor)
         visitor = re.sub(rf"^(?:{_alt(patterns().raw['titles'])}\s+)+", "", visitor)
         return f"{visitor} visited {where.group('p')}"
@@ -150,4 +180,8 @@ def _summary(kind: str, t: str, m: re.Match[str], parties: list[str], subject: s
     for d in reversed(find_dates(rest, None)):
         rest = rest[: d.start] + rest[d.end :]
     rest = " ".join(rest.split())
-    return f"{subject} {_VERB_PAST[kind]} {rest}".strip() if subject else None
+    verb = "imposed sanctions" if kind == "sanction" and "sanctions" in m.group().lower() else _VERB_PAST[kind]
+    if kind == "statement":  # "welcomes" -> "welcomed", "warns" -> "warned"
+        word = m.group().lower()
+        verb = (word[:-1] + ("d" if word[:-1].endswith("e") else "ed")) if word.endswith("s") else word
+    return f"{subject} {verb} {rest}".strip() if subject else None

@@ -6,11 +6,12 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from .gazetteer import gazetteer
 from .numbers import find_figures
 from .offline_casualties import _dedupe
 from .offline_claimants import Attribution
 from .offline_context import _counts, _ctx_fields, _merge_evidence, _place, _quantity, _side_of, _states
-from .offline_patterns import _NODOT, _QUOTES, _alt, _words, patterns
+from .offline_patterns import _MONTHS, _NODOT, _QUOTES, _WEEKDAYS, _alt, _words, expand, patterns, slot_tables
 from .schema import (
     ArmsItem,
     ArmsTransfer,
@@ -25,45 +26,108 @@ if TYPE_CHECKING:
 
 # ---------------------------------------------------------------- deployments
 
+# What a state or group is said to do with its forces ("is to withdraw its troops", "crossed into") -> status.
+_MOVES_RE = {"withdraw": "withdrawn", "withdrawing": "withdrawn", "pull out": "withdrawn", "pulling out": "withdrawn",
+             "left": "withdrawn", "leave": "withdrawn",
+             "pulled out": "withdrawn", "crossed into": "deployed",
+             "moved into": "deployed", "remain in": "deployed", "remained in": "deployed", "going home": "repatriated"}
+_MOVES = {k.split()[0]: v for k, v in _MOVES_RE.items()}
+
+# A town the gazetteer does not know, after "in"/"to": one or two capitalised words, not a month or weekday.
+_TOWN = (r"(?!(?:" + "|".join(_MONTHS + _WEEKDAYS) + r")\b)[A-Z][a-z]{2,}(?:[- ][A-Z][a-z]{2,})?(?![\w'’-])")
+
 
 @lru_cache(maxsize=1)
 def _deployment_res() -> dict[str, Any]:
     p = patterns()
     status_of = {v.lower(): st for st, verbs in p.raw["deployment_verbs"].items() for v in verbs}
     verbs = _alt([re.escape(v) for v in status_of])
-    states = _alt([re.escape(a) for a in p.state_alias])
+    states = p.states
     aux = (r"(?:(?:has|have|had|is|was|were)\s+)?(?:also\s+)?"
            r"(?:(?:believed|said|estimated|reported)\s+to\s+have\s+|reportedly\s+)?")
     i = re.IGNORECASE
+    present = _alt([v for v in p.raw["presence_verbs"] if v != "in"])  # "troops in Russia" is no statement
     return {
         "status_of": status_of,
-        "troop_after": re.compile(rf"^\s+(?:more\s+|additional\s+)?(?:of\s+)?(?P<troop>{p.troop})(?![\w-])", i),
-        "active": re.compile(rf"(?<![\w-])(?P<st>{states})\s+{aux}(?P<v>{verbs})\s+(?:an?\s+)?"
-                             r"(?:additional\s+|another\s+|further\s+)?$"),
-        "passive": re.compile(rf"^[^.;\"“”]{{0,80}}?\b(?:have|has|had|were|was|are|is)\s+(?:already\s+)?(?:been\s+)?"
+        "troop_after": re.compile(rf"^\s+(?:more\s+|additional\s+)?(?:of\s+)?(?:its\s+|their\s+)?"
+                                  rf"(?P<troop>{p.troop})(?![\w-])", i),
+        "active": re.compile(rf"(?<![\w-])(?P<st>{states})\s+{aux}(?P<v>{verbs})\s+(?:an?\s+|its\s+|their\s+)?"
+                             r"(?:additional\s+|another\s+|further\s+|remaining\s+|last\s+)?(?:between\s+)?$"),
+        "present": re.compile(rf"^\s*(?:(?:are|were|remain|remained|is|was)\s+(?:now\s+|still\s+|currently\s+|also\s+)?"
+                              rf"(?:{_alt(p.raw['presence_verbs'])})|fight|operate|serve|remain)\b", i),
+        "modal": re.compile(r"^[^.;]{0,40}?\b(?:could|would|will|may|might)\s+be\s+", i),
+        "out_of": re.compile(rf"\b(?:from|out\s+of)\s+(?:the\s+)?(?:[a-z-]+ern\s+)?(?P<d>{p.places.pattern}|{_TOWN})"),
+        "subject": re.compile(rf"(?<![\w-])(?P<troop>{p.troop})\s+"
+                              r"(?:(?:have|has|had|are|is|were|was|would|will)\s+|(?=remain|leave|withdraw))"
+                              r"(?:(?:been|now|still|also|reportedly|largely|mostly|begun|started)\s+)*"
+                              rf"(?:(?P<v>{verbs})|(?:to\s+)?(?P<pv>{present}))"
+                              r"\b", i),
+        "entity": re.compile(
+            rf"(?<![\w-])(?P<st>{states})(?:['’]s\s+(?:army|military|forces|troops|contingent))?\s+"
+            r"(?:(?:says?|said)\s+(?:that\s+)?(?:it|its\s+(?:troops|forces|fighters))\s+)?"
+            r"(?:(?:is|are|was|were|has|have|had|will|would)\s+)?(?:(?:to|now|still|also|begun|started|been)\s+)*"
+            rf"(?P<v>{_alt(list(_MOVES_RE))})(?:\s+(?:its|their)\s+(?:troops|forces|fighters|soldiers))?(?![\w-])"),
+        "harm": re.compile(rf"\b(?:{p.verb_re}|{p.noun_re}|suffered|died)\b", i),
+        "passive": re.compile(rf"^[^.;\"“”]{{0,80}}?\b(?:have|has|had|were|was|are|is|could|would|will|may|might)\s+"
+                              r"(?:already\s+)?(?:been\s+|be\s+)?"
                               rf"(?P<v>{verbs})(?![\w-])", i),
         "there_are": re.compile(r"there\s+(?:are|were)\s+(?:now\s+)?$", i),
         "operating": re.compile(r"^[^.;]{0,60}?\b(?:operating|stationed|deployed)\b", i),
         "dest": re.compile(rf"\b(?:to|in|into|inside)\s+(?:help\s+|support\s+|assist\s+|reinforce\s+)?(?:the\s+)?"
-                           rf"(?P<d>{p.places.pattern})"),
+                           r"(?:[a-z-]+ern\s+)?"  # "in eastern Congo"
+                           rf"(?P<d>{p.places.pattern}|{_TOWN})"),
+        "origin": re.compile(r"^\s*(?:from|of|out\s+of)\s+(?:the\s+)?"
+                             # "the ancient Tigrayan city of Axum", "southern Lebanon"
+                             r"(?:(?:[\w-]+\s+){0,3}?(?:city|town|village)\s+of\s+|(?:[a-z-]+ern\s+))?"
+                             rf"(?P<d>{p.places.pattern}|{_TOWN})"),
         "casualty_after": re.compile(rf"^[^.;]{{0,160}}?\b(?:have|has|had|were|was)\s+(?:been\s+)?"
                                      rf"(?:{p.verb_re})\b", i),
-        "planned": re.compile(_alt(p.raw["planned_cues"]), i),
+        "planned": re.compile(_alt([expand(c) for c in p.raw["planned_cues"]]), i),
+        "troopish": re.compile(r"\b(?:troops?|soldiers|servicemen|personnel|fighters|mercenaries|deploy|deployments?"
+                               r"|army|rotation)\b", i),
+        "demonym": re.compile(rf"(?<![\w-]){expand('{demonym}')}(?![\w-])"),
         "unit_cue": re.compile(_alt(p.raw["unit_deployment_cues"]), i),
         "uses": re.compile(rf"(?<![\w-])(?P<st>{states})\s+(?:has\s+|had\s+|is\s+|was\s+)?"
                            r"(?:begun\s+to\s+|started\s+to\s+)?"
-                           rf"{_alt(p.raw['use_verbs'])}\s+(?P<troop>(?:soldiers|troops)\s+from\s+North\s+Korea|{p.troop})"
+                           rf"{_alt(p.raw['use_verbs'])}\s+(?P<troop>(?:soldiers|troops)\s+from\s+(?P<from>{states})|{p.troop})"
                            rf"(?![\w-])(?P<rest>[^;]*)"),
     }
 
 
 def _force(state: str | None) -> str | None:
-    return patterns().raw["forces"].get(state) if state else None
+    """A state's (or group's) forces: "Russia" -> "Russian forces"; None for an international body."""
+    g = gazetteer()
+    e = g.entities.get(state) if state else None
+    return g.forces(e.name) if e is not None and e.kind != "organisation" else None
 
 
-def _destination(text: str) -> str | None:
-    m = _deployment_res()["dest"].search(text)
-    return m.group("d").removesuffix("'s") if m else None
+def _force_state(force: str) -> str | None:
+    """The state whose forces a side is ("North Korean forces" -> "North Korea")."""
+    g = gazetteer()
+    return next((n for n, e in g.entities.items() if e.kind == "state" and g.forces(n) == force), None)
+
+
+def _destination(text: str, force: str | None) -> str | None:
+    """Where troops go: the first place after to/in/into/inside that is not their own country."""
+    for m in _deployment_res()["dest"].finditer(text):
+        place = m.group("d").removesuffix("'s")
+        if not _own_country(place, force):
+            return place
+    return None
+
+
+def _origin(text: str, force: str | None) -> str | None:
+    """Where troops left: the first place after from / out of / of ("pulled out of Axum")."""
+    for m in _deployment_res()["origin"].finditer(text):
+        place = m.group("d").removesuffix("'s")
+        if not _own_country(place, force):
+            return place
+    return None
+
+
+def _own_country(place: str | None, force: str | None) -> bool:
+    state = patterns().state_alias.get(place or "")
+    return state is not None and force is not None and state == _force_state(force)
 
 
 def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
@@ -74,8 +138,8 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
     unsized: list[tuple[Sentence, Deployment]] = []
     for s in ctx.sentences:
         t = s.text
-        unit_m = p.units.search(t)
-        unit = unit_m.group() if unit_m else None
+        unit_m = next((u for u in p.units.finditer(t) if u.group() not in p.state_alias), None)
+        unit = unit_m.group() if unit_m else None  # a unit, not an armed group ("Africa Corps")
         found = False
         for f in _counts(s):
             if (s.index, f.start) in used:
@@ -94,36 +158,72 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
                 status = d["status_of"][pm.group("v").lower()]
             elif d["there_are"].search(t[: f.start]) and d["operating"].match(after):
                 status = "deployed"
+            elif force and d["present"].match(after):  # "4,000 Rwandan troops are fighting alongside ..."
+                status = "deployed"
             if force is None or status is None or d["casualty_after"].match(after):
                 continue
-            if d["planned"].search(t):
-                status = "planned"
+            if d["planned"].search(t) or d["modal"].match(after):
+                status = "planned"  # "... preparing to send", "5,000 Lebanese soldiers could be sent to the south"
             found = True
+            out_of = next((m.group("d") for m in d["out_of"].finditer(after)
+                           if not _own_country(m.group("d"), force)), None)
+            where = out_of if status == "withdrawn" else _destination(t[f.start :], force)
             sized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, size=_quantity(f), unit=unit,
-                                        destination=_destination(t[f.start :]), status=status,
+                                        destination=where, status=status,
                                         **_ctx_fields(ctx, s, f.start))))
         if found or s.heading:
             continue
-        if (um := d["uses"].search(t)) and (place := _destination(um.group("rest"))):
-            force = _side_of(um.group("troop"), "noun") or ("North Korean forces" if "North Korea" in um.group("troop")
-                                                            else None)
-            if force and p.state_alias[um.group("st")] != force.split()[0]:
+        if um := d["uses"].search(t):
+            origin = um.group("from")
+            force = _force(p.state_alias[origin]) if origin else _side_of(um.group("troop"), "noun")
+            place = _destination(um.group("rest"), force)
+            if place and force and p.state_alias[um.group("st")] != _force_state(force):
                 unsized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, destination=place,
                                               status="deployed", **_ctx_fields(ctx, s, um.start()))))
                 continue
+        calm = not d["harm"].search(t)
+        sm = d["subject"].search(t) if calm else None
+        if sm and any(0 <= sm.start() - f.end <= 2 for f in _counts(s)):
+            sm = None  # "4,000 Rwandan troops are ...": a troop count, read above
+        em = d["entity"].search(t) if calm else None
+        if em and (force := _force(p.state_alias[em.group("st")])):
+            # "Israel is to withdraw its troops from southern Lebanon", "Eritrea's army crossed into Tigray"
+            status = _MOVES[em.group("v").lower().split()[0]]
+            rest = t[em.end() :]
+            if em.group("v") and em.group("v").lower() in ("left", "leave", "leaving"):
+                rest = " from" + rest  # "Eritrea's army had left the historic city of Axum"
+            place = _origin(rest, force) if status == "withdrawn" else _destination(" in" + rest, force)
+            unsized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, destination=place,
+                                          status=status, **_ctx_fields(ctx, s, em.start()))))
+            continue
+        if sm and (force := _side_of(sm.group("troop"), "noun")):
+            # "Eritrean soldiers have pulled out of Axum", "some Eritrean troops were still patrolling the town"
+            status = d["status_of"][sm.group("v").lower()] if sm.group("v") else "deployed"
+            rest = t[sm.end() :]
+            if sm.group("v") and sm.group("v").lower() in ("leave", "left", "leaving"):
+                rest = " from" + rest  # "Israeli troops leave southern Lebanon"
+            place = _origin(rest, force) if status == "withdrawn" else _destination(rest, force)
+            if not d["planned"].search(t) and not d["casualty_after"].match(t[sm.start("troop") :]):
+                unsized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, destination=place,
+                                              status=status, **_ctx_fields(ctx, s, sm.start()))))
+                continue
         planned = d["planned"].search(t)
+        if planned and not d["troopish"].search(t):
+            planned = None  # "preparing to send hundreds of ballistic missiles": weapons, not troops
         if planned or (unit and d["unit_cue"].search(t)):
             cue = planned or d["unit_cue"].search(t)
             assert cue is not None
-            states = _states(t)
+            states = _states(t, ctx.names.state_aliases())
             before = [name for at, name in states if at < cue.start()]
-            nk_side = _side_of("North Korean troops", "noun") if "North Korean" in cue.group() else None
+            dm = d["demonym"].search(cue.group())  # "further North Korean troop deployments"
+            named = _force(slot_tables()["demonym"][dm.group()]) if dm else None
             state = before[-1] if before else (states[0][1] if len({n for _, n in states}) == 1 else None)
-            force = nk_side or _force(state)
+            force = named or _force(state)
             if force is None:
                 continue
             unsized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, unit=unit,
-                                          destination=_place(t) if not planned else None,
+                                          destination=None if planned or _own_country(_place(t), force)
+                                          else _place(t),
                                           status="planned" if planned else "deployed",
                                           **_ctx_fields(ctx, s, cue.start()))))
     out = _dedupe(sized, lambda x: (x.force, x.status, x.size.low, x.size.high))
@@ -145,14 +245,19 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
 @lru_cache(maxsize=1)
 def _arms_res() -> dict[str, Any]:
     p = patterns()
-    states = _alt([re.escape(a) for a in p.state_alias])
+    states = p.states
     verbs = _alt(p.raw["arms_verbs"])
-    aux = r"(?:(?:has|have|had|was|is)\s+)?(?:also\s+)?(?:(?:believed|said|reported)\s+to\s+have\s+|reportedly\s+)?"
+    aux = (r"(?:(?:has|have|had|was|is)\s+)?(?:also\s+)?(?:(?:believed|said|reported)\s+to\s+have\s+|reportedly\s+"
+           r"|(?:preparing|planning|set|expected|about|ready|due)\s+to\s+)?")
     to = rf"\s+to\s+(?:support\s+|help\s+|aid\s+|further\s+support\s+)?(?P<rec>{states})(?![\w-])"
     return {
         "with": re.compile(rf"(?P<sup>{states})\s+{aux}supplied\s+(?P<rec>{states})\s+with\s+(?P<items>{_NODOT}+?)"
                            r"(?=,\s+(?:enabling|which|while|and)\b|\.|$)"),
         "accused": re.compile(rf"accus\w*\s+(?P<sup>{states})\s+of\s+(?P<v>{verbs})\s+(?P<items>{_NODOT}+?){to}"),
+        # "accused Tehran of supplying Russia with Shahed attack drones", "accused Iran before of sending Russia drones"
+        "accused_with": re.compile(rf"accus\w*\s+(?P<sup>{states})\s+(?:[a-z]+\s+)?of\s+(?P<v>{verbs})\s+"
+                                   rf"(?P<rec>{states})\s+(?:with\s+)?"
+                                   rf"(?P<items>{_NODOT}+?)(?=,|\s+in\s+the\b|\s+(?:in|since|from)\s+\d|\.|$)"),
         "direct": re.compile(rf"(?P<sup>{states})\s+{aux}(?P<v>{verbs})\s+(?P<items>{_NODOT}+?){to}"),
         "gapped": re.compile(rf"(?P<sup>{states})\s+(?:was|is|has|have|had)\s+[^.;]{{0,80}}?\b(?:along\s+with|and)\s+"
                              rf"(?P<v>supplying|providing|sending|shipping)\s+(?P<items>{_NODOT}+?){to}"),
@@ -232,7 +337,8 @@ def arms_transfers(ctx: Context) -> list[ArmsTransfer]:
     for s in ctx.sentences:
         t = s.text
         evidence = [s]
-        m = a["with"].search(t) or a["accused"].search(t) or a["direct"].search(t) or a["gapped"].search(t)
+        m = (a["with"].search(t) or a["accused"].search(t) or a["accused_with"].search(t) or a["direct"].search(t)
+             or a["gapped"].search(t))
         rec = m.group("rec") if m else None
         if m is None and (m := a["also"].search(t)):
             prev = ctx.previous(s)
@@ -249,7 +355,8 @@ def arms_transfers(ctx: Context) -> list[ArmsTransfer]:
         attr = ctx.attr(s)
         if attr.claimant is None and len(evidence) > 1:
             attr = ctx.attr(evidence[1])
-        accusers = [name for at, name in _states(t[: m.start()])] if m.re is a["accused"] else []
+        accused = m.re is a["accused"] or m.re is a["accused_with"]
+        accusers = [name for _, name in _states(t[: m.start()], ctx.names.state_aliases())] if accused else []
         if attr.claimant is None and accusers:
             attr = Attribution(claimant=accusers[-1])
         status = "planned" if a["planned"].search(t) else (

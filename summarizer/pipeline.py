@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .articles import load_articles
+from .coverage import unread
 from .errors import ArticleError, BriefError, ConfigError, DeadlineError, NoArticlesError, option
 from .schema import Article, ArticleExtraction, Briefing, FailedArticle, RunInfo, Usage
 
@@ -153,7 +154,7 @@ def run_brief(
                 errors.append(result)
             else:
                 try:
-                    result = extract_offline(art)
+                    result = extract_offline(art, others=articles)
                 except Exception as exc:  # a bug on one article must not lose the others
                     result = ArticleError(art.path or art.id, f"the offline extractor failed ({type(exc).__name__}: "
                                           f"{' '.join(str(exc).split())[:200]}); the other articles were briefed")
@@ -196,6 +197,7 @@ def run_brief(
     where = {a.id: a.path or a.id for a in articles}
     run.failed = [FailedArticle(path=_error_path(err, where), reason=_error_reason(err)) for err in errors]
     ok_ids = {e.article_id for e in extractions}
+    run.unread = unread(extractions, articles, offline=config is None)
     if not extractions and title is None:  # "Briefing: 0 articles" would hide that articles were read
         n = len(articles)
         title = f"Briefing: none of the {n} article{'s' if n != 1 else ''} read could be briefed"

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from . import coverage
 from .chart import LEGEND as CHART_LEGEND
 from .chart import estimate_svg
 from .schema import (
@@ -350,6 +351,8 @@ def render_markdown(b: Briefing, *, verbose: bool = False) -> str:
     views = _views(b)
     by_id = {v.anchor: v for v in views}
     out = [f"# {_md(b.title)}", "", _md(_scope(b)), ""]
+    if unread_note := coverage.note(b):
+        out += [f"**{_md(unread_note)}**", ""]
     if b.bottom_line:
         out += ["## Bottom line", ""]
         out += [f"- {_md(s.text)} {_md_refs(s.sources, numbers)}".rstrip() for s in b.bottom_line] + [""]
@@ -372,7 +375,7 @@ def render_markdown(b: Briefing, *, verbose: bool = False) -> str:
     for section, title in SECTION_TITLES.items():
         out += ["", f"## {title}", ""]
         lines = [line for v in views if v.section == section for line in _md_item(v, numbers, verbose)]
-        out += lines or ["None reported."]
+        out += lines or [_md(coverage.empty_section(b))]
     out += ["", "## Estimates", ""]
     if not b.estimates:
         out.append("No estimates.")
@@ -643,7 +646,8 @@ def render_html(b: Briefing, articles: Sequence[Article]) -> str:
            f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{_e(b.title)}</title><style>{_CSS}</style></head>", "<body><main>",
-           f"<header><h1>{_e(b.title)}</h1><p class=\"scope\">{_e(_scope(b))}</p></header>",
+           f"<header><h1>{_e(b.title)}</h1><p class=\"scope\">{_e(_scope(b))}</p>"
+           + (f'<p class="unread"><strong>{_e(n)}</strong></p>' if (n := coverage.note(b)) else "") + "</header>",
            *_html_bottom_line(b, numbers),
            '<section id="sources"><h2>Sources</h2>', *_html_sources(b, by_article), "</section>"]
     if b.run.instructions:
@@ -665,7 +669,8 @@ def render_html(b: Briefing, articles: Sequence[Article]) -> str:
     for section, title in SECTION_TITLES.items():
         items = [_html_item(v, numbers, spans) for v in views if v.section == section]
         out += [f'<section id="{section}"><h2>{title}</h2>',
-                f'<ul class="items">{"".join(items)}</ul>' if items else "<p>None reported.</p>", "</section>"]
+                f'<ul class="items">{"".join(items)}</ul>' if items else f"<p>{_e(coverage.empty_section(b))}</p>",
+                "</section>"]
     out.append('<section id="estimates"><h2>Estimates</h2>')
     out += [f'<p class="note legend">{_e(r)}</p>' for r in _legend(b)]
     if any(estimate_svg(e) for e in b.estimates):

@@ -368,6 +368,9 @@ class Article(_Model):
     published: date | None = None
     content_hash: str = Field(description="SHA-256 of the cleaned text.")
     dropped_lines: list[str] = Field(default_factory=list, description="Boilerplate lines removed by cleaning.")
+    language: str | None = Field(
+        default=None, description="ISO 639-1 code given with the article ('language: de'); None: detected when needed."
+    )
 
 
 class Source(_Model):
@@ -438,6 +441,16 @@ class FailedArticle(_Model):
     reason: str
 
 
+class Unread(_Model):
+    """An article with figures from which nothing was extracted, and why."""
+
+    article_id: str
+    path: str | None = None
+    title: str
+    language: str | None = None
+    reason: str
+
+
 class RunInfo(_Model):
     extractor: str
     model: str | None = None
@@ -450,6 +463,9 @@ class RunInfo(_Model):
         default_factory=list, description="Instructions found in articles: shown as warnings, never as evidence."
     )
     failed: list[FailedArticle] = Field(default_factory=list)
+    unread: list[Unread] = Field(
+        default_factory=list, description="Articles that state figures but gave no item: what was not understood."
+    )
     partial: bool = False  # the run's deadline ran out: the articles not finished are in ``failed``
     notes: list[str] = Field(
         default_factory=list,

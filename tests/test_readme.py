@@ -103,12 +103,12 @@ def test_offline_findings_paragraph_matches_an_offline_run(offline_run: Any) -> 
 
 
 def test_mixed_side_and_skipped_figures_as_the_readme_says(offline_run: Any) -> None:
-    _sentence(r'"around 200 Russian and North Korean soldiers" is counted for \*Russian and North Korean forces\*, '
-              r'never for either army alone\. "eight members of the Chechen Akhmat unit" and rates \("2,000 \.\.\. '
-              r'each day"\) are skipped\.')
+    _sentence(r'"around 200 Russian and North Korean soldiers" is counted for \*North Korean and Russian forces\* '
+              r'\(one name in either order\), never for either army alone\. "eight members of the Chechen Akhmat unit" '
+              r'and rates \("2,000 \.\.\. each day"\) are skipped\.')
     casualties = [(c.side, q.text) for c in offline_run.briefing.casualties for q in c.figures().values()]
-    assert ("Russian and North Korean forces", "around 200") in casualties
-    assert not [c for c in casualties if c[1] == "around 200" and c[0] != "Russian and North Korean forces"]
+    assert ("North Korean and Russian forces", "around 200") in casualties
+    assert not [c for c in casualties if c[1] == "around 200" and c[0] != "North Korean and Russian forces"]
     assert not [c for c in casualties if c[1] in ("eight", "2,000")]
 
 
