@@ -43,6 +43,8 @@ def _fmt(value: float) -> str:
 def _day(c: Claim) -> str:
     if c.date is None:
         return ""
+    if c.date.start and c.date.end:  # a recovered date known only as an interval: show all of it
+        return f"{c.date.start} to {c.date.end}"
     return c.date.start or (f'"{c.date.text}"' if c.date.text else "")
 
 

@@ -365,12 +365,16 @@ def _extractor_note(kw: dict[str, Any], ctx: click.Context) -> str:
               help="A page's 'Related Articles' block: drop it (listed with -v) or brief each story too.")
 @_opt("--deadline", type=click.FloatRange(min=0, min_open=True), envvar="BRIEF_DEADLINE",
       help="Seconds for the whole run; then write the briefing of what finished, marked partial.")
+@_opt("--bottom-line", "bottom_line", type=click.Choice(["template", "model"]), default="template",
+      show_default=True, envvar="BRIEF_BOTTOM_LINE",
+      help="Who writes the bottom line: templates, or the model (sentences whose numbers no cited item states "
+           "are dropped).")
 @click.option("-v", "--verbose", count=True, help="More detail (rejected items, dropped lines); -vv debug.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.pass_context
 def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output: Path | None, title: str | None,
-            aliases: tuple[str, ...], max_bytes: int, related: str, deadline: float | None, verbose: int, quiet: bool,
-            **kw: Any) -> None:
+            aliases: tuple[str, ...], max_bytes: int, related: str, deadline: float | None, bottom_line: str,
+            verbose: int, quiet: bool, **kw: Any) -> None:
     """Brief the articles in PATH... : folders, .txt/.md/.html/.json/.jsonl files, web addresses (http/https),
     or - for standard input.
 
@@ -398,8 +402,8 @@ def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output:
     try:
         with _maybe_local(kw, options) as options:
             result = run_brief(list(paths), title=title, aliases=[Path(a) for a in aliases] or None,
-                               max_bytes=max_bytes, related=related, progress=bar.update, on_loaded=bar.start,
-                               deadline=deadline, **options)
+                               max_bytes=max_bytes, related=related, bottom_line=bottom_line, progress=bar.update,
+                               on_loaded=bar.start, deadline=deadline, **options)
     except NoArticlesError as exc:
         bar.close()
         if exc.run is None:  # nothing could be read: no briefing to show
@@ -430,6 +434,9 @@ def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output:
         if not quiet:
             _echo_err(f"note: {dup}")
     _echo_failures([(f.path, f.reason) for f in briefing.run.failed])
+    if not quiet:
+        for note in briefing.run.notes:
+            _echo_err(f"note: {note}")
     if fmt == "json":
         text = render_json(briefing)
     elif fmt == "html":

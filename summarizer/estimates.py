@@ -8,12 +8,13 @@ from __future__ import annotations
 import calendar
 import math
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from .dating import RECENT_DAYS, UNSTATED_OFFSET, Chronology, ClaimTime, Member, claim_time, interval_ref
 from .schema import (
     SECTIONS,
     ArmsTransfer,
@@ -75,28 +76,40 @@ def claim_date(item: Item, published: dict[str, date | None]) -> DateRef | None:
 
 @dataclass
 class _Dates:
-    """Claim dates of one briefing: stated (for "same time") and for ordering (stated, else the period)."""
+    """Claim dates of one briefing: shown (recovered ``claimed``, else publication, else the period) and the
+    times that ordering and "about the same time" compare (see dating.ClaimTime)."""
 
     published: dict[str, date | None]
-    _memo: dict[int, tuple[Item, DateRef | None, _When]] = field(default_factory=dict)
+    chron: Chronology | None = None
+    members: dict[str, list[Member]] = field(default_factory=dict)
+    _memo: dict[int, tuple[Item, DateRef | None, ClaimTime]] = field(default_factory=dict)
 
-    def _get(self, item: Item) -> tuple[Item, DateRef | None, _When]:
+    def _get(self, item: Item) -> tuple[Item, DateRef | None, ClaimTime]:
         hit = self._memo.get(id(item))
         if hit is None or hit[0] is not item:
             ref = claim_date(item, self.published)
-            hit = self._memo[id(item)] = (item, ref, _When(date_interval(ref), frozenset(item.sources)))
+            members = self.members.get(item.id or "") or [Member(s, item.claimed, item.period) for s in item.sources]
+            if self.chron is not None:
+                t = claim_time(item, members, self.chron)
+            else:
+                iv = date_interval(ref)
+                rel = () if iv is not None else tuple((s, *UNSTATED_OFFSET) for s in sorted(item.sources))
+                t = ClaimTime(iv, iv, rel)
+            if t.order is None and t.iv is None:  # the period places an undated claim (news reports recent events)
+                per = date_interval(item.period) if item.period is not None and item.period.start else None
+                t = ClaimTime(t.iv, per, t.rel)
+            hit = self._memo[id(item)] = (item, ref, t)
         return hit
 
     def stated(self, item: Item) -> DateRef | None:
         return self._get(item)[1]
 
     def order(self, item: Item) -> DateRef | None:
-        """The stated claim date, else the period: a claim is never older than what it reports, and news
-        reports recent events, so an undated claim about "December 2024" is placed in December 2024."""
+        """The claim date shown: ``claimed`` (stated or recovered), else publication, else the period."""
         ref = self.stated(item)
         return ref if ref is not None else item.period if item.period is not None and item.period.start else None
 
-    def when(self, item: Item) -> _When:
+    def when(self, item: Item) -> ClaimTime:
         return self._get(item)[2]
 
 
@@ -109,8 +122,10 @@ RELATED = "related_measures"
 ESTIMATE_RULE = (
     "low = lowest lower bound, high = highest upper bound among current claims; "
     "an open bound (at least / up to) leaves that end open (null); no figure is combined with another. "
-    f"Conflict = two claims of different claimants whose bounds do not overlap, made about the same time "
-    f"(dated at most {SAME_TIME_DAYS} days apart, or both undated and reported in the same article)"
+    "A claim is superseded when the same claimant surely spoke later. "
+    f"Conflict = two claims of different named claimants whose bounds do not overlap, made about the same time "
+    f"(at most {SAME_TIME_DAYS} days apart and surely within {2 * SAME_TIME_DAYS + 1}, by their dates, or by their "
+    "articles' dates and the claims' own time words)"
 )
 RELATED_RULE = (
     "related measures: one claimant's killed and wounded figures against another claimant's killed-or-wounded "
@@ -146,53 +161,124 @@ def summary(section: str, it: Item) -> str:
     return f"{who}{d['summary']}"
 
 
-@dataclass
-class _When:
-    """What "about the same time" needs of a claim: its date interval and its source articles."""
+def _rel_range(a: ClaimTime, b: ClaimTime, chron: Chronology | None) -> tuple[int, int] | None:
+    """Least and most days from claim ``a`` to ``b`` through their articles: the same article, or articles
+    linked by a shared report, with each claim's offset from its article's date."""
+    ranges: list[tuple[int, int]] = []
+    for x, xl, xh in a.rel:
+        for y, yl, yh in b.rel:
+            d = (0, 0) if x == y else chron.link(x, y) if chron is not None else None
+            if d is not None:
+                ranges.append((d[0] + yl - xh, d[1] + yh - xl))
+    if not ranges:
+        return None
+    return max(r[0] for r in ranges), min(r[1] for r in ranges)
 
-    iv: tuple[date, date] | None
-    sources: frozenset[str]
+
+def _diff(a: ClaimTime, b: ClaimTime, chron: Chronology | None) -> tuple[int, int] | None:
+    """Least and most days from claim ``a`` to claim ``b``: from their dates and through their articles."""
+    lo, hi = (((b.iv[0] - a.iv[1]).days, (b.iv[1] - a.iv[0]).days) if a.iv is not None and b.iv is not None
+              else (None, None))
+    rel = _rel_range(a, b, chron) if a.rel and b.rel else None
+    if rel is not None:
+        lo, hi = (rel if lo is None or hi is None else (max(lo, rel[0]), min(hi, rel[1])))
+    if lo is None or hi is None:
+        return None
+    return (lo, hi) if lo <= hi else None  # the reports contradict each other: not known
 
 
-def same_time(a: _When, b: _When) -> bool:
-    """Both dated at most SAME_TIME_DAYS apart, or both undated and reported in a common article.
+def _placed_ref(ref: DateRef | None, t: ClaimTime) -> DateRef | None:
+    """The ordering interval as a DateRef, when it is narrower than the claim's date (else None)."""
+    iv = date_interval(ref)
+    if t.order is None or (iv is not None and (t.order[1] - t.order[0]) >= (iv[1] - iv[0])):
+        return None
+    return interval_ref(t.order[0], t.order[1], "day", text=None, source="bounded",
+                        basis=f"the claim's date narrowed by the period it reports (made during it or within "
+                        f"{RECENT_DAYS} days after)")
 
-    An article that dates one claim and not the other is telling of an earlier statement ("in
-    September, the BBC counted ...") next to a current one, so they are not taken as the same time.
+
+def _nearest(d: tuple[int, int]) -> int:
+    return 0 if d[0] <= 0 <= d[1] else min(abs(d[0]), abs(d[1]))
+
+
+def same_time(a: ClaimTime, b: ClaimTime, chron: Chronology | None = None) -> bool:
+    """At most SAME_TIME_DAYS apart, and known to be: the gap may be that small and surely not twice that.
+
+    Two undated claims of one article are side by side; an article that dates one claim and not the other
+    is telling of an earlier statement ("in September, the BBC counted ...") next to a current one.
     """
-    if a.iv is not None and b.iv is not None:
+    if a.iv is not None and b.iv is not None:  # what the articles add can only narrow this
         gap = max(a.iv[0], b.iv[0]) - min(a.iv[1], b.iv[1])
-        return gap.days <= SAME_TIME_DAYS
-    return a.iv is None and b.iv is None and not a.sources.isdisjoint(b.sources)
+        if gap.days > SAME_TIME_DAYS:
+            return False
+    d = _diff(a, b, chron)
+    return d is not None and _nearest(d) <= SAME_TIME_DAYS and max(abs(d[0]), abs(d[1])) <= 2 * SAME_TIME_DAYS + 1
 
 
-def _same_time_pairs(whens: list[_When], keep: Callable[[int, int], bool] | None = None) -> list[tuple[int, int]]:
-    """Index pairs (i < j) of claims made about the same time (with ``keep``: only the pairs it accepts).
+def surely_before(a: ClaimTime, b: ClaimTime, chron: Chronology | None = None) -> bool:
+    """Claim ``a`` was made before claim ``b``, by their ordering intervals or their articles' dates."""
+    if a.order is not None and b.order is not None and a.order[1] < b.order[0]:
+        return True
+    d = _rel_range(a, b, chron) if a.rel and b.rel else None
+    return d is not None and d[0] > 0
 
-    Dated claims are scanned in start order and each is compared only with those starting within
-    SAME_TIME_DAYS of its end; undated ones only with the undated claims of their own articles.
+
+_NARROW = timedelta(days=4 * SAME_TIME_DAYS + 2)  # a claim dated more loosely is surely close to nothing by date
+
+
+def _keys(w: ClaimTime, chron: Chronology | None) -> set[tuple[str, Any]]:
+    """The groups whose claims a claim's time words can be compared with: its articles, or their linked group."""
+    return {("linked", g) if chron is not None and (g := chron.group(a)) is not None else ("article", a)
+            for a, _, _ in w.rel}
+
+
+def _same_time_pairs(whens: list[ClaimTime], keep: Callable[[int, int], bool] | None = None,
+                     chron: Chronology | None = None) -> list[tuple[int, int]]:
+    """Index pairs (i < j) of claims made about the same time (with ``keep``: only the pairs it accepts)."""
+    return _same_time_pair_sets(whens, [keep], chron)[0]
+
+
+def _same_time_pair_sets(whens: list[ClaimTime], keeps: Sequence[Callable[[int, int], bool] | None],
+                         chron: Chronology | None = None) -> list[list[tuple[int, int]]]:
+    """For each ``keep``, the index pairs (i < j) of claims made about the same time that it accepts.
+
+    Claims with a narrow date are scanned in start order and each is compared only with those starting
+    within SAME_TIME_DAYS of its end; a claim with no narrow date only with claims of its own articles or of
+    articles linked to them by a shared report. Each candidate pair is looked at once for all ``keeps``.
     """
-    out: set[tuple[int, int]] = set()
+    outs: list[set[tuple[int, int]]] = [set() for _ in keeps]
     window = timedelta(days=SAME_TIME_DAYS)
-    dated = sorted((w.iv[0], w.iv[1], i) for i, w in enumerate(whens) if w.iv is not None)
+    is_narrow = [w.iv is not None and w.iv[1] - w.iv[0] <= _NARROW for w in whens]
+    dated = sorted((w.iv[0], w.iv[1], i) for i, w in enumerate(whens) if is_narrow[i] and w.iv is not None)
     starts = [d[0] for d in dated]
+
+    def add(a: int, b: int) -> None:
+        pair = (a, b) if a < b else (b, a)  # a pair met twice (two shared groups) is only tested twice
+        # the keeps first: they only read figures and names, while the time test may walk article links
+        wanted = [n for n, keep in enumerate(keeps) if keep is None or keep(*pair)]
+        if wanted and same_time(whens[pair[0]], whens[pair[1]], chron):
+            for n in wanted:
+                outs[n].add(pair)
+
     for n, (_, end, i) in enumerate(dated):
         stop = bisect_right(starts, end + window, n + 1)  # every later claim starts later still
         for m in range(n + 1, stop):
-            a, b = (i, dated[m][2]) if i < dated[m][2] else (dated[m][2], i)
-            if keep is None or keep(a, b):
-                out.add((a, b))
-    by_source: dict[str, list[int]] = {}
+            add(i, dated[m][2])
+    by_group: dict[Any, list[int]] = {}
     for i, w in enumerate(whens):
-        for s in w.sources if w.iv is None else ():
-            by_source.setdefault(s, []).append(i)
-    for members in by_source.values():
-        for n, i in enumerate(members):
-            for j in members[n + 1:]:
-                pair = (i, j) if i < j else (j, i)
-                if pair not in out and (keep is None or keep(*pair)):
-                    out.add(pair)
-    return sorted(out)
+        for g in _keys(w, chron):
+            by_group.setdefault(g, []).append(i)
+    for members in by_group.values():
+        loose = [i for i in members if not is_narrow[i]]
+        if not loose:
+            continue  # two narrowly dated claims were compared by date above
+        for n, i in enumerate(loose):
+            for j in loose[n + 1:]:
+                add(i, j)
+            for j in members:
+                if is_narrow[j]:
+                    add(i, j)
+    return [sorted(out) for out in outs]
 
 
 def _interval(q: Quantity) -> tuple[str | None, float, float] | None:
@@ -230,38 +316,59 @@ def _components_fit(parts: _Parts, combined: Quantity) -> bool:
 
 def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates: _Dates,
               partial: set[str]) -> Estimate:
+    chron = dates.chron
+    whens = {it.id or "": dates.when(it) for it, _ in rows}
     claims = [  # built from validated items: no need to validate again
         Claim.model_construct(item_id=it.id or "", figure=q, claimant=it.claimant, conduit=it.conduit,
-                              date=dates.order(it), sources=list(it.sources), current=True)
+                              date=(ref := dates.order(it)), placed=_placed_ref(ref, whens[it.id or ""]),
+                              sources=list(it.sources), current=True)
         for it, q in rows
     ]
-    whens = {it.id or "": dates.when(it) for it, _ in rows}
-    ivs = {c.item_id: date_interval(c.date) for c in claims}
-    latest: dict[str, date] = {}  # per claimant: the last first-day of any of its dated claims
+    by_claimant: dict[str, list[Claim]] = {}
     for c in claims:
-        if c.claimant and (iv := ivs[c.item_id]) is not None:
-            latest[c.claimant] = max(latest.get(c.claimant, iv[0]), iv[0])
+        if c.claimant:
+            by_claimant.setdefault(c.claimant, []).append(c)
+    last_start: dict[str, date] = {}  # per claimant: the latest first day of any of its claims' ordering dates
+    near: dict[tuple[str, Any], list[str]] = {}  # per claimant and group of linked articles: its claims
     for c in claims:
-        iv = ivs[c.item_id]
-        c.current = not (c.claimant and iv is not None and latest[c.claimant] > iv[1])
-    claims.sort(key=lambda c: (_order_key(ivs[c.item_id]), c.claimant or "", c.item_id))
+        t = whens[c.item_id]
+        if c.claimant and t.order is not None:
+            last_start[c.claimant] = max(last_start.get(c.claimant, t.order[0]), t.order[0])
+        for k in _keys(t, chron) if c.claimant else ():
+            near.setdefault((c.claimant or "", k), []).append(c.item_id)
+    for c in claims:  # superseded: the same claimant surely said something later
+        t = whens[c.item_id]
+        if not c.claimant:
+            continue
+        later = t.order is not None and last_start[c.claimant] > t.order[1]
+        if not later:
+            others = {o for k in _keys(t, chron) for o in near.get((c.claimant, k), ()) if o != c.item_id}
+            later = any(surely_before(t, whens[o], chron) for o in sorted(others))
+        c.current = not later
+    claims.sort(key=lambda c: (_order_key(whens[c.item_id].order), c.claimant or "", c.item_id))
     series = []
     for who in sorted({c.claimant for c in claims if not c.current and c.claimant}):
-        series.append([c.item_id for c in claims if c.claimant == who and ivs[c.item_id] is not None])
+        series.append([c.item_id for c in claims if c.claimant == who and whens[c.item_id].order is not None])
     who = [c.claimant for c in claims]
     bounds = [None if c.item_id in partial else _interval(c.figure) for c in claims]  # a partial count: never
 
     def conflict(i: int, j: int) -> bool:  # different claimants, bounds with no common value
-        return (who[i] != who[j] or who[i] is None) and _disjoint(bounds[i], bounds[j])
+        return who[i] != who[j] and who[i] is not None and who[j] is not None and _disjoint(bounds[i], bounds[j])
 
-    pairs = _same_time_pairs([whens[c.item_id] for c in claims], conflict)
+    def agree(i: int, j: int) -> bool:  # different claimants, side by side in one article, a common value
+        return (who[i] != who[j] and who[i] is not None and who[j] is not None and bounds[i] is not None
+                and bounds[j] is not None and not _disjoint(bounds[i], bounds[j])
+                and not set(claims[i].sources).isdisjoint(claims[j].sources))
+
+    pairs, agreeing = _same_time_pair_sets([whens[c.item_id] for c in claims], [conflict, agree], chron)
     conflicts = [[claims[i].item_id, claims[j].item_id] for i, j in pairs]
+    corroborations = [[claims[i].item_id, claims[j].item_id] for i, j in agreeing]
     current = [c for c in claims if c.current and c.item_id not in partial]  # a partial count is no total
     bounded = [c.figure for c in current if c.figure.low is not None or c.figure.high is not None]
     low = None if not bounded or any(q.low is None for q in bounded) else min(q.low for q in bounded)  # type: ignore[type-var]
     high = None if not bounded or any(q.high is None for q in bounded) else max(q.high for q in bounded)  # type: ignore[type-var]
     return Estimate(key=f"{side.lower()}:{measure}", side=side, measure=measure, claims=claims, series=series,
-                    conflicts=conflicts, low=low, high=high, rule=ESTIMATE_RULE)
+                    conflicts=conflicts, corroborations=corroborations, low=low, high=high, rule=ESTIMATE_RULE)
 
 
 def _partial_counts(items: list[Casualty], dates: _Dates) -> set[str]:
@@ -270,7 +377,7 @@ def _partial_counts(items: list[Casualty], dates: _Dates) -> set[str]:
     Such a figure counts a part ("several casualties, including high-ranking officials"), not the
     total, so it takes no part in conflicts; it is still listed.
     """
-    by_claimant: dict[str, list[tuple[_When, _Parts]]] = {}
+    by_claimant: dict[str, list[tuple[ClaimTime, _Parts]]] = {}
     for p in items:
         if p.claimant and (p.killed is not None or p.wounded is not None):
             by_claimant.setdefault(p.claimant, []).append((dates.when(p), _parts(p)))
@@ -279,7 +386,7 @@ def _partial_counts(items: list[Casualty], dates: _Dates) -> set[str]:
         if c.killed_or_wounded is None or not c.claimant:
             continue
         when = dates.when(c)
-        if any(same_time(when, w) and not _components_fit(parts, c.killed_or_wounded)
+        if any(same_time(when, w, dates.chron) and not _components_fit(parts, c.killed_or_wounded)
                for w, parts in by_claimant.get(c.claimant, ())):
             out.add(c.id or "")
     return out
@@ -299,10 +406,11 @@ def _related(side: str, items: list[Casualty], by_key: dict[tuple[str, str], Est
 
     def conflict(i: int, j: int) -> bool:  # i < j: a combined figure first, then a statement's parts
         c, p = pool[i], pool[j]
-        return (i < n <= j and c.id != p.id and (c.claimant != p.claimant or c.claimant is None)
+        return (i < n <= j and c.id != p.id and c.claimant != p.claimant and c.claimant is not None
+                and p.claimant is not None
                 and not _components_fit(facts[j - n], c.killed_or_wounded))  # type: ignore[arg-type]
 
-    pairs = _same_time_pairs([dates.when(it) for it in pool], conflict)
+    pairs = _same_time_pairs([dates.when(it) for it in pool], conflict, dates.chron)
     conflicts = [(pool[i].id or "", pool[j].id or "") for i, j in pairs]
     if not conflicts:
         return None
@@ -317,7 +425,8 @@ def _related(side: str, items: list[Casualty], by_key: dict[tuple[str, str], Est
                     conflicts=[list(g) for g in groups], rule=RELATED_RULE)
 
 
-def build_estimates(sections: dict[str, list[Item]], published: dict[str, date | None]) -> list[Estimate]:
+def build_estimates(sections: dict[str, list[Item]], published: dict[str, date | None],
+                    chron: Chronology | None = None, members: dict[str, list[Member]] | None = None) -> list[Estimate]:
     """Per (side, measure): casualty measures, and deployment sizes under their status ("deployed").
 
     A side whose killed or wounded figures and killed-or-wounded figures disagree across claimants
@@ -337,7 +446,7 @@ def build_estimates(sections: dict[str, list[Item]], published: dict[str, date |
         if it.size is not None:
             groups.setdefault((it.force.lower(), it.status), []).append((it, it.size))
             names.setdefault(it.force.lower(), set()).add(it.force)
-    dates = _Dates(published)
+    dates = _Dates(published, chron, members or {})
     partial = {i for items in by_side.values() for i in _partial_counts(items, dates)}
     by_key = {(s, m): _estimate(min(names[s]), m, rows, dates, partial) for (s, m), rows in sorted(groups.items())}
     related = [r for s, items in sorted(by_side.items())
@@ -355,13 +464,29 @@ def _order_key(iv: tuple[date, date] | None) -> tuple[int, str]:
     return (1, "") if iv is None else (0, iv[0].isoformat())
 
 
+_TIMELINE_SPAN = 62
+"""A recovered date wider than this many days places nothing on the timeline (stated dates always do)."""
+
+
+def _placed(ref: DateRef | None) -> tuple[date, date] | None:
+    iv = date_interval(ref)
+    if iv is None or ref is None:
+        return None
+    if ref.source == "published" and not ref.text:
+        return None  # dated only by its article: a report, not an event with a date of its own
+    if ref.source not in (None, "stated") and (iv[1] - iv[0]).days > _TIMELINE_SPAN:
+        return None  # "2023-12 to 2024-12": known to be in that span, not a point on a timeline
+    return iv
+
+
 def timeline(sections: dict[str, list[Item]]) -> list[TimelineEntry]:
-    """Every dated item (its period, else claimed) by start date, then section, then id."""
+    """Every dated item (its period, else claimed) by start date, then section, then id; a date the pipeline
+    recovered only as a wide interval, or only from its article's date, does not place an item."""
     out: list[tuple[tuple[Any, ...], TimelineEntry]] = []
     for s in SECTIONS:
         for it in sections[s]:
-            ref = it.period if it.period is not None and it.period.start else it.claimed
-            iv = date_interval(ref)
+            ref = it.period if _placed(it.period) is not None else it.claimed
+            iv = _placed(ref)
             if ref is None or iv is None:
                 continue
             entry = TimelineEntry(date=ref, section=s, item_id=it.id or "", summary=summary(s, it))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,10 @@ from typing import Any
 from pydantic import ValidationError
 from rapidfuzz import fuzz
 
+from .dating import words_of
 from .entities import Canonicalizer, key, same_person
 from .errors import EvalError
+from .estimates import date_interval
 from .grounding import normalise
 from .numbers import Figure, parse_quantity, same_figure
 from .schema import (
@@ -168,8 +171,12 @@ class BriefingScores:
     conflict_pairs: int = 0
     conflict_pairs_true: int = 0
     unmatched_items: int = 0
+    dated_claims: int = 0
+    dated_correct: int = 0
+    dated_to_month: int = 0
     duplicated_claims: list[str] = field(default_factory=list)
     missed_conflicts: list[str] = field(default_factory=list)
+    misdated_claims: list[str] = field(default_factory=list)
 
     @property
     def claim_recall(self) -> float | None:
@@ -193,6 +200,16 @@ class BriefingScores:
     def series_recall(self) -> float | None:
         return self.series_found / self.series if self.series else None
 
+    @property
+    def dating_accuracy(self) -> float | None:
+        """Share of the claims found (with a gold date) whose shown date interval holds the gold date."""
+        return self.dated_correct / self.dated_claims if self.dated_claims else None
+
+    @property
+    def dating_month(self) -> float | None:
+        """Share of the same claims dated correctly and to a month or better (at most 31 days wide)."""
+        return self.dated_to_month / self.dated_claims if self.dated_claims else None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             **asdict(self),
@@ -201,6 +218,8 @@ class BriefingScores:
             "conflict_recall": self.conflict_recall,
             "conflict_precision": self.conflict_precision,
             "series_recall": self.series_recall,
+            "dating_accuracy": self.dating_accuracy,
+            "dating_month": self.dating_month,
         }
 
 
@@ -212,6 +231,7 @@ class GoldClaim:
     section: str
     refs: list[Ref]
     summary: str = ""
+    date: str | None = None  # when the claim was made (ISO, at the annotated precision), if the gold says
 
 
 @dataclass
@@ -233,10 +253,23 @@ class GoldBriefing:
     conflicts: list[GoldGroup]
     corroborations: list[GoldGroup]
     gold: dict[str, ArticleExtraction]
+    article_dates: dict[str, str] = field(default_factory=dict)  # file stem -> known date (ISO partial)
 
     def item(self, ref: Ref) -> Item:
         stem, section, index = ref
         return getattr(self.gold[stem], section)[index]  # type: ignore[no-any-return]
+
+    def claim_date(self, claim: GoldClaim) -> tuple[date, date] | None:
+        """When a gold claim was made: its own date, else the most precise ``claimed`` of its items, else the
+        known date of its earliest article (a claim the article states with no date is that article's)."""
+        if claim.date:
+            return date_interval(DateRef(start=claim.date))
+        stated = [iv for r in claim.refs if (iv := date_interval(self.item(r).claimed)) is not None]
+        if stated:
+            return min(stated, key=lambda iv: (iv[1] - iv[0], iv))
+        known = [iv for r in claim.refs if r[0] in self.article_dates
+                 for iv in [date_interval(DateRef(start=self.article_dates[r[0]]))] if iv is not None]
+        return min(known) if known else None
 
     def all_claims(self) -> list[GoldClaim]:
         """The listed claims plus one single-item claim for every gold item no listed claim holds."""
@@ -312,7 +345,8 @@ def load_gold_briefing(path: str | Path, gold_folder: str | Path) -> GoldBriefin
                 raise EvalError(f"{path}: {list(ref)} is in claims {seen[ref]!r} and {c['id']!r}; keep it in one")
             seen[ref] = c["id"]
             refs.append(ref)
-        claims.append(GoldClaim(id=c["id"], section=c["section"], refs=refs, summary=c.get("summary", "")))
+        claims.append(GoldClaim(id=c["id"], section=c["section"], refs=refs, summary=c.get("summary", ""),
+                                date=c.get("date")))
     ids = {c.id for c in claims}
     if len(ids) != len(claims):
         raise EvalError(f"{path}: claim ids must be unique")
@@ -322,7 +356,21 @@ def load_gold_briefing(path: str | Path, gold_folder: str | Path) -> GoldBriefin
         conflicts=_groups(data, "conflicts", ids, path),
         corroborations=_groups(data, "corroborations", ids, path),
         gold=gold,
+        article_dates=_article_dates(data, gold, path),
     )
+
+
+def _article_dates(data: dict[str, Any], gold: dict[str, ArticleExtraction], path: Path) -> dict[str, str]:
+    out = {k: v for k, v in (data.get("article_dates") or {}).items() if not k.startswith("_")}
+    for stem, iso in out.items():
+        if stem not in gold:
+            raise EvalError(f"{path}: article_dates names {stem!r}, which has no gold file; fix it")
+        try:
+            DateRef(start=iso)
+        except ValidationError:
+            raise EvalError(f"{path}: article_dates[{stem!r}] = {iso!r} is not an ISO date (2024, 2024-12, "
+                            "2024-12-19)") from None
+    return out
 
 
 # ---------------------------------------------------------------- comparing fields
@@ -658,9 +706,12 @@ def _claim_of_items(predicted: Briefing, gold: GoldBriefing) -> dict[str, list[s
             ids = set(item.sources) | {ev.article_id for ev in item.evidence if ev.article_id}
             stems = [stem_of[a] for a in sorted(ids) if a in stem_of] or sorted(gold.gold)
             best: tuple[float, Ref] | None = None
+            # which claim an item shows is judged on the dates as the articles word them; the dates the
+            # pipeline recovered are scored on their own (dating accuracy)
+            worded = item.model_copy(update={"claimed": words_of(item.claimed), "period": words_of(item.period)})
             for stem in stems:
                 for j, g in enumerate(getattr(gold.gold[stem], section)):
-                    s = similarity(section, item, g)
+                    s = similarity(section, worded, g)
                     if s >= MIN_SIMILARITY and (best is None or s > best[0]):
                         best = (s, (stem, section, j))
             label = item.id or f"{section}[{n}]"
@@ -701,7 +752,31 @@ def score_briefing(predicted: Briefing, gold: GoldBriefing) -> BriefingScores:
             if len(set(order)) >= 2 and order == sorted(order):
                 scores.series_found += 1
                 break
+    _score_dates(predicted, gold, claims, shown, scores)
     return scores
+
+
+def _score_dates(predicted: Briefing, gold: GoldBriefing, claims: list[GoldClaim], shown: dict[str, list[str]],
+                 scores: BriefingScores) -> None:
+    """Dating accuracy: every item showing a found claim has a ``claimed`` interval that holds the gold date
+    (or lies within it, when the gold is coarser)."""
+    items = {it.id: it for _, it in predicted.items() if it.id}
+    for c in claims:
+        if c.id not in shown:
+            continue
+        want = gold.claim_date(c)
+        if want is None:
+            continue
+        scores.dated_claims += 1
+        got = [date_interval(items[i].claimed) if i in items else None for i in shown[c.id]]
+        ok = all(iv is not None and ((iv[0] <= want[0] and want[1] <= iv[1]) or (want[0] <= iv[0] and iv[1] <= want[1]))
+                 for iv in got)
+        if ok:
+            scores.dated_correct += 1
+            if all(iv is not None and (iv[1] - iv[0]).days <= 30 for iv in got):
+                scores.dated_to_month += 1
+        else:
+            scores.misdated_claims.append(c.id)
 
 
 # ---------------------------------------------------------------- reports
@@ -731,10 +806,11 @@ def report_markdown(rows: Sequence[tuple[str, EvalScores, BriefingScores | None]
     if with_b:
         out += ["", "## Merged briefing", ""]
         out += ["| run | claim recall | duplicate rate | conflict recall | conflict precision | series recall "
-                "| false conflicts |", "|---|---|---|---|---|---|---|"]
+                "| false conflicts | dating accuracy | dated to a month |", "|---|---|---|---|---|---|---|---|---|"]
         for name, b in with_b:
             out.append(f"| {name} | {_fmt(b.claim_recall)} | {_fmt(b.duplicate_rate)} | {_fmt(b.conflict_recall)} "
-                       f"| {_fmt(b.conflict_precision)} | {_fmt(b.series_recall)} | {b.false_conflicts} |")
+                       f"| {_fmt(b.conflict_precision)} | {_fmt(b.series_recall)} | {b.false_conflicts} "
+                       f"| {_fmt(b.dating_accuracy)} | {_fmt(b.dating_month)} |")
     return "\n".join(out) + "\n"
 
 

@@ -20,12 +20,12 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx2
 import instructor
 import openai
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_random_exponential
 
 from .config import (  # noqa: F401  (re-exported: summarizer.llm.ModelConfig etc. keep working)
@@ -43,6 +43,7 @@ from .schema import Article, Sections, Usage, model_facing_schema
 from .store import ResponseStore, completion_problem, default_cache_dir, request_key
 
 log = logging.getLogger(__name__)
+_M = TypeVar("_M", bound=BaseModel)
 # Without any handler, Python prints a library's warnings to stderr through its last-resort handler: a library
 # caller saw instructor's retry log lines. A NullHandler keeps them quiet until the application configures
 # logging (records still propagate to its handlers then); the command line shows them with -vvv.
@@ -636,8 +637,14 @@ class LLMClient:
     @contextlib.contextmanager
     def article(self, article: Article) -> Iterator[CallState]:
         """Attribute every call made inside (including from tasks started inside) to ``article``."""
-        state = CallState(article_id=article.id, label=describe(article))
-        self.states[article.id] = state
+        with self.task(article.id, describe(article)) as state:
+            yield state
+
+    @contextlib.contextmanager
+    def task(self, task_id: str, label: str) -> Iterator[CallState]:
+        """Attribute every call made inside to one task: an article, or another call such as the bottom line."""
+        state = CallState(article_id=task_id, label=label)
+        self.states[task_id] = state
         token = _STATE.set(state)
         try:
             yield state
@@ -691,6 +698,31 @@ class LLMClient:
         assert isinstance(result, Sections)
         self.transport.commit(state)
         return result
+
+    async def structured(self, messages: list[dict[str, str]], response_model: type[_M]) -> _M:
+        """One structured call for another answer than Sections (the bottom line): transient HTTP failures are
+        retried and invalid answers re-asked by instructor (config.max_reasks), anything else is a ModelError."""
+        state = _STATE.get() or CallState(article_id="-", label="(no article)")
+        if self.refused is not None:
+            raise ModeRefusedError(state.article_id, self.refused.reason)
+        try:
+            result = await self.instructor.chat.completions.create(
+                model=self.config.model,
+                response_model=response_model,
+                messages=messages,  # type: ignore[arg-type]
+                max_retries=self.config.max_reasks,
+                temperature=self.config.temperature,
+                **self.sampling(messages),
+                strict=False,
+            )
+        except Exception as exc:  # every failure becomes one clear ModelError
+            state.pending.clear()
+            error = self._error(exc, state)
+            if isinstance(error, ModeRefusedError):
+                self.refused = error
+            raise error from None
+        self.transport.commit(state)
+        return result  # type: ignore[no-any-return]
 
     def _reask(self, messages: list[dict[str, str]], template: str, problem: str,
                max_tokens: int | None) -> list[dict[str, str]]:

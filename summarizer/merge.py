@@ -21,6 +21,8 @@ from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 
+from .bottom_line import template_bottom_line
+from .dating import Chronology, Member, recover, words_of
 from .entities import Canonicalizer, key
 from .errors import BriefError
 from .estimates import SAME_TIME_DAYS, build_estimates, date_interval, date_key, dates_compatible, timeline
@@ -99,7 +101,7 @@ class _Entry:
 
 
 # Not part of what an item says: where it comes from, and verification's record (so ids stay stable).
-_NOT_CONTENT = {"evidence", "sources", "variants", "id", "verification", "verification_notes"}
+_NOT_CONTENT = {"evidence", "sources", "variants", "id", "verification", "verification_notes", "reports"}
 
 
 def _verification(items: Sequence[Item], claimant: str | None) -> dict[str, Any]:
@@ -160,7 +162,8 @@ def _entry(section: str, item: Item) -> _Entry:
         claimed=date_interval(item.claimed),
         period=date_interval(item.period),
         content=content,
-        full=(content, tuple(item.sources), tuple(_evidence_key(ev) for ev in item.evidence), tuple(item.variants)),
+        full=(content, tuple(item.sources), tuple(_evidence_key(ev) for ev in item.evidence), tuple(item.variants),
+              json.dumps(_reports_json(item.reports), sort_keys=True)),
         words=key(item.summary) if isinstance(item, Diplomacy) else "",
         when_words=_absolute_words(item.period) if isinstance(item, Diplomacy) else "",
     )
@@ -355,6 +358,7 @@ def _union(base: Item, items: list[Item]) -> Item:
         "evidence": [evidence[k] for k in sorted(evidence)],
         "sources": sorted({s for it in items for s in it.sources}),
         "variants": sorted({v for it in items for v in it.variants}),
+        "reports": _union_reports(items),
         "id": None,
     }
     upd.update(_verification(items, upd["claimant"]))
@@ -362,6 +366,24 @@ def _union(base: Item, items: list[Item]) -> Item:
         if f in type(base).model_fields and isinstance(getattr(base, f), str | None):
             upd[f] = min((v for it in items if isinstance(v := getattr(it, f), str)), default=None)
     return base.model_copy(update=upd)
+
+
+def _reports_json(reports: dict[str, list[DateRef | None]]) -> dict[str, list[Any]]:
+    return {a: [r.model_dump(mode="json") if r is not None else None for r in refs] for a, refs in reports.items()}
+
+
+def _union_reports(items: list[Item]) -> dict[str, list[DateRef | None]]:
+    """Each source article's words for when, from every member; two reports of one article: the more precise."""
+    found: dict[str, list[list[DateRef | None]]] = {}
+    for it in items:
+        for aid, refs in it.reports.items():
+            found.setdefault(aid, []).append(refs)
+
+    def rank(refs: list[DateRef | None]) -> tuple[Any, ...]:
+        return (tuple(-(_PRECISION_RANK[r.precision] if r is not None else -1) for r in refs),
+                json.dumps([r.model_dump(mode="json") if r is not None else None for r in refs], sort_keys=True))
+
+    return {aid: min(cands, key=rank) for aid, cands in sorted(found.items())}
 
 
 def _actors(item: Item, c: Canonicalizer, names: dict[str, str]) -> tuple[str | None, str | None]:
@@ -392,9 +414,15 @@ def _canonical_item(section: str, item: Item, article_id: str, c: Canonicalizer,
     evidence = {_evidence_key(e): e for ev in item.evidence
                 for e in [ev if ev.article_id else ev.model_copy(update={"article_id": article_id})]}
     sources = set(item.sources) | {ev.article_id for ev in evidence.values() if ev.article_id}
+    claimed, period = words_of(item.claimed), words_of(item.period)
+    reports = ({a: [words_of(r) for r in refs] for a, refs in sorted(item.reports.items())} if item.reports
+               else {article_id if article_id in sources or not sources else min(sources): [claimed, period]})
     upd: dict[str, Any] = {
         "claimant": claimant,
         "conduit": conduit,
+        "claimed": claimed,
+        "period": period,
+        "reports": reports,
         "variants": sorted(s for s in spellings if s and s.strip()),
         "evidence": [evidence[k] for k in sorted(evidence)],
         "sources": sorted(sources or {article_id}),
@@ -513,20 +541,54 @@ def _merge(extractions: Sequence[ArticleExtraction], articles: Sequence[Article]
             f"items cite article id(s) {', '.join(missing)} that are not among the articles given to merge(); "
             "pass the same articles the extractions were made from"
         )
+    merged, chron, members = _dated(merged, list(by_id.values()))
     sources = [
-        Source(id=a.id, title=a.title, outlet=a.outlet, published=a.published, url=a.url, path=a.path,
-               content_hash=a.content_hash)
+        Source(id=a.id, title=a.title, outlet=a.outlet, published=a.published, dated=_article_ref(chron, a.id),
+               url=a.url, path=a.path, content_hash=a.content_hash)
         for a in by_id.values()
     ]
     published = {a.id: a.published for a in by_id.values()}
-    return Briefing(
+    briefing = Briefing(
         title=title if title is not None else _title(sources),
         sources=sources,
-        estimates=build_estimates(merged, published),
+        estimates=build_estimates(merged, published, chron, members),
         timeline=timeline(merged),
         run=run if run is not None else _run(extractions),
         **merged,  # type: ignore[arg-type]
     )
+    briefing.bottom_line = template_bottom_line(briefing)
+    return briefing
+
+
+def _outlet_names(articles: list[Article]) -> dict[str, str]:
+    return {a.id: f"{a.outlet} ({a.id})" if a.outlet else a.id for a in articles}
+
+
+def _dated(merged: dict[str, list[Item]], articles: list[Article]
+           ) -> tuple[dict[str, list[Item]], Chronology, dict[str, list[Member]]]:
+    """Dates recovered for every item: each article's date (stated, date line, bounded by the events it reports,
+    or carried along claims it shares with other articles), then each item's words resolved against it."""
+    names = _outlet_names(articles)
+    members = {it.id or "": [Member(a, refs[0], refs[1], recent=s != "diplomacy") for a, refs in it.reports.items()]
+               for s in SECTIONS for it in merged[s]}
+    chron = Chronology.build(articles, [m for m in members.values() if len(m) > 1], names)
+    out: dict[str, list[Item]] = {}
+    for s in SECTIONS:
+        out[s] = []
+        for it in merged[s]:
+            reps = members.get(it.id or "", [])
+            claimed = recover(it.claimed, [(m.article_id, m.claimed) for m in reps], chron,
+                              unstated_is_article=True, names=names)
+            period = recover(it.period, [(m.article_id, m.period) for m in reps], chron,
+                             unstated_is_article=False, names=names)
+            out[s].append(it.model_copy(update={"claimed": claimed, "period": period}))
+        out[s].sort(key=lambda it: (date_key(it.period or it.claimed), it.id or ""))
+    return out, chron, members
+
+
+def _article_ref(chron: Chronology, article_id: str) -> DateRef | None:
+    d = chron.dates.get(article_id)
+    return d.ref() if d is not None else None
 
 
 def briefing_as_extraction(b: Briefing) -> ArticleExtraction:

@@ -86,6 +86,7 @@ def run_brief(
     aliases: str | Path | Sequence[str | Path] | None = None,
     max_bytes: int = 5_000_000,
     related: str = "drop",
+    bottom_line: str = "template",
     progress: Progress | None = None,
     on_loaded: Callable[[int], None] | None = None,
     deadline: float | None = None,
@@ -98,6 +99,8 @@ def run_brief(
     ``progress(article, result)`` is called as each article finishes; ``on_loaded(n)`` once articles are read.
     ``deadline`` (seconds for the whole run): articles not finished by then are listed as failed and the
     briefing of the others is returned, marked partial (``run.partial``).
+    ``bottom_line="model"`` has the model write the bottom line (needs a model); the default builds it from
+    templates.
 
     Raises NoArticlesError when nothing could be read or every article failed (``.run`` then holds the
     failures), so a total failure is never mistaken for a quiet story.
@@ -106,6 +109,8 @@ def run_brief(
 
     if deadline is not None and deadline <= 0:
         raise ConfigError(f"{option('deadline', deadline)}: give a positive number of seconds")
+    if bottom_line not in ("template", "model"):
+        raise ConfigError(f"{option('bottom_line', bottom_line)}: give 'template' or 'model'")
     until = None if deadline is None else time.monotonic() + deadline
     if not offline and config is None:
         from .config import ModelConfig
@@ -128,6 +133,9 @@ def run_brief(
     elif config is None and offline is False:
         raise ConfigError(f"no model configured: give {option('model')} (and {option('base_url')} for a server "
                           "other than OpenAI's), or use the offline extractor")
+    if bottom_line == "model" and config is None:
+        raise ConfigError(f"a model-written bottom line needs a model: give {option('model')}, or drop "
+                          f"{option('bottom_line', 'model')} to use the templates")
     articles, errors, duplicates = _collect(paths_or_articles, max_bytes, related)
     if not articles:
         inputs = [paths_or_articles] if isinstance(paths_or_articles, (str, Path)) else list(paths_or_articles)
@@ -207,7 +215,51 @@ def run_brief(
                                  f"{run.failed[0].path}: {run.failed[0].reason})", errors)
         failed.run = result
         raise failed
+    if bottom_line == "model":
+        _model_bottom_line(briefing, config, until)
     return result
+
+
+def _model_bottom_line(briefing: Briefing, config: Any, until: float | None) -> None:
+    """Replace the template bottom line with the model's sentences that pass the number check (in place).
+
+    Within the run's deadline, if any: past it, or if the call fails, the template sentences stay (noted)."""
+    import asyncio
+
+    from .bottom_line import amodel_bottom_line
+
+    if config is None:
+        raise ConfigError(f"a model-written bottom line needs a model: give {option('model')}, or drop "
+                          f"{option('bottom_line', 'model')} to use the templates")
+    if not briefing.bottom_line and not any(True for _ in briefing.items()):
+        return  # nothing verified to write about
+    left = None if until is None else until - time.monotonic()
+    if left is not None and left <= 0:
+        briefing.run.notes.append("bottom line: the run's deadline had passed; the template sentences are shown")
+        return
+
+    async def write() -> Any:
+        from .llm import LLMClient
+
+        client = LLMClient(config)
+        try:
+            return await asyncio.wait_for(amodel_bottom_line(briefing, client), left)
+        finally:
+            await client.aclose()
+
+    try:
+        kept, dropped, usage = asyncio.run(write())
+    except TimeoutError:
+        briefing.run.notes.append("bottom line: the run's deadline ran out during the model call; the template "
+                                  "sentences are shown")
+        return
+    except BriefError as exc:
+        reason = getattr(exc, "reason", None) or str(exc)
+        briefing.run.notes.append(f"bottom line: the model call failed ({reason}); the template sentences are shown")
+        return
+    briefing.bottom_line = kept
+    briefing.run.usage = briefing.run.usage + usage
+    briefing.run.notes.extend(dropped)
 
 
 def _write_recording_config(config: ModelConfig) -> None:

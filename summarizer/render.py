@@ -32,6 +32,7 @@ from .schema import (
     Item,
     Quantity,
     Rejected,
+    Source,
 )
 
 SECTION_TITLES: dict[str, str] = {
@@ -71,21 +72,38 @@ def _fmt_number(n: int | float) -> str:
 
 
 def _fmt_date(d: DateRef | None) -> str | None:
-    """``2024-12 (month; "in December")``: the date only as precise as the article states it."""
+    """``2024-12 (month; "in December")``: the date only as precise as the article states it, and how a date
+    the pipeline recovered was found (``2023-12 to 2024-12 (month; "in December"; relative)``). Words that
+    give no date are shown as they are."""
     if d is None or (d.start is None and not d.text):
         return None
     if d.start is None:
-        return f'"{d.text}" (date unknown)'
+        return f'"{d.text}"'
     span = d.start + (f" to {d.end}" if d.end else "")
     words = f'; "{d.text}"' if d.text else ""
-    return f"{span} ({d.precision}{words})"
+    how = f"; {d.source}" if d.source and d.source != "stated" else ""
+    return f"{span} ({d.precision}{words}{how})"
+
+
+def _fmt_source_date(s: Source) -> str | None:
+    """A source's date: stated, else what the pipeline recovered (``2024-08-01 to 2025-08-31, bounded``)."""
+    if s.published is not None:
+        return s.published.isoformat()
+    d = s.dated
+    if d is None:
+        return None
+    if d.start is None:
+        return f"{d.text}, {d.source}" if d.text else None
+    return d.start + (f" to {d.end}" if d.end else "") + (f", {d.source}" if d.source else "")
 
 
 def _fmt_day(d: DateRef | None) -> str | None:
     """Compact date for notes: the ISO start, else the article's words."""
     if d is None:
         return None
-    return d.start or (f'"{d.text}"' if d.text else None)
+    if d.start:
+        return d.start + (f" to {d.end}" if d.end else "")
+    return f'"{d.text}"' if d.text else None
 
 
 def _fmt_who(claimant: str | None, conduit: str | None) -> str | None:
@@ -207,14 +225,41 @@ def _coverage(b: Briefing) -> str:
 
 
 def _bounds_line(e: Estimate) -> str | None:
-    """The stated low/high and the rule that produced them; never an average."""
-    if e.low is None and e.high is None and not e.rule:
+    """The stated low/high (the rule is stated once, in the legend); never an average."""
+    if e.measure == RELATED:
         return None
     units = {c.figure.unit for c in e.claims}
     unit = f" {units.pop()}" if len(units) == 1 and None not in units else ""
     low = _fmt_number(e.low) + unit if e.low is not None else "open"
     high = _fmt_number(e.high) + unit if e.high is not None else "open"
-    return f"Low {low}, high {high}" + (f" (rule: {e.rule})" if e.rule else "") + "."
+    return f"Low {low}, high {high}."
+
+
+RELATED = "related_measures"
+
+
+def _legend(b: Briefing) -> list[str]:
+    """Each estimate rule once, for the whole Estimates section (every estimate carries its rule in JSON)."""
+    rules = list(dict.fromkeys(e.rule for e in b.estimates if e.rule))
+    return [f"Rule: {r}." for r in rules]
+
+
+def _key_figures(b: Briefing) -> list[tuple[Estimate, Claim]]:
+    """Current claims by side and measure, the latest first (undated last); related-measures groups only
+    restate claims shown under their own measure, so they are left out."""
+    out: list[tuple[Estimate, Claim]] = []
+    for e in sorted((e for e in b.estimates if e.measure != RELATED), key=lambda e: (e.side.lower(), e.measure)):
+        current = [c for c in e.claims if c.current]
+        out += [(e, c) for c in sorted(current, key=lambda c: (_latest(c.date), c.claimant or "", c.item_id))]
+    return out
+
+
+def _latest(d: DateRef | None) -> tuple[int, int]:
+    """Sort key, latest first: by the first day a claim can be from (what is surely known), then the last."""
+    from .estimates import date_interval
+
+    iv = date_interval(d)
+    return (-iv[0].toordinal(), -iv[1].toordinal()) if iv is not None else (1, 0)
 
 
 def _claim_label(c: Claim) -> str:
@@ -229,12 +274,17 @@ def _series_lines(e: Estimate) -> list[str]:
     for ids in e.series:
         first = by_id.get(ids[0]) if ids else None
         who = (_fmt_who(first.claimant, first.conduit) if first else None) or "one claimant"
-        steps = [_fmt_quantity(by_id[i].figure) + (f" ({d})" if (d := _fmt_day(by_id[i].date)) else "")
+        # the interval a claim is ordered by (its date narrowed by the period it reports), when narrower
+        steps = [_fmt_quantity(by_id[i].figure) + (f" ({d})" if (d := _fmt_day(by_id[i].placed or by_id[i].date))
+                                                   else "")
                  if i in by_id else i for i in ids]
         out.append(f"Series: {who} revised the figure: {' then '.join(steps)}.")
     for ids in e.conflicts:
         out.append("Conflict: these claims, by different claimants at about the same time, cannot both hold: "
                    + " vs ".join(_claim_label(by_id[i]) if i in by_id else i for i in ids) + ".")
+    for ids in e.corroborations:
+        out.append("Corroboration: reported side by side at about the same time, these claims can both hold: "
+                   + " and ".join(_claim_label(by_id[i]) if i in by_id else i for i in ids) + ".")
     return out
 
 
@@ -255,7 +305,7 @@ def _run_lines(b: Briefing) -> list[str]:
     tokens = (f"Tokens: {u.prompt_tokens:,} prompt + {u.completion_tokens:,} completion = {u.total_tokens:,} "
               f"in {u.calls:,} call{'s' if u.calls != 1 else ''} ({u.cached_calls:,} cached)")
     cost = f"Cost: ${u.cost_usd:.4f}" if u.cost_usd is not None else "Cost: not known"
-    return [who, f"Prompt version: {r.prompt_version or 'none'}", tokens, cost]
+    return [who, f"Prompt version: {r.prompt_version or 'none'}", tokens, cost, *r.notes]
 
 
 # ---------------------------------------------------------------- Markdown
@@ -303,11 +353,13 @@ def render_markdown(b: Briefing, *, verbose: bool = False) -> str:
     out = [f"# {_md(b.title)}", "", _md(_scope(b)), ""]
     if unread_note := coverage.note(b):
         out += [f"**{_md(unread_note)}**", ""]
+    if b.bottom_line:
+        out += ["## Bottom line", ""]
+        out += [f"- {_md(s.text)} {_md_refs(s.sources, numbers)}".rstrip() for s in b.bottom_line] + [""]
     out += ["## Sources", ""]
     out += [_md_row(["#", "Id", "Title", "Outlet", "Date"]), _md_row(["---"] * 5)]
     for i, s in enumerate(b.sources, 1):
-        date = s.published.isoformat() if s.published else "—"
-        out.append(_md_row([f"[{i}]", _md(s.id), _md(s.title), _md(s.outlet) or "—", date]))
+        out.append(_md_row([f"[{i}]", _md(s.id), _md(s.title), _md(s.outlet) or "—", _md(_fmt_source_date(s)) or "—"]))
     if b.run.instructions:
         out += ["", "## Instructions found in articles", "",
                 "These sentences are addressed to a reader or a machine; they are not claims and are never used "
@@ -315,8 +367,7 @@ def render_markdown(b: Briefing, *, verbose: bool = False) -> str:
         out += [f"- Instructions found in {_md(where)}: “{_md(text)}”"
                 for where, text in _instruction_lines(b, numbers)]
     out += ["", "## Key figures", ""]
-    # Related-measures groups only restate claims shown under their own measure; they feed the conflict notes.
-    key = [(e, c) for e in b.estimates if e.measure != "related_measures" for c in e.claims if c.current]
+    key = _key_figures(b)
     out += [f"- {_md(e.side)}, {_md(_words(e.measure))}: **{_md(_fmt_quantity(c.figure))}** — "
             f"{_md(_fmt_who(c.claimant, c.conduit) or 'unattributed')}"
             + (f", {_md(d)}" if (d := _fmt_date(c.date)) else "") + f" {_md_refs(c.sources, numbers)}"
@@ -328,6 +379,8 @@ def render_markdown(b: Briefing, *, verbose: bool = False) -> str:
     out += ["", "## Estimates", ""]
     if not b.estimates:
         out.append("No estimates.")
+    else:
+        out += [line for r in _legend(b) for line in (_md(r), "")]
     for e in b.estimates:
         out += [f"### {_md(e.side)}: {_md(_words(e.measure))}", ""]
         out += [_md_row(["Figure", "Claimant", "Date", "Sources", "Status"]), _md_row(["---"] * 5)]
@@ -557,10 +610,17 @@ def _html_sources(b: Briefing, articles: dict[str, Article]) -> list[str]:
     for i, s in enumerate(b.sources, 1):
         title = f'<a href="#art-{_e(s.id)}">{_e(s.title)}</a>' if s.id in articles else _e(s.title)
         url = f'<div class="muted"><code>{_e(s.url)}</code></div>' if s.url else ""
-        date = s.published.isoformat() if s.published else "—"
+        date = _e(_fmt_source_date(s)) or "—"
         out.append(f'<tr id="src-{i}"><td>[{i}]</td><td>{title}{url}</td><td>{_e(s.outlet) or "—"}</td>'
                    f'<td class="date">{date}</td><td><code>{_e(s.id)}</code></td></tr>')
     return out + ["</tbody></table></div>"]
+
+
+def _html_bottom_line(b: Briefing, numbers: dict[str, int]) -> list[str]:
+    if not b.bottom_line:
+        return []
+    return (['<section id="bottom-line"><h2>Bottom line</h2><ul>']
+            + [f"<li>{_e(s.text)} {_html_refs(s.sources, numbers)}</li>" for s in b.bottom_line] + ["</ul></section>"])
 
 
 def _html_footer(b: Briefing, numbers: dict[str, int]) -> list[str]:
@@ -588,6 +648,7 @@ def render_html(b: Briefing, articles: Sequence[Article]) -> str:
            f"<title>{_e(b.title)}</title><style>{_CSS}</style></head>", "<body><main>",
            f"<header><h1>{_e(b.title)}</h1><p class=\"scope\">{_e(_scope(b))}</p>"
            + (f'<p class="unread"><strong>{_e(n)}</strong></p>' if (n := coverage.note(b)) else "") + "</header>",
+           *_html_bottom_line(b, numbers),
            '<section id="sources"><h2>Sources</h2>', *_html_sources(b, by_article), "</section>"]
     if b.run.instructions:
         out += ['<section id="instructions"><h2>Instructions found in articles</h2>',
@@ -597,8 +658,7 @@ def render_html(b: Briefing, articles: Sequence[Article]) -> str:
                 for where, text in _instruction_lines(b, numbers)]
         out += ["</ul></section>"]
     out += ['<section id="key-figures"><h2>Key figures</h2><ul>']
-    # Related-measures groups only restate claims shown under their own measure; they feed the conflict notes.
-    key = [(e, c) for e in b.estimates if e.measure != "related_measures" for c in e.claims if c.current]
+    key = _key_figures(b)
     for e, c in key:
         date = _fmt_date(c.date)
         fig = _html_item_link(c.item_id, by_id, f'<span class="fig">{_e(_fmt_quantity(c.figure))}</span>')
@@ -612,6 +672,7 @@ def render_html(b: Briefing, articles: Sequence[Article]) -> str:
                 f'<ul class="items">{"".join(items)}</ul>' if items else f"<p>{_e(coverage.empty_section(b))}</p>",
                 "</section>"]
     out.append('<section id="estimates"><h2>Estimates</h2>')
+    out += [f'<p class="note legend">{_e(r)}</p>' for r in _legend(b)]
     if any(estimate_svg(e) for e in b.estimates):
         out.append(f'<p class="legend">{_e(CHART_LEGEND)}</p>')
     out += [line for e in b.estimates for line in _html_estimate(e, numbers, by_id)] or ["<p>No estimates.</p>"]

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from .numbers import QUALIFIERS, parse_quantity
 
 Precision = Literal["day", "week", "month", "year", "unknown"]
+DateSource = Literal["stated", "dateline", "published", "relative", "carried", "bounded"]
 Qualifier = Literal["exact", "about", "at_least", "more_than", "up_to", "fewer_than", "range", "vague"]
 Alignment = Literal["exact", "normalised", "fuzzy"]
 Verification = Literal["verified", "corrected", "unattributed"]
@@ -86,6 +87,14 @@ class DateRef(_Model):
     )
     end: str | None = Field(default=None, description="End of a period in the same format; empty for one date.")
     precision: Precision = Field(default="unknown", description="day, week, month, year or unknown.")
+    source: DateSource | None = Field(
+        default=None,
+        description="Set by the pipeline: how the date was found. stated (the words give it), dateline (the "
+        "article's own date line), published (the article's date), relative (the words resolved against the "
+        "article's date or the interval it lies in), carried (another outlet's dated report of the same claim), "
+        "bounded (an interval fixed by dated events the article reports).",
+    )
+    basis: str | None = Field(default=None, description="Set by the pipeline: what a recovered date rests on.")
 
     @field_validator("start", "end")
     @classmethod
@@ -143,6 +152,10 @@ class Item(_Model):
     id: str | None = Field(default=None, description="Set by the pipeline.")
     sources: list[str] = Field(default_factory=list, description="Set by the pipeline: supporting article ids.")
     variants: list[str] = Field(default_factory=list, description="Set by the pipeline: names seen for claimant.")
+    reports: dict[str, list[DateRef | None]] = Field(
+        default_factory=dict,
+        description="Set by the pipeline: per source article, its own words for when: [claimed, period].",
+    )
     verification: Verification | None = Field(
         default=None,
         description="Set by the pipeline: verified (as the article says it), corrected (see verification_notes) "
@@ -365,6 +378,11 @@ class Source(_Model):
     title: str
     outlet: str | None = None
     published: date | None = None
+    dated: DateRef | None = Field(
+        default=None,
+        description="Set by the pipeline: when the article was written, as exactly as its text allows (a day, or "
+        "an interval), with how that was found; empty when nothing tells.",
+    )
     url: str | None = None
     path: str | None = None
     content_hash: str
@@ -378,6 +396,11 @@ class Claim(_Model):
     claimant: str | None
     conduit: str | None = None
     date: DateRef | None = None
+    placed: DateRef | None = Field(
+        default=None,
+        description="Where the claim sits in time for ordering (series, current), when that is narrower than "
+        "its date: the date narrowed by the period it reports, a claim being made during or soon after it.",
+    )
     sources: list[str]
     current: bool = Field(description="False when the same claimant later revised this figure.")
 
@@ -395,6 +418,11 @@ class Estimate(_Model):
     conflicts: list[list[str]] = Field(
         default_factory=list,
         description="Pairs of item ids: claims by different claimants, at about the same time, that cannot both hold.",
+    )
+    corroborations: list[list[str]] = Field(
+        default_factory=list,
+        description="Pairs of item ids: claims by different claimants, reported side by side at about the same "
+        "time, whose bounds share a value: they support each other.",
     )
     low: int | float | None = None
     high: int | float | None = None
@@ -439,6 +467,20 @@ class RunInfo(_Model):
         default_factory=list, description="Articles that state figures but gave no item: what was not understood."
     )
     partial: bool = False  # the run's deadline ran out: the articles not finished are in ``failed``
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What the run left out besides articles and items, one line each (e.g. a model-written "
+        "bottom-line sentence stating a number that no item it cites states).",
+    )
+
+
+class BottomLineSentence(_Model):
+    """One sentence of the bottom line, built only from verified items, each of which it cites."""
+
+    text: str
+    items: list[str] = Field(description="Ids of the items whose figures the sentence states.")
+    sources: list[str] = Field(description="Article ids of those items.")
+    written_by: str = Field(default="template", description='"template" or "model:<name>".')
 
 
 class Briefing(Sections):
@@ -446,6 +488,7 @@ class Briefing(Sections):
 
     title: str
     sources: list[Source]
+    bottom_line: list[BottomLineSentence] = Field(default_factory=list)
     estimates: list[Estimate] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)
     run: RunInfo

@@ -23,7 +23,7 @@ from summarizer.evaluate import (
     score_extractions,
     similarity,
 )
-from summarizer.schema import SECTIONS, ArticleExtraction, Briefing, Estimate, Quantity, Rejected, RunInfo
+from summarizer.schema import SECTIONS, ArticleExtraction, Briefing, DateRef, Estimate, Quantity, Rejected, RunInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "evals" / "gold"
@@ -213,6 +213,23 @@ def test_briefing_duplicates_conflicts_and_series(gold_briefing: GoldBriefing) -
     assert s.conflict_precision == 1.0
     assert (s.series_found, s.series) == (1, 2)
     assert s.false_conflicts == 0 and s.unmatched_items == 0
+
+
+def test_dating_accuracy_holds_the_gold_date(gold_briefing: GoldBriefing) -> None:
+    """A claim's shown date is correct when its interval holds the gold date (December 2024 for the NIS claim,
+    from the annotated article dates), or lies within it; a wrong or missing date is not."""
+    refs = [(S000, "casualties", 0), ("004_e768fbc29f10ce67", "casualties", 0), (S002, "casualties", 0)]
+    b, ids = briefing_from(gold_briefing, refs)
+    b.casualties[0].claimed = DateRef(start="2024-08", end="2025-08", source="bounded")  # holds 2024-12: correct
+    b.casualties[1].claimed = DateRef(start="2025-04-30", source="stated")  # the gold date itself: to the day
+    b.casualties[2].claimed = DateRef(start="2025-01")  # the JCS claim was December 2024: wrong
+    s = score_briefing(b, gold_briefing)
+    assert gold_briefing.article_dates[S000] == "2024-12"
+    assert (s.dated_claims, s.dated_correct, s.dated_to_month) == (3, 2, 1)
+    assert s.dating_accuracy == pytest.approx(2 / 3) and s.dating_month == pytest.approx(1 / 3)
+    assert s.misdated_claims == ["jcs-nk-casualties-2024-12"]
+    b.casualties[0].claimed = None  # undated: not correct
+    assert score_briefing(b, gold_briefing).dated_correct == 1
 
 
 def test_briefing_flagging_a_corroboration_is_a_false_conflict(gold_briefing: GoldBriefing) -> None:

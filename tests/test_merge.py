@@ -375,8 +375,13 @@ def test_gold_through_verify_and_merge() -> None:
     s = score_briefing(b, load_gold_briefing(ROOT / "evals" / "gold_briefing.json", ROOT / "evals" / "gold"))
     assert (s.claim_recall, s.duplicate_rate, s.series_recall) == (1.0, 0.0, 1.0)
     assert s.false_conflicts == 0 and s.conflict_precision == 1.0
-    # us-official-vs-zelensky is six days apart in different articles, which carry no publication date here
-    assert s.missed_conflicts == ["us-official-vs-zelensky"]
+    # us-official-vs-zelensky: six days apart in different undated articles, linked by the NIS report that
+    # 000 dates "Thursday" and 002 "last week"
+    assert s.missed_conflicts == [] and (s.conflicts_found, s.conflicts) == (3, 3)
+    kow = next(e for e in b.estimates if e.measure == "killed_or_wounded")
+    names = {c.item_id: c.claimant for c in kow.claims}
+    assert [sorted(names[i] or "" for i in pair) for pair in kow.corroborations] == [
+        ["John Kirby", "Ukraine's military intelligence agency (HUR)"]]  # shown as agreeing, not as a conflict
 
 
 def test_killed_or_wounded_never_merged_with_killed() -> None:
@@ -475,3 +480,54 @@ def test_order_independent_and_idempotent(extractions: list[ArticleExtraction], 
     assert len(ids) == len(set(ids))
     for c in b.casualties:
         assert isinstance(c, Casualty) and c.sources == sorted(set(c.sources))
+
+
+# ---- claims of undated articles, linked by a report they share ----------------------------------
+
+
+def _text_article(aid: str, text: str, published: str | None = None) -> Article:
+    return Article(id=aid, title=f"Synthetic {aid}", text=text, content_hash=hashlib.sha256(text.encode()).hexdigest(),
+                   published=date.fromisoformat(published) if published else None)
+
+
+def _rel(aid: str, quote: str, claimant: str, when: str | None, **figures: str) -> dict[str, Any]:
+    item = cas(aid, quote, claimant=claimant, **figures)
+    if when:
+        item["claimed"] = {"text": when}
+    return item
+
+
+def test_undated_articles_linked_by_a_shared_report_are_about_the_same_time() -> None:
+    """The US official (a1, "Tuesday") and Zelensky (a2, "on Monday") are days apart: a1 dates the NIS report
+    "Thursday", a2 "last week". Neither article has a date, so only the shared report links them."""
+    a1 = _rel("a1", "at least 100 killed", "NIS", "Thursday", killed="at least 100", wounded="nearly 1,000")
+    us = _rel("a1", "several hundred casualties", "a US official", "Tuesday", killed_or_wounded="several hundred")
+    a2 = _rel("a2", "some 100 deaths", "NIS", "Last week", killed="some 100", wounded="another 1,000")
+    zel = _rel("a2", "more than 3,000 killed or wounded", "Zelensky", "on Monday", killed_or_wounded="more than 3,000")
+    arts = [_text_article("a1", "Synthetic one."), _text_article("a2", "Synthetic two.")]
+    linked = merge([ex("a1", a1, us), ex("a2", a2, zel)], arts)
+    kow = next(e for e in linked.estimates if e.measure == "killed_or_wounded")
+    assert len(kow.conflicts) == 1
+    unlinked = merge([ex("a1", us), ex("a2", zel)], arts)  # no shared report: not known to be the same time
+    assert next(e for e in unlinked.estimates if e.measure == "killed_or_wounded").conflicts == []
+
+
+def test_a_loosely_bounded_claim_is_not_the_same_time_as_anything() -> None:
+    """An article bounded to seven months (its "third winter" since February 2022) says nothing about which week."""
+    winter = _text_article("w1", "The war enters its third winter since the invasion began in February 2022.")
+    dated = _text_article("d1", "Synthetic dated.", "2025-01-10")
+    b = merge([ex("w1", _rel("w1", "dozens killed", "HUR", None, killed="dozens")),
+               ex("d1", _rel("d1", "3,000 killed", "NIS", None, killed="3,000"))], [winter, dated])
+    est = b.estimates[0]
+    assert est.conflicts == [] and all(c.current for c in est.claims)
+    w = next(c for c in est.claims if "HUR" in (c.claimant or ""))
+    assert w.date is not None and (w.date.start, w.date.end, w.date.source) == ("2024-09", "2025-03", "bounded")
+
+
+def test_claims_that_agree_side_by_side_are_a_corroboration() -> None:
+    b = merge([ex("a1", _rel("a1", "at least 30 killed or wounded", "HUR", None, killed_or_wounded="at least 30"),
+                  _rel("a1", "several dozens", "John Kirby", None, killed_or_wounded="several dozens"))],
+              [_text_article("a1", "Synthetic.")])
+    est = b.estimates[0]
+    assert est.conflicts == [] and len(est.corroborations) == 1
+    assert sorted(est.corroborations[0]) == sorted(c.item_id for c in est.claims)

@@ -140,8 +140,11 @@ def test_markdown_content() -> None:
     assert "Conflict: these claims, by different claimants at about the same time, cannot both hold: " \
            "around 1,100 (South Korea's Joint Chiefs of Staff, 2025-01-13) vs " \
            "more than 3,000 (Volodymyr Zelenskyy, 2025-01-13)." in md
-    assert "Low 990, high open (rule: lowest low and highest high of the current claims; an open bound stays open)." \
-        in md
+    # bounds per estimate, each rule once as a legend at the top of the section (never next to every table)
+    assert "Low 990, high open.\n" in md and "(rule:" not in md
+    legend = "Rule: lowest low and highest high of the current claims; an open bound stays open."
+    assert md.count(legend) == 1 and md.index(legend) < md.index("### North Korean forces: killed")
+    assert "(date unknown)" not in md
     assert "- 2025-04-28 (day; \"on Monday\") — Diplomacy: North Korea acknowledged for the first time" in md
     footer = md.split("\n---\n")[1]
     assert footer == (
