@@ -76,6 +76,11 @@ marines paratroopers units brigades battalions regiments workers labourers of mo
 in on at and or were was are is have has had been reportedly already also to into total altogether
 who which that there operating stationed deployed sent
 """.split())
+# Personnel named as if they were a weapon, or a quote that speaks of troops without a deployment verb.
+_PERSONNEL = re.compile(r"(?:\w+\s+)?\b(?:troops?|soldiers?|servicemen|personnel|fighters?|mercenaries|forces"
+                        r"|conscripts|recruits)\b", re.IGNORECASE)
+_MILITARY = re.compile(r"\b(?:troops?|soldiers?|servicemen|personnel|fighters?|mercenaries|forces|units?|arm(?:y|ies)"
+                       r"|brigades?|battalions?|regiments?|contingent|enter\w*|patrol\w*)\b", re.IGNORECASE)
 _DEPLOYMENT_CLAUSE = re.compile(
     r"\b(?:deploy\w*|dispatch\w*|station\w*|sen[dt]\w*|operat\w*|in\s+total|there\s+(?:are|were)|arriv\w*"
     r"|transferr?\w*|moved?|present|fight\w*|serv\w*|based|rotat\w*|repatriat\w*|withdr[ae]w\w*|pull\w*|out\s+of"
@@ -101,7 +106,10 @@ _EVENT_WORDS: dict[str, re.Pattern[str]] = {
                                    re.IGNORECASE),
     "agreement_in_force": re.compile(r"\b(?:in\s+force|into\s+force|(?:take|takes|took|taken|taking)\s+effect"
                                      r"|in\s+effect|ratif\w*|(?:came|come|comes|coming)\s+into|effective|entered"
-                                     r"|start\w*|began|begin\w*|hold\w*|held)\b", re.IGNORECASE),
+                                     r"|(?:start\w*|began|begin\w*|hold\w*|held)\b[^.]*\b(?:agreement|treaty|pact"
+                                     r"|deal|accord|ceasefire|truce|partnership)|(?:agreement|treaty|pact|deal|accord"
+                                     r"|ceasefire|truce|partnership)\b[^.]*\b(?:start\w*|began|begin\w*|hold\w*|held))\b",
+                                     re.IGNORECASE),
     "visit": re.compile(r"\b(?:visit\w*|trip|travel\w*|arriv\w*|hosted|welcom\w*|toured|in\s+\w+\s+for"
                         r"|fl(?:y|ew|ies|ying)|head\w*\s+to|went\s+to|go(?:es|ing)?\s+to|summit)\b", re.IGNORECASE),
     "meeting": re.compile(r"\b(?:met|meet\w*|talks|summit|hosted|conference|gathering|session)\b", re.IGNORECASE),
@@ -419,6 +427,9 @@ def _deployment(item: Deployment, reader: Reader, located: dict[str, int], spans
     if item.size is None and item.status == "deployed":
         _fill_size(item, reader, spans, out)
     quotes = " ".join(reader.article.text[a:b] for a, b in spans)
+    if not _DEPLOYMENT_CLAUSE.search(quotes) and not _MILITARY.search(quotes):
+        out.reasons.append("the quote says nothing of troops sent, deployed or stationed")
+        return
     if item.status in _STATUS_WORDS and not _STATUS_WORDS[item.status].search(quotes):
         out.reasons.append(f"status {item.status!r}: the quote says nothing of troops being {item.status}")
         return
@@ -454,6 +465,10 @@ def _arms(item: ArmsTransfer, reader: Reader, located: dict[str, int], spans: li
         if not named(getattr(item, who), window) and not named(getattr(item, who), reader.plain_text):
             out.reasons.append(f"the {who} {getattr(item, who)!r} is not named in the article")
             return
+    people = [it.name for it in item.items if _PERSONNEL.fullmatch(it.name.strip())]
+    if people:  # soldiers sent abroad are a deployment, never an arms transfer
+        out.reasons.append(f"{', '.join(map(repr, people))} are personnel, not arms: a deployment, not a transfer")
+        return
     for k, it in enumerate(item.items):
         at = located.get(f"items[{k}]")
         if it.quantity is not None and at is not None and (thing := _counted_noun(reader, at)) is not None:

@@ -106,3 +106,41 @@ def test_every_shown_item_carries_a_status(seed003: dict[str, Any], seed001: dic
                 assert it["verification"] in ("verified", "corrected", "unattributed"), it
                 assert (it["verification"] == "corrected") == bool(
                     [n for n in it["verification_notes"] if "never names" not in n]), it
+
+
+# ------------------------------------------------- the five-seed Qwen recording set (real exchanges, replayed)
+
+QWEN_SET = ROOT / "evals" / "recordings" / "qwen2.5-coder-1.5b"
+
+
+@pytest.fixture(scope="module")
+def qwen_seeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    tmp = tmp_path_factory.mktemp("qwen5")
+    out = tmp / "b.json"
+    proc = run_brief([str(ROOT / "seeds"), "--replay", str(QWEN_SET), "--format", "json", "-o", str(out)],
+                     brief_env(tmp))
+    assert proc.returncode == 0, proc.stderr
+    b: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return b
+
+
+def test_real_troops_filed_as_arms_are_rejected(qwen_seeds: dict[str, Any]) -> None:
+    """Qwen listed "thousands of troops" as an arms transfer (seed 000); soldiers sent are a deployment."""
+    names = [i["name"] for t in qwen_seeds["arms_transfers"] for i in t["items"]]
+    assert "troops" not in names, names
+    assert any("are personnel, not arms" in r["reason"] for r in qwen_seeds["run"]["rejected"])
+
+
+def test_real_deployment_without_troops_in_its_quote_is_rejected(qwen_seeds: dict[str, Any]) -> None:
+    """Qwen made the NIS itself a deployed force, quoting a fragment about casualties (seed 000)."""
+    forces = [d["force"] for d in qwen_seeds["deployments"]]
+    assert not any("Intelligence Service" in f for f in forces), forces
+    assert any(r["reason"] == "the quote says nothing of troops sent, deployed or stationed"
+               for r in qwen_seeds["run"]["rejected"])
+
+
+def test_real_cooperation_since_the_war_began_is_no_agreement_in_force(qwen_seeds: dict[str, Any]) -> None:
+    """'…strengthened military cooperation since the start of the Ukraine conflict' names no agreement taking effect."""
+    shown = [d for d in qwen_seeds["diplomacy"] if d["event_type"] == "agreement_in_force"
+             and "strengthened military cooperation" in d["evidence"][0]["quote"]]
+    assert shown == []
