@@ -18,7 +18,13 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
-from .numbers import CURRENCY_SYMBOLS, Figure, Number, find_figures
+from .numbers import (  # one rule for bounds, whatever the language
+    CURRENCY_SYMBOLS,
+    Figure,
+    _bounds,
+    _tidy,
+    find_figures,
+)
 from .resources import data_path
 
 WORDS_FILE = "number_words.yaml"
@@ -104,21 +110,6 @@ def _decimal(num: str, lang: str) -> float | None:
         return float(parse_decimal(num, locale=lang, strict=True))
     except NumberFormatError:
         return None
-
-
-def _tidy(x: float) -> Number:
-    r = round(x, 6)
-    return int(r) if float(r).is_integer() else r
-
-
-def _bounds(qualifier: str, style: str, n: Number) -> tuple[Number | None, Number | None]:
-    if qualifier == "about":
-        return (_tidy(n * 0.9), n) if style == "below" else (_tidy(n * 0.9), _tidy(n * 1.1))
-    if style == "open_high":
-        return n, None
-    if style == "open_low":
-        return None, n
-    return n, n
 
 
 def find_figures_in(text: str, lang: str | None) -> list[Figure]:

@@ -10,32 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import browser_fixtures  # skips this module without chromium or playwright
 import pytest
 from test_render import build, hostile_raw, load_raw
 
 from summarizer.render import render_html
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]
+ARTIFACTS = browser_fixtures.ARTIFACTS
+browser = browser_fixtures.browser  # the shared module-scoped fixture
 
 pytestmark = pytest.mark.browser
-if not CHROMIUM.exists():
-    pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package (pip install playwright)")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture()

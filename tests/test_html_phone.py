@@ -8,10 +8,10 @@ run over seeds/. Screenshots go to test-artifacts/ for a look.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import browser_fixtures  # skips this module without chromium or playwright
 import pytest
 from test_render import build, load_raw
 
@@ -19,27 +19,13 @@ import summarizer
 from summarizer.chart import chartable, estimate_svg
 from summarizer.render import render_html
 
+ARTIFACTS = browser_fixtures.ARTIFACTS
+browser = browser_fixtures.browser  # the shared module-scoped fixture
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 PHONE, DESKTOP = 390, 1280
 
 pytestmark = pytest.mark.browser
-if not CHROMIUM.exists():
-    pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package (pip install playwright)")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture(scope="module")
