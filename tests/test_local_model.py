@@ -202,7 +202,7 @@ def test_cli_end_to_end_json(local_model_server: LocalServer) -> None:  # noqa: 
     assert [s.path for s in briefing.sources] == [str(SEED.relative_to(ROOT))] or run.failed
     if proc.returncode == 0:
         assert run.failed == [] and run.usage.calls >= 1 and run.usage.cached_calls == 0
-        assert "1 articles briefed, 0 failed" in proc.stderr
+        assert "1 article briefed, 0 failed" in proc.stderr
         article_id = briefing.sources[0].id
         _check_grounded(briefing, article_id)
         for rej in run.rejected:  # rejected items are reported, never dropped silently
