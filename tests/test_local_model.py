@@ -16,6 +16,7 @@ import pytest
 from local_fixtures import local_model_server  # noqa: F401 - pytest fixture
 from pydantic import BaseModel
 
+from summarizer.errors import ConfigError
 from summarizer.local import (
     MODEL_ALIAS,
     MODEL_FILE,
@@ -24,7 +25,9 @@ from summarizer.local import (
     missing_reason,
     model_path,
     server_command,
+    server_missing_reason,
 )
+from summarizer.models import models_dir
 from summarizer.schema import Sections
 
 pytestmark = pytest.mark.local_model
@@ -246,6 +249,19 @@ def test_recorded_set_replays_without_a_server() -> None:
 # ---------------------------------------------------------------- Qwen2.5-Coder-1.5B (brief models pull qwen)
 
 QWEN_NAME = "qwen2.5-coder-1.5b"
+# Read at import, before conftest points XDG_CACHE_HOME at a temp folder for each test: `brief models pull`
+# (run by .ci/run) puts the model in the real user cache, and this test must find it there.
+REAL_MODELS_DIR = models_dir()
+
+
+def _qwen_missing() -> str | None:
+    if reason := server_missing_reason():
+        return reason
+    try:
+        model_path(QWEN_NAME, REAL_MODELS_DIR)
+    except ConfigError as exc:
+        return str(exc)
+    return None
 
 
 @pytest.mark.timeout(3600)
@@ -253,11 +269,12 @@ def test_qwen_briefs_one_short_real_article() -> None:
     """The whole job on the real Qwen model: `brief ARTICLE --local qwen2.5-coder-1.5b` (skipped without it)."""
     from summarizer.schema import Briefing
 
-    reason = missing_reason(QWEN_NAME)
+    reason = _qwen_missing()
     if reason:
         pytest.skip(f"Qwen2.5-Coder-1.5B is not available here: {reason}")
     started = time.monotonic()
-    proc = _brief(str(SEED.relative_to(ROOT)), "--local", QWEN_NAME, "--no-cache", "--format", "json", timeout=3500)
+    proc = _brief(str(SEED.relative_to(ROOT)), "--local", QWEN_NAME, "--models-dir", str(REAL_MODELS_DIR),
+                  "--no-cache", "--format", "json", timeout=3500)
     seconds = time.monotonic() - started
     assert proc.returncode in (0, 1), proc.stderr
     assert "local server ready in" in proc.stderr and "local server stopped after" in proc.stderr
