@@ -15,10 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-import yaml
-
 from .errors import ConfigError
-from .resources import data_path
+from .resources import data_path, read_data_yaml
 
 GAZETTEER_FILE = "gazetteer.yaml"
 GROUPS_FILE = "armed_groups.yaml"
@@ -92,11 +90,7 @@ class Gazetteer:
 
 
 def _read(name: str) -> Any:
-    path = data_path(name)
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the gazetteer ({exc}); reinstall the package") from exc
+    return read_data_yaml(name, "the gazetteer")
 
 
 def _listed(value: Any) -> list[str]:

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
 from .errors import ConfigError
 from .numbers import (  # one rule for bounds, whatever the language
     CURRENCY_SYMBOLS,
@@ -25,7 +23,7 @@ from .numbers import (  # one rule for bounds, whatever the language
     _tidy,
     find_figures,
 )
-from .resources import data_path
+from .resources import data_path, read_data_yaml
 
 WORDS_FILE = "number_words.yaml"
 ENGLISH = {None, "", "en"}
@@ -53,13 +51,10 @@ def _alt(words: list[str]) -> str:
 
 @lru_cache(maxsize=1)
 def _words() -> dict[str, Any]:
-    path = data_path(WORDS_FILE)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the number words ({exc}); reinstall the package") from exc
+    data = read_data_yaml(WORDS_FILE, "the number words")
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of language codes; compare it with the shipped file")
+        raise ConfigError(f"{data_path(WORDS_FILE)}: expected a mapping of language codes; "
+                          "compare it with the shipped file")
     return data
 
 

@@ -459,12 +459,20 @@ def _fill_size(item: Deployment, reader: Reader, spans: list[tuple[int, int]], o
     out.notes.append(f"size filled in from the quote: {f.text} (the one troop count it states)")
 
 
+def _unnamed(item: Item, fields: tuple[str, ...], reader: Reader, window: str, out: Outcome) -> bool:
+    """Reject the item when one of these states is named neither near the quote nor anywhere in the article."""
+    for who in fields:
+        name = getattr(item, who)
+        if not named(name, window) and not named(name, reader.plain_text):
+            out.reasons.append(f"the {who} {name!r} is not named in the article")
+            return True
+    return False
+
+
 def _arms(item: ArmsTransfer, reader: Reader, located: dict[str, int], spans: list[tuple[int, int]], window: str,
           out: Outcome) -> None:
-    for who in ("supplier", "recipient"):  # the story's states: named near the quote or elsewhere in the article
-        if not named(getattr(item, who), window) and not named(getattr(item, who), reader.plain_text):
-            out.reasons.append(f"the {who} {getattr(item, who)!r} is not named in the article")
-            return
+    if _unnamed(item, ("supplier", "recipient"), reader, window, out):
+        return
     people = [it.name for it in item.items if _PERSONNEL.fullmatch(it.name.strip())]
     if people:  # soldiers sent abroad are a deployment, never an arms transfer
         out.reasons.append(f"{', '.join(map(repr, people))} are personnel, not arms: a deployment, not a transfer")
@@ -483,10 +491,8 @@ def _arms(item: ArmsTransfer, reader: Reader, located: dict[str, int], spans: li
 
 
 def _aid(item: Aid, reader: Reader, located: dict[str, int], window: str, out: Outcome) -> None:
-    for who in ("donor", "recipient"):
-        if not named(getattr(item, who), window) and not named(getattr(item, who), reader.plain_text):
-            out.reasons.append(f"the {who} {getattr(item, who)!r} is not named in the article")
-            return
+    if _unnamed(item, ("donor", "recipient"), reader, window, out):
+        return
     if item.amount is not None and not (item.amount.unit or _has_currency(item.amount.text)):
         at = located.get("amount")
         thing = _counted_noun(reader, at) if at is not None else None

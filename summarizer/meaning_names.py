@@ -13,13 +13,11 @@ import re
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
 from .entities import load_aliases, looks_like_person
 from .errors import ConfigError
 from .gazetteer import gazetteer
 from .injection import fold
-from .resources import data_path
+from .resources import data_path, read_data_yaml
 
 _GENERIC_NAME_WORDS = frozenset("""
 forces force troops troop soldiers soldier army armed units unit military personnel servicemen fighters
@@ -89,13 +87,9 @@ def _state_aliases() -> dict[str, list[str]]:
 
 @lru_cache(maxsize=1)
 def _verification_data() -> dict[str, Any]:
-    path = data_path(VERIFICATION_FILE)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read verification's name table ({exc}); reinstall the package") from exc
+    data = read_data_yaml(VERIFICATION_FILE, "verification's name table")
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping; compare it with the shipped file")
+        raise ConfigError(f"{data_path(VERIFICATION_FILE)}: expected a mapping; compare it with the shipped file")
     return data
 
 

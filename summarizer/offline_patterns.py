@@ -7,11 +7,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
 from .errors import ConfigError
 from .gazetteer import gazetteer
-from .resources import data_path
+from .resources import data_path, read_data_yaml
 
 PATTERNS_FILE = "offline_patterns.yaml"
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -146,10 +144,7 @@ def _side_tables(raw: dict[str, Any], kind: str) -> dict[str, re.Pattern[str]]:
 def patterns() -> Patterns:
     """Load and compile ``summarizer/data/offline_patterns.yaml`` (once)."""
     path = data_path(PATTERNS_FILE)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the offline pattern tables ({exc}); reinstall the package") from exc
+    raw = read_data_yaml(PATTERNS_FILE, "the offline pattern tables")
     try:
         noun = {p.lower(): m for m, d in raw["measures"].items() for p in d["noun"]}
         verb = {p.lower(): m for m, d in raw["measures"].items() for p in d["verb"]}

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
 
 _PKG = Path(__file__).resolve().parent
 _REPO = _PKG.parent
@@ -19,3 +24,12 @@ def resource_dir(name: str) -> Path:
 def data_path(name: str) -> Path:
     """A data file shipped inside the package (aliases, prices, patterns)."""
     return _PKG / "data" / name
+
+
+def read_data_yaml(name: str, what: str) -> Any:
+    """A shipped YAML data file, parsed; a missing or broken one is a ConfigError naming it and ``what`` it holds."""
+    path = data_path(name)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read {what} ({exc}); reinstall the package") from exc
