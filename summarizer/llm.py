@@ -19,7 +19,7 @@ import random
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx2
@@ -74,7 +74,6 @@ class CallState:
     label: str
     usage: Usage = field(default_factory=Usage)
     attempts: int = 0
-    last_error: str | None = None
     # Answers waiting for validation: cached only once the call they belong to succeeds, so a failed
     # article is asked again on the next run instead of replaying its invalid answers.
     pending: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = field(default_factory=list)
@@ -798,8 +797,3 @@ class LLMClient:
     def _redact(self, text: str) -> str:
         key = self.config.api_key
         return redact(text, [key] if key != NO_KEY else [])
-
-
-def with_overrides(config: ModelConfig, **changes: Any) -> ModelConfig:
-    """A copy of config with some fields changed."""
-    return replace(config, **changes)

@@ -7,7 +7,6 @@ The library reads no environment variable: it runs the offline extractor unless 
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,8 +20,6 @@ from .schema import Article, ArticleExtraction, Briefing, FailedArticle, RunInfo
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import ModelConfig
-
-log = logging.getLogger("summarizer")
 
 Progress = Callable[[Article, "ArticleExtraction | BriefError"], None]
 
