@@ -15,7 +15,6 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
 from typing import TYPE_CHECKING, Any
 
-from .config import ModelConfig
 from .errors import (
     ArticleError,
     BriefError,
@@ -28,8 +27,9 @@ from .errors import (
     SchemaDriftError,
     StoreError,
 )
-from .extract import aextract, extract, extract_many
 from .merge import merge
+from .model.config import ModelConfig
+from .model.extractor import aextract, extract, extract_many
 from .numbers import find_figures, parse_quantity
 from .schema import (
     Aid,

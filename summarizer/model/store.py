@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import StoreError, option
+from ..errors import StoreError, option
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..schema import Article, Sections
 from .config import LOCAL_MODEL, ModelConfig, schema_json
-from .schema import Article, Sections
 from .store import canonical, default_cache_dir, write_json_atomic
 
 log = logging.getLogger(__name__)

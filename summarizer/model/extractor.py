@@ -8,16 +8,16 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from ..errors import BriefError, ConfigError, DeadlineError, ModelError, option
+from ..grounding import verify
+from ..schema import SECTIONS, Article, ArticleExtraction, Item, Sections, Usage
+from ..sentences import line_sentence_spans
 from .answers import Answer, AnswerIndex
 from .config import ModelConfig, estimate_tokens, schema_json
-from .errors import BriefError, ConfigError, DeadlineError, ModelError, option
-from .grounding import verify
 from .prompts import PromptSet, build_messages, load_prompts, system_prompt
-from .schema import SECTIONS, Article, ArticleExtraction, Item, Sections, Usage
-from .sentences import line_sentence_spans
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .llm import CallState, LLMClient
+    from .client import CallState, LLMClient
 
 Progress = Callable[[Article, ArticleExtraction | BriefError], None]
 MIN_ARTICLE_TOKENS = 256
@@ -158,7 +158,7 @@ async def _aextract_model(
 ) -> ArticleExtraction:
     own = client is None
     if client is None:
-        from .llm import LLMClient
+        from .client import LLMClient
 
         client = LLMClient(config)
     try:
@@ -242,7 +242,7 @@ async def aextract_many(
     if not todo:
         return [r for r in out if r is not None]
 
-    from .llm import LLMClient
+    from .client import LLMClient
 
     client = LLMClient(config)
 

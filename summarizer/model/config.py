@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from .errors import ConfigError, option, reset_option_names, use_option_names
-from .redact import redact
-from .resources import data_path
-from .schema import Sections, model_facing_schema
+from ..errors import ConfigError, option, reset_option_names, use_option_names
+from ..redact import redact
+from ..resources import data_path
+from ..schema import Sections, model_facing_schema
 
 MODES = ("tools", "json", "json_schema", "md_json")
 DEFAULT_MODE = "tools"

@@ -10,6 +10,7 @@ are the values Qwen publish for the official GGUF. The hash check is what makes 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 Say = Callable[[str], None]
 _CHUNK = 1 << 20
@@ -28,6 +29,9 @@ _CHUNK = 1 << 20
 
 class ModelFileError(ConfigError):
     """A local model file is missing, could not be downloaded, or does not match its pinned hash."""
+
+
+INSTALL_HINT = "install it with: bash scripts/install-local.sh (or pip install -e '.[local]')"
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,22 @@ def lookup(name: str) -> LocalModel:
     return CATALOGUE[key]
 
 
+def package_model_path(package: str, file: str) -> Path:
+    """A GGUF shipped inside an installed pip package (found without importing the package)."""
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        spec = None
+    name = package.replace("_", "-")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelFileError(f"the model package {name} is not installed; {INSTALL_HINT}")
+    for folder in spec.submodule_search_locations:
+        path = Path(folder) / file
+        if path.is_file():
+            return path
+    raise ModelFileError(f"{name} is installed but {file} is missing from it; reinstall: {INSTALL_HINT}")
+
+
 def models_dir(folder: Path | None = None) -> Path:
     """Where pulled models live: ``folder`` (the CLI's --models-dir / BRIEF_MODELS_DIR), else the user cache
     folder (platformdirs) / models."""
@@ -94,8 +114,6 @@ def pulled_path(model: LocalModel, folder: Path | None = None) -> Path:
 def locate(model: LocalModel, folder: Path | None = None) -> Path:
     """The model's file on this machine, or ModelFileError saying how to get it."""
     if model.package is not None:
-        from .local import package_model_path
-
         return package_model_path(model.package, model.file)
     path = pulled_path(model, folder)
     if not path.is_file():
