@@ -388,10 +388,10 @@ def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output:
     _use_cli_names(ctx)
     fmt = _output_format(fmt, output)
     options = _model_kwargs(kw)
-    if options.get("replay") and (Path(options["replay"]) / "config.json").is_file():
-        # The options that shape a request (max_tokens, seed, ...) as recorded, unless given: a replay then hits.
-        from .evalrun import recording_config
+    from .model.recordings import CONFIG_FILE, recording_config
 
+    if options.get("replay") and (Path(options["replay"]) / CONFIG_FILE).is_file():
+        # The options that shape a request (max_tokens, seed, ...) as recorded, unless given: a replay then hits.
         for key, value in recording_config(Path(options["replay"])).items():
             if options.get(key) is None:
                 options[key] = value

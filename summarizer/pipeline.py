@@ -163,9 +163,10 @@ def run_brief(
         run = RunInfo(extractor="offline")
     else:
         from .model.extractor import extract_many
+        from .model.recordings import write_recording_config
 
         if config.record is not None:
-            _write_recording_config(config)
+            write_recording_config(config)
         results = extract_many(articles, config, progress=progress,
                                deadline=None if until is None else until - time.monotonic())
         for res in results:
@@ -257,25 +258,6 @@ def _model_bottom_line(briefing: Briefing, config: Any, until: float | None) -> 
     briefing.bottom_line = kept
     briefing.run.usage = briefing.run.usage + usage
     briefing.run.notes.extend(dropped)
-
-
-def _write_recording_config(config: ModelConfig) -> None:
-    """What a recording set needs to be replayed: the options that shape the request body."""
-    import json
-
-    from .model.prompts import load_prompts
-
-    cfg: dict[str, Any] = {"model": config.model, "mode": config.mode, "prompt_version": load_prompts().version,
-                           "temperature": config.temperature}
-    for name in ("max_tokens", "seed", "frequency_penalty", "repeat_penalty"):
-        if getattr(config, name) is not None:
-            cfg[name] = getattr(config, name)
-    if config.max_tokens_per_article:
-        cfg["max_tokens_per_article"] = True
-    if config.context_tokens != 8192:
-        cfg["context_tokens"] = config.context_tokens
-    config.record.mkdir(parents=True, exist_ok=True)
-    (config.record / "config.json").write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
 
 
 def _error_path(err: BriefError, where: dict[str, str]) -> str:

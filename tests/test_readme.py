@@ -123,7 +123,7 @@ def test_qualifier_examples_appear_in_the_markdown(offline_run: Any) -> None:
 
 def test_smollm2_replay_counts_match_the_readme() -> None:
     import summarizer
-    from summarizer.evalrun import recording_config
+    from summarizer.model.recordings import recording_config
 
     said = _sentence(r"Replayed, it gives (\d+) articles? briefed and (\d+) failed, with nothing\s+kept")
     folder = ROOT / "evals" / "recordings" / "smollm2-135m"

