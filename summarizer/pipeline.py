@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .articles import load_articles
 from .coverage import unread
 from .errors import ArticleError, BriefError, ConfigError, DeadlineError, NoArticlesError, option
+from .runinfo import all_instructions, all_rejected, total_usage
 from .schema import Article, ArticleExtraction, Briefing, FailedArticle, RunInfo, Usage
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -182,16 +183,11 @@ def run_brief(
             mode=config.mode,
             prompt_version=prompt_versions[0] if len(prompt_versions) == 1 else (",".join(prompt_versions) or None),
         )
-    usage = Usage()
-    for e in extractions:
-        usage = usage + e.usage
-    for err in errors:  # failed articles' calls were made (and paid for) too
-        if isinstance(getattr(err, "usage", None), Usage):
-            usage = usage + err.usage  # type: ignore[attr-defined]
-    run.usage = usage
+    failed_usage = [u for err in errors if isinstance(u := getattr(err, "usage", None), Usage)]
+    run.usage = total_usage(extractions, failed_usage)
     run.partial = any(isinstance(err, DeadlineError) for err in errors)
-    run.rejected = [r for e in extractions for r in e.rejected]
-    run.instructions = [i for e in extractions for i in e.instructions]
+    run.rejected = all_rejected(extractions)
+    run.instructions = all_instructions(extractions)
     where = {a.id: a.path or a.id for a in articles}
     run.failed = [FailedArticle(path=_error_path(err, where), reason=_error_reason(err)) for err in errors]
     ok_ids = {e.article_id for e in extractions}
