@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 from .articles import load_articles
 from .coverage import unread
 from .errors import ArticleError, BriefError, ConfigError, DeadlineError, NoArticlesError, option
+from .extractor import Extractor, Progress
 from .runinfo import all_instructions, all_rejected, total_usage
 from .schema import Article, ArticleExtraction, Briefing, FailedArticle, RunInfo, Usage
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model.config import ModelConfig
 
-Progress = Callable[[Article, "ArticleExtraction | BriefError"], None]
 
 
 @dataclass
@@ -141,48 +141,21 @@ def run_brief(
     if on_loaded is not None:
         on_loaded(len(articles))
 
-    extractions: list[ArticleExtraction] = []
+    extractor: Extractor
     if config is None:
-        from .offline import extract_offline
-
-        for art in articles:
-            result: ArticleExtraction | BriefError
-            if until is not None and time.monotonic() >= until:
-                result = DeadlineError(art.id)
-                errors.append(result)
-            else:
-                try:
-                    result = extract_offline(art, others=articles)
-                except Exception as exc:  # a bug on one article must not lose the others
-                    result = ArticleError(art.path or art.id, f"the offline extractor failed ({type(exc).__name__}: "
-                                          f"{' '.join(str(exc).split())[:200]}); the other articles were briefed")
-                    errors.append(result)
-                else:
-                    extractions.append(result)
-            if progress:
-                progress(art, result)
-        run = RunInfo(extractor="offline")
+        extractor = OfflineExtractor()
     else:
-        from .model.extractor import extract_many
-        from .model.recordings import write_recording_config
+        from .model.extractor import ModelExtractor
 
-        if config.record is not None:
-            write_recording_config(config)
-        results = extract_many(articles, config, progress=progress,
-                               deadline=None if until is None else until - time.monotonic())
-        for res in results:
-            if isinstance(res, BriefError):
-                errors.append(res)
-            else:
-                extractions.append(res)
-        prompt_versions = sorted({e.prompt_version for e in extractions if e.prompt_version})
-        run = RunInfo(
-            extractor=f"model:{config.model}",
-            model=config.model,
-            base_url=config.safe_base_url(),
-            mode=config.mode,
-            prompt_version=prompt_versions[0] if len(prompt_versions) == 1 else (",".join(prompt_versions) or None),
-        )
+        extractor = ModelExtractor(config)
+    extractions: list[ArticleExtraction] = []
+    results = extractor.extract_many(articles, progress, deadline=None if until is None else until - time.monotonic())
+    for res in results:
+        if isinstance(res, BriefError):
+            errors.append(res)
+        else:
+            extractions.append(res)
+    run = extractor.run_info(extractions)
     failed_usage = [u for err in errors if isinstance(u := getattr(err, "usage", None), Usage)]
     run.usage = total_usage(extractions, failed_usage)
     run.partial = any(isinstance(err, DeadlineError) for err in errors)
@@ -191,7 +164,7 @@ def run_brief(
     where = {a.id: a.path or a.id for a in articles}
     run.failed = [FailedArticle(path=_error_path(err, where), reason=_error_reason(err)) for err in errors]
     ok_ids = {e.article_id for e in extractions}
-    run.unread = unread(extractions, articles, offline=config is None)
+    run.unread = unread(extractions, articles, offline=extractor.offline)
     if not extractions and title is None:  # "Briefing: 0 articles" would hide that articles were read
         n = len(articles)
         title = f"Briefing: none of the {n} article{'s' if n != 1 else ''} read could be briefed"
@@ -212,6 +185,36 @@ def run_brief(
     if bottom_line == "model":
         _model_bottom_line(briefing, config, until)
     return result
+
+
+class OfflineExtractor:
+    """The offline extractor (summarizer.offline) behind the :class:`~summarizer.extractor.Extractor` interface."""
+
+    offline = True
+
+    def extract_many(self, articles: Sequence[Article], progress: Progress | None = None, *,
+                     deadline: float | None = None) -> list[ArticleExtraction | BriefError]:
+        from .offline import extract_offline
+
+        until = None if deadline is None else time.monotonic() + deadline
+        out: list[ArticleExtraction | BriefError] = []
+        for art in articles:
+            result: ArticleExtraction | BriefError
+            if until is not None and time.monotonic() >= until:
+                result = DeadlineError(art.id)
+            else:
+                try:
+                    result = extract_offline(art, others=articles)
+                except Exception as exc:  # a bug on one article must not lose the others
+                    result = ArticleError(art.path or art.id, f"the offline extractor failed ({type(exc).__name__}: "
+                                          f"{' '.join(str(exc).split())[:200]}); the other articles were briefed")
+            out.append(result)
+            if progress:
+                progress(art, result)
+        return out
+
+    def run_info(self, extractions: Sequence[ArticleExtraction]) -> RunInfo:
+        return RunInfo(extractor="offline")
 
 
 def _model_bottom_line(briefing: Briefing, config: Any, until: float | None) -> None:
