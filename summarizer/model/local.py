@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from ..errors import ConfigError, NoArticlesError
+from ..errors import ConfigError
 from .catalog import CATALOGUE, INSTALL_HINT, locate, lookup, sha256_file
 from .config import BACKENDS, DEFAULT_BACKEND, DEFAULT_CONTEXT_TOKENS, DEFAULT_SEED, default_cache_dir
 from .recordings import write_server_settings
@@ -407,41 +407,10 @@ if __name__ == "__main__":
     _serve_capped(sys.argv[1:])
 
 
-# ---------------------------------------------------------------- recording a set through the local server
-
-RECORDING_MAX_TOKENS = 400  # SmolLM2-135M rarely writes a valid answer longer than this; it loops instead
-
-
-def record_local(paths: list[str | Path], folder: str | Path, *, max_tokens: int = RECORDING_MAX_TOKENS,
-                 n_ctx: int = DEFAULT_N_CTX, timeout: float = 900.0, name: str = MODEL_ALIAS,
-                 n_threads: int | None = None) -> tuple[Any, float]:
-    """Brief ``paths`` through a fresh local server, writing every real exchange to ``folder``; (BriefRun, seconds).
-
-    The same as `brief PATHS --local NAME --record FOLDER`: one request at a time with a long timeout
-    (llama_cpp.server answers requests one by one and keeps working on a request whose client gave up, so
-    client timeouts and retries would only pile up work); config.json gets the server's settings.
-    """
-    from ..pipeline import run_brief
-
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    options: dict[str, Any] = {"record": out, "cache": False, "max_tokens": max_tokens, "context_tokens": n_ctx,
-                               "timeout": timeout}
-    with local_run(name, options, n_threads=n_threads) as run_options:
-        try:
-            result = run_brief(list(paths), **run_options)
-        except NoArticlesError as exc:  # every article failed: the exchanges are still a recording
-            if exc.run is None:
-                raise
-            result = exc.run
-    return result, time.monotonic() - started
-
-
 # ---------------------------------------------------------------- the main job on a local model (--local)
 
 LOCAL_PORT = 8767  # --local's server port when free (else any free port; the cache then misses)
-LOCAL_MAX_TOKENS = 2048  # the longest answer asked for; shorter articles get less (extract.answer_tokens)
+LOCAL_MAX_TOKENS = 2048  # the longest answer asked for; shorter articles get less (extractor.answer_tokens)
 LOCAL_TIMEOUT = 1800.0  # one answer from a 1.5B model on 2 busy cores can take minutes
 
 
