@@ -66,6 +66,81 @@ def _nothing_loaded(inputs: Sequence[object], errors: list[BriefError]) -> NoArt
                            "folders holding them, web addresses, or - for standard input", errors)
 
 
+BOTTOM_LINES = ("template", "model")
+DEFAULT_MAX_BYTES = 5_000_000  # an article file larger than this is refused (load_articles' max_bytes)
+
+
+def _path(value: str | Path | None) -> Path | None:
+    return Path(value) if value else None
+
+
+@dataclass(frozen=True)
+class BriefOptions:
+    """Every setting of a run but its inputs and callbacks, checked once: what :func:`run_brief`'s keywords
+    build (:meth:`build`) and :func:`run_with_options` runs. ``config`` None means the offline extractor."""
+
+    config: ModelConfig | None = None
+    title: str | None = None
+    aliases: tuple[Path, ...] = ()
+    max_bytes: int = DEFAULT_MAX_BYTES
+    related: str = "drop"
+    bottom_line: str = "template"
+    deadline: float | None = None  # seconds for the whole run
+
+    def __post_init__(self) -> None:
+        _check_run_options(self.deadline, self.bottom_line)
+        if self.bottom_line == "model" and self.config is None:
+            raise ConfigError(f"a model-written bottom line needs a model: give {option('model')}, or drop "
+                              f"{option('bottom_line', 'model')} to use the templates")
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        model: str | None = None,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        mode: str | None = None,
+        concurrency: int | None = None,
+        offline: bool | None = None,
+        config: ModelConfig | None = None,
+        cache: bool = True,
+        cache_dir: str | Path | None = None,
+        record: str | Path | None = None,
+        replay: str | Path | None = None,
+        title: str | None = None,
+        aliases: str | Path | Sequence[str | Path] | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        related: str = "drop",
+        bottom_line: str = "template",
+        deadline: float | None = None,
+        **model_options: Any,
+    ) -> BriefOptions:
+        """The options from run_brief's keywords; the model settings go to ModelConfig.from_options as given."""
+        _check_run_options(deadline, bottom_line)
+        if not offline and config is None:
+            from .model.config import ModelConfig
+
+            config = ModelConfig.from_options(
+                model=model, base_url=base_url, api_key=api_key, mode=mode, concurrency=concurrency, cache=cache,
+                cache_dir=_path(cache_dir), record=_path(record), replay=_path(replay), **model_options)
+        if offline:
+            config = None
+        elif config is None and offline is False:
+            raise ConfigError(f"no model configured: give {option('model')} (and {option('base_url')} for a "
+                              "server other than OpenAI's), or use the offline extractor")
+        paths = [aliases] if isinstance(aliases, (str, Path)) else list(aliases or [])
+        return cls(config=config, title=title, aliases=tuple(Path(a) for a in paths), max_bytes=max_bytes,
+                   related=related, bottom_line=bottom_line, deadline=deadline)
+
+
+def _check_run_options(deadline: float | None, bottom_line: str) -> None:
+    if deadline is not None and deadline <= 0:
+        raise ConfigError(f"{option('deadline', deadline)}: give a positive number of seconds")
+    if bottom_line not in BOTTOM_LINES:
+        raise ConfigError(f"{option('bottom_line', bottom_line)}: give 'template' or 'model'")
+
+
 def run_brief(
     paths_or_articles: Sequence[str | Path | Article] | str | Path,
     *,
@@ -82,7 +157,7 @@ def run_brief(
     replay: str | Path | None = None,
     title: str | None = None,
     aliases: str | Path | Sequence[str | Path] | None = None,
-    max_bytes: int = 5_000_000,
+    max_bytes: int = DEFAULT_MAX_BYTES,
     related: str = "drop",
     bottom_line: str = "template",
     progress: Progress | None = None,
@@ -98,43 +173,31 @@ def run_brief(
     ``deadline`` (seconds for the whole run): articles not finished by then are listed as failed and the
     briefing of the others is returned, marked partial (``run.partial``).
     ``bottom_line="model"`` has the model write the bottom line (needs a model); the default builds it from
-    templates.
+    templates. Other keywords (``timeout``, ``max_tokens``, ...) are :class:`ModelConfig` fields.
 
     Raises NoArticlesError when nothing could be read or every article failed (``.run`` then holds the
     failures), so a total failure is never mistaken for a quiet story.
     """
+    options = BriefOptions.build(
+        model=model, base_url=base_url, api_key=api_key, mode=mode, concurrency=concurrency, offline=offline,
+        config=config, cache=cache, cache_dir=cache_dir, record=record, replay=replay, title=title, aliases=aliases,
+        max_bytes=max_bytes, related=related, bottom_line=bottom_line, deadline=deadline, **model_options)
+    return run_with_options(paths_or_articles, options, progress=progress, on_loaded=on_loaded)
+
+
+def run_with_options(
+    paths_or_articles: Sequence[str | Path | Article] | str | Path,
+    options: BriefOptions,
+    *,
+    progress: Progress | None = None,
+    on_loaded: Callable[[int], None] | None = None,
+) -> BriefRun:
+    """:func:`run_brief` with its settings already in a :class:`BriefOptions`."""
     from .merge import merge
 
-    if deadline is not None and deadline <= 0:
-        raise ConfigError(f"{option('deadline', deadline)}: give a positive number of seconds")
-    if bottom_line not in ("template", "model"):
-        raise ConfigError(f"{option('bottom_line', bottom_line)}: give 'template' or 'model'")
-    until = None if deadline is None else time.monotonic() + deadline
-    if not offline and config is None:
-        from .model.config import ModelConfig
-
-        overrides: dict[str, Any] = {
-            k: v
-            for k, v in dict(
-                model=model, base_url=base_url, api_key=api_key, mode=mode, concurrency=concurrency,
-                cache_dir=Path(cache_dir) if cache_dir else None,
-                record=Path(record) if record else None, replay=Path(replay) if replay else None,
-                **model_options,
-            ).items()
-            if v is not None
-        }
-        if not cache:
-            overrides["cache"] = False
-        config = ModelConfig.from_options(**overrides)
-    if offline:
-        config = None
-    elif config is None and offline is False:
-        raise ConfigError(f"no model configured: give {option('model')} (and {option('base_url')} for a server "
-                          "other than OpenAI's), or use the offline extractor")
-    if bottom_line == "model" and config is None:
-        raise ConfigError(f"a model-written bottom line needs a model: give {option('model')}, or drop "
-                          f"{option('bottom_line', 'model')} to use the templates")
-    articles, errors, duplicates = _collect(paths_or_articles, max_bytes, related)
+    config, title = options.config, options.title
+    until = None if options.deadline is None else time.monotonic() + options.deadline
+    articles, errors, duplicates = _collect(paths_or_articles, options.max_bytes, options.related)
     if not articles:
         inputs = [paths_or_articles] if isinstance(paths_or_articles, (str, Path)) else list(paths_or_articles)
         raise _nothing_loaded(inputs, errors)
@@ -173,7 +236,7 @@ def run_brief(
         [a for a in articles if a.id in ok_ids],
         run=run,
         title=title,
-        aliases=[Path(aliases)] if isinstance(aliases, (str, Path)) else [Path(a) for a in aliases or []],
+        aliases=list(options.aliases),
     )
     result = BriefRun(briefing=briefing, articles=articles, extractions=extractions, errors=errors,
                       duplicates=duplicates)
@@ -182,7 +245,7 @@ def run_brief(
                                  f"{run.failed[0].path}: {run.failed[0].reason})", errors)
         failed.run = result
         raise failed
-    if bottom_line == "model":
+    if options.bottom_line == "model":
         _model_bottom_line(briefing, config, until)
     return result
 
