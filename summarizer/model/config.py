@@ -1,6 +1,6 @@
 """Model settings, prices and token estimates: everything about a model run that needs no network library.
 
-Kept apart from llm.py so that `import summarizer` and offline runs never import openai or instructor.
+Kept apart from client.py so that `import summarizer` and offline runs never import openai or instructor.
 """
 
 from __future__ import annotations
