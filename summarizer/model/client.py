@@ -256,7 +256,7 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         failure of the request but the server pacing us: it is retried until rate_limit_budget seconds."""
         exc = rs.outcome.exception() if rs.outcome is not None else None
         if isinstance(exc, _Retryable) and _paced(exc):
-            return rs.seconds_since_start >= self.config.rate_limit_budget
+            return (rs.seconds_since_start or 0.0) >= self.config.rate_limit_budget
         failures = getattr(rs, "brief_failures", 0) + 1
         rs.brief_failures = failures  # type: ignore[attr-defined]
         return failures > self.config.max_retries
@@ -475,12 +475,12 @@ def _cache_async_validator_check() -> None:
         return
     passed: set[type] = set()
 
-    def reject_async_validators(model: Any) -> None:
-        if isinstance(model, type) and model in passed:
+    def reject_async_validators(response_model: Any) -> None:
+        if isinstance(response_model, type) and response_model in passed:
             return
-        original(model)
-        if isinstance(model, type):
-            passed.add(model)
+        original(response_model)
+        if isinstance(response_model, type):
+            passed.add(response_model)
 
     reject_async_validators._brief_cached = True  # type: ignore[attr-defined]
     av.reject_async_validators = reject_async_validators
@@ -595,7 +595,9 @@ def salvage(text: str) -> tuple[Sections, int, int] | None:
     out: dict[str, list[Any]] = {}
     kept = repeats = 0
     for section in lists:
-        adapter: TypeAdapter[Any] = TypeAdapter(Sections.model_fields[section].annotation)
+        annotation = Sections.model_fields[section].annotation
+        assert annotation is not None  # every section field is annotated list[...]
+        adapter: TypeAdapter[Any] = TypeAdapter(annotation)
         seen: set[str] = set()
         out[section] = []
         for raw in data[section]:
@@ -734,7 +736,7 @@ class LLMClient:
                 self.refused = error
             raise error from None
         self.transport.commit(state)
-        return result  # type: ignore[no-any-return]
+        return result
 
     def _reask(self, messages: list[dict[str, str]], template: str, problem: str,
                max_tokens: int | None) -> list[dict[str, str]]:
