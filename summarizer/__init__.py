@@ -58,8 +58,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import BriefRun, brief, run_brief
     from .render import render_html, render_json, render_markdown
 
-# `extract` and `merge` are both modules and functions: they are imported above so the names are the
-# functions. The rest load on first use; openai and instructor are imported only for a model run.
+# `merge` is both a module and a function: it is imported above so the name is the function. The rest
+# load on first use; openai and instructor are imported only for a model run.
 _LAZY = {
     "load_articles": "articles", "article_from_text": "articles", "LoadResult": "articles",
     "verify": "grounding", "extract_offline": "offline",
