@@ -11,7 +11,7 @@ import yaml
 from summarizer.articles import article_from_text
 from summarizer.gazetteer import gazetteer, plural, translated_names
 from summarizer.offline import extract_offline
-from summarizer.offline_patterns import side_name
+from summarizer.offline.patterns import side_name
 from summarizer.schema import ArticleExtraction
 
 PKG = Path(__file__).resolve().parent.parent / "summarizer"

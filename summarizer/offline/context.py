@@ -6,21 +6,21 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .gazetteer import gazetteer
-from .numbers import Figure
-from .offline_claimants import _AGENCY, _briefing_re, attribution, clean_claimant, resolve
-from .offline_dates import find_dates
-from .offline_patterns import _alt, patterns, side_name
-from .schema import (
+from ..gazetteer import gazetteer
+from ..numbers import Figure
+from ..schema import (
     Article,
     DateRef,
     Quantity,
 )
+from .claimants import _AGENCY, _briefing_re, attribution, clean_claimant, resolve
+from .dates import find_dates
+from .patterns import _alt, patterns, side_name
 
 if TYPE_CHECKING:
-    from .offline_claimants import Attribution, Names
-    from .offline_dates import DatePhrase
-    from .offline_sentences import Sentence
+    from .claimants import Attribution, Names
+    from .dates import DatePhrase
+    from .sentences import Sentence
 
 
 # ---------------------------------------------------------------- shared helpers

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .numbers import Figure, find_figures
-from .offline_patterns import _END_PUNCT
-from .sentences import sentence_spans
+from ..numbers import Figure, find_figures
+from ..sentences import sentence_spans
+from .patterns import _END_PUNCT
 
 # ---------------------------------------------------------------- sentences
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
-from .offline_patterns import _MONTHS, _WEEKDAYS, _alt, patterns
-from .schema import (
+from ..schema import (
     DateRef,
 )
+from .patterns import _MONTHS, _WEEKDAYS, _alt, patterns
 
 # ---------------------------------------------------------------- dates
 

@@ -6,19 +6,19 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .gazetteer import gazetteer
-from .offline_casualties import _dedupe
-from .offline_context import _ctx_fields, _quantity
-from .offline_patterns import _NODOT, _alt, _trie, _words, expand, patterns, slot_tables
-from .schema import (
+from ..gazetteer import gazetteer
+from ..schema import (
     Aid,
     AidComponent,
     Evidence,
 )
+from .casualties import _dedupe
+from .context import _ctx_fields, _quantity
+from .patterns import _NODOT, _alt, _trie, _words, expand, patterns, slot_tables
 
 if TYPE_CHECKING:
-    from .offline_context import Context
-    from .offline_sentences import Sentence
+    from .context import Context
+    from .sentences import Sentence
 
 
 # ---------------------------------------------------------------- aid

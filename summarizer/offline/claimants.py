@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .offline_dates import find_dates
-from .offline_patterns import _MONTHS, _QUOTES, _WEEKDAYS, _alt, expand, patterns, slot_tables
+from .dates import find_dates
+from .patterns import _MONTHS, _QUOTES, _WEEKDAYS, _alt, expand, patterns, slot_tables
 
 if TYPE_CHECKING:
-    from .offline_context import Context
-    from .offline_sentences import Sentence
+    from .context import Context
+    from .sentences import Sentence
 
 
 # ---------------------------------------------------------------- claimants

@@ -6,19 +6,19 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .numbers import Figure, find_figures, overlaps, same_figure
-from .offline_claimants import Attribution, _quoted_spans, attribution
-from .offline_context import _counts, _ctx_fields, _is_country, _merge_evidence, _place, _quantity, _side_of
-from .offline_patterns import _QUOTES, _alt, _words, patterns
-from .schema import (
+from ..numbers import Figure, find_figures, overlaps, same_figure
+from ..schema import (
     Casualty,
     Evidence,
     Quantity,
 )
+from .claimants import Attribution, _quoted_spans, attribution
+from .context import _counts, _ctx_fields, _is_country, _merge_evidence, _place, _quantity, _side_of
+from .patterns import _QUOTES, _alt, _words, patterns
 
 if TYPE_CHECKING:
-    from .offline_context import Context
-    from .offline_sentences import Sentence
+    from .context import Context
+    from .sentences import Sentence
 
 
 # ---------------------------------------------------------------- casualties

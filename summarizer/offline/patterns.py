@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .errors import ConfigError
-from .gazetteer import gazetteer
-from .resources import data_path, read_data_yaml
+from ..errors import ConfigError
+from ..gazetteer import gazetteer
+from ..resources import data_path, read_data_yaml
 
 PATTERNS_FILE = "offline_patterns.yaml"
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -191,7 +191,7 @@ def patterns() -> Patterns:
 
 @lru_cache(maxsize=1)
 def _canonicalizer() -> Any:
-    from .entities import Canonicalizer
+    from ..entities import Canonicalizer
 
     return Canonicalizer(use_env=False)
 

@@ -6,22 +6,22 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .gazetteer import gazetteer
-from .numbers import find_figures
-from .offline_casualties import _dedupe
-from .offline_claimants import Attribution
-from .offline_context import _counts, _ctx_fields, _merge_evidence, _place, _quantity, _side_of, _states
-from .offline_patterns import _MONTHS, _NODOT, _QUOTES, _WEEKDAYS, _alt, _words, expand, patterns, slot_tables
-from .schema import (
+from ..gazetteer import gazetteer
+from ..numbers import find_figures
+from ..schema import (
     ArmsItem,
     ArmsTransfer,
     Deployment,
     Evidence,
 )
+from .casualties import _dedupe
+from .claimants import Attribution
+from .context import _counts, _ctx_fields, _merge_evidence, _place, _quantity, _side_of, _states
+from .patterns import _MONTHS, _NODOT, _QUOTES, _WEEKDAYS, _alt, _words, expand, patterns, slot_tables
 
 if TYPE_CHECKING:
-    from .offline_context import Context
-    from .offline_sentences import Sentence
+    from .context import Context
+    from .sentences import Sentence
 
 
 # ---------------------------------------------------------------- deployments

@@ -6,20 +6,20 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .gazetteer import gazetteer
-from .offline_claimants import Attribution
-from .offline_context import _merge_evidence, _states, _unique
-from .offline_dates import find_dates
-from .offline_patterns import _QUOTES, _alt, _words, expand, patterns
-from .schema import (
+from ..gazetteer import gazetteer
+from ..schema import (
     DateRef,
     Diplomacy,
     Evidence,
 )
+from .claimants import Attribution
+from .context import _merge_evidence, _states, _unique
+from .dates import find_dates
+from .patterns import _QUOTES, _alt, _words, expand, patterns
 
 if TYPE_CHECKING:
-    from .offline_context import Context
-    from .offline_sentences import Sentence
+    from .context import Context
+    from .sentences import Sentence
 
 
 # ---------------------------------------------------------------- diplomacy
