@@ -1,29 +1,25 @@
-"""The offline extractor's per-article context and the helpers all sections share."""
+"""One article being read: its sentences, names, dates, and who each sentence's claim is from.
+
+:mod:`.claimants` reads one sentence's attribution; this module resolves what other sentences of the
+article say about that speaker (an unnamed lawmaker named in the next sentence, the one body of a role
+the article names, a person relaying an agency's briefing).
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ..gazetteer import gazetteer
-from ..numbers import Figure
-from ..schema import (
-    Article,
-    DateRef,
-    Quantity,
-)
-from .claimants import _AGENCY, _briefing_re, attribution, clean_claimant, resolve
+from ..schema import Article, DateRef
+from .claimants import Attribution, Names, attribution, clean_claimant
 from .dates import find_dates
-from .patterns import _alt, patterns, side_name
+from .patterns import any_of, patterns
 
 if TYPE_CHECKING:
-    from .claimants import Attribution, Names
     from .dates import DatePhrase
     from .sentences import Sentence
-
-
-# ---------------------------------------------------------------- shared helpers
 
 
 @dataclass
@@ -102,58 +98,76 @@ class Context:
         prev = self.sentences[s.index - 1]
         return prev if prev.block == s.block and not prev.heading else None
 
-
-def _quantity(f: Figure) -> Quantity:
-    return Quantity(text=f.text, equivalents=[Quantity(text=e.text) for e in f.equivalents])
-
-
-def _counts(s: Sentence) -> list[Figure]:
-    return [f for f in s.figures if not f.year_like and not f.percent and f.currency is None]
+    def fields(self, s: Sentence, anchor: int, attr: Attribution | None = None) -> dict[str, Any]:
+        """Claimant, conduit and dates for an item stated at ``anchor`` in ``s``."""
+        attr = attr or self.attr(s)
+        claimed, period = self.when(s, anchor)
+        return {"claimant": attr.claimant, "conduit": attr.conduit, "claimed": claimed, "period": period}
 
 
-def _side_of(phrase: str, kind: str) -> str | None:
-    """The side a whole phrase names ('North Korean soldiers' -> 'North Korean forces')."""
-    return side_name(phrase, kind)
+# ---------------------------------------------------------------- attribution across sentences
 
 
-def _states(text: str, extra: dict[str, str] | None = None) -> list[tuple[int, str]]:
-    """(offset, canonical name) of every state, body or group named in ``text``; ``extra``: the article's own
-    names for states (:meth:`Names.state_aliases`)."""
+_AGENCY = re.compile(r"(?:Service|Agency|Staff|Directorate|Bureau|Command|Ministry|Council)$")
+
+
+@lru_cache(maxsize=1)
+def _briefing_re() -> re.Pattern[str]:
+    nouns = any_of(patterns().raw["briefing_nouns"])
+    return re.compile(rf"^(?P<who>(?:[A-Z][\w'’.-]+\s+){{0,3}}[A-Z][\w'’-]+)\s+(?:[a-z]+\s+){{1,3}}(?:an?|the)\s+"
+                      rf"{nouns}\s+(?:by|from|with)\s+(?:the\s+)?(?P<body>(?:[A-Z][\w'’-]*\s+(?:(?:of|for|and)\s+)?){{0,6}}"
+                      r"(?:\([A-Z]{2,6}\)|[A-Z][\w'’-]*))")
+
+
+@lru_cache(maxsize=1)
+def _role_res() -> dict[str, Any]:
     p = patterns()
-    found = [(m.start(), m.end(), p.state_alias[m.group()]) for m in p.state_re.finditer(text)]
-    if extra:
-        rx = re.compile(rf"(?<![\w-]){_alt([re.escape(k) for k in extra])}(?![\w-])")
-        found += [(m.start(), m.end(), extra[m.group()]) for m in rx.finditer(text)
-                  if not any(a < m.end() and m.start() < b for a, b, _ in found)]
-    return [(a, name) for a, _, name in sorted(found)]
+    states = p.states
+    return {
+        "titles": {k: re.compile(rf"(?<![\w-]){any_of(v)}\s*$") for k, v in p.raw["role_titles"].items()},
+        "lawmaker": re.compile(rf"^(?:[A-Z][\w-]*\s+){{0,2}}(?P<role>{any_of(list(p.raw['role_titles']))})$"),
+        "body": re.compile(rf"^(?P<st>{states})(?:'s|’s|‘s)\s+(?P<role>{any_of(list(p.raw['role_bodies']))})$"),
+        "bodies": {role: re.compile(rf"(?<![\w-]){any_of(names)}(?![\w-])")
+                   for role, names in p.raw["role_bodies"].items()},
+        "owner": re.compile(rf"(?P<st>{states})(?:'s|’s|‘s)\s+$"),
+    }
 
 
-def _unique(names: list[str]) -> list[str]:
-    return list(dict.fromkeys(names))
+def _role_body(ctx: Context, state: str, role: str) -> str | None:
+    """The one body of ``role`` the article names that can be ``state``'s ('Seoul's Joint Chiefs of Staff')."""
+    r, p = _role_res(), patterns()
+    text = ctx.article.text
+    fits: list[str] = []
+    for body in dict.fromkeys(m.group() for m in r["bodies"][role].finditer(text)):
+        owners = {p.state_alias[m.group("st")] for k in re.finditer(re.escape(body), text)
+                  if (m := r["owner"].search(text[max(0, k.start() - 40) : k.start()]))}
+        if owners <= {state}:
+            fits.append(ctx.names.agency(body) or body)
+    return fits[0] if len(fits) == 1 else None
 
 
-def _is_country(place: str | None) -> bool:
-    """The place names a whole country ("Russia", "the US", "Seoul"), not a region or town in one."""
-    name = patterns().state_alias.get(place) if place else None
-    return name is not None and gazetteer().is_state(name)
+def resolve(ctx: Context, s: Sentence, raw: Attribution) -> Attribution:
+    """Resolve what a later or earlier sentence of the article says about the speaker.
 
-
-def _place(text: str) -> str | None:
-    """The one specific place (region, city) a sentence names, else the one country, else None."""
-    found = _unique([m.group() for m in patterns().places.finditer(text)])
-    specific = [f for f in found if not _is_country(f)]
-    if len(specific) == 1:
-        return specific[0]
-    return found[0] if len(found) == 1 else None
-
-
-def _ctx_fields(ctx: Context, s: Sentence, anchor: int, attr: Attribution | None = None) -> dict[str, Any]:
-    """Claimant, conduit and dates for an item stated at ``anchor`` in ``s``."""
-    attr = attr or ctx.attr(s)
-    claimed, period = ctx.when(s, anchor)
-    return {"claimant": attr.claimant, "conduit": attr.conduit, "claimed": claimed, "period": period}
-
-
-def _merge_evidence(keep: Any, drop: Any) -> None:
-    quotes = {e.quote for e in keep.evidence}
-    keep.evidence.extend(e for e in drop.evidence if e.quote not in quotes)
+    'a South Korean lawmaker said' is the MP named in one of the next two sentences (with that
+    sentence's source); "South Korea's military leadership" is the one such body the article names;
+    a person who relays an agency's briefing speaks for the agency (claimant agency, conduit person).
+    """
+    r = _role_res()
+    out = Attribution(raw.claimant, raw.conduit, raw.verb_spans)
+    if out.claimant is None:
+        return out
+    if (m := r["lawmaker"].match(out.claimant)) and out.conduit is None:
+        titles = r["titles"][m.group("role")]
+        for nxt in ctx.sentences[s.index + 1 : s.index + 3]:
+            a = ctx.raw_attr(nxt)
+            person = a.conduit or a.claimant
+            if person and (k := nxt.text.find(person)) >= 0 and titles.search(nxt.text[:k]):
+                return Attribution(a.claimant, a.conduit, raw.verb_spans)
+    elif m := r["body"].match(out.claimant):
+        body = _role_body(ctx, patterns().state_alias[m.group("st")], m.group("role"))
+        if body:
+            out.claimant = body
+    if out.conduit is None and (agency := ctx.briefed().get(out.claimant)):
+        out.claimant, out.conduit = agency, out.claimant
+    return out

@@ -21,10 +21,11 @@ from ..schema import (
     Sections,
 )
 from .aid import aid
+from .arms import arms_transfers
 from .casualties import casualties
 from .claimants import Names
 from .context import Context
-from .deployments import arms_transfers, deployments
+from .deployments import deployments
 from .diplomacy import diplomacy
 from .sentences import split_sentences
 
