@@ -34,11 +34,11 @@ from .entities import Canonicalizer, key
 from .injection import find_instructions, sentence_spans
 from .meaning_names import claimant_named, named, stem_match, words_of
 from .numbers import Figure, find_figures, same_figure
-from .offline_casualties import _read_casualties
-from .offline_claimants import Names
-from .offline_context import Context
-from .offline_patterns import patterns
-from .offline_sentences import Sentence, split_sentences
+from .offline.casualties import read_casualties
+from .offline.claimants import Names
+from .offline.context import Context
+from .offline.patterns import patterns
+from .offline.sentences import Sentence, split_sentences
 from .schema import Aid, ArmsTransfer, Casualty, Deployment, Diplomacy, Item, Quantity
 
 if TYPE_CHECKING:
@@ -189,7 +189,7 @@ class Reader:
         s = self.sentence_at(offset)
         if s is None:
             return None
-        for f, measure, side, _ in _read_casualties(s):
+        for f, measure, side, _ in read_casualties(s):
             if s.start + f.start <= offset < s.start + f.end:
                 return measure, side
         return None
