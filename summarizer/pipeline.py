@@ -24,7 +24,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .model.config import ModelConfig
 
 
-
 @dataclass
 class BriefRun:
     """A briefing with the articles it was made from and every error met on the way."""
