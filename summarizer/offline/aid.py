@@ -12,8 +12,10 @@ from ..schema import (
     AidComponent,
     Evidence,
 )
+from .dates import find_dates
 from .items import dedupe, quantity
 from .patterns import NODOT, any_of, patterns, slot_tables, trie, word_re
+from .sentences import tables
 
 if TYPE_CHECKING:
     from .context import Context
@@ -56,6 +58,10 @@ def _aid_res() -> dict[str, Any]:
         "cost": re.compile(rf"^\s+(?P<desc>[^,;£$€]+?)\s+{any_of(p.raw['cost_links'])}\s+$", i),
         "said": re.compile(r",\s+(?:the\s+)?[\w\s'’]{0,40}?\b(?:said|says|added)\b.*$", i | re.S),
         "rate": re.compile(r"^\s+(?:a|per|each)\s+(?:year|month|week)\b|^\s+annually\b", i),
+        # a table's columns: "Donor", "Value", "Announced" (data file: aid_table_columns)
+        "columns": [(role, word_re(words)) for role, words in p.raw["aid_table_columns"].items()],
+        "aid_for": re.compile(rf"\b(?:aid|assistance|support|help|packages?|funding)\s+(?:for|to)\s+(?P<rec>{states})"
+                              r"(?![\w-])", i),
     }
 
 
@@ -187,4 +193,58 @@ def aid(ctx: Context) -> list[Aid]:
         out.append((s, Aid(evidence=[Evidence(quote=e.text) for e in evidence], donor=donor, recipient=recipient,
                            amount=quantity(money[0]), kind=kind, components=components,  # type: ignore[arg-type]
                            **ctx.fields(s, m.start()))))
-    return dedupe(out, lambda x: (x.donor, x.recipient, x.amount.low if x.amount else None))
+    return _add_table_rows(ctx, dedupe(out, lambda x: (x.donor, x.recipient, x.amount.low if x.amount else None)))
+
+
+def _table_recipient(ctx: Context, before: int) -> tuple[str, str | None] | None:
+    """(recipient, kind) of the aid the text before a table speaks of ("military aid packages for Ukraine"),
+    when it names one recipient."""
+    a = _aid_res()
+    found = {(patterns().state_alias[m.group("rec")], next((k for k, rx in a["kinds"] if rx.search(s.text)), None))
+             for s in ctx.sentences[:before] for m in a["aid_for"].finditer(s.text)}
+    return found.pop() if len({r for r, _ in found}) == 1 and len(found) == 1 else None
+
+
+def _add_table_rows(ctx: Context, items: list[Aid]) -> list[Aid]:
+    """Aid stated by the rows of a table with a donor and an amount column ('| May 2024 | Germany | €500 million |').
+
+    The table speaks in the outlet's voice (no claimant). The recipient is a recipient column's, else the
+    one recipient the text before the table names. A row that states what the text or an earlier row
+    states (same donor, recipient and amount) adds its quote to that item, as repeats in the text are
+    merged (:func:`.items.dedupe`).
+    """
+    a, p = _aid_res(), patterns()
+    for header, rows in tables(ctx.sentences):
+        role: dict[str, int] = {}
+        for k, name in enumerate(header):
+            for r, rx in a["columns"]:
+                if r not in role and rx.search(name):
+                    role[r] = k
+                    break
+        intro = _table_recipient(ctx, rows[0].sentence.index) if rows else None
+        if "donor" not in role or "amount" not in role or ("recipient" not in role and intro is None):
+            continue
+        for row in rows:
+            s = row.sentence
+            donor = _donor(ctx, row.cell(role["donor"]))
+            recipient = p.state_alias.get(row.cell(role["recipient"])) if "recipient" in role else None
+            recipient = recipient or (intro[0] if intro and "recipient" not in role else None)
+            lo, hi = row.cells[role["amount"]]
+            money = [f for f in s.figures if f.currency and lo <= f.start and f.end <= hi]
+            if donor is None or recipient is None or donor == recipient or len(money) != 1:
+                continue
+            kind = (next((k for k, rx in a["kinds"] if rx.search(s.text)), None) or (intro[1] if intro else None)
+                    or gazetteer().aid_kind(donor) or _article_kind(ctx))
+            if kind is None:
+                continue
+            dates = find_dates(row.cell(role["date"]), ctx.article.published) if "date" in role else []
+            amount = quantity(money[0])
+            twin = next((it for it in items if (it.donor, it.recipient) == (donor, recipient) and it.amount
+                         and (it.amount.text, it.amount.unit) == (amount.text, amount.unit)), None)
+            if twin is not None:
+                if all(e.quote != s.text for e in twin.evidence):
+                    twin.evidence.append(Evidence(quote=s.text))
+                continue
+            items.append(Aid(evidence=[Evidence(quote=s.text)], donor=donor, recipient=recipient, amount=amount,
+                             kind=kind, claimed=dates[0].ref if dates else None))  # type: ignore[arg-type]
+    return items

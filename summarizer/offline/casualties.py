@@ -57,6 +57,7 @@ def _casualty_res() -> dict[str, re.Pattern[str]]:
         "join": re.compile(r"^\s*,?\s*(?:and|with|including|of\s+which|of\s+whom|among\s+them)\s+"
                            rf"(?:(?:{any_of(list(_OBJECT_VERBS))})\s+)?(?:another\s+|a\s+further\s+)?$", i),
         "others": re.compile(r"^\s+(?:others|more)\b", i),
+        "and": re.compile(r"^\s*,?\s*(?:and|as\s+well\s+as)\s+$", i),
     }
 
 
@@ -83,6 +84,7 @@ def read_casualties(s: Sentence) -> list[tuple[Figure, str, str | None, int]]:
     r = _casualty_res()
     t = s.text
     out: list[tuple[Figure, str, str | None, int]] = []
+    last_object = None  # the last reading of a figure as a verb's object, which a second object can follow
     for f in counts(s):
         head, tail = t[: f.start], t[f.end :]
         m = r["side_verb"].match(tail) or r["bare"].match(tail)
@@ -98,9 +100,16 @@ def read_casualties(s: Sentence) -> list[tuple[Figure, str, str | None, int]]:
             continue
         if (m := r["object"].search(head)) and (om := r["object_side"].match(tail)):  # "killed eight members of"
             out.append((f, _measure(m.group("m")), side_name(om.group("side"), "noun"), f.end + om.end()))
+            last_object = out[-1]
             continue
         if out and (m := r["object"].search(head)) and (om := r["others"].match(tail)):  # "... and wounding 49 others"
             out.append((f, _measure(m.group("m")), None, f.end + om.end()))
+            continue
+        # "has killed 46,000 Palestinians and around 1,500 Israelis": a second object of the same verb
+        if (out and out[-1] is last_object and (om := r["object_side"].match(tail))
+                and r["and"].match(t[out[-1][3] : f.start])):
+            out.append((f, out[-1][1], side_name(om.group("side"), "noun"), f.end + om.end()))
+            last_object = out[-1]
             continue
         m = r["noun_before"].search(head)
         if m and (m.group("link") or (m.group("aux").strip() and f.qualifier != "exact")):
@@ -154,7 +163,7 @@ def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
             # the same speaker goes on ('said Lee. "The NIS also reported ... nearly 1,000."'): one claim
             for f, measure, _, _ in readings:
                 used.add((s.index, f.start))
-                setattr(continued, measure, quantity(f))
+                setattr(continued, measure, quantity(f, s.text))
             continued.evidence.append(Evidence(quote=s.text))
             continued.claimant, continued.conduit = attr.claimant, attr.conduit
             item_of[s.index] = continued
@@ -171,9 +180,9 @@ def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
                 fields = ctx.fields(s, f.start, attr)
                 group.append(Casualty(side=side, evidence=[Evidence(quote=e.text) for e in evidence],
                                       location=None if is_country(named_place(s.text)) else named_place(s.text),
-                                      **fields, **{measure: quantity(f)}))
+                                      **fields, **{measure: quantity(f, s.text)}))
             else:
-                setattr(group[-1], measure, quantity(f))
+                setattr(group[-1], measure, quantity(f, s.text))
         for side, group in by_side.items():
             side_of_sentence[s.index] = (side, attr)
             item_of[s.index] = group[-1]

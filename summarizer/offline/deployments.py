@@ -161,7 +161,7 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
             out_of = next((m.group("d") for m in d["out_of"].finditer(after)
                            if not _own_country(m.group("d"), force)), None)
             where = out_of if status == "withdrawn" else _destination(t[f.start :], force)
-            sized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, size=quantity(f), unit=unit,
+            sized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, size=quantity(f, t), unit=unit,
                                         destination=where, status=status,
                                         **ctx.fields(s, f.start))))
         if found or s.heading:
