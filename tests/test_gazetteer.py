@@ -156,3 +156,36 @@ def test_a_weekday_is_no_claimant_or_conduit() -> None:
 def test_listing_a_group_as_terrorists_is_a_sanction() -> None:
     ex = _extract("Canada has listed al-Shabaab as a terrorist organisation.")
     assert [(d.event_type, d.parties) for d in ex.diplomacy] == [("sanction", ["Canada", "al-Shabaab"])]
+
+
+def test_a_table_row_and_the_text_in_other_words_are_one_item() -> None:
+    text = ("Humanitarian aid packages for Somalia since 2022.\n\n| Announced | Donor | Value |\n|---|---|---|\n"
+            "| May 2024 | Sweden | €25 million |\n| June 2024 | Sweden | $25 million |\n\n"
+            "Sweden announced 25 million euros for Somalia in May.\n")
+    amounts = sorted(a.amount.text for a in _extract(text).aid if a.amount)
+    assert amounts == ["$25 million", "25 million euros"]  # the euro row joins the text's item; dollars do not
+
+
+def test_it_announced_after_a_donors_aid_is_the_same_donors() -> None:
+    ex = _extract("Since 2023 Japan has committed $90 million in humanitarian aid to Jordan. In March it announced "
+                  "a $15 million package.")
+    assert {(a.donor, a.recipient, a.amount.text if a.amount else None) for a in ex.aid} == {
+        ("Japan", "Jordan", "$90 million"), ("Japan", "Jordan", "$15 million")}
+
+
+def test_it_announced_without_a_donor_just_before_is_nothing() -> None:
+    assert _extract("The talks went on for a week. In March it announced a $15 million humanitarian aid "
+                    "package.").aid == []
+
+
+def test_a_donor_speaking_in_the_recipients_capital() -> None:
+    ex = _extract("Japanese Foreign Minister Taro Kono, in Amman on Monday, announced $15 million in new "
+                  "humanitarian aid.")
+    assert [(a.donor, a.recipient, a.amount.text if a.amount else None) for a in ex.aid] == [
+        ("Japan", "Jordan", "$15 million")]
+
+
+def test_a_speakers_own_losses_are_its_forces() -> None:
+    ex = _extract("Chad's army said it had lost three soldiers in the clashes.")
+    assert [(c.side, c.killed.text if c.killed else None) for c in ex.casualties] == [("Chadian forces", "three")]
+    assert _extract("The company said it had lost three soldiers of fortune.").casualties == []

@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..gazetteer import gazetteer
+from ..numbers import find_figures, same_figure
 from ..schema import (
     Aid,
     AidComponent,
@@ -38,6 +39,11 @@ def _aid_res() -> dict[str, Any]:
                            r"(?:on\s+\w+\s+|today\s+)?(?:has\s+|have\s+|will\s+|is\s+)?(?:also\s+|now\s+|already\s+)?"
                            rf"(?P<v>{any_of(p.raw['aid_verbs'])})\s+(?P<body>{NODOT}*?)\s+(?:(?:to|for|on)\s+"
                            rf"(?P<rec>{states})|in\s+(?P<cap>{trie(gazetteer().capital)}))(?![\w-])"),
+        # "U.S. Defense Secretary Lloyd Austin, in Kyiv on Monday, announced $100 million in new U.S. military
+        # aid": the capital the donor speaks in is the recipient's
+        "give_in": re.compile(rf"(?<![\w-])(?P<donor>{states}|{p.demonyms}(?:\s+[A-Z][\w.'’-]*){{1,5}}),\s+in\s+"
+                              rf"(?P<cap>{trie(gazetteer().capital)})(?:\s+on\s+\w+)?,\s+(?:has\s+|have\s+)?"
+                              rf"(?P<v>{any_of(p.raw['aid_verbs'])})\s+(?P<body>{NODOT}*)"),
         "receive": re.compile(rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
                               rf"(?P<v>{any_of(p.raw['aid_receive_verbs'])})\s+(?P<body>{NODOT}*?)\s+from\s+"
                               rf"(?P<donor>{states})(?![\w-])"),
@@ -50,6 +56,10 @@ def _aid_res() -> dict[str, Any]:
                             r"(?:(?P<kind>military|humanitarian|financial)\s+)?(?:support|aid|assistance|help|commitment)"
                             rf"\s+(?:for|to)\s+(?P<rec>{states})\s+(?:is\s+|now\s+)?"
                             rf"(?:{any_of(p.raw['aid_total_links'])})\s+(?P<body>{NODOT}*)"),
+        # "In November it announced a £113 million package" right after the donor's own aid sentence
+        "pronoun": re.compile(rf"^(?:(?:in|on|by|since|last|earlier|later|then)\b[^,;]{{0,30}}?,?\s+)?(?:it|they)\s+"
+                              r"(?:has\s+|have\s+|had\s+)?(?:also\s+|already\s+|now\s+)?"
+                              rf"(?P<v>{any_of(p.raw['aid_verbs'])})\s+(?P<body>{NODOT}*)", i),
         "running": re.compile(rf"(?<![\w-]){any_of(p.raw['aid_running_totals'])}\s+(?P<body>{NODOT}*)", i),
         "kinds": [(k, word_re(words)) for k, words in p.raw["aid_kinds"].items()],
         "refs": word_re(p.raw["package_refs"]),
@@ -127,6 +137,19 @@ def _running_total(ctx: Context, s: Sentence, found: list[tuple[Sentence, Aid]])
                amount=quantity(money[0]), kind=prev.kind, **ctx.fields(s, m.start()))
 
 
+def _pronoun_aid(ctx: Context, s: Sentence, found: list[tuple[Sentence, Aid]]) -> Aid | None:
+    """'In November it announced a £113 million package.' right after the same donor's aid to one recipient."""
+    m = _aid_res()["pronoun"].search(s.text)
+    if m is None or not found or found[-1][0].index != s.index - 1 or found[-1][0].block != s.block:
+        return None
+    money = [f for f in s.figures if f.currency and m.start("body") <= f.start]
+    if len(money) != 1:
+        return None
+    prev = found[-1][1]
+    return Aid(evidence=[Evidence(quote=s.text)], donor=prev.donor, recipient=prev.recipient,
+               amount=quantity(money[0]), kind=prev.kind, **ctx.fields(s, m.start("v")))
+
+
 def _donor(ctx: Context, phrase: str) -> str | None:
     """The state, body or group a donor phrase stands for: its own name, the nationality of an official
     ("U.S. Defense Secretary Lloyd Austin"), a name the article gives for a state ("Pistorius"), or a donor
@@ -153,17 +176,18 @@ def aid(ctx: Context) -> list[Aid]:
     out: list[tuple[Sentence, Aid]] = []
     for s in ctx.sentences:
         t = s.text
-        m = a["give"].search(t) or a["receive"].search(t) or a["receive_from"].search(t)
+        m = a["give"].search(t) or a["receive"].search(t) or a["receive_from"].search(t) or a["give_in"].search(t)
         if m is None and (tm := a["total"].search(t)) and (total := _donor_total(ctx, s, tm)) is not None:
             out.append((s, total))
             continue
         if not m:
-            if (total := _running_total(ctx, s, out)) is not None:
+            if (total := _running_total(ctx, s, out) or _pronoun_aid(ctx, s, out)) is not None:
                 out.append((s, total))
             continue
         donor = _donor(ctx, m.group("donor"))
         # "announced a $100 million package in Kyiv": aid announced in a capital is for that country
-        recipient = p.state_alias[m.group("rec")] if m.group("rec") else gazetteer().capital[m.group("cap")]
+        rec = m.groupdict().get("rec")
+        recipient = p.state_alias[rec] if rec else gazetteer().capital[m.group("cap")]
         if donor is None:
             continue
         money = [f for f in s.figures if f.currency and m.start("body") <= f.start < m.end("body")]
@@ -240,7 +264,8 @@ def _add_table_rows(ctx: Context, items: list[Aid]) -> list[Aid]:
             dates = find_dates(row.cell(role["date"]), ctx.article.published) if "date" in role else []
             amount = quantity(money[0])
             twin = next((it for it in items if (it.donor, it.recipient) == (donor, recipient) and it.amount
-                         and (it.amount.text, it.amount.unit) == (amount.text, amount.unit)), None)
+                         and (fig := find_figures(it.amount.text))
+                         and same_figure(fig[0], money[0]) and fig[0].currency == money[0].currency), None)
             if twin is not None:
                 if all(e.quote != s.text for e in twin.evidence):
                     twin.evidence.append(Evidence(quote=s.text))

@@ -6,11 +6,12 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from ..gazetteer import gazetteer
 from ..numbers import Figure
 from ..schema import Casualty, Evidence
 from .claimants import Attribution, attribution
 from .items import dedupe, quantity
-from .patterns import QUOTES, any_of, is_country, named_place, patterns, side_name, word_re
+from .patterns import QUOTES, any_of, is_country, named_place, patterns, side_name, states_in, word_re
 from .sentences import counts
 
 if TYPE_CHECKING:
@@ -58,6 +59,10 @@ def _casualty_res() -> dict[str, re.Pattern[str]]:
                            rf"(?:(?:{any_of(list(_OBJECT_VERBS))})\s+)?(?:another\s+|a\s+further\s+)?$", i),
         "others": re.compile(r"^\s+(?:others|more)\b", i),
         "and": re.compile(r"^\s*,?\s*(?:and|as\s+well\s+as)\s+$", i),
+        # "the army said it had lost two soldiers": the speaker's own dead, whose side is the speaker's
+        "own_loss": re.compile(r"(?<![\w-])(?:it|they|we)\s+(?:had|has|have)\s+(?:also\s+)?lost\s+$", i),
+        "own_troops": re.compile(r"^\s+(?:of\s+(?:its|their|our)\s+(?:own\s+)?)?(?:soldiers|troops|servicemen|men)\b",
+                                 i),
     }
 
 
@@ -111,6 +116,9 @@ def read_casualties(s: Sentence) -> list[tuple[Figure, str, str | None, int]]:
             out.append((f, out[-1][1], side_name(om.group("side"), "noun"), f.end + om.end()))
             last_object = out[-1]
             continue
+        if r["own_loss"].search(head) and (om := r["own_troops"].match(tail)):  # side: the speaker's, in casualties()
+            out.append((f, "killed", None, f.end + om.end()))
+            continue
         m = r["noun_before"].search(head)
         if m and (m.group("link") or (m.group("aux").strip() and f.qualifier != "exact")):
             side = side_name(m.group("adj"), "adjective") if m.group("adj") else None
@@ -156,7 +164,9 @@ def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
                     inner = attribution(s, ctx.names, inside_quotes=True)
                     attr = Attribution(inner.claimant or prev_attr.claimant, prev_attr.claimant if inner.claimant
                                        and inner.claimant != prev_attr.claimant else prev_attr.conduit)
-            readings = [(f, m, side or fill, e) for f, m, side, e in readings]
+            own = _own_forces(attr.claimant)
+            readings = [(f, m, side or (own if own and r["own_loss"].search(s.text[: f.start]) else fill), e)
+                        for f, m, side, e in readings]
         by_side: dict[str, list[Casualty]] = {}
         continued = item_of.get(evidence[-1].index) if len(evidence) > 1 else None
         if continued is not None and all(getattr(continued, m) is None for _, m, _, _ in readings):
@@ -188,6 +198,13 @@ def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
             item_of[s.index] = group[-1]
             items.extend((s, c) for c in group)
     return dedupe(items, _casualty_key), used
+
+
+def _own_forces(claimant: str | None) -> str | None:
+    """The forces of the one state a claimant speaks for ("Mali's army" -> "Malian forces"), else None."""
+    named = {name for _, name in states_in(claimant)} if claimant else set()
+    g = gazetteer()
+    return g.forces(named.pop()) if len(named) == 1 else None
 
 
 def _casualty_key(c: Casualty) -> tuple[Any, ...]:
