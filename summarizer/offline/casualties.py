@@ -187,10 +187,10 @@ def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
                 side = f"{side} in {where}"
             group = by_side.setdefault(side, [])
             if not group or getattr(group[-1], measure) is not None:
-                fields = ctx.fields(s, f.start, attr)
+                fields: dict[str, Any] = {**ctx.fields(s, f.start, attr), measure: quantity(f, s.text)}
                 group.append(Casualty(side=side, evidence=[Evidence(quote=e.text) for e in evidence],
                                       location=None if is_country(named_place(s.text)) else named_place(s.text),
-                                      **fields, **{measure: quantity(f, s.text)}))
+                                      **fields))
             else:
                 setattr(group[-1], measure, quantity(f, s.text))
         for side, group in by_side.items():

@@ -134,8 +134,8 @@ def dedupe(items: list[tuple[Sentence, Any]], key: Any) -> list[Any]:
                 kept.insert(min(at, len(kept)), (s, it))
                 continue
         kept.append((s, it))
-    body = [it for s, it in kept if not s.heading]
-    return [it for s, it in kept if not s.heading or not any(_same_item(it, b) or _agrees(b, it) for b in body)]
+    stated = [it for s, it in kept if not s.heading]
+    return [it for s, it in kept if not s.heading or not any(_same_item(it, b) or _agrees(b, it) for b in stated)]
 
 
 def _same_item(a: Any, b: Any) -> bool:
