@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from .entities import Canonicalizer, key
 from .injection import find_instructions, sentence_spans
-from .meaning_names import claimant_named, named, stem_match, words_of
+from .meaning_names import claimant_named, named, stated_as_origin, stem_match, words_of
 from .numbers import Figure, find_figures, same_figure
 from .offline.casualties import read_casualties
 from .offline.claimants import Names
@@ -441,6 +441,12 @@ def _deployment(item: Deployment, reader: Reader, located: dict[str, int], spans
         if place and not named(place, window):
             setattr(item, name, None)
             out.notes.append(f"{name} {place!r} removed: the article does not name it near the quote")
+    # troops sent or planned come from their own state or from where the text says; troops brought home,
+    # rotated or withdrawn leave the place they were in, which naming it is enough to state
+    if item.origin and item.status in ("deployed", "planned") and not stated_as_origin(item.origin, item.force,
+                                                                                        window):
+        out.notes.append(f"origin {item.origin!r} removed: the article does not say the troops came from there")
+        item.origin = None
 
 
 def _fill_size(item: Deployment, reader: Reader, spans: list[tuple[int, int]], out: Outcome) -> None:
