@@ -9,10 +9,11 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import click
 
+from .articles import RelatedMode
 from .errors import ArticleError, BriefError, NoArticlesError, use_option_names
 from .model.config import (
     BACKENDS,
@@ -21,13 +22,16 @@ from .model.config import (
     DEFAULT_CONTEXT_TOKENS,
     DEFAULT_MAX_RETRIES,
     DEFAULT_MODE,
+    DEFAULT_N_BATCH,
     DEFAULT_RATE_LIMIT_BUDGET,
     DEFAULT_SEED,
     DEFAULT_TIMEOUT,
     ENV_VARS,
+    MAX_THREADS,
     OPENAI_CONTEXT_TOKENS,
     Mode,
 )
+from .pipeline import BOTTOM_LINES, DEFAULT_MAX_BYTES
 from .redact import one_line, redact, show_path
 from .schema import Article, ArticleExtraction
 
@@ -241,7 +245,8 @@ def model_options(f: Any) -> Any:
              help="Serve this GGUF file as the local model (with or without --local)."),
         _opt("--server", "backend", type=click.Choice(BACKENDS),
              help=f"Local server: llama-cpp-python's, or llama.cpp's C++ llama-server [{DEFAULT_BACKEND}]."),
-        _opt("--threads", type=click.IntRange(1), help="Local server CPU threads [the idle cores, at most 4]."),
+        _opt("--threads", type=click.IntRange(1),
+             help=f"Local server CPU threads [the idle cores, at most {MAX_THREADS}]."),
         _opt("--seed", type=int, env="seed",
              help=f"Sampling seed sent with each request [{DEFAULT_SEED} with --local]."),
         _opt("--models-dir", type=click.Path(file_okay=False, path_type=Path), env="models_dir",
@@ -379,13 +384,13 @@ def _extractor_note(kw: dict[str, Any], ctx: click.Context) -> str:
 @click.option("--title", help="Briefing title.")
 @_opt("--aliases", type=click.Path(exists=True, dir_okay=False), multiple=True, envvar="BRIEF_ALIASES",
       help="Extra aliases file (repeatable; in the variable, separate files with ':').")
-@click.option("--max-bytes", type=click.IntRange(1), default=5_000_000, show_default=True,
+@click.option("--max-bytes", type=click.IntRange(1), default=DEFAULT_MAX_BYTES, show_default=True,
               help="Largest article accepted.")
-@click.option("--related", type=click.Choice(["drop", "split"]), default="drop", show_default=True,
+@click.option("--related", type=click.Choice(get_args(RelatedMode)), default="drop", show_default=True,
               help="A page's 'Related Articles' block: drop it (listed with -v) or brief each story too.")
 @_opt("--deadline", type=click.FloatRange(min=0, min_open=True), envvar="BRIEF_DEADLINE",
       help="Seconds for the whole run; then write the briefing of what finished, marked partial.")
-@_opt("--bottom-line", "bottom_line", type=click.Choice(["template", "model"]), default="template",
+@_opt("--bottom-line", "bottom_line", type=click.Choice(BOTTOM_LINES), default="template",
       show_default=True, envvar="BRIEF_BOTTOM_LINE",
       help="Who writes the bottom line: templates, or the model (sentences whose numbers no cited item states "
            "are dropped).")
@@ -628,13 +633,13 @@ def server_options(f: Any) -> Any:
         click.option("--server", "backend", type=click.Choice(BACKENDS), default=DEFAULT_BACKEND,
                      show_default=True, help="llama-cpp-python's server, or llama.cpp's C++ llama-server "
                      "(scripts/build-llama-server.sh)."),
-        click.option("--threads", type=click.IntRange(1), help="CPU threads for the model [the idle cores, at most 4]."
-                     ),
+        click.option("--threads", type=click.IntRange(1),
+                     help=f"CPU threads for the model [the idle cores, at most {MAX_THREADS}]."),
         _opt("--models-dir", type=click.Path(file_okay=False, path_type=Path), env="models_dir",
              help="Where `brief models pull` keeps models [the user cache folder/models]."),
         _opt("--llama-server", "binary", type=click.Path(dir_okay=False, path_type=Path), env="binary",
              help="llama.cpp's llama-server binary for --server cpp [the build of scripts/build-llama-server.sh]."),
-        click.option("--n-batch", type=click.IntRange(1), default=512, show_default=True,
+        click.option("--n-batch", type=click.IntRange(1), default=DEFAULT_N_BATCH, show_default=True,
                      help="Prompt tokens evaluated per step."),
     ]
     for opt in reversed(opts):

@@ -45,6 +45,8 @@ LOCAL_MODEL = "local"
 BACKENDS = ("python", "cpp")
 DEFAULT_BACKEND = "python"
 DEFAULT_SEED = 1234
+DEFAULT_N_BATCH = 512  # prompt tokens a local server evaluates per step
+MAX_THREADS = 4  # a local server's CPU threads: the idle cores, at most this many
 
 
 def default_cache_dir() -> Path:

