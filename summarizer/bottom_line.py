@@ -19,7 +19,6 @@ from .estimates import date_interval
 from .numbers import find_figures, parse_quantity, same_figure
 from .schema import (
     Aid,
-    AnyItem,
     BottomLineSentence,
     Briefing,
     Claim,
@@ -168,7 +167,7 @@ def _conflict_sentence(e: Estimate, items: dict[str, Item]) -> BottomLineSentenc
     return _sentence(text, [a, b])
 
 
-def _item_sentence(section: str, item: AnyItem) -> BottomLineSentence:
+def _item_sentence(section: str, item: Item) -> BottomLineSentence:
     from .estimates import summary
 
     when = _when(item.period if _narrow(item.period) else item.claimed)
@@ -202,7 +201,7 @@ def template_bottom_line(b: Briefing) -> list[BottomLineSentence]:
         cited = {i for s in out for i in s.items}
         extra = sorted(((sec, it) for sec, it in b.items() if it.id and it.id not in cited and it.figures()),
                        key=lambda p: (-len(p[1].sources), p[0], p[1].id or ""))
-        out += [_item_sentence(sec, it) for sec, it in extra[: MIN_SENTENCES - len(out)]]  # type: ignore[arg-type]
+        out += [_item_sentence(sec, it) for sec, it in extra[: MIN_SENTENCES - len(out)]]
     return out[:MAX_SENTENCES]
 
 

@@ -189,7 +189,6 @@ class Figure:
     currency: str | None = None
     percent: bool = False
     year_like: bool = False
-    from_words: bool = False
     equivalents: tuple[Figure, ...] = field(default=())
 
     @property
@@ -310,7 +309,7 @@ def _scan(text: str) -> list[Figure]:
             continue
         n = _word_to_number(m.group("num"), m.group("mult"))
         taken.append((m.start(), m.end()))
-        raw.append((m.start(), m.end(), "exact", "exact", (n,), n, n, {"from_words": True}))
+        raw.append((m.start(), m.end(), "exact", "exact", (n,), n, n, {}))
 
     raw.sort(key=lambda r: r[0])
     figures: list[Figure] = []
@@ -335,7 +334,6 @@ def _scan(text: str) -> list[Figure]:
                 currency=extras.get("currency"),  # type: ignore[arg-type]
                 percent=bool(extras.get("percent")),
                 year_like=bool(extras.get("year_like")),
-                from_words=bool(extras.get("from_words")),
             )
         )
     return _attach_equivalents(text, figures)

@@ -281,16 +281,6 @@ class Diplomacy(Item):
         return {}
 
 
-AnyItem = Casualty | Deployment | ArmsTransfer | Aid | Diplomacy
-SECTION_TYPES: dict[str, type[Item]] = {
-    "casualties": Casualty,
-    "deployments": Deployment,
-    "arms_transfers": ArmsTransfer,
-    "aid": Aid,
-    "diplomacy": Diplomacy,
-}
-
-
 class Sections(_Model):
     """What the model fills for one article: five lists, each possibly empty."""
 
