@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from .estimates import date_interval
+from .dates import date_interval
 from .numbers import find_figures, parse_quantity, same_figure
 from .schema import (
     Aid,

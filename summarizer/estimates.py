@@ -5,15 +5,14 @@ Pure functions of merged items; no figure is ever summed, split or averaged (see
 
 from __future__ import annotations
 
-import calendar
 import math
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
 from typing import Any, NamedTuple
 
+from .dates import date_interval, date_key, order_key
 from .dating import RECENT_DAYS, UNSTATED_OFFSET, Chronology, ClaimTime, Member, claim_time, interval_ref
 from .schema import (
     SECTIONS,
@@ -28,42 +27,10 @@ from .schema import (
     TimelineEntry,
 )
 
-__all__ = ["SAME_TIME_DAYS", "build_estimates", "date_interval", "date_key", "dates_compatible", "summary", "timeline"]
+__all__ = ["SAME_TIME_DAYS", "build_estimates", "summary", "timeline"]
 
 
 # ---- dates -------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4096)
-def _span(iso: str) -> tuple[date, date]:
-    """The days an ISO partial date covers: "2024" -> the year, "2024-W51" -> the week."""
-    if "-W" in iso:
-        y, w = iso.split("-W")
-        try:
-            first = date.fromisocalendar(int(y), int(w), 1)
-        except ValueError:  # week 53 of a 52-week year
-            return date(int(y), 1, 1), date(int(y), 12, 31)
-        return first, first + timedelta(days=6)
-    if len(iso) == 4:
-        return date(int(iso), 1, 1), date(int(iso), 12, 31)
-    if len(iso) == 7:
-        y, m = int(iso[:4]), int(iso[5:])
-        return date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1])
-    d = date.fromisoformat(iso)
-    return d, d
-
-
-def date_interval(ref: DateRef | None) -> tuple[date, date] | None:
-    """First and last day a DateRef can mean, at its precision; None when undated."""
-    if ref is None or not ref.start:
-        return None
-    lo, hi = _span(ref.start)[0], _span(ref.end or ref.start)[1]
-    return lo, max(lo, hi)
-
-
-def dates_compatible(a: tuple[date, date] | None, b: tuple[date, date] | None) -> bool:
-    """Unknown dates fit anything; known ones must overlap ("2024-12" fits "2024-12-19", not "2025-04")."""
-    return a is None or b is None or (a[0] <= b[1] and b[0] <= a[1])
 
 
 def claim_date(item: Item, published: dict[str, date | None]) -> DateRef | None:
@@ -345,7 +312,7 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
             others = {o for k in _keys(t, chron) for o in near.get((c.claimant, k), ()) if o != c.item_id}
             later = any(surely_before(t, whens[o], chron) for o in sorted(others))
         c.current = not later
-    claims.sort(key=lambda c: (_order_key(whens[c.item_id].order), c.claimant or "", c.item_id))
+    claims.sort(key=lambda c: (order_key(whens[c.item_id].order), c.claimant or "", c.item_id))
     series = []
     for who in sorted({c.claimant for c in claims if not c.current and c.claimant}):
         series.append([c.item_id for c in claims if c.claimant == who and whens[c.item_id].order is not None])
@@ -452,16 +419,6 @@ def build_estimates(sections: dict[str, list[Item]], published: dict[str, date |
     related = [r for s, items in sorted(by_side.items())
                if (r := _related(min(names[s]), items, by_key, partial, dates))]
     return sorted([*by_key.values(), *related], key=lambda e: (e.side.lower(), e.measure))
-
-
-def date_key(ref: DateRef | None) -> tuple[int, str]:
-    """Undated last, else by first day (sort key)."""
-    return _order_key(date_interval(ref))
-
-
-def _order_key(iv: tuple[date, date] | None) -> tuple[int, str]:
-    """Undated last, else by first day."""
-    return (1, "") if iv is None else (0, iv[0].isoformat())
 
 
 _TIMELINE_SPAN = 62

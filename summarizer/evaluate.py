@@ -21,10 +21,10 @@ from typing import Any
 from pydantic import ValidationError
 from rapidfuzz import fuzz
 
+from .dates import date_interval
 from .dating import words_of
 from .entities import Canonicalizer, key, same_person
 from .errors import EvalError
-from .estimates import date_interval
 from .grounding import normalise
 from .numbers import Figure, parse_quantity, same_figure
 from .schema import (

@@ -6,7 +6,6 @@ order), and merging a briefing's own items again gives the same items (see docs/
 
 from __future__ import annotations
 
-import calendar
 import gc
 import hashlib
 import json
@@ -22,10 +21,11 @@ from typing import Any, NamedTuple
 from rapidfuzz import fuzz
 
 from .bottom_line import template_bottom_line
+from .dates import MONTH_NAMES, date_interval, date_key, dates_compatible
 from .dating import Chronology, Member, recover, words_of
 from .entities import Canonicalizer, key
 from .errors import BriefError
-from .estimates import SAME_TIME_DAYS, build_estimates, date_interval, date_key, dates_compatible, timeline
+from .estimates import SAME_TIME_DAYS, build_estimates, timeline
 from .numbers import Figure, overlaps, parse_quantity
 from .schema import (
     SECTIONS,
@@ -230,7 +230,7 @@ def _compatible(a: _Entry, b: _Entry) -> bool:
     return True
 
 
-_MONTHS = frozenset(m.lower() for m in calendar.month_name if m)
+_MONTHS = frozenset(m.lower() for m in MONTH_NAMES)
 
 
 def _absolute_words(ref: DateRef | None) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from . import coverage
 from .chart import LEGEND as CHART_LEGEND
 from .chart import estimate_svg
+from .dates import date_interval
 from .schema import (
     CASUALTY_MEASURES,
     Aid,
@@ -256,8 +257,6 @@ def _key_figures(b: Briefing) -> list[tuple[Estimate, Claim]]:
 
 def _latest(d: DateRef | None) -> tuple[int, int]:
     """Sort key, latest first: by the first day a claim can be from (what is surely known), then the last."""
-    from .estimates import date_interval
-
     iv = date_interval(d)
     return (-iv[0].toordinal(), -iv[1].toordinal()) if iv is not None else (1, 0)
 
