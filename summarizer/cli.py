@@ -585,7 +585,7 @@ def eval_cmd(ctx: click.Context, run_all: bool, corpus: str | None, gold_dir: Pa
               help="Target folder [./schemas, in the current folder].")
 def schema_cmd(check: bool, folder: Path | None) -> None:
     """Write the JSON Schemas of ArticleExtraction and Briefing into ./schemas (or --dir)."""
-    from .schemas import check_schemas, write_schemas
+    from .schema_files import check_schemas, write_schemas
 
     if folder is None and (not check or Path("schemas").is_dir()):
         folder = Path("schemas")  # never the installed package's own copy: write where the user is
