@@ -25,8 +25,8 @@ from .dates import date_interval
 from .dating import words_of
 from .entities import Canonicalizer, key, same_person
 from .errors import EvalError
-from .grounding import normalise
 from .numbers import Figure, parse_quantity, same_figure
+from .quotes import normalise
 from .schema import (
     SECTIONS,
     Aid,
