@@ -390,7 +390,7 @@ def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output:
     options = _model_kwargs(kw)
     if options.get("replay") and (Path(options["replay"]) / "config.json").is_file():
         # The options that shape a request (max_tokens, seed, ...) as recorded, unless given: a replay then hits.
-        from .evalrun import recording_config
+        from .evaluation.run import recording_config
 
         for key, value in recording_config(Path(options["replay"])).items():
             if options.get(key) is None:
@@ -527,7 +527,7 @@ def eval_cmd(ctx: click.Context, run_all: bool, corpus: str | None, gold_dir: Pa
     Run it in a checkout (it reads evals/ and seeds/ from the current folder), or give --gold and
     --articles. It prints the report; --write-report also saves it.
     """
-    from . import evalrun
+    from .evaluation import run as evalrun
 
     _setup_logging(verbose, quiet=False)
     _use_cli_names(ctx)

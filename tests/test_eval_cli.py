@@ -80,7 +80,7 @@ def test_committed_thresholds_gate_the_dev_corpus() -> None:
 
 
 def test_recording_sets_belong_to_the_corpus_they_sit_in(tmp_path: Path) -> None:
-    from summarizer.evalrun import corpora, corpus_of_recording, recording_sets
+    from summarizer.evaluation.run import corpora, corpus_of_recording, recording_sets
 
     evals = tmp_path / "evals"
     (evals / "dev" / "recordings" / "m").mkdir(parents=True)
@@ -109,7 +109,7 @@ def test_stale_recording_set_is_an_error_not_a_zero_score(tmp_path: Path) -> Non
 
 
 def test_plan_jobs_picks_the_corpora(tmp_path: Path) -> None:
-    from summarizer.evalrun import plan_jobs
+    from summarizer.evaluation.run import plan_jobs
 
     evals = tmp_path / "evals"
     dev_set = evals / "dev" / "recordings" / "m"

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .articles import load_articles
-from .errors import EvalError, NoArticlesError, ReplayMissError, option
-from .evaluate import (
+from ..articles import load_articles
+from ..errors import EvalError, NoArticlesError, ReplayMissError, option
+from ..pipeline import run_brief
+from .score import (
     BriefingScores,
     EvalScores,
     check_thresholds,
@@ -25,7 +26,6 @@ from .evaluate import (
     score_briefing,
     score_extractions,
 )
-from .pipeline import run_brief
 
 RECORDING_CONFIG = "config.json"
 CORPUS_NAMES = ("seeds", "dev")

@@ -21,13 +21,13 @@ from typing import Any
 from pydantic import ValidationError
 from rapidfuzz import fuzz
 
-from .dates import date_interval
-from .dating import words_of
-from .entities import Canonicalizer, key, same_person
-from .errors import EvalError
-from .numbers import Figure, parse_quantity, same_figure
-from .quotes import normalise
-from .schema import (
+from ..dates import date_interval
+from ..dating import words_of
+from ..entities import Canonicalizer, key, same_person
+from ..errors import EvalError
+from ..numbers import Figure, parse_quantity, same_figure
+from ..quotes import normalise
+from ..schema import (
     SECTIONS,
     Aid,
     ArmsTransfer,

@@ -1,0 +1,1 @@
+"""Scoring against the hand-made gold in evals/: gold files, alignment, scores, reports and `brief eval` runs."""
