@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from summarizer.articles import load_articles
-from summarizer.evaluation.score import load_gold_briefing, load_gold_named
+from summarizer.evaluation import load_gold_briefing, load_gold_named
 from summarizer.grounding import locate
 from summarizer.numbers import parse_quantity, supports
 from summarizer.schema import Article, ArticleExtraction
