@@ -18,7 +18,6 @@ from pydantic import BaseModel, Field
 from .dates import date_interval
 from .numbers import find_figures, parse_quantity, same_figure
 from .schema import (
-    Aid,
     BottomLineSentence,
     Briefing,
     Claim,
@@ -145,7 +144,7 @@ def _date_rank(ref: DateRef | None) -> int:
 
 def _figures_of(item: Item | None, fallback: Claim) -> str:
     """An item's casualty figures with their measures ("“at least 100” killed and “1,000” wounded")."""
-    figs = item.figures() if item is not None else {}  # type: ignore[attr-defined]
+    figs = item.figures() if item is not None else {}
     if not figs:
         return _fig(fallback.figure)
     return " and ".join(f"{_fig(q)} {_MEASURE_WORDS.get(m, m)}" for m, q in figs.items())
@@ -168,12 +167,8 @@ def _conflict_sentence(e: Estimate, items: dict[str, Item]) -> BottomLineSentenc
 
 
 def _item_sentence(section: str, item: Item) -> BottomLineSentence:
-    from .estimates import summary
-
     when = _when(item.period if _narrow(item.period) else item.claimed)
-    text = summary(section, item) + (f" ({when})" if when else "") + "."
-    if isinstance(item, Aid) and item.amount is None and not item.components:
-        text = summary(section, item) + "."
+    text = item.statement() + (f" ({when})" if when else "") + "."
     return BottomLineSentence(text=text, items=[item.id or ""], sources=list(item.sources), written_by="template")
 
 
@@ -224,7 +219,7 @@ def _date_tokens(ref: DateRef | None) -> set[str]:
 
 
 def _quantities(item: Item) -> list[Quantity]:
-    qs = list(item.figures().values())  # type: ignore[attr-defined]
+    qs = list(item.figures().values())
     return qs + [e for q in qs for e in q.equivalents]
 
 
@@ -289,9 +284,7 @@ def _prompt(name: str) -> str:
 
 
 def _claim_line(section: str, item: Item) -> str:
-    from .estimates import summary
-
-    parts = [f"[{item.id}] {section}: {summary(section, item)}"]
+    parts = [f"[{item.id}] {section}: {item.statement()}"]
     for label, ref in (("claimed", item.claimed), ("about", item.period)):
         if ref is not None and (ref.start or ref.text):
             when = _when(ref) or ""
@@ -305,7 +298,7 @@ def bottom_line_messages(b: Briefing) -> list[dict[str, str]]:
     """System and user messages for a model-written bottom line (prompts/bottom_line/)."""
     from .prompts import fill
 
-    claims = [_claim_line(s, it) for s, it in b.items() if it.id and (it.figures() or s == "diplomacy")]  # type: ignore[attr-defined]
+    claims = [_claim_line(s, it) for s, it in b.items() if it.id and (it.figures() or it.event_words() is not None)]
     for e in b.estimates:
         for ids in e.series:
             claims.append(f"series ({e.side}, {e.measure}), oldest first: " + ", ".join(f"[{i}]" for i in ids))

@@ -39,17 +39,17 @@ class _Dated(Protocol):
 def _span(iso: str) -> tuple[date, date]:
     """The days an ISO partial date covers: "2024" -> the year, "2024-W51" -> the week."""
     if "-W" in iso:
-        y, w = iso.split("-W")
+        year, week = (int(x) for x in iso.split("-W"))
         try:
-            first = date.fromisocalendar(int(y), int(w), 1)
+            first = date.fromisocalendar(year, week, 1)
         except ValueError:  # week 53 of a 52-week year
-            return date(int(y), 1, 1), date(int(y), 12, 31)
+            return date(year, 1, 1), date(year, 12, 31)
         return first, first + timedelta(days=6)
     if len(iso) == 4:
         return date(int(iso), 1, 1), date(int(iso), 12, 31)
     if len(iso) == 7:
-        y, m = int(iso[:4]), int(iso[5:])
-        return date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1])
+        year, month = int(iso[:4]), int(iso[5:])
+        return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
     d = date.fromisoformat(iso)
     return d, d
 

@@ -16,18 +16,16 @@ from .dates import date_interval, date_key, order_key
 from .dating import RECENT_DAYS, UNSTATED_OFFSET, Chronology, ClaimTime, Member, claim_time, interval_ref
 from .schema import (
     SECTIONS,
-    ArmsTransfer,
     Casualty,
     Claim,
     DateRef,
-    Deployment,
     Estimate,
     Item,
     Quantity,
     TimelineEntry,
 )
 
-__all__ = ["SAME_TIME_DAYS", "build_estimates", "summary", "timeline"]
+__all__ = ["SAME_TIME_DAYS", "build_estimates", "timeline"]
 
 
 # ---- dates -------------------------------------------------------------------------------
@@ -82,7 +80,6 @@ class _Dates:
 
 # ---- summaries and estimates -------------------------------------------------------------
 
-_MEASURE_WORDS = {"killed_or_wounded": "killed or wounded"}
 SAME_TIME_DAYS = 30
 """Two dated claims are "about the same time" when their date intervals are at most this many days apart."""
 RELATED = "related_measures"
@@ -102,30 +99,6 @@ RELATED_RULE = (
     "Only a test: no figure is combined with another in what is shown"
 )
 _COMPONENTS = ("killed", "wounded")
-
-
-def summary(section: str, it: Item) -> str:
-    """One line saying what an item states, e.g. "NIS: at least 100 North Korean forces killed"."""
-    who = f"{it.claimant}: " if it.claimant else ""
-    if isinstance(it, Casualty):
-        figs = list(it.figures().items())
-        parts = [f"{figs[0][1].text} {it.side} {_MEASURE_WORDS.get(figs[0][0], figs[0][0])}"]
-        parts += [f"{q.text} {_MEASURE_WORDS.get(m, m)}" for m, q in figs[1:]]
-        where = f" in {it.location}" if it.location else ""
-        return f"{who}{'; '.join(parts)}{where}"
-    if isinstance(it, Deployment):
-        size = f"{it.size.text} " if it.size else ""
-        dest = f" to {it.destination}" if it.destination else ""
-        unit = f" ({it.unit})" if it.unit else ""
-        return f"{who}{size}{it.force}{unit} {it.status}{dest}"
-    if isinstance(it, ArmsTransfer):
-        things = ", ".join((f"{i.quantity.text} " if i.quantity else "") + i.name for i in it.items)
-        return f"{who}{it.supplier} to {it.recipient}: {things} ({it.status})"
-    d = it.model_dump()
-    if section == "aid":
-        amount = f"{d['amount']['text']} " if d.get("amount") else ""
-        return f"{who}{d['donor']}: {amount}{d['kind']} aid to {d['recipient']}"
-    return f"{who}{d['summary']}"
 
 
 def _rel_range(a: ClaimTime, b: ClaimTime, chron: Chronology | None) -> tuple[int, int] | None:
@@ -402,17 +375,13 @@ def build_estimates(sections: dict[str, list[Item]], published: dict[str, date |
     groups: dict[tuple[str, str], list[tuple[Item, Quantity]]] = {}
     names: dict[str, set[str]] = {}
     by_side: dict[str, list[Casualty]] = {}
-    for it in sections["casualties"]:
-        assert isinstance(it, Casualty)
-        by_side.setdefault(it.side.lower(), []).append(it)
-        for m, q in it.figures().items():
-            groups.setdefault((it.side.lower(), m), []).append((it, q))
-            names.setdefault(it.side.lower(), set()).add(it.side)
-    for it in sections["deployments"]:
-        assert isinstance(it, Deployment)
-        if it.size is not None:
-            groups.setdefault((it.force.lower(), it.status), []).append((it, it.size))
-            names.setdefault(it.force.lower(), set()).add(it.force)
+    for s in SECTIONS:
+        for it in sections[s]:
+            if isinstance(it, Casualty):  # killed and wounded against killed-or-wounded: see _related
+                by_side.setdefault(it.side.lower(), []).append(it)
+            for side, measure, q in it.measures():
+                groups.setdefault((side.lower(), measure), []).append((it, q))
+                names.setdefault(side.lower(), set()).add(side)
     dates = _Dates(published, chron, members or {})
     partial = {i for items in by_side.values() for i in _partial_counts(items, dates)}
     by_key = {(s, m): _estimate(min(names[s]), m, rows, dates, partial) for (s, m), rows in sorted(groups.items())}
@@ -446,6 +415,6 @@ def timeline(sections: dict[str, list[Item]]) -> list[TimelineEntry]:
             iv = _placed(ref)
             if ref is None or iv is None:
                 continue
-            entry = TimelineEntry(date=ref, section=s, item_id=it.id or "", summary=summary(s, it))
+            entry = TimelineEntry(date=ref, section=s, item_id=it.id or "", summary=it.statement())
             out.append(((iv[0], SECTIONS.index(s), it.id), entry))
     return [e for _, e in sorted(out, key=lambda p: p[0])]

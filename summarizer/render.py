@@ -18,16 +18,11 @@ from .chart import LEGEND as CHART_LEGEND
 from .chart import estimate_svg
 from .dates import date_interval
 from .schema import (
-    CASUALTY_MEASURES,
-    Aid,
-    ArmsTransfer,
+    SECTION_SPECS,
     Article,
     Briefing,
-    Casualty,
     Claim,
     DateRef,
-    Deployment,
-    Diplomacy,
     Estimate,
     Evidence,
     Item,
@@ -36,14 +31,7 @@ from .schema import (
     Source,
 )
 
-SECTION_TITLES: dict[str, str] = {
-    "casualties": "Casualties",
-    "deployments": "Deployments",
-    "arms_transfers": "Arms transfers",
-    "aid": "Aid",
-    "diplomacy": "Diplomacy",
-}
-_MEASURE_WORDS = {m: m.replace("_", " ") for m in CASUALTY_MEASURES}
+SECTION_TITLES: dict[str, str] = {name: spec.title for name, spec in SECTION_SPECS.items()}
 
 # ---------------------------------------------------------------- plain-text views shared by both formats
 
@@ -62,8 +50,7 @@ def _quoted(quote: str) -> str:
 
 def _fmt_quantity(q: Quantity) -> str:
     """The figure as the article gives it, plus any conversion the article states."""
-    extra = [e.text for e in q.equivalents if e.text not in q.text]
-    return q.text + "".join(f" ({e})" for e in extra)
+    return q.shown()
 
 
 def _fmt_number(n: int | float) -> str:
@@ -132,33 +119,6 @@ class _ItemView:
     status: str | None = None  # verification's status in words: "verified", "corrected: ...", "unattributed"
 
 
-def _facts(section: str, item: Item) -> tuple[str, list[str], list[str]]:
-    """Heading, figures and other details of one item."""
-    if isinstance(item, Casualty):
-        figs = [f"{_fmt_quantity(q)} {_MEASURE_WORDS[m]}" for m, q in item.figures().items()]
-        return item.side, figs, [f"location: {item.location}"] if item.location else []
-    if isinstance(item, Deployment):
-        details = [item.status]
-        details += [f"{label}: {v}" for label, v in (("unit", item.unit), ("from", item.origin),
-                                                      ("to", item.destination)) if v]
-        return item.force, [f"size: {_fmt_quantity(item.size)}"] if item.size else [], details
-    if isinstance(item, ArmsTransfer):
-        figs = [(f"{_fmt_quantity(a.quantity)} " if a.quantity else "") + f"{a.name} ({_words(a.category)})"
-                for a in item.items]
-        return f"{item.supplier} to {item.recipient}", figs, [item.status]
-    if isinstance(item, Aid):
-        figs = [_fmt_quantity(item.amount)] if item.amount else []
-        for c in item.components:
-            # "1,000 counter-drone systems: £39 million": the count names the things, the amount their cost.
-            count = _fmt_quantity(c.quantity) if c.quantity is not None else ""
-            what = c.description if not count or c.quantity.text in c.description else f"{count} {c.description}"
-            figs.append(what + (f": {_fmt_quantity(c.amount)}" if c.amount is not None else ""))
-        return f"{item.donor} to {item.recipient}", figs, [f"{item.kind} aid"]
-    if isinstance(item, Diplomacy):
-        return f"{_words(item.event_type)}: {', '.join(item.parties)}", [], [item.summary]
-    return _words(section), [], []
-
-
 def _views(b: Briefing) -> list[_ItemView]:
     """All items in section order, each with a unique anchor (its id, or section-index when it has none)."""
     views: list[_ItemView] = []
@@ -170,7 +130,7 @@ def _views(b: Briefing) -> list[_ItemView]:
             k += 1
             anchor = f"{base}-{k}"
         used.add(anchor)
-        head, figures, details = _facts(section, item)
+        head, figures, details, _ = item.describe()
         when = [f"{label} {d}" for label, d in (("claimed", _fmt_date(item.claimed)),
                                                 ("when", _fmt_date(item.period))) if d]
         views.append(_ItemView(section, anchor, len(views) + 1, head, figures, details,

@@ -18,12 +18,8 @@ from ..entities import Canonicalizer, key, same_person
 from ..numbers import Figure, parse_quantity, same_figure
 from ..quotes import normalise
 from ..schema import (
-    Aid,
-    ArmsTransfer,
-    Casualty,
+    SECTION_SPECS,
     DateRef,
-    Deployment,
-    Diplomacy,
     Item,
     Quantity,
 )
@@ -85,10 +81,10 @@ def same_quantity(a: Quantity, b: Quantity) -> bool:
 
 
 def pair_figures(section: str, p: Item, g: Item) -> list[tuple[Quantity, Quantity | None]]:
-    """Each gold figure with the predicted figure that states the same number (by measure for casualties)."""
-    pf: dict[str, Quantity] = p.figures()  # type: ignore[attr-defined]
-    gf: dict[str, Quantity] = g.figures()  # type: ignore[attr-defined]
-    if section == "casualties":
+    """Each gold figure with the predicted figure that states the same number (by key where figures are keyed,
+    as casualty measures are)."""
+    pf, gf = p.figures(), g.figures()
+    if SECTION_SPECS[section].keyed_figures:
         return [(q, pf[m] if m in pf and same_quantity(pf[m], q) else None) for m, q in gf.items()]
     free = list(pf.values())
     out: list[tuple[Quantity, Quantity | None]] = []
@@ -102,12 +98,12 @@ def pair_figures(section: str, p: Item, g: Item) -> list[tuple[Quantity, Quantit
 
 def _figure_score(section: str, p: Item, g: Item) -> float | None:
     """Share of figures stated alike (None when neither item has one); 0 means the figures disagree."""
-    np_, ng = len(p.figures()), len(g.figures())  # type: ignore[attr-defined]
+    np_, ng = len(p.figures()), len(g.figures())
     if not np_ and not ng:
         return None
     hits = sum(1 for _, x in pair_figures(section, p, g) if x is not None)
-    if section == "casualties":
-        keys = set(p.figures()) | set(g.figures())  # type: ignore[attr-defined]
+    if SECTION_SPECS[section].keyed_figures:
+        keys = set(p.figures()) | set(g.figures())
         return hits / len(keys)
     return 2 * hits / (np_ + ng)
 
@@ -163,72 +159,38 @@ def _names(a: list[str], b: list[str]) -> float:
     return (hits + hits_b) / (len(a) + len(b))
 
 
-def _casualty(p: Casualty, g: Casualty) -> dict[str, tuple[float, float | None]]:
-    return {
-        "side": (0.1, 1.0 if _same_side(p.side, g.side) else 0.0),
-        "location": (0.05, _text_score(p.location, g.location)),
-    }
+def _things(a: list[Any], b: list[Any]) -> float:
+    """Share of gold's named things (weapons) that the prediction names alike."""
+    pn, gn = [i.name for i in a], [i.name for i in b]
+    return sum(1 for x in gn if any(fuzz.token_set_ratio(normalise(x), normalise(y)) >= 80 for y in pn)) / len(gn)
 
 
-def _deployment(p: Deployment, g: Deployment) -> dict[str, tuple[float, float | None]]:
-    return {
-        "force": (0.1, 1.0 if _same_side(p.force, g.force) else 0.0),
-        "destination": (0.1, _text_score(p.destination, g.destination)),
-        "status": (0.1, _eq(p.status, g.status)),
-        "unit": (0.05, _text_score(p.unit, g.unit)),
-    }
-
-
-def _arms(p: ArmsTransfer, g: ArmsTransfer) -> dict[str, tuple[float, float | None]]:
-    pn, gn = [i.name for i in p.items], [i.name for i in g.items]
-    item_hits = sum(1 for x in gn if any(fuzz.token_set_ratio(normalise(x), normalise(y)) >= 80 for y in pn))
-    return {
-        "items": (0.2, item_hits / len(gn)),
-        "supplier": (0.1, 1.0 if same_name(p.supplier, g.supplier) else 0.0),
-        "recipient": (0.1, 1.0 if same_name(p.recipient, g.recipient) else 0.0),
-        "status": (0.05, _eq(p.status, g.status)),
-    }
-
-
-def _aid(p: Aid, g: Aid) -> dict[str, tuple[float, float | None]]:
-    return {
-        "donor": (0.1, 1.0 if same_name(p.donor, g.donor) else 0.0),
-        "recipient": (0.1, 1.0 if same_name(p.recipient, g.recipient) else 0.0),
-        "kind": (0.05, _eq(p.kind, g.kind)),
-    }
-
-
-def _diplomacy(p: Diplomacy, g: Diplomacy) -> dict[str, tuple[float, float | None]]:
-    return {
-        "event_type": (0.25, _eq(p.event_type, g.event_type)),
-        "parties": (0.2, _names(p.parties, g.parties)),
-        "summary": (0.1, fuzz.token_set_ratio(normalise(p.summary), normalise(g.summary)) / 100),
-    }
-
-
-_SECTION_PARTS: dict[str, Callable[[Any, Any], dict[str, tuple[float, float | None]]]] = {
-    "casualties": _casualty,
-    "deployments": _deployment,
-    "arms_transfers": _arms,
-    "aid": _aid,
-    "diplomacy": _diplomacy,
+# How a section's own field is compared (see SectionSpec.compare): predicted value, gold value -> score or None.
+_COMPARE: dict[str, Callable[[Any, Any], float | None]] = {
+    "side": lambda a, b: 1.0 if _same_side(a, b) else 0.0,
+    "name": lambda a, b: 1.0 if same_name(a, b) else 0.0,
+    "names": _names,
+    "text": _text_score,
+    "same": _eq,
+    "words": lambda a, b: fuzz.token_set_ratio(normalise(a), normalise(b)) / 100,
+    "things": _things,
 }
-_FIGURE_WEIGHT = {"casualties": 0.5, "deployments": 0.35, "arms_transfers": 0.25, "aid": 0.45, "diplomacy": 0.0}
 
 
 def similarity(section: str, p: Item, g: Item) -> float:
     """0-1 likeness of a predicted and a gold item of one section; 0 when both state figures and none agree."""
+    spec = SECTION_SPECS[section]
     fig = _figure_score(section, p, g)
-    if fig == 0.0 and p.figures() and g.figures():  # type: ignore[attr-defined]
+    if fig == 0.0 and p.figures() and g.figures():
         return 0.0
     parts: dict[str, tuple[float, float | None]] = {
-        "figures": (_FIGURE_WEIGHT[section], fig),
+        "figures": (spec.figure_weight, fig),
         "claimant": (0.15, 1.0 if same_name(p.claimant, g.claimant) else 0.0),
         "conduit": (0.05, None if not p.conduit and not g.conduit else 1.0 if same_name(p.conduit, g.conduit) else 0.0),
         "evidence": (0.15, _evidence_score(p, g)),
         "claimed": (0.05, _date_score(p.claimed, g.claimed)),
         "period": (0.05, _date_score(p.period, g.period)),
-        **_SECTION_PARTS[section](p, g),
+        **{f: (w, _COMPARE[how](getattr(p, f), getattr(g, f))) for f, how, w in spec.compare},
     }
     used = [(w, s) for w, s in parts.values() if s is not None and w > 0]
     total = sum(w for w, _ in used)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..schema import (
+    SECTION_SPECS,
     SECTIONS,
 )
 from .score import FIELDS, BriefingScores, EvalScores
@@ -23,7 +24,7 @@ def _fmt(x: float | None) -> str:
 def report_markdown(rows: Sequence[tuple[str, EvalScores, BriefingScores | None]],
                     title: str = "# Evaluation against evals/gold") -> str:
     """Side-by-side Markdown tables: one row per extractor or recording set."""
-    short = {"casualties": "cas", "deployments": "dep", "arms_transfers": "arms", "aid": "aid", "diplomacy": "dip"}
+    short = {name: spec.short for name, spec in SECTION_SPECS.items()}
     out = [title, "", "## Extraction (micro over articles)", ""]
     head = ["run", "P", "R", "F1", *(f"{short[s]} F1" for s in SECTIONS), "tp/fp/fn", "grounded"]
     out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]

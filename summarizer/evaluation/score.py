@@ -202,7 +202,7 @@ class BriefingScores:
 
 
 def _describe(article_id: str, section: str, index: int, item: Item) -> str:
-    figs = ", ".join(f"{k}={q.text}" for k, q in item.figures().items())  # type: ignore[attr-defined]
+    figs = ", ".join(f"{k}={q.text}" for k, q in item.figures().items())
     return f"{article_id} {section}[{index}] {item.claimant or '-'}{': ' + figs if figs else ''}"
 
 
