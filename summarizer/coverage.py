@@ -11,9 +11,7 @@ from collections.abc import Sequence
 
 from .language import article_language
 from .locale_numbers import find_figures_in
-from .schema import Article, ArticleExtraction, Briefing, Unread
-
-SECTIONS = ("casualties", "deployments", "arms_transfers", "aid", "diplomacy")
+from .schema import SECTIONS, Article, ArticleExtraction, Briefing, Unread
 
 
 def _items(ex: ArticleExtraction) -> int:
