@@ -19,8 +19,8 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from .dates import MONTH_NAMES, date_interval
-from .offline_dates import find_dates
-from .offline_patterns import patterns
+from .offline.dates import find_dates
+from .offline.patterns import patterns
 from .schema import Article, DateRef, DateSource, Item
 
 __all__ = ["RECENT_DAYS", "UNSTATED_OFFSET", "ArticleDate", "Chronology", "Member", "article_date", "recover",

@@ -30,6 +30,7 @@ from .schema import (
     Alignment,
     Article,
     ArticleExtraction,
+    Evidence,
     Instruction,
     Item,
     Quantity,
@@ -301,9 +302,45 @@ def _words(name: str) -> str:
     return name.replace(".", " ").replace("_", " ")
 
 
+def headline_end(article: Article) -> int:
+    """Where the article's headline ends when its text opens with it; 0 when it does not."""
+    first = article.text.split("\n", 1)[0]
+    return len(first) if first.strip() and normalise(first) == normalise(article.title) else 0
+
+
+def _from_the_body(section: str, item: Item, article: Article, reader: Callable[[], Reader], english: bool,
+                   budget: FuzzyBudget | None, lang: str | None, headline: int) -> list[str]:
+    """An item quoted from the headline alone: ground it on the first body sentence stating all its figures.
+
+    A headline is no evidence (evals/GUIDELINES.md): it drops the claimant and the qualifiers, and the body
+    states the same claim with them. The item is then checked on that sentence like any other.
+    """
+    wanted = [f for q in item.figures().values() if (f := parse_figure_text(q.text)) is not None]
+    if not wanted:
+        return [f"quoted only from the headline, and a headline is not evidence: {_clip(item.evidence[0].quote)!r}"]
+    for s in reader().sentences:
+        if s.start < headline or s.heading:
+            continue
+        stated = _stated(s.text, lang)
+        if all(any(_same(f, g) for g in stated) for f in wanted):
+            break
+    else:
+        return [f"quoted only from the headline, and the body states none of its figures the same way: "
+                f"{_clip(item.evidence[0].quote)!r}"]
+    item.evidence = [Evidence(quote=article.text[s.start : s.end].strip())]
+    reasons = _ground_item(section, item, article, reader, english, budget, lang, headline=0)
+    if not reasons:
+        item.verification_notes.insert(0, "evidence moved from the headline to the body sentence that states it")
+        item.verification = "corrected"  # type: ignore[assignment]
+    return reasons
+
+
 def _ground_item(section: str, item: Item, article: Article, reader: Callable[[], Reader], english: bool,
-                 budget: FuzzyBudget | None = None, lang: str | None = None) -> list[str]:
-    """Locate the item's quotes, check its figures and its meaning in place; the reasons it fails (empty: kept)."""
+                 budget: FuzzyBudget | None = None, lang: str | None = None, headline: int = 0) -> list[str]:
+    """Locate the item's quotes, check its figures and its meaning in place; the reasons it fails (empty: kept).
+
+    ``headline`` is where the article's headline ends (0: no headline to tell apart).
+    """
     reasons: list[str] = []
     stated: list[tuple[Figure, int]] = []
     spans: list[tuple[int, int]] = []
@@ -336,6 +373,8 @@ def _ground_item(section: str, item: Item, article: Article, reader: Callable[[]
         stated.extend((g, start + g.start) for g in _stated(ev.quote, lang))
     if reasons:
         return reasons
+    if headline and spans and all(end <= headline for _, end in spans):
+        return _from_the_body(section, item, article, reader, english, budget, lang, headline)
     located: dict[str, list[int]] = {}
     dropped = _drop_non_figures(item) if english else []
     for name, q in item.figures().items():
@@ -384,9 +423,10 @@ def verify(
             second.append(Reader(article))
         return second[0]
 
+    headline = headline_end(article)
     for section, item in work.items():
         item.sources = [article.id]
-        reasons = _ground_item(section, item, article, reader, english, budget, lang)
+        reasons = _ground_item(section, item, article, reader, english, budget, lang, headline)
         if reasons:
             rejected.append(
                 Rejected(

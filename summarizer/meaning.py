@@ -32,13 +32,13 @@ from typing import TYPE_CHECKING
 
 from .entities import Canonicalizer, key
 from .injection import find_instructions, sentence_spans
-from .meaning_names import claimant_named, named, stem_match, words_of
+from .meaning_names import claimant_named, named, stated_as_origin, stem_match, words_of
 from .numbers import Figure, find_figures, same_figure
-from .offline_casualties import _read_casualties
-from .offline_claimants import Names
-from .offline_context import Context
-from .offline_patterns import patterns
-from .offline_sentences import Sentence, split_sentences
+from .offline.casualties import read_casualties
+from .offline.claimants import Names
+from .offline.context import Context
+from .offline.patterns import patterns
+from .offline.sentences import Sentence, split_sentences
 from .schema import Aid, ArmsTransfer, Casualty, Deployment, Diplomacy, Item, Quantity
 
 if TYPE_CHECKING:
@@ -189,7 +189,7 @@ class Reader:
         s = self.sentence_at(offset)
         if s is None:
             return None
-        for f, measure, side, _ in _read_casualties(s):
+        for f, measure, side, _ in read_casualties(s):
             if s.start + f.start <= offset < s.start + f.end:
                 return measure, side
         return None
@@ -441,6 +441,12 @@ def _deployment(item: Deployment, reader: Reader, located: dict[str, int], spans
         if place and not named(place, window):
             setattr(item, name, None)
             out.notes.append(f"{name} {place!r} removed: the article does not name it near the quote")
+    # troops sent or planned come from their own state or from where the text says; troops brought home,
+    # rotated or withdrawn leave the place they were in, which naming it is enough to state
+    if item.origin and item.status in ("deployed", "planned") and not stated_as_origin(item.origin, item.force,
+                                                                                        window):
+        out.notes.append(f"origin {item.origin!r} removed: the article does not say the troops came from there")
+        item.origin = None
 
 
 def _fill_size(item: Deployment, reader: Reader, spans: list[tuple[int, int]], out: Outcome) -> None:

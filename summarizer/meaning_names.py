@@ -165,3 +165,24 @@ def claimant_named(claimant: str, text: str) -> bool:
             return True
     state = _state_of([w for w in want if w not in _GENERIC_NAME_WORDS]) or _state_named_as(claimant)
     return state is not None and _state_in(state, text)
+
+
+_SENDS = (r"(?:'s|’s)?\s+(?:has\s+|have\s+|had\s+|is\s+|was\s+)?"
+          r"(?:sen[dt]|deploy|dispatch|despatch|mobili[sz]|transferr?|rotat|withdr[ae]w|pull)\w*")
+
+
+def stated_as_origin(place: str, force: str, text: str) -> bool:
+    """The text says the troops came from ``place``: the force is the place's own ("North Korean troops" from
+    North Korea), or the text has "from <place>" or "<place> sent/deployed ..." under any of its names."""
+    if named(place, force):
+        return True
+    state = _state_named_as(place) or _state_of([w for w in words_of(place) if w not in _GENERIC_NAME_WORDS])
+    names = [place] if state is None else [place, state, *_state_aliases()[state]]
+    text = undot(text)
+    for name in dict.fromkeys(names):
+        n = re.escape(name)
+        if re.search(rf"\bfrom\s+(?:the\s+)?{n}(?!\w)", text, re.IGNORECASE) or re.search(
+            rf"(?<!\w){n}{_SENDS}", text
+        ):
+            return True
+    return False

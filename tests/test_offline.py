@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from summarizer.articles import article_from_text, load_articles
 from summarizer.numbers import find_figures
-from summarizer.offline import extract_offline, find_dates, split_sentences
+from summarizer.offline import extract_offline
+from summarizer.offline.dates import find_dates
+from summarizer.offline.sentences import split_sentences
 from summarizer.schema import Article, ArticleExtraction, Casualty
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

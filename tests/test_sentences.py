@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from summarizer.extract import chunk_spans, sentence_spans
-from summarizer.offline_sentences import _blocks, split_sentences
+from summarizer.offline.sentences import _blocks, split_sentences
 from summarizer.sentences import MAX_SEGMENT, line_sentence_spans
 from summarizer.sentences import sentence_spans as spans
 
@@ -90,7 +90,7 @@ _LINEAR = textwrap.dedent(
     """
     import resource, sys
     resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-    from summarizer.offline_sentences import split_sentences
+    from summarizer.offline.sentences import split_sentences
     from summarizer.extract import chunk_spans
     unit, size = sys.argv[1], int(sys.argv[2])
     text = (unit * (size // len(unit) + 1))[:size]

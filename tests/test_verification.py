@@ -402,3 +402,71 @@ def test_no_copy_of_a_planted_sentence_is_evidence(planted: str, cut: int, marks
     out = verify(answer, _article(text))
     assert out.casualties == [], out.casualties[0].evidence
     assert len(out.instructions) == 1
+
+
+def _titled(title: str, body: str) -> Article:
+    import hashlib
+
+    text = f"{title}\n{body}"
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return Article(id=digest[:16], title=title, text=text, content_hash=digest)
+
+
+_HEADLINE = "'At least 40 Corsalian soldiers killed' in border clashes"
+_BODY = ("At least 40 Corsalian soldiers have been killed in border clashes since March, the defence ministry of "
+         "Tarvia said on Monday.\nFighting continued overnight near the river crossing.\n")
+
+
+def test_a_headline_quote_is_grounded_on_the_body_sentence() -> None:
+    """Synthetic answer: an item quoting only the headline is checked on the body sentence that states its figure."""
+    article = _titled(_HEADLINE, _BODY)
+    answer = Sections.model_validate({"casualties": [
+        {"side": "Corsalian forces", "killed": {"text": "at least 40"}, "evidence": [{"quote": _HEADLINE}]}]})
+    out = verify(answer, article)
+    assert out.rejected == []
+    (item,) = out.casualties
+    assert item.evidence[0].quote.startswith("At least 40 Corsalian soldiers have been killed")
+    assert item.evidence[0].start is not None and item.evidence[0].start > len(_HEADLINE)
+    assert item.verification == "corrected"
+    assert item.verification_notes[0] == "evidence moved from the headline to the body sentence that states it"
+
+
+def test_a_figure_only_the_headline_states_is_rejected() -> None:
+    """Synthetic answer: the body never states the headline's figure the same way, so nothing is shown."""
+    article = _titled("'Up to 90 Corsalian soldiers killed' in border clashes", _BODY)
+    answer = Sections.model_validate({"casualties": [
+        {"side": "Corsalian forces", "killed": {"text": "up to 90"},
+         "evidence": [{"quote": "'Up to 90 Corsalian soldiers killed' in border clashes"}]}]})
+    out = verify(answer, article)
+    assert out.casualties == []
+    assert "quoted only from the headline" in out.rejected[0].reason
+
+
+def test_a_headline_is_only_a_headline_when_the_text_opens_with_it() -> None:
+    from summarizer.grounding import headline_end
+
+    assert headline_end(_titled(_HEADLINE, _BODY)) == len(_HEADLINE)
+    assert headline_end(_article(_BODY)) == 0  # title "synthetic" is not the first line
+
+
+@pytest.mark.parametrize(("origin", "status", "sentence", "kept"), [
+    ("Tarvia", "deployed", "About 3,000 Corsalian soldiers deployed to fight alongside Tarvian forces in Tarvia "
+     "have arrived, officials said.", False),
+    ("Corsalia", "deployed", "About 3,000 Corsalian soldiers were deployed to Tarvia, officials said.", True),
+    ("Velmora", "deployed", "About 3,000 Corsalian soldiers were moved from Velmora to Tarvia, officials said.", True),
+    ("Velmora", "deployed", "Velmora has sent about 3,000 Corsalian soldiers to Tarvia, officials said.", True),
+    ("Tarvia", "repatriated", "About 3,000 Corsalian soldiers were brought home from the front in Tarvia, "
+     "officials said.", True),
+])
+def test_an_origin_must_be_stated_as_where_troops_came_from(origin: str, status: str, sentence: str,
+                                                            kept: bool) -> None:
+    """Synthetic answers: "in Tarvia" is where troops fight, not where they came from."""
+    answer = Sections.model_validate({"deployments": [
+        {"force": "Corsalian soldiers", "size": {"text": "about 3,000"}, "origin": origin, "status": status,
+         "evidence": [{"quote": sentence}]}]})
+    out = verify(answer, _article(f"Synthetic report.\n\n{sentence}\n"))
+    (item,) = out.deployments
+    assert (item.origin == origin) is kept, item.verification_notes
+    if not kept:
+        assert f"origin {origin!r} removed: the article does not say the troops came from there" in (
+            item.verification_notes)

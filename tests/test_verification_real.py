@@ -144,3 +144,39 @@ def test_real_cooperation_since_the_war_began_is_no_agreement_in_force(qwen_seed
     shown = [d for d in qwen_seeds["diplomacy"] if d["event_type"] == "agreement_in_force"
              and "strengthened military cooperation" in d["evidence"][0]["quote"]]
     assert shown == []
+
+
+@pytest.fixture(scope="module")
+def five_seeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The committed five-seed Qwen recording set (REAL answers, evals/recordings/qwen2.5-coder-1.5b), replayed."""
+    tmp = tmp_path_factory.mktemp("five")
+    folder = ROOT / "evals" / "recordings" / "qwen2.5-coder-1.5b"
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    out = tmp / "q.json"
+    proc = run_brief([str(ROOT / "seeds"), "--replay", str(folder), "--model", config["model"],
+                      "--max-tokens", str(config["max_tokens"]), "--seed", str(config["seed"]),
+                      "--format", "json", "-o", str(out)], brief_env(tmp))
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_real_headline_quote_is_grounded_on_the_body(five_seeds: dict[str, Any]) -> None:
+    """Qwen quoted seed 000's headline ("'At least 100 North Koreans killed' in Russia war") for its casualty item:
+    a headline is no evidence, so the item is grounded on the body sentence stating the figure, which names
+    who says it."""
+    moved = [it for it in five_seeds["casualties"]
+             if "evidence moved from the headline to the body sentence that states it" in it["verification_notes"]]
+    assert moved, "the headline item was not moved to the body"
+    for it in moved:
+        assert all("told reporters" in ev["quote"] or "lawmaker" in ev["quote"] for ev in it["evidence"]), it
+        assert it["claimant"], it
+        assert it["verification"] == "corrected"
+
+
+def test_real_origin_not_stated_is_removed(five_seeds: dict[str, Any]) -> None:
+    """Qwen gave "Ukraine" as the origin of North Korean troops "deployed to fight alongside Russian forces in
+    Ukraine" (seed 004): the article never says they came from there, so the origin is removed with a note."""
+    origins = [it.get("origin") for it in five_seeds["deployments"]]
+    assert "Ukraine" not in origins and "Russia" not in origins, origins
+    notes = [n for it in five_seeds["deployments"] for n in it["verification_notes"]]
+    assert "origin 'Ukraine' removed: the article does not say the troops came from there" in notes

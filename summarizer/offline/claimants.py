@@ -1,18 +1,20 @@
-"""Attribution for the offline extractor: who a sentence says is speaking, and through whom."""
+"""Attribution for the offline extractor: who one sentence says is speaking, and through whom.
+
+What other sentences say about that speaker is resolved in :mod:`.context`.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .offline_dates import find_dates
-from .offline_patterns import _MONTHS, _QUOTES, _WEEKDAYS, _alt, expand, patterns, slot_tables
+from .dates import find_dates
+from .patterns import MONTHS, QUOTES, WEEKDAYS, any_of, patterns, slot_tables
 
 if TYPE_CHECKING:
-    from .offline_context import Context
-    from .offline_sentences import Sentence
+    from .sentences import Sentence
 
 
 # ---------------------------------------------------------------- claimants
@@ -27,7 +29,7 @@ class Attribution:
     verb_spans: list[tuple[int, int]] = field(default_factory=list)  # (start, end) of each reporting verb
 
 
-def _quoted_spans(text: str) -> list[tuple[int, int]]:
+def quoted_spans(text: str) -> list[tuple[int, int]]:
     spans = [(m.start(), m.end()) for m in re.finditer(r"“[^”]*”|\"[^\"]*\"", text)]
     if text.count('"') % 2 == 1 and text.lstrip().startswith('"'):
         spans.append((0, text.rfind('"') + 1))
@@ -103,8 +105,8 @@ class Names:
 def _leader_re() -> re.Pattern[str]:
     """'Russian President Vladimir Putin', "North Korea's leader Kim Jong Un": nationality, title, name."""
     p = patterns()
-    titles = _alt(p.raw["leader_titles"])
-    return re.compile(rf"(?<![\w-])(?P<st>{expand('{demonym}')}|{p.states}(?=['’]s))(?:['’]s)?\s+{titles},?\s+"
+    titles = any_of(p.raw["leader_titles"])
+    return re.compile(rf"(?<![\w-])(?P<st>{p.demonyms}|{p.states}(?=['’]s))(?:['’]s)?\s+{titles},?\s+"
                       r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})")
 
 
@@ -134,16 +136,16 @@ _TITLE_RUN = re.compile(r"^(?:(?:MP|Gen\.|Sen\.|Rep\.|Dr\.|Sir|Prime|President|M
 def clean_claimant(phrase: str, names: Names) -> tuple[str | None, bool]:
     """(claimant, is_person) named by a subject phrase; (None, False) when it names no one."""
     p = patterns()
-    s = phrase.strip().strip(_QUOTES + " ,.;:")
+    s = phrase.strip().strip(QUOTES + " ,.;:")
     for noise in sorted(p.raw["claimant_noise"], key=len, reverse=True):
         if s.lower().startswith(noise.lower() + " "):
             s = s[len(noise) + 1 :]
     s = re.sub(r"^(?:the|a|an)\s+", "", s, flags=re.IGNORECASE).strip()
-    s = re.sub(rf"(?:\s+{_alt(p.raw['claimant_adverbs'])})+$", "", s).strip()
+    s = re.sub(rf"(?:\s+{any_of(p.raw['claimant_adverbs'])})+$", "", s).strip()
     if not s or s.lower() in p.raw["not_claimants"] or len(s.split()) > 9:
         return None, False
     s = re.split(r"\s[-–—]\s", s)[-1].strip()  # "KYIV, Nov 21 (Dev Wire) - Residents of Tigray": after the dateline
-    if s in _MONTHS or s in _WEEKDAYS or re.fullmatch(r"(?:(?:by|the|of|in|on|at|for|to|a|an|with)\s*)+", s,
+    if s in MONTHS or s in WEEKDAYS or re.fullmatch(r"(?:(?:by|the|of|in|on|at|for|to|a|an|with)\s*)+", s,
                                                       re.IGNORECASE):
         return None, False  # "By the estimate of ...": the words before a reporting noun name no one
     agency = names.agency(s)
@@ -201,7 +203,7 @@ def _strip_leading_date(subject: str) -> str:
 @lru_cache(maxsize=1)
 def _lead_re() -> re.Pattern[str]:
     p = patterns()
-    lead_ins = _alt(p.raw["citing_lead_ins"] + p.raw["claimant_lead_ins"])
+    lead_ins = any_of(p.raw["citing_lead_ins"] + p.raw["claimant_lead_ins"])
     return re.compile(rf"(?<![\w-]){lead_ins}\s+(?P<c>[^,;]+?)(?=,|;|\s+that\b|\.?$)", re.IGNORECASE)
 
 
@@ -209,7 +211,7 @@ def attribution(sent: Sentence, names: Names, *, inside_quotes: bool = False) ->
     """Claimant and conduit of a sentence from 'said', 'told reporters', 'according to', 'citing ...'."""
     p = patterns()
     text = sent.text
-    quoted = [] if inside_quotes else _quoted_spans(text)
+    quoted = [] if inside_quotes else quoted_spans(text)
 
     def inside(i: int) -> bool:
         return any(a < i < b for a, b in quoted)
@@ -253,66 +255,3 @@ def attribution(sent: Sentence, names: Names, *, inside_quotes: bool = False) ->
     return out
 
 
-_AGENCY = re.compile(r"(?:Service|Agency|Staff|Directorate|Bureau|Command|Ministry|Council)$")
-
-
-@lru_cache(maxsize=1)
-def _briefing_re() -> re.Pattern[str]:
-    nouns = _alt(patterns().raw["briefing_nouns"])
-    return re.compile(rf"^(?P<who>(?:[A-Z][\w'’.-]+\s+){{0,3}}[A-Z][\w'’-]+)\s+(?:[a-z]+\s+){{1,3}}(?:an?|the)\s+"
-                      rf"{nouns}\s+(?:by|from|with)\s+(?:the\s+)?(?P<body>(?:[A-Z][\w'’-]*\s+(?:(?:of|for|and)\s+)?){{0,6}}"
-                      r"(?:\([A-Z]{2,6}\)|[A-Z][\w'’-]*))")
-
-
-@lru_cache(maxsize=1)
-def _role_res() -> dict[str, Any]:
-    p = patterns()
-    states = p.states
-    return {
-        "titles": {k: re.compile(rf"(?<![\w-]){_alt(v)}\s*$") for k, v in p.raw["role_titles"].items()},
-        "lawmaker": re.compile(rf"^(?:[A-Z][\w-]*\s+){{0,2}}(?P<role>{_alt(list(p.raw['role_titles']))})$"),
-        "body": re.compile(rf"^(?P<st>{states})(?:'s|’s|‘s)\s+(?P<role>{_alt(list(p.raw['role_bodies']))})$"),
-        "bodies": {role: re.compile(rf"(?<![\w-]){_alt(names)}(?![\w-])")
-                   for role, names in p.raw["role_bodies"].items()},
-        "owner": re.compile(rf"(?P<st>{states})(?:'s|’s|‘s)\s+$"),
-    }
-
-
-def _role_body(ctx: Context, state: str, role: str) -> str | None:
-    """The one body of ``role`` the article names that can be ``state``'s ('Seoul's Joint Chiefs of Staff')."""
-    r, p = _role_res(), patterns()
-    text = ctx.article.text
-    fits: list[str] = []
-    for body in dict.fromkeys(m.group() for m in r["bodies"][role].finditer(text)):
-        owners = {p.state_alias[m.group("st")] for k in re.finditer(re.escape(body), text)
-                  if (m := r["owner"].search(text[max(0, k.start() - 40) : k.start()]))}
-        if owners <= {state}:
-            fits.append(ctx.names.agency(body) or body)
-    return fits[0] if len(fits) == 1 else None
-
-
-def resolve(ctx: Context, s: Sentence, raw: Attribution) -> Attribution:
-    """Resolve what a later or earlier sentence of the article says about the speaker.
-
-    'a South Korean lawmaker said' is the MP named in one of the next two sentences (with that
-    sentence's source); "South Korea's military leadership" is the one such body the article names;
-    a person who relays an agency's briefing speaks for the agency (claimant agency, conduit person).
-    """
-    r = _role_res()
-    out = Attribution(raw.claimant, raw.conduit, raw.verb_spans)
-    if out.claimant is None:
-        return out
-    if (m := r["lawmaker"].match(out.claimant)) and out.conduit is None:
-        titles = r["titles"][m.group("role")]
-        for nxt in ctx.sentences[s.index + 1 : s.index + 3]:
-            a = ctx.raw_attr(nxt)
-            person = a.conduit or a.claimant
-            if person and (k := nxt.text.find(person)) >= 0 and titles.search(nxt.text[:k]):
-                return Attribution(a.claimant, a.conduit, raw.verb_spans)
-    elif m := r["body"].match(out.claimant):
-        body = _role_body(ctx, patterns().state_alias[m.group("st")], m.group("role"))
-        if body:
-            out.claimant = body
-    if out.conduit is None and (agency := ctx.briefed().get(out.claimant)):
-        out.claimant, out.conduit = agency, out.claimant
-    return out

@@ -6,20 +6,20 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .gazetteer import gazetteer
-from .offline_claimants import Attribution
-from .offline_context import _merge_evidence, _states, _unique
-from .offline_dates import find_dates
-from .offline_patterns import _QUOTES, _alt, _words, expand, patterns
-from .schema import (
+from ..gazetteer import gazetteer
+from ..schema import (
     DateRef,
     Diplomacy,
     Evidence,
 )
+from .claimants import Attribution
+from .dates import find_dates
+from .items import merge_evidence
+from .patterns import QUOTES, any_of, patterns, states_in, unique, word_re
 
 if TYPE_CHECKING:
-    from .offline_context import Context
-    from .offline_sentences import Sentence
+    from .context import Context
+    from .sentences import Sentence
 
 
 # ---------------------------------------------------------------- diplomacy
@@ -30,9 +30,9 @@ def _diplomacy_res() -> dict[str, Any]:
     p = patterns()
     states = p.states
     return {
-        "triggers": [(kind, _words(words)) for kind, words in p.raw["diplomacy"].items()],
-        "agreement": _words(p.raw["agreement_nouns"]),
-        "negation": _words(p.raw["negations"]),
+        "triggers": [(kind, word_re(words)) for kind, words in p.raw["diplomacy"].items()],
+        "agreement": word_re(p.raw["agreement_nouns"]),
+        "negation": word_re(p.raw["negations"]),
         # one or more states or bodies; a single capitalised name is resolved through the article's own names
         # ("Trump has warned" when the run introduced "U.S. President Donald Trump")
         "subject": re.compile(rf"(?P<p>(?:{states}|[A-Z][\w'’-]+)(?:(?:,\s+and\s+|,\s+|\s+and\s+){states})*)"
@@ -71,9 +71,9 @@ def _agreement_name(t: str, trigger: re.Match[str]) -> str:
     words = t[: m.start()].split()[-3:]
     keep: list[str] = []
     for w in reversed(words):
-        if w.lower().strip(_QUOTES) in ("a", "an", "the", "signed", "between", "and", "of", "with") or w.endswith(","):
+        if w.lower().strip(QUOTES) in ("a", "an", "the", "signed", "between", "and", "of", "with") or w.endswith(","):
             break
-        keep.insert(0, w.strip(_QUOTES))
+        keep.insert(0, w.strip(QUOTES))
     return " ".join([*keep, m.group()]).strip()
 
 
@@ -110,18 +110,18 @@ def diplomacy(ctx: Context) -> list[Diplomacy]:
             if kind.startswith("agreement") and not r["agreement"].search(t):
                 continue
             own = ctx.names.state_aliases()
-            states = _unique([name for _, name in _states(t, own)])
+            states = unique([name for _, name in states_in(t, own)])
             subject = None
             joint = kind == "statement" and not m.group().lower().startswith(("welcom", "warn"))  # no subject to read
             if kind in _VERB_PAST and not joint:
                 sm = r["subject"].search(t[: m.start()]) or r["subject_said"].search(t[: m.start()])
                 if sm is None:
                     continue
-                subjects = _unique([name for _, name in _states(sm.group("p"), own)])
+                subjects = unique([name for _, name in states_in(sm.group("p"), own)])
                 if not all(gazetteer().entities[n].kind != "group" for n in subjects if n in gazetteer().entities):
                     continue  # an armed group's statement is news about its fighters, not diplomacy
                 subject = " and ".join(subjects)
-                states = _unique([*subjects, *(name for _, name in _states(_object_clause(t[m.end() :]), own))])
+                states = unique([*subjects, *(name for _, name in states_in(_object_clause(t[m.end() :]), own))])
             if not states:
                 continue
             period = _event_date(ctx, s, m.end())
@@ -146,7 +146,7 @@ def diplomacy(ctx: Context) -> list[Diplomacy]:
         who = d.summary.split(f" {_VERB_PAST.get(d.event_type, '')} ")[0]
         key = (d.event_type, tuple(sorted(d.parties)) if d.event_type not in _VERB_PAST else who)
         if key in kept and (kept[key].period is not None or d.period is None):
-            _merge_evidence(kept[key], d)
+            merge_evidence(kept[key], d)
             continue
         kept[key] = d
     return list(kept.values())
@@ -171,10 +171,10 @@ def _summary(kind: str, t: str, m: re.Match[str], parties: list[str], subject: s
         where = r["place"].match(t[m.end() :])
         if not who or not where:
             return None
-        visitor = re.sub(rf"^{expand('{demonym}')}\s+", "", who.group(1).strip())  # "German Defence Minister X"
-        visitor = re.sub(rf"^(?:(?:{_alt(patterns().raw['titles'])}|Defen[cs]e|Foreign)\s+)+", "", visitor)
+        visitor = re.sub(rf"^{patterns().demonyms}\s+", "", who.group(1).strip())  # "German Defence Minister X"
+        visitor = re.sub(rf"^(?:(?:{any_of(patterns().raw['titles'])}|Defen[cs]e|Foreign)\s+)+", "", visitor)
         visitor = re.sub(r"^.*?(?:'s|’s)\s+", "", visitor)
-        visitor = re.sub(rf"^(?:{_alt(patterns().raw['titles'])}\s+)+", "", visitor)
+        visitor = re.sub(rf"^(?:{any_of(patterns().raw['titles'])}\s+)+", "", visitor)
         return f"{visitor} visited {where.group('p')}"
     rest = _object_clause(t[m.end() :])
     for d in reversed(find_dates(rest, None)):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .numbers import Figure, find_figures
-from .offline_patterns import _END_PUNCT
-from .sentences import sentence_spans
+from ..numbers import Figure, find_figures
+from ..sentences import sentence_spans
+from .patterns import END_PUNCT
 
 # ---------------------------------------------------------------- sentences
 
@@ -73,6 +73,11 @@ def split_sentences(text: str) -> list[Sentence]:
             if e <= s or not re.search(r"[^\W\d_]", text[s:e]):
                 continue
             sent = text[s:e]
-            heading = single_line and len(spans) == 1 and sent[-1] not in _END_PUNCT
+            heading = single_line and len(spans) == 1 and sent[-1] not in END_PUNCT
             out.append(Sentence(len(out), s, e, sent, para, heading, find_figures(sent)))
     return out
+
+
+def counts(s: Sentence) -> list[Figure]:
+    """The sentence's figures that count something: not years, percentages or sums of money."""
+    return [f for f in s.figures if not f.year_like and not f.percent and f.currency is None]

@@ -6,19 +6,18 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .gazetteer import gazetteer
-from .offline_casualties import _dedupe
-from .offline_context import _ctx_fields, _quantity
-from .offline_patterns import _NODOT, _alt, _trie, _words, expand, patterns, slot_tables
-from .schema import (
+from ..gazetteer import gazetteer
+from ..schema import (
     Aid,
     AidComponent,
     Evidence,
 )
+from .items import dedupe, quantity
+from .patterns import NODOT, any_of, patterns, slot_tables, trie, word_re
 
 if TYPE_CHECKING:
-    from .offline_context import Context
-    from .offline_sentences import Sentence
+    from .context import Context
+    from .sentences import Sentence
 
 
 # ---------------------------------------------------------------- aid
@@ -32,29 +31,29 @@ def _aid_res() -> dict[str, Any]:
     return {
         # The donor is a state, body or group, an official of one ("German Defence Minister Boris Pistorius"),
         # or a name the article gives for one (resolved by _donor); the recipient follows "to" or "for".
-        "give": re.compile(rf"(?<![\w-])(?P<donor>{states}|{expand('{demonym}')}(?:\s+[A-Z][\w.'’-]*){{1,5}}"
-                           rf"|[A-Z][\w'’-]+|{_alt(list(p.raw['aid_donor_phrases']))})(?:,\s+who)?\s+"
+        "give": re.compile(rf"(?<![\w-])(?P<donor>{states}|{p.demonyms}(?:\s+[A-Z][\w.'’-]*){{1,5}}"
+                           rf"|[A-Z][\w'’-]+|{any_of(list(p.raw['aid_donor_phrases']))})(?:,\s+who)?\s+"
                            r"(?:on\s+\w+\s+|today\s+)?(?:has\s+|have\s+|will\s+|is\s+)?(?:also\s+|now\s+|already\s+)?"
-                           rf"(?P<v>{_alt(p.raw['aid_verbs'])})\s+(?P<body>{_NODOT}*?)\s+(?:(?:to|for|on)\s+"
-                           rf"(?P<rec>{states})|in\s+(?P<cap>{_trie(gazetteer().capital)}))(?![\w-])"),
+                           rf"(?P<v>{any_of(p.raw['aid_verbs'])})\s+(?P<body>{NODOT}*?)\s+(?:(?:to|for|on)\s+"
+                           rf"(?P<rec>{states})|in\s+(?P<cap>{trie(gazetteer().capital)}))(?![\w-])"),
         "receive": re.compile(rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
-                              rf"(?P<v>{_alt(p.raw['aid_receive_verbs'])})\s+(?P<body>{_NODOT}*?)\s+from\s+"
+                              rf"(?P<v>{any_of(p.raw['aid_receive_verbs'])})\s+(?P<body>{NODOT}*?)\s+from\s+"
                               rf"(?P<donor>{states})(?![\w-])"),
         "receive_from": re.compile(
             rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
-            rf"(?P<v>{_alt(p.raw['aid_receive_verbs'])})\s+(?P<body>{_NODOT}*?)\s+from\s+"
-            rf"(?P<donor>{_alt(list(p.raw['aid_donor_phrases']))})(?![\w-])"),
+            rf"(?P<v>{any_of(p.raw['aid_receive_verbs'])})\s+(?P<body>{NODOT}*?)\s+from\s+"
+            rf"(?P<donor>{any_of(list(p.raw['aid_donor_phrases']))})(?![\w-])"),
         # "German military support for Ukraine amounts to 5.4 billion euros": a donor's total for a recipient
-        "total": re.compile(rf"(?<![\w-])(?P<donor>{expand('{demonym}')}|{states}(?=['’]s))(?:['’]s)?\s+(?:total\s+)?"
+        "total": re.compile(rf"(?<![\w-])(?P<donor>{p.demonyms}|{states}(?=['’]s))(?:['’]s)?\s+(?:total\s+)?"
                             r"(?:(?P<kind>military|humanitarian|financial)\s+)?(?:support|aid|assistance|help|commitment)"
                             rf"\s+(?:for|to)\s+(?P<rec>{states})\s+(?:is\s+|now\s+)?"
-                            rf"(?:{_alt(p.raw['aid_total_links'])})\s+(?P<body>{_NODOT}*)"),
-        "running": re.compile(rf"(?<![\w-]){_alt(p.raw['aid_running_totals'])}\s+(?P<body>{_NODOT}*)", i),
-        "kinds": [(k, _words(words)) for k, words in p.raw["aid_kinds"].items()],
-        "refs": _words(p.raw["package_refs"]),
-        "cont": re.compile(rf"^\s*{_alt(p.raw['package_continuations'])}\b|\b(?:would|will)\s+be\s+supplied\b", i),
-        "link": re.compile(rf"^\s+(?:{_alt(p.raw['component_links'])})\s+(?P<desc>.+)$", i | re.S),
-        "cost": re.compile(rf"^\s+(?P<desc>[^,;£$€]+?)\s+{_alt(p.raw['cost_links'])}\s+$", i),
+                            rf"(?:{any_of(p.raw['aid_total_links'])})\s+(?P<body>{NODOT}*)"),
+        "running": re.compile(rf"(?<![\w-]){any_of(p.raw['aid_running_totals'])}\s+(?P<body>{NODOT}*)", i),
+        "kinds": [(k, word_re(words)) for k, words in p.raw["aid_kinds"].items()],
+        "refs": word_re(p.raw["package_refs"]),
+        "cont": re.compile(rf"^\s*{any_of(p.raw['package_continuations'])}\b|\b(?:would|will)\s+be\s+supplied\b", i),
+        "link": re.compile(rf"^\s+(?:{any_of(p.raw['component_links'])})\s+(?P<desc>.+)$", i | re.S),
+        "cost": re.compile(rf"^\s+(?P<desc>[^,;£$€]+?)\s+{any_of(p.raw['cost_links'])}\s+$", i),
         "said": re.compile(r",\s+(?:the\s+)?[\w\s'’]{0,40}?\b(?:said|says|added)\b.*$", i | re.S),
         "rate": re.compile(r"^\s+(?:a|per|each)\s+(?:year|month|week)\b|^\s+annually\b", i),
     }
@@ -71,8 +70,8 @@ def _components(s: Sentence) -> list[AidComponent]:
         if f.currency is None and k + 1 < len(figs) and figs[k + 1].currency:
             m = a["cost"].match(t[f.end : figs[k + 1].start])
             if m:
-                out.append((f.start, AidComponent(description=m.group("desc").strip(), quantity=_quantity(f),
-                                                  amount=_quantity(figs[k + 1]))))
+                out.append((f.start, AidComponent(description=m.group("desc").strip(), quantity=quantity(f),
+                                                  amount=quantity(figs[k + 1]))))
                 consumed.add(k + 1)
     for k, f in enumerate(figs):
         if f.currency is None or k in consumed:
@@ -84,7 +83,7 @@ def _components(s: Sentence) -> list[AidComponent]:
         desc = a["said"].sub("", m.group("desc"))
         desc = re.sub(r",?\s*(?:and)?\s*$", "", desc).strip(" .,;")
         if desc and len(desc) <= 200:
-            out.append((f.start, AidComponent(description=desc, amount=_quantity(f))))
+            out.append((f.start, AidComponent(description=desc, amount=quantity(f))))
     return [c for _, c in sorted(out, key=lambda x: x[0])]
 
 
@@ -103,8 +102,8 @@ def _donor_total(ctx: Context, s: Sentence, m: re.Match[str]) -> Aid | None:
     kind = m.group("kind") or next((k for k, rx in _aid_res()["kinds"] if rx.search(s.text)), None)
     if donor is None or donor == recipient or not money or kind is None:
         return None
-    return Aid(evidence=[Evidence(quote=s.text)], donor=donor, recipient=recipient, amount=_quantity(money[0]),
-               kind=kind, **_ctx_fields(ctx, s, m.start()))  # type: ignore[arg-type]
+    return Aid(evidence=[Evidence(quote=s.text)], donor=donor, recipient=recipient, amount=quantity(money[0]),
+               kind=kind, **ctx.fields(s, m.start()))  # type: ignore[arg-type]
 
 
 def _running_total(ctx: Context, s: Sentence, found: list[tuple[Sentence, Aid]]) -> Aid | None:
@@ -119,7 +118,7 @@ def _running_total(ctx: Context, s: Sentence, found: list[tuple[Sentence, Aid]])
         return None
     prev = found[-1][1]
     return Aid(evidence=[Evidence(quote=s.text)], donor=prev.donor, recipient=prev.recipient,
-               amount=_quantity(money[0]), kind=prev.kind, **_ctx_fields(ctx, s, m.start()))
+               amount=quantity(money[0]), kind=prev.kind, **ctx.fields(s, m.start()))
 
 
 def _donor(ctx: Context, phrase: str) -> str | None:
@@ -138,7 +137,7 @@ def _donor(ctx: Context, phrase: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _demonym_re() -> re.Pattern[str]:
-    return re.compile(rf"{expand('{demonym}')}(?![\w-])")
+    return re.compile(rf"{patterns().demonyms}(?![\w-])")
 
 
 def aid(ctx: Context) -> list[Aid]:
@@ -186,6 +185,6 @@ def aid(ctx: Context) -> list[Aid]:
                 elif started:
                     break
         out.append((s, Aid(evidence=[Evidence(quote=e.text) for e in evidence], donor=donor, recipient=recipient,
-                           amount=_quantity(money[0]), kind=kind, components=components,  # type: ignore[arg-type]
-                           **_ctx_fields(ctx, s, m.start()))))
-    return _dedupe(out, lambda x: (x.donor, x.recipient, x.amount.low if x.amount else None))
+                           amount=quantity(money[0]), kind=kind, components=components,  # type: ignore[arg-type]
+                           **ctx.fields(s, m.start()))))
+    return dedupe(out, lambda x: (x.donor, x.recipient, x.amount.low if x.amount else None))

@@ -7,29 +7,29 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .errors import ConfigError
-from .gazetteer import gazetteer
-from .resources import data_path, read_data_yaml
+from ..errors import ConfigError
+from ..gazetteer import gazetteer
+from ..resources import data_path, read_data_yaml
 
 PATTERNS_FILE = "offline_patterns.yaml"
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_QUOTES = "\"“”'‘’"
-_NODOT = r"(?:[^.;]|\.(?=\d))"  # any character but a full stop or semicolon; "1.1" is fine
-_END_PUNCT = ".!?\"”’'):"
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+QUOTES = "\"“”'‘’"
+NODOT = r"(?:[^.;]|\.(?=\d))"  # any character but a full stop or semicolon; "1.1" is fine
+END_PUNCT = ".!?\"”’'):"
 
 
 # ---------------------------------------------------------------- pattern tables
 
 
-def _alt(phrases: list[str]) -> str:
+def any_of(phrases: list[str]) -> str:
     """A regex alternation of phrases (regex fragments), longest first."""
     return "(?:" + "|".join(sorted(phrases, key=len, reverse=True)) + ")"
 
 
-def _words(phrases: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w-]){_alt(phrases)}(?![\w-])", flags)
+def word_re(phrases: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-]){any_of(phrases)}(?![\w-])", flags)
 
 
 # Gazetteer slots in the side, troop and phrase templates of the pattern file, and the
@@ -54,6 +54,7 @@ class Patterns:
     rate: re.Pattern[str]
     troop: str
     state_alias: dict[str, str]  # alias -> canonical
+    demonyms: str  # regex of every state's demonym ("North Korean"; a trie, case-sensitive), built once
     states: str  # regex of every alias (a trie, case-sensitive): embed as (?P<x>{states})
     state_re: re.Pattern[str]
     places: re.Pattern[str]
@@ -91,7 +92,7 @@ def _ordered(patterns_: list[str]) -> str:
     return "(?:" + "|".join(patterns_) + ")"
 
 
-def _trie(words: Any) -> str:
+def trie(words: Any) -> str:
     """One regex matching any of ``words`` literally, longest first, case-sensitively (a trie: fast to search)."""
     from retrie.trie import Trie
 
@@ -123,7 +124,7 @@ def expand(template: str, named: bool = False) -> str:
     def sub(m: re.Match[str]) -> str:
         slot = m.group(1)
         counts[slot] = counts.get(slot, 0) + 1
-        alt = _trie(tables[slot])
+        alt = trie(tables[slot])
         return f"(?P<{slot}{counts[slot]}>{alt})" if named else alt
 
     return re.sub(r"\{(" + "|".join(_SLOTS) + r")\}", sub, template)
@@ -136,7 +137,7 @@ def _side_tables(raw: dict[str, Any], kind: str) -> dict[str, re.Pattern[str]]:
         for k, t in enumerate(d[kind]):
             out[f"{key}:{k}"] = re.compile(expand(t, named=True), re.IGNORECASE)
     for side, d in raw["sides"].items():
-        out[side] = re.compile(_alt(d[kind]), re.IGNORECASE)
+        out[side] = re.compile(any_of(d[kind]), re.IGNORECASE)
     return out
 
 
@@ -155,7 +156,8 @@ def patterns() -> Patterns:
                 base.setdefault("The " + alias[4:], state)
         # "the Russian military", "Lebanese forces": a demonym and a word for the state's institutions. One
         # regex over the demonyms, not every pair spelled out: a smaller pattern compiles much faster.
-        phrase = rf"(?:[Tt]he\s+)?(?P<dem>{expand('{demonym}')})\s+(?:{_alt(raw['state_phrases'])})"
+        demonyms = expand("{demonym}")
+        phrase = rf"(?:[Tt]he\s+)?(?P<dem>{demonyms})\s+(?:{any_of(raw['state_phrases'])})"
         aliases = _Aliases(base, re.compile(phrase), slot_tables()["demonym"])
         nouns = [expand(t) for d in raw["side_templates"].values() for t in d["noun"]]
         nouns += [p for d in raw["sides"].values() for p in d["noun"]]
@@ -163,27 +165,28 @@ def patterns() -> Patterns:
         adjs += [p for d in raw["sides"].values() for p in d["adjective"]]
         name = r"(?:[A-Z][\w-]+ )?[A-Z][\w-]+"  # "Kursk", "North Darfur"; not "Russia's"
         places = [t.replace("{name}", name) for t in raw["places"]]
-        places.append(_trie(k for k, v in g.alias.items() if g.is_state(v) and k[:1].isupper()))
-        states = f"(?:{_trie(base)}|{re.sub(r'[(][?]P<dem>', '(?:', phrase)})"
+        places.append(trie(k for k, v in g.alias.items() if g.is_state(v) and k[:1].isupper()))
+        states = f"(?:{trie(base)}|{re.sub(r'[(][?]P<dem>', '(?:', phrase)})"
         return Patterns(
             raw=raw,
             measure_noun=noun,
             measure_verb=verb,
-            noun_re=_alt([re.escape(p) for p in noun]),
-            verb_re=_alt([re.escape(p) for p in verb]),
+            noun_re=any_of([re.escape(p) for p in noun]),
+            verb_re=any_of([re.escape(p) for p in verb]),
             side_noun=_side_tables(raw, "noun"),
             side_adj=_side_tables(raw, "adjective"),
             side_noun_alt=_ordered(nouns),
             side_adj_alt=_ordered(adjs),
-            any_side=re.compile(rf"(?<![\w-]){_alt(nouns + adjs)}(?![\w-])"),
-            rate=_words(raw["rate_phrases"]),
-            troop=_alt([expand(t) for t in raw["troop_nouns"]]),
+            any_side=re.compile(rf"(?<![\w-]){any_of(nouns + adjs)}(?![\w-])"),
+            rate=word_re(raw["rate_phrases"]),
+            troop=any_of([expand(t) for t in raw["troop_nouns"]]),
             state_alias=aliases,
+            demonyms=demonyms,
             states=states,
             state_re=re.compile(rf"(?<![\w-]){states}(?![\w-])"),
-            places=re.compile(rf"(?<![\w-]){_alt(places)}(?![\w-])"),
-            units=re.compile(rf"(?<![\w-]){_alt(raw['units'])}(?![\w-])"),
-            attribution=re.compile(rf"(?<![\w-])(?:also\s+)?{_alt(raw['attribution_verbs'])}(?![\w-])"),
+            places=re.compile(rf"(?<![\w-]){any_of(places)}(?![\w-])"),
+            units=re.compile(rf"(?<![\w-]){any_of(raw['units'])}(?![\w-])"),
+            attribution=re.compile(rf"(?<![\w-])(?:also\s+)?{any_of(raw['attribution_verbs'])}(?![\w-])"),
         )
     except (KeyError, TypeError, AttributeError, re.error) as exc:
         raise ConfigError(f"{path}: malformed pattern table ({exc!r}); compare it with the shipped file") from exc
@@ -191,7 +194,7 @@ def patterns() -> Patterns:
 
 @lru_cache(maxsize=1)
 def _canonicalizer() -> Any:
-    from .entities import Canonicalizer
+    from ..entities import Canonicalizer
 
     return Canonicalizer(use_env=False)
 
@@ -219,3 +222,34 @@ def side_name(phrase: str, kind: str) -> str | None:
             return _canonicalizer().side(phrase)
         return g.forces(ents[0]) if ents else None
     return None
+
+
+# ---------------------------------------------------------------- what a text names
+
+
+def states_in(text: str, extra: dict[str, str] | None = None) -> list[tuple[int, str]]:
+    """(offset, canonical name) of every state, body or group named in ``text``; ``extra``: the article's own
+    names for states (:meth:`Names.state_aliases`)."""
+    p = patterns()
+    found = [(m.start(), m.end(), p.state_alias[m.group()]) for m in p.state_re.finditer(text)]
+    if extra:
+        rx = re.compile(rf"(?<![\w-]){any_of([re.escape(k) for k in extra])}(?![\w-])")
+        found += [(m.start(), m.end(), extra[m.group()]) for m in rx.finditer(text)
+                  if not any(a < m.end() and m.start() < b for a, b, _ in found)]
+    return [(a, name) for a, _, name in sorted(found)]
+
+def unique(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+def is_country(place: str | None) -> bool:
+    """The place names a whole country ("Russia", "the US", "Seoul"), not a region or town in one."""
+    name = patterns().state_alias.get(place) if place else None
+    return name is not None and gazetteer().is_state(name)
+
+def named_place(text: str) -> str | None:
+    """The one specific place (region, city) a sentence names, else the one country, else None."""
+    found = unique([m.group() for m in patterns().places.finditer(text)])
+    specific = [f for f in found if not is_country(f)]
+    if len(specific) == 1:
+        return specific[0]
+    return found[0] if len(found) == 1 else None

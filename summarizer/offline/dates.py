@@ -7,19 +7,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
-from .offline_patterns import _MONTHS, _WEEKDAYS, _alt, patterns
-from .schema import (
+from ..schema import (
     DateRef,
 )
+from .patterns import MONTHS, WEEKDAYS, any_of, patterns
 
 # ---------------------------------------------------------------- dates
 
 
 _DATE_RE = re.compile(
     r"(?<![\w-])(?P<prep>(?i:(?:(?:back|later|earlier|since|in|on|by|from|last|this)\s+)*))"
-    r"(?:(?P<wd>" + "|".join(_WEEKDAYS) + r")"
-    r"|(?P<mon>" + "|".join(_MONTHS) + r")(?:\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?)?(?:,?\s+(?P<y>(?:19|20)\d\d))?"
-    r"|(?P<d2>\d{1,2})\s+(?P<mon2>" + "|".join(_MONTHS) + r")(?:,?\s+(?P<y2>(?:19|20)\d\d))?"
+    r"(?:(?P<wd>" + "|".join(WEEKDAYS) + r")"
+    r"|(?P<mon>" + "|".join(MONTHS) + r")(?:\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?)?(?:,?\s+(?P<y>(?:19|20)\d\d))?"
+    r"|(?P<d2>\d{1,2})\s+(?P<mon2>" + "|".join(MONTHS) + r")(?:,?\s+(?P<y2>(?:19|20)\d\d))?"
     r"|(?:mid-|early\s+|late\s+)?(?P<year>(?:19|20)\d\d)(?![\w-]))"
     r"(?![\w-])"
 )
@@ -57,7 +57,7 @@ def find_dates(text: str, published: date | None) -> list[DatePhrase]:
     """Date phrases in ``text``, each only as precise as its words (and the publication date) allow."""
     found: list[DatePhrase] = []
     rel = patterns().raw["relative_dates"]
-    rel_re = re.compile(rf"(?<![\w-])(?P<p>{_alt([re.escape(k) for k in rel])})(?![\w-])", re.IGNORECASE)
+    rel_re = re.compile(rf"(?<![\w-])(?P<p>{any_of([re.escape(k) for k in rel])})(?![\w-])", re.IGNORECASE)
     for m in rel_re.finditer(text):
         expr, precision = rel[m.group("p").lower()]
         day = _resolve(expr, published) if published else None
@@ -78,12 +78,12 @@ def find_dates(text: str, published: date | None) -> list[DatePhrase]:
             start, precision = g["year"], "year"
         elif g["wd"]:
             if published is not None:
-                day = published if published.weekday() == _WEEKDAYS.index(g["wd"]) else _resolve(g["wd"], published)
+                day = published if published.weekday() == WEEKDAYS.index(g["wd"]) else _resolve(g["wd"], published)
                 if day is not None:
                     start, precision = day.isoformat(), "day"
         else:
             mon, d, y = (g["mon"], g["d"], g["y"]) if g["mon"] else (g["mon2"], g["d2"], g["y2"])
-            month = _MONTHS.index(mon) + 1
+            month = MONTHS.index(mon) + 1
             if y and d:
                 start, precision = _safe_day(int(y), month, int(d)), "day"
             elif y:

@@ -1,4 +1,4 @@
-"""The offline extractor: the no-model baseline, sentence patterns filling the briefing schema.
+"""The offline extractor's entry point: sentence patterns filling the briefing schema.
 
 Each item quotes whole sentences of the article, every figure comes from
 :func:`summarizer.numbers.find_figures`, and the result goes through
@@ -11,25 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .coverage import reads
-from .grounding import verify
-from .language import article_language
-from .offline_aid import aid
-from .offline_casualties import casualties
-from .offline_claimants import Names
-from .offline_context import Context
-from .offline_dates import find_dates
-from .offline_diplomacy import diplomacy
-from .offline_forces import arms_transfers, deployments
-from .offline_sentences import split_sentences
-from .schema import (
+from ..coverage import reads
+from ..grounding import verify
+from ..language import article_language
+from ..schema import (
     Article,
     ArticleExtraction,
     DateRef,
     Sections,
 )
+from .aid import aid
+from .arms import arms_transfers
+from .casualties import casualties
+from .claimants import Names
+from .context import Context
+from .deployments import deployments
+from .diplomacy import diplomacy
+from .sentences import split_sentences
 
-__all__ = ["extract_offline", "find_dates", "split_sentences"]
+__all__ = ["extract_offline"]
 
 
 # ---------------------------------------------------------------- entry point
