@@ -13,7 +13,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from . import coverage
 from .chart import LEGEND as CHART_LEGEND
 from .chart import estimate_svg
 from .dates import date_interval
@@ -137,6 +136,31 @@ def _views(b: Briefing) -> list[_ItemView]:
                                _fmt_who(item.claimant, item.conduit), when, list(item.sources), list(item.evidence),
                                _status(item)))
     return views
+
+
+def _unread_note(b: Briefing) -> str | None:
+    """One sentence for the top of the briefing: 'No items recognised in 3 of 7 articles: ...', or None."""
+    if not b.run.unread:
+        return None
+    n, total = len(b.run.unread), len(b.sources)
+    by_reason: dict[str, list[str]] = {}
+    for u in b.run.unread:
+        by_reason.setdefault(u.reason, []).append(u.path or u.title)
+    names = "; ".join(f"{', '.join(paths)} ({reason})" for reason, paths in by_reason.items())
+    hint = ("Brief them with a model (--model, or `brief serve-local` for a local one) to read them."
+            if b.run.extractor == "offline" else "Check them with -v (the rejected items) or try another model.")
+    return f"No items recognised in {n} of {total} articles: {names}. {hint}"
+
+
+def _empty_section(b: Briefing) -> str:
+    """What an empty section says: 'None reported.' only when every article was read."""
+    if not b.run.unread:
+        return "None reported."
+    read, n = len(b.sources) - len(b.run.unread), len(b.run.unread)
+    if read == 0:
+        return f"Nothing recognised: none of the {n} articles was understood (see the note at the top)."
+    articles = "article" if read == 1 else "articles"
+    return f"None found in the {read} {articles} read; {n} not understood (see the note at the top)."
 
 
 def _status(item: Item) -> str | None:
@@ -310,7 +334,7 @@ def render_markdown(b: Briefing, *, verbose: bool = False) -> str:
     views = _views(b)
     by_id = {v.anchor: v for v in views}
     out = [f"# {_md(b.title)}", "", _md(_scope(b)), ""]
-    if unread_note := coverage.note(b):
+    if unread_note := _unread_note(b):
         out += [f"**{_md(unread_note)}**", ""]
     if b.bottom_line:
         out += ["## Bottom line", ""]
@@ -334,7 +358,7 @@ def render_markdown(b: Briefing, *, verbose: bool = False) -> str:
     for section, title in SECTION_TITLES.items():
         out += ["", f"## {title}", ""]
         lines = [line for v in views if v.section == section for line in _md_item(v, numbers, verbose)]
-        out += lines or [_md(coverage.empty_section(b))]
+        out += lines or [_md(_empty_section(b))]
     out += ["", "## Estimates", ""]
     if not b.estimates:
         out.append("No estimates.")
@@ -606,7 +630,7 @@ def render_html(b: Briefing, articles: Sequence[Article]) -> str:
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{_e(b.title)}</title><style>{_CSS}</style></head>", "<body><main>",
            f"<header><h1>{_e(b.title)}</h1><p class=\"scope\">{_e(_scope(b))}</p>"
-           + (f'<p class="unread"><strong>{_e(n)}</strong></p>' if (n := coverage.note(b)) else "") + "</header>",
+           + (f'<p class="unread"><strong>{_e(n)}</strong></p>' if (n := _unread_note(b)) else "") + "</header>",
            *_html_bottom_line(b, numbers),
            '<section id="sources"><h2>Sources</h2>', *_html_sources(b, by_article), "</section>"]
     if b.run.instructions:
@@ -628,7 +652,7 @@ def render_html(b: Briefing, articles: Sequence[Article]) -> str:
     for section, title in SECTION_TITLES.items():
         items = [_html_item(v, numbers, spans) for v in views if v.section == section]
         out += [f'<section id="{section}"><h2>{title}</h2>',
-                f'<ul class="items">{"".join(items)}</ul>' if items else f"<p>{_e(coverage.empty_section(b))}</p>",
+                f'<ul class="items">{"".join(items)}</ul>' if items else f"<p>{_e(_empty_section(b))}</p>",
                 "</section>"]
     out.append('<section id="estimates"><h2>Estimates</h2>')
     out += [f'<p class="note legend">{_e(r)}</p>' for r in _legend(b)]
