@@ -329,8 +329,8 @@ def accept(answer: WrittenBottomLine, b: Briefing, written_by: str) -> tuple[lis
         sources = sorted({src for i in cited for src in items[i].sources})
         kept.append(BottomLineSentence(text=text, items=sorted(cited), sources=sources, written_by=written_by))
     if len(kept) < MIN_SENTENCES:
-        cited = {i for s in kept for i in s.items}
-        kept += [t for t in template_bottom_line(b) if not cited & set(t.items)][: MIN_SENTENCES - len(kept)]
+        used = {i for s in kept for i in s.items}
+        kept += [t for t in template_bottom_line(b) if not used & set(t.items)][: MIN_SENTENCES - len(kept)]
     return kept, dropped
 
 

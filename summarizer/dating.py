@@ -458,12 +458,15 @@ class Chronology:
             queued.discard(x)
             for y, l_, h_ in adj[x]:
                 steps -= 1
-                new_lo = lo[x] + timedelta(days=l_) if lo[x] is not None else None
-                new_hi = hi[x] + timedelta(days=h_) if hi[x] is not None else None
+                lx, hx = lo[x], hi[x]
+                new_lo = lx + timedelta(days=l_) if lx is not None else None
+                new_hi = hx + timedelta(days=h_) if hx is not None else None
                 changed = False
-                if new_lo is not None and (lo[y] is None or new_lo > lo[y]) and (hi[y] is None or new_lo <= hi[y]):
+                ly, hy = lo[y], hi[y]
+                if new_lo is not None and (ly is None or new_lo > ly) and (hy is None or new_lo <= hy):
                     lo[y], changed = new_lo, True
-                if new_hi is not None and (hi[y] is None or new_hi < hi[y]) and (lo[y] is None or new_hi >= lo[y]):
+                ly = lo[y]
+                if new_hi is not None and (hy is None or new_hi < hy) and (ly is None or new_hi >= ly):
                     hi[y], changed = new_hi, True
                 if changed:
                     why[y] = names.get(x, x)

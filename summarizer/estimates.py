@@ -287,8 +287,8 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
         c.current = not later
     claims.sort(key=lambda c: (order_key(whens[c.item_id].order), c.claimant or "", c.item_id))
     series = []
-    for who in sorted({c.claimant for c in claims if not c.current and c.claimant}):
-        series.append([c.item_id for c in claims if c.claimant == who and whens[c.item_id].order is not None])
+    for name in sorted({c.claimant for c in claims if not c.current and c.claimant}):
+        series.append([c.item_id for c in claims if c.claimant == name and whens[c.item_id].order is not None])
     who = [c.claimant for c in claims]
     bounds = [None if c.item_id in partial else _interval(c.figure) for c in claims]  # a partial count: never
 

@@ -227,8 +227,8 @@ def _fig_buckets(f: _Fig) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
         b = (f.unit, "text", f.text)
         return ((b,), (b,)) if f.text else None
     if not f.stated:
-        b = (f.unit, "vague", f.cls)
-        return (b,), (b,)
+        vague = (f.unit, "vague", f.cls)
+        return (vague,), (vague,)
     own: list[Any] = []
     look: list[Any] = []
     for x in f.stated:
@@ -508,7 +508,7 @@ def _merge(extractions: Sequence[ArticleExtraction], articles: Sequence[Article]
             pool |= {n for n in (it.claimant, it.conduit, *it.variants) if n}
     names = c.resolve(pool)
     relayed = relays([it for s in SECTIONS for _, it in raw[s]], c, names)
-    merged = {s: _merge_section(s, raw[s], c, names, relayed) for s in SECTIONS}
+    merged: dict[str, list[Item]] = {s: _merge_section(s, raw[s], c, names, relayed) for s in SECTIONS}
     missing = sorted({sid for items in merged.values() for it in items for sid in it.sources} - by_id.keys())
     if missing:
         raise MergeError(
