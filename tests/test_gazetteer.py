@@ -104,3 +104,88 @@ def test_leader_introduced_with_nationality_stands_for_the_state() -> None:
                   "On 3 March 2025, Ruto visited Doha and signed a security agreement with Qatar.")
     parties = {tuple(d.parties) for d in ex.diplomacy if d.event_type == "agreement_signed"}
     assert any("Kenya" in p and "Qatar" in p for p in parties), parties
+
+
+def test_aid_table_rows_are_items_and_a_row_the_text_states_adds_its_quote() -> None:
+    text = ("Since 2022 Norway has announced several humanitarian aid packages for Somalia, listed below.\n\n"
+            "| Announced | Donor | Value | Main items |\n|---|---|---|---|\n"
+            "| March 2022 | Norway | $40 million | food, water |\n"
+            "| June 2023 | Norway | $40 million | shelter |\n"
+            "| May 2024 | Sweden | $25 million | medicine |\n\n"
+            "Sweden announced $25 million for Somalia in May.\n")
+    ex = _extract(text)
+    rows = {(a.donor, a.recipient, a.amount.text if a.amount else None, a.kind) for a in ex.aid}
+    assert rows == {("Norway", "Somalia", "$40 million", "humanitarian"),
+                    ("Sweden", "Somalia", "$25 million", "humanitarian")}
+    norway = next(a for a in ex.aid if a.donor == "Norway")
+    assert norway.claimant is None and norway.claimed is not None and norway.claimed.start == "2022-03"
+    assert [e.quote for e in norway.evidence] == ["| March 2022 | Norway | $40 million | food, water |",
+                                                 "| June 2023 | Norway | $40 million | shelter |"]
+    sweden = next(a for a in ex.aid if a.donor == "Sweden")
+    assert [e.quote for e in sweden.evidence] == ["Sweden announced $25 million for Somalia in May.",
+                                                 "| May 2024 | Sweden | $25 million | medicine |"]
+
+
+def test_a_table_without_donor_and_amount_columns_or_recipient_is_not_aid() -> None:
+    no_recipient = ("The figures below come from several governments.\n\n| Donor | Value |\n|---|---|\n"
+                    "| Norway | $40 million |\n")
+    no_donor = ("Aid for Somalia since 2022.\n\n| Year | Value |\n|---|---|\n| 2022 | $40 million |\n")
+    assert _extract(no_recipient).aid == [] and _extract(no_donor).aid == []
+
+
+def test_a_second_object_of_a_casualty_verb_is_its_own_side() -> None:
+    ex = _extract("The war has killed 2,000 Armenians and around 300 Azerbaijanis, officials said.")
+    assert {(c.side, c.killed.text if c.killed else None) for c in ex.casualties} == {
+        ("Armenians", "2,000"), ("Azerbaijanis", "around 300")}
+
+
+def test_a_range_between_two_numbers_keeps_between() -> None:
+    ex = _extract("Analysts estimate that Chad has between 1,000 and 1,500 of its soldiers in Niger, fighting "
+                  "alongside the army.")
+    assert [(d.force, d.size.text if d.size else None, d.status) for d in ex.deployments] == [
+        ("Chadian forces", "between 1,000 and 1,500", "deployed")]
+    assert ex.rejected == []
+
+
+def test_a_weekday_is_no_claimant_or_conduit() -> None:
+    ex = _extract("U.N. experts estimate that Chad has deployed 1,000 soldiers in Niger, according to a report "
+                  "they released on Wednesday.")
+    assert [(d.claimant, d.conduit) for d in ex.deployments] == [("U.N. experts", None)]
+
+
+def test_listing_a_group_as_terrorists_is_a_sanction() -> None:
+    ex = _extract("Canada has listed al-Shabaab as a terrorist organisation.")
+    assert [(d.event_type, d.parties) for d in ex.diplomacy] == [("sanction", ["Canada", "al-Shabaab"])]
+
+
+def test_a_table_row_and_the_text_in_other_words_are_one_item() -> None:
+    text = ("Humanitarian aid packages for Somalia since 2022.\n\n| Announced | Donor | Value |\n|---|---|---|\n"
+            "| May 2024 | Sweden | €25 million |\n| June 2024 | Sweden | $25 million |\n\n"
+            "Sweden announced 25 million euros for Somalia in May.\n")
+    amounts = sorted(a.amount.text for a in _extract(text).aid if a.amount)
+    assert amounts == ["$25 million", "25 million euros"]  # the euro row joins the text's item; dollars do not
+
+
+def test_it_announced_after_a_donors_aid_is_the_same_donors() -> None:
+    ex = _extract("Since 2023 Japan has committed $90 million in humanitarian aid to Jordan. In March it announced "
+                  "a $15 million package.")
+    assert {(a.donor, a.recipient, a.amount.text if a.amount else None) for a in ex.aid} == {
+        ("Japan", "Jordan", "$90 million"), ("Japan", "Jordan", "$15 million")}
+
+
+def test_it_announced_without_a_donor_just_before_is_nothing() -> None:
+    assert _extract("The talks went on for a week. In March it announced a $15 million humanitarian aid "
+                    "package.").aid == []
+
+
+def test_a_donor_speaking_in_the_recipients_capital() -> None:
+    ex = _extract("Japanese Foreign Minister Taro Kono, in Amman on Monday, announced $15 million in new "
+                  "humanitarian aid.")
+    assert [(a.donor, a.recipient, a.amount.text if a.amount else None) for a in ex.aid] == [
+        ("Japan", "Jordan", "$15 million")]
+
+
+def test_a_speakers_own_losses_are_its_forces() -> None:
+    ex = _extract("Chad's army said it had lost three soldiers in the clashes.")
+    assert [(c.side, c.killed.text if c.killed else None) for c in ex.casualties] == [("Chadian forces", "three")]
+    assert _extract("The company said it had lost three soldiers of fortune.").casualties == []

@@ -7,13 +7,16 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..gazetteer import gazetteer
+from ..numbers import find_figures, same_figure
 from ..schema import (
     Aid,
     AidComponent,
     Evidence,
 )
+from .dates import find_dates
 from .items import dedupe, quantity
 from .patterns import NODOT, any_of, patterns, slot_tables, trie, word_re
+from .sentences import tables
 
 if TYPE_CHECKING:
     from .context import Context
@@ -36,6 +39,11 @@ def _aid_res() -> dict[str, Any]:
                            r"(?:on\s+\w+\s+|today\s+)?(?:has\s+|have\s+|will\s+|is\s+)?(?:also\s+|now\s+|already\s+)?"
                            rf"(?P<v>{any_of(p.raw['aid_verbs'])})\s+(?P<body>{NODOT}*?)\s+(?:(?:to|for|on)\s+"
                            rf"(?P<rec>{states})|in\s+(?P<cap>{trie(gazetteer().capital)}))(?![\w-])"),
+        # "U.S. Defense Secretary Lloyd Austin, in Kyiv on Monday, announced $100 million in new U.S. military
+        # aid": the capital the donor speaks in is the recipient's
+        "give_in": re.compile(rf"(?<![\w-])(?P<donor>{states}|{p.demonyms}(?:\s+[A-Z][\w.'’-]*){{1,5}}),\s+in\s+"
+                              rf"(?P<cap>{trie(gazetteer().capital)})(?:\s+on\s+\w+)?,\s+(?:has\s+|have\s+)?"
+                              rf"(?P<v>{any_of(p.raw['aid_verbs'])})\s+(?P<body>{NODOT}*)"),
         "receive": re.compile(rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
                               rf"(?P<v>{any_of(p.raw['aid_receive_verbs'])})\s+(?P<body>{NODOT}*?)\s+from\s+"
                               rf"(?P<donor>{states})(?![\w-])"),
@@ -48,6 +56,10 @@ def _aid_res() -> dict[str, Any]:
                             r"(?:(?P<kind>military|humanitarian|financial)\s+)?(?:support|aid|assistance|help|commitment)"
                             rf"\s+(?:for|to)\s+(?P<rec>{states})\s+(?:is\s+|now\s+)?"
                             rf"(?:{any_of(p.raw['aid_total_links'])})\s+(?P<body>{NODOT}*)"),
+        # "In November it announced a £113 million package" right after the donor's own aid sentence
+        "pronoun": re.compile(rf"^(?:(?:in|on|by|since|last|earlier|later|then)\b[^,;]{{0,30}}?,?\s+)?(?:it|they)\s+"
+                              r"(?:has\s+|have\s+|had\s+)?(?:also\s+|already\s+|now\s+)?"
+                              rf"(?P<v>{any_of(p.raw['aid_verbs'])})\s+(?P<body>{NODOT}*)", i),
         "running": re.compile(rf"(?<![\w-]){any_of(p.raw['aid_running_totals'])}\s+(?P<body>{NODOT}*)", i),
         "kinds": [(k, word_re(words)) for k, words in p.raw["aid_kinds"].items()],
         "refs": word_re(p.raw["package_refs"]),
@@ -56,6 +68,10 @@ def _aid_res() -> dict[str, Any]:
         "cost": re.compile(rf"^\s+(?P<desc>[^,;£$€]+?)\s+{any_of(p.raw['cost_links'])}\s+$", i),
         "said": re.compile(r",\s+(?:the\s+)?[\w\s'’]{0,40}?\b(?:said|says|added)\b.*$", i | re.S),
         "rate": re.compile(r"^\s+(?:a|per|each)\s+(?:year|month|week)\b|^\s+annually\b", i),
+        # a table's columns: "Donor", "Value", "Announced" (data file: aid_table_columns)
+        "columns": [(role, word_re(words)) for role, words in p.raw["aid_table_columns"].items()],
+        "aid_for": re.compile(rf"\b(?:aid|assistance|support|help|packages?|funding)\s+(?:for|to)\s+(?P<rec>{states})"
+                              r"(?![\w-])", i),
     }
 
 
@@ -121,6 +137,19 @@ def _running_total(ctx: Context, s: Sentence, found: list[tuple[Sentence, Aid]])
                amount=quantity(money[0]), kind=prev.kind, **ctx.fields(s, m.start()))
 
 
+def _pronoun_aid(ctx: Context, s: Sentence, found: list[tuple[Sentence, Aid]]) -> Aid | None:
+    """'In November it announced a £113 million package.' right after the same donor's aid to one recipient."""
+    m = _aid_res()["pronoun"].search(s.text)
+    if m is None or not found or found[-1][0].index != s.index - 1 or found[-1][0].block != s.block:
+        return None
+    money = [f for f in s.figures if f.currency and m.start("body") <= f.start]
+    if len(money) != 1:
+        return None
+    prev = found[-1][1]
+    return Aid(evidence=[Evidence(quote=s.text)], donor=prev.donor, recipient=prev.recipient,
+               amount=quantity(money[0]), kind=prev.kind, **ctx.fields(s, m.start("v")))
+
+
 def _donor(ctx: Context, phrase: str) -> str | None:
     """The state, body or group a donor phrase stands for: its own name, the nationality of an official
     ("U.S. Defense Secretary Lloyd Austin"), a name the article gives for a state ("Pistorius"), or a donor
@@ -147,17 +176,18 @@ def aid(ctx: Context) -> list[Aid]:
     out: list[tuple[Sentence, Aid]] = []
     for s in ctx.sentences:
         t = s.text
-        m = a["give"].search(t) or a["receive"].search(t) or a["receive_from"].search(t)
+        m = a["give"].search(t) or a["receive"].search(t) or a["receive_from"].search(t) or a["give_in"].search(t)
         if m is None and (tm := a["total"].search(t)) and (total := _donor_total(ctx, s, tm)) is not None:
             out.append((s, total))
             continue
         if not m:
-            if (total := _running_total(ctx, s, out)) is not None:
+            if (total := _running_total(ctx, s, out) or _pronoun_aid(ctx, s, out)) is not None:
                 out.append((s, total))
             continue
         donor = _donor(ctx, m.group("donor"))
         # "announced a $100 million package in Kyiv": aid announced in a capital is for that country
-        recipient = p.state_alias[m.group("rec")] if m.group("rec") else gazetteer().capital[m.group("cap")]
+        rec = m.groupdict().get("rec")
+        recipient = p.state_alias[rec] if rec else gazetteer().capital[m.group("cap")]
         if donor is None:
             continue
         money = [f for f in s.figures if f.currency and m.start("body") <= f.start < m.end("body")]
@@ -187,4 +217,59 @@ def aid(ctx: Context) -> list[Aid]:
         out.append((s, Aid(evidence=[Evidence(quote=e.text) for e in evidence], donor=donor, recipient=recipient,
                            amount=quantity(money[0]), kind=kind, components=components,  # type: ignore[arg-type]
                            **ctx.fields(s, m.start()))))
-    return dedupe(out, lambda x: (x.donor, x.recipient, x.amount.low if x.amount else None))
+    return _add_table_rows(ctx, dedupe(out, lambda x: (x.donor, x.recipient, x.amount.low if x.amount else None)))
+
+
+def _table_recipient(ctx: Context, before: int) -> tuple[str, str | None] | None:
+    """(recipient, kind) of the aid the text before a table speaks of ("military aid packages for Ukraine"),
+    when it names one recipient."""
+    a = _aid_res()
+    found = {(patterns().state_alias[m.group("rec")], next((k for k, rx in a["kinds"] if rx.search(s.text)), None))
+             for s in ctx.sentences[:before] for m in a["aid_for"].finditer(s.text)}
+    return found.pop() if len({r for r, _ in found}) == 1 and len(found) == 1 else None
+
+
+def _add_table_rows(ctx: Context, items: list[Aid]) -> list[Aid]:
+    """Aid stated by the rows of a table with a donor and an amount column ('| May 2024 | Germany | €500 million |').
+
+    The table speaks in the outlet's voice (no claimant). The recipient is a recipient column's, else the
+    one recipient the text before the table names. A row that states what the text or an earlier row
+    states (same donor, recipient and amount) adds its quote to that item, as repeats in the text are
+    merged (:func:`.items.dedupe`).
+    """
+    a, p = _aid_res(), patterns()
+    for header, rows in tables(ctx.sentences):
+        role: dict[str, int] = {}
+        for k, name in enumerate(header):
+            for r, rx in a["columns"]:
+                if r not in role and rx.search(name):
+                    role[r] = k
+                    break
+        intro = _table_recipient(ctx, rows[0].sentence.index) if rows else None
+        if "donor" not in role or "amount" not in role or ("recipient" not in role and intro is None):
+            continue
+        for row in rows:
+            s = row.sentence
+            donor = _donor(ctx, row.cell(role["donor"]))
+            recipient = p.state_alias.get(row.cell(role["recipient"])) if "recipient" in role else None
+            recipient = recipient or (intro[0] if intro and "recipient" not in role else None)
+            lo, hi = row.cells[role["amount"]]
+            money = [f for f in s.figures if f.currency and lo <= f.start and f.end <= hi]
+            if donor is None or recipient is None or donor == recipient or len(money) != 1:
+                continue
+            kind = (next((k for k, rx in a["kinds"] if rx.search(s.text)), None) or (intro[1] if intro else None)
+                    or gazetteer().aid_kind(donor) or _article_kind(ctx))
+            if kind is None:
+                continue
+            dates = find_dates(row.cell(role["date"]), ctx.article.published) if "date" in role else []
+            amount = quantity(money[0])
+            twin = next((it for it in items if (it.donor, it.recipient) == (donor, recipient) and it.amount
+                         and (fig := find_figures(it.amount.text))
+                         and same_figure(fig[0], money[0]) and fig[0].currency == money[0].currency), None)
+            if twin is not None:
+                if all(e.quote != s.text for e in twin.evidence):
+                    twin.evidence.append(Evidence(quote=s.text))
+                continue
+            items.append(Aid(evidence=[Evidence(quote=s.text)], donor=donor, recipient=recipient, amount=amount,
+                             kind=kind, claimed=dates[0].ref if dates else None))  # type: ignore[arg-type]
+    return items

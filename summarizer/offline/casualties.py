@@ -6,11 +6,12 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from ..gazetteer import gazetteer
 from ..numbers import Figure
 from ..schema import Casualty, Evidence
 from .claimants import Attribution, attribution
 from .items import dedupe, quantity
-from .patterns import QUOTES, any_of, is_country, named_place, patterns, side_name, word_re
+from .patterns import QUOTES, any_of, is_country, named_place, patterns, side_name, states_in, word_re
 from .sentences import counts
 
 if TYPE_CHECKING:
@@ -57,6 +58,11 @@ def _casualty_res() -> dict[str, re.Pattern[str]]:
         "join": re.compile(r"^\s*,?\s*(?:and|with|including|of\s+which|of\s+whom|among\s+them)\s+"
                            rf"(?:(?:{any_of(list(_OBJECT_VERBS))})\s+)?(?:another\s+|a\s+further\s+)?$", i),
         "others": re.compile(r"^\s+(?:others|more)\b", i),
+        "and": re.compile(r"^\s*,?\s*(?:and|as\s+well\s+as)\s+$", i),
+        # "the army said it had lost two soldiers": the speaker's own dead, whose side is the speaker's
+        "own_loss": re.compile(r"(?<![\w-])(?:it|they|we)\s+(?:had|has|have)\s+(?:also\s+)?lost\s+$", i),
+        "own_troops": re.compile(r"^\s+(?:of\s+(?:its|their|our)\s+(?:own\s+)?)?(?:soldiers|troops|servicemen|men)\b",
+                                 i),
     }
 
 
@@ -83,6 +89,7 @@ def read_casualties(s: Sentence) -> list[tuple[Figure, str, str | None, int]]:
     r = _casualty_res()
     t = s.text
     out: list[tuple[Figure, str, str | None, int]] = []
+    last_object = None  # the last reading of a figure as a verb's object, which a second object can follow
     for f in counts(s):
         head, tail = t[: f.start], t[f.end :]
         m = r["side_verb"].match(tail) or r["bare"].match(tail)
@@ -98,9 +105,19 @@ def read_casualties(s: Sentence) -> list[tuple[Figure, str, str | None, int]]:
             continue
         if (m := r["object"].search(head)) and (om := r["object_side"].match(tail)):  # "killed eight members of"
             out.append((f, _measure(m.group("m")), side_name(om.group("side"), "noun"), f.end + om.end()))
+            last_object = out[-1]
             continue
         if out and (m := r["object"].search(head)) and (om := r["others"].match(tail)):  # "... and wounding 49 others"
             out.append((f, _measure(m.group("m")), None, f.end + om.end()))
+            continue
+        # "has killed 46,000 Palestinians and around 1,500 Israelis": a second object of the same verb
+        if (out and out[-1] is last_object and (om := r["object_side"].match(tail))
+                and r["and"].match(t[out[-1][3] : f.start])):
+            out.append((f, out[-1][1], side_name(om.group("side"), "noun"), f.end + om.end()))
+            last_object = out[-1]
+            continue
+        if r["own_loss"].search(head) and (om := r["own_troops"].match(tail)):  # side: the speaker's, in casualties()
+            out.append((f, "killed", None, f.end + om.end()))
             continue
         m = r["noun_before"].search(head)
         if m and (m.group("link") or (m.group("aux").strip() and f.qualifier != "exact")):
@@ -147,14 +164,16 @@ def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
                     inner = attribution(s, ctx.names, inside_quotes=True)
                     attr = Attribution(inner.claimant or prev_attr.claimant, prev_attr.claimant if inner.claimant
                                        and inner.claimant != prev_attr.claimant else prev_attr.conduit)
-            readings = [(f, m, side or fill, e) for f, m, side, e in readings]
+            own = _own_forces(attr.claimant)
+            readings = [(f, m, side or (own if own and r["own_loss"].search(s.text[: f.start]) else fill), e)
+                        for f, m, side, e in readings]
         by_side: dict[str, list[Casualty]] = {}
         continued = item_of.get(evidence[-1].index) if len(evidence) > 1 else None
         if continued is not None and all(getattr(continued, m) is None for _, m, _, _ in readings):
             # the same speaker goes on ('said Lee. "The NIS also reported ... nearly 1,000."'): one claim
             for f, measure, _, _ in readings:
                 used.add((s.index, f.start))
-                setattr(continued, measure, quantity(f))
+                setattr(continued, measure, quantity(f, s.text))
             continued.evidence.append(Evidence(quote=s.text))
             continued.claimant, continued.conduit = attr.claimant, attr.conduit
             item_of[s.index] = continued
@@ -168,17 +187,24 @@ def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
                 side = f"{side} in {where}"
             group = by_side.setdefault(side, [])
             if not group or getattr(group[-1], measure) is not None:
-                fields = ctx.fields(s, f.start, attr)
+                fields: dict[str, Any] = {**ctx.fields(s, f.start, attr), measure: quantity(f, s.text)}
                 group.append(Casualty(side=side, evidence=[Evidence(quote=e.text) for e in evidence],
                                       location=None if is_country(named_place(s.text)) else named_place(s.text),
-                                      **fields, **{measure: quantity(f)}))
+                                      **fields))
             else:
-                setattr(group[-1], measure, quantity(f))
+                setattr(group[-1], measure, quantity(f, s.text))
         for side, group in by_side.items():
             side_of_sentence[s.index] = (side, attr)
             item_of[s.index] = group[-1]
             items.extend((s, c) for c in group)
     return dedupe(items, _casualty_key), used
+
+
+def _own_forces(claimant: str | None) -> str | None:
+    """The forces of the one state a claimant speaks for ("Mali's army" -> "Malian forces"), else None."""
+    named = {name for _, name in states_in(claimant)} if claimant else set()
+    g = gazetteer()
+    return g.forces(named.pop()) if len(named) == 1 else None
 
 
 def _casualty_key(c: Casualty) -> tuple[Any, ...]:

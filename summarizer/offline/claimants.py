@@ -164,6 +164,8 @@ def clean_claimant(phrase: str, names: Names) -> tuple[str | None, bool]:
     titled = k > 0 and _TITLE.fullmatch(words[k - 1]) is not None
     run = _TITLE_RUN.sub("", " ".join(words[k - 1 if titled else k :]))
     if run and len(run.split()) <= 3 and (k == 0 or titled or words[k - 1][0].islower()):
+        if run.split()[-1] in MONTHS or run.split()[-1] in WEEKDAYS:
+            return None, False  # "a report they released on Wednesday": a date, not a person
         if " " not in run and run in p.state_alias:
             return p.state_alias[run], False
         return (names.person(run) or run) if " " not in run else run, True

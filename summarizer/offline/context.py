@@ -60,9 +60,8 @@ class Context:
                     if who[1] and who[0] and body:
                         pairs.append((who[0], body))
                 for person, agency in pairs:
-                    if self._briefed.get(person, agency) != agency:
-                        agency = None
-                    self._briefed[person] = agency
+                    # a person who relays two agencies speaks for neither
+                    self._briefed[person] = agency if self._briefed.get(person, agency) == agency else None
         return self._briefed
 
     def dates(self, s: Sentence) -> list[DatePhrase]:

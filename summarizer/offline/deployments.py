@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..gazetteer import gazetteer
-from ..schema import Deployment, Evidence
+from ..schema import Deployment, DeploymentStatus, Evidence
 from .items import dedupe, merge_evidence, quantity
 from .patterns import MONTHS, WEEKDAYS, any_of, expand, named_place, patterns, side_name, slot_tables, states_in
 from .sentences import counts
@@ -20,11 +20,12 @@ if TYPE_CHECKING:
 # ---------------------------------------------------------------- deployments
 
 # What a state or group is said to do with its forces ("is to withdraw its troops", "crossed into") -> status.
-_MOVES_RE = {"withdraw": "withdrawn", "withdrawing": "withdrawn", "pull out": "withdrawn", "pulling out": "withdrawn",
-             "left": "withdrawn", "leave": "withdrawn",
-             "pulled out": "withdrawn", "crossed into": "deployed",
-             "moved into": "deployed", "remain in": "deployed", "remained in": "deployed", "going home": "repatriated"}
-_MOVES = {k.split()[0]: v for k, v in _MOVES_RE.items()}
+_MOVES_RE: dict[str, DeploymentStatus] = {
+    "withdraw": "withdrawn", "withdrawing": "withdrawn", "pull out": "withdrawn", "pulling out": "withdrawn",
+    "left": "withdrawn", "leave": "withdrawn", "pulled out": "withdrawn", "crossed into": "deployed",
+    "moved into": "deployed", "remain in": "deployed", "remained in": "deployed", "going home": "repatriated",
+}
+_MOVES: dict[str, DeploymentStatus] = {k.split()[0]: v for k, v in _MOVES_RE.items()}
 
 # A town the gazetteer does not know, after "in"/"to": one or two capitalised words, not a month or weekday.
 _TOWN = (r"(?!(?:" + "|".join(MONTHS + WEEKDAYS) + r")\b)[A-Z][a-z]{2,}(?:[- ][A-Z][a-z]{2,})?(?![\w'’-])")
@@ -142,7 +143,7 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
                 continue
             after = t[f.end + tm.end() :]
             force = side_name(tm.group("troop"), "noun")
-            status = None
+            status: DeploymentStatus | None = None
             am = d["active"].search(t[: f.start])
             if am:
                 force = force or _force(p.state_alias[am.group("st")])
@@ -161,7 +162,7 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
             out_of = next((m.group("d") for m in d["out_of"].finditer(after)
                            if not _own_country(m.group("d"), force)), None)
             where = out_of if status == "withdrawn" else _destination(t[f.start :], force)
-            sized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, size=quantity(f), unit=unit,
+            sized.append((s, Deployment(evidence=[Evidence(quote=t)], force=force, size=quantity(f, t), unit=unit,
                                         destination=where, status=status,
                                         **ctx.fields(s, f.start))))
         if found or s.heading:
@@ -220,7 +221,7 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
                                           status="planned" if planned else "deployed",
                                           **ctx.fields(s, cue.start()))))
     out = dedupe(sized, lambda x: (x.force, x.status, x.size.low, x.size.high))
-    seen: dict[tuple[str, str, str | None], Deployment] = {}
+    seen: dict[tuple[str, str, str | None, str | None], Deployment] = {}
     for _, dep in unsized:
         key = (dep.force, dep.status, dep.unit if dep.status == "deployed" else None,
                dep.destination if dep.status == "deployed" and dep.unit is None else None)

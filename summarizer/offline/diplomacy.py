@@ -121,7 +121,9 @@ def diplomacy(ctx: Context) -> list[Diplomacy]:
                 if not all(gazetteer().entities[n].kind != "group" for n in subjects if n in gazetteer().entities):
                     continue  # an armed group's statement is news about its fighters, not diplomacy
                 subject = " and ".join(subjects)
-                states = unique([*subjects, *(name for _, name in states_in(_object_clause(t[m.end() :]), own))])
+                # the object: after the verb, or inside the trigger ("listed the Houthis as ... terrorists")
+                obj = m.group() + " " + _object_clause(t[m.end() :])
+                states = unique([*subjects, *(name for _, name in states_in(obj, own))])
             if not states:
                 continue
             period = _event_date(ctx, s, m.end())
@@ -181,6 +183,8 @@ def _summary(kind: str, t: str, m: re.Match[str], parties: list[str], subject: s
         rest = rest[: d.start] + rest[d.end :]
     rest = " ".join(rest.split())
     verb = "imposed sanctions" if kind == "sanction" and "sanctions" in m.group().lower() else _VERB_PAST[kind]
+    if kind == "sanction" and "sanction" not in m.group().lower():
+        verb = m.group()  # "listed the Houthis as specially designated global terrorists"
     if kind == "statement":  # "welcomes" -> "welcomed", "warns" -> "warned"
         word = m.group().lower()
         verb = (word[:-1] + ("d" if word[:-1].endswith("e") else "ed")) if word.endswith("s") else word

@@ -13,9 +13,19 @@ if TYPE_CHECKING:
     from .sentences import Sentence
 
 
-def quantity(f: Figure) -> Quantity:
-    """A figure as the schema states it, with its stated equivalents."""
-    return Quantity(text=f.text, equivalents=[Quantity(text=e.text) for e in f.equivalents])
+def quantity(f: Figure, within: str | None = None) -> Quantity:
+    """A figure as the schema states it, with its stated equivalents; ``within``: the sentence it is in.
+
+    A range "between 3,000 and 4,000" is a figure "3,000 and 4,000", which read alone is two numbers: the
+    quantity keeps the sentence's "between".
+    """
+    text = f.text
+    if within is not None and f.qualifier == "range" and (m := _BETWEEN.search(within[: f.start])):
+        text = within[m.start() : f.end]
+    return Quantity(text=text, equivalents=[Quantity(text=e.text) for e in f.equivalents])
+
+
+_BETWEEN = re.compile(r"(?<![\w-])between\s+$", re.IGNORECASE)
 
 
 def merge_evidence(keep: Any, drop: Any) -> None:
@@ -124,8 +134,8 @@ def dedupe(items: list[tuple[Sentence, Any]], key: Any) -> list[Any]:
                 kept.insert(min(at, len(kept)), (s, it))
                 continue
         kept.append((s, it))
-    body = [it for s, it in kept if not s.heading]
-    return [it for s, it in kept if not s.heading or not any(_same_item(it, b) or _agrees(b, it) for b in body)]
+    stated = [it for s, it in kept if not s.heading]
+    return [it for s, it in kept if not s.heading or not any(_same_item(it, b) or _agrees(b, it) for b in stated)]
 
 
 def _same_item(a: Any, b: Any) -> bool:

@@ -81,3 +81,47 @@ def split_sentences(text: str) -> list[Sentence]:
 def counts(s: Sentence) -> list[Figure]:
     """The sentence's figures that count something: not years, percentages or sums of money."""
     return [f for f in s.figures if not f.year_like and not f.percent and f.currency is None]
+
+
+@dataclass
+class TableRow:
+    """One row of a table written with bars ('| May 2024 | Germany | €500 million |'): one sentence of its own."""
+
+    sentence: Sentence
+    cells: list[tuple[int, int]]  # (start, end) of each cell's text in the sentence, spaces trimmed
+
+    def cell(self, k: int) -> str:
+        a, b = self.cells[k]
+        return self.sentence.text[a:b]
+
+
+def _row(s: Sentence) -> TableRow | None:
+    t = s.text
+    if not (t.startswith("|") and t.endswith("|")) or t.count("|") < 3:
+        return None
+    bars = [k for k, c in enumerate(t) if c == "|"]
+    cells = []
+    for a, b in zip(bars, bars[1:], strict=False):
+        raw = t[a + 1 : b]
+        lead = len(raw) - len(raw.lstrip())
+        cells.append((a + 1 + lead, a + 1 + len(raw.rstrip())))
+    return TableRow(s, cells)
+
+
+def tables(sentences: list[Sentence]) -> list[tuple[list[str], list[TableRow]]]:
+    """(header cells, rows) of each table: consecutive bar-delimited lines, the first one the header.
+
+    The '|---|---|' line under the header has no letters, so it is no sentence and never a row.
+    """
+    out: list[tuple[list[str], list[TableRow]]] = []
+    run: list[TableRow] = []
+    for s in [*sentences, None]:
+        row = _row(s) if s is not None else None
+        if row is not None and (not run or row.sentence.index == run[-1].sentence.index + 1):
+            run.append(row)
+            continue
+        if len(run) > 1:
+            head = [run[0].cell(k) for k in range(len(run[0].cells))]
+            out.append((head, [r for r in run[1:] if len(r.cells) == len(head)]))
+        run = [row] if row is not None else []
+    return out
