@@ -6,6 +6,7 @@ including ones inside functions and under TYPE_CHECKING. Run from the checkout:
 
     python scripts/import-graph.py            # summary
     python scripts/import-graph.py --layers   # every module with its layer
+    python scripts/import-graph.py --units    # a subpackage counted as one unit (its folder)
 """
 
 from __future__ import annotations
@@ -56,6 +57,18 @@ def graph(root: Path) -> dict[str, set[str]]:
                     arrows[name].add(target)
                     break
     return arrows
+
+
+def units(arrows: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The graph with each subpackage folded into one unit (summarizer.offline.* -> summarizer.offline)."""
+
+    def unit(name: str) -> str:
+        return ".".join(name.split(".")[:2])
+
+    out: dict[str, set[str]] = {}
+    for name, targets in arrows.items():
+        out.setdefault(unit(name), set()).update(unit(t) for t in targets if unit(t) != unit(name))
+    return out
 
 
 def cycles(arrows: dict[str, set[str]]) -> list[list[str]]:
@@ -109,14 +122,17 @@ def layers(arrows: dict[str, set[str]]) -> dict[str, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--layers", action="store_true", help="list every module with its layer")
+    parser.add_argument("--units", action="store_true", help="fold each subpackage into one unit")
     args = parser.parse_args()
     arrows = graph(Path.cwd())
+    if args.units:
+        arrows = units(arrows)
     found = cycles(arrows)
     depth = layers(arrows)
     if args.layers:
         for name, n in sorted(depth.items(), key=lambda kv: (kv[1], kv[0])):
             print(f"{n:2d}  {name}  -> {', '.join(sorted(arrows[name])) or '-'}")
-    print(f"modules {len(arrows)}, arrows {sum(map(len, arrows.values()))}, "
+    print(f"{'units' if args.units else 'modules'} {len(arrows)}, arrows {sum(map(len, arrows.values()))}, "
           f"layers {max(depth.values())}, cycles {len(found)}")
     for comp in found:
         print("cycle:", " <-> ".join(comp))
