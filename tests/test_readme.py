@@ -79,7 +79,7 @@ def _figures(run: Any) -> list[Any]:
 
 def test_offline_findings_paragraph_matches_an_offline_run(offline_run: Any) -> None:
     """'What the offline extractor finds on the seed corpus (41 items; ...) includes the NIS figures (...)'."""
-    from summarizer.evaluate import load_gold, score_extractions
+    from summarizer.evaluation import load_gold, score_extractions
     from summarizer.numbers import find_figures
 
     said = _sentence(r"What the offline extractor finds on the seed corpus \((\d+) items; ([\d.]+) precision, "
@@ -123,7 +123,7 @@ def test_qualifier_examples_appear_in_the_markdown(offline_run: Any) -> None:
 
 def test_smollm2_replay_counts_match_the_readme() -> None:
     import summarizer
-    from summarizer.evalrun import recording_config
+    from summarizer.evaluation.run import recording_config
 
     said = _sentence(r"Replayed, it gives (\d+) articles? briefed and (\d+) failed, with nothing\s+kept")
     folder = ROOT / "evals" / "recordings" / "smollm2-135m"
