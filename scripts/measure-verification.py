@@ -18,7 +18,7 @@ from pathlib import Path
 
 from summarizer.articles import load_articles
 from summarizer.errors import ReplayMissError
-from summarizer.evaluate import load_gold, score_extractions
+from summarizer.evaluation import load_gold, score_extractions
 from summarizer.pipeline import run_brief
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from .dates import MONTHS
 from .errors import ArticleError, ConfigError, option
 from .resources import data_path
 from .schema import Article
@@ -93,16 +94,7 @@ def load_rules(path: Path | None = None) -> _Rules:
 
 # ---------------------------------------------------------------- dates and header lines
 
-_MONTH_NUM = {
-    m: i
-    for i, names in enumerate(
-        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
-         ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
-         ("november", "nov"), ("december", "dec")],
-        1,
-    )
-    for m in names
-}
+_MONTH_NUM = {name.lower(): n for n, names in enumerate(MONTHS, 1) for name in names}
 _MONTH = r"(?P<mon>" + "|".join(sorted(_MONTH_NUM, key=len, reverse=True)) + r")\.?"
 _DATE_PATTERNS = [
     re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)"),

@@ -15,11 +15,9 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from .estimates import date_interval
+from .dates import date_interval
 from .numbers import find_figures, parse_quantity, same_figure
 from .schema import (
-    Aid,
-    AnyItem,
     BottomLineSentence,
     Briefing,
     Claim,
@@ -146,7 +144,7 @@ def _date_rank(ref: DateRef | None) -> int:
 
 def _figures_of(item: Item | None, fallback: Claim) -> str:
     """An item's casualty figures with their measures ("“at least 100” killed and “1,000” wounded")."""
-    figs = item.figures() if item is not None else {}  # type: ignore[attr-defined]
+    figs = item.figures() if item is not None else {}
     if not figs:
         return _fig(fallback.figure)
     return " and ".join(f"{_fig(q)} {_MEASURE_WORDS.get(m, m)}" for m, q in figs.items())
@@ -168,13 +166,9 @@ def _conflict_sentence(e: Estimate, items: dict[str, Item]) -> BottomLineSentenc
     return _sentence(text, [a, b])
 
 
-def _item_sentence(section: str, item: AnyItem) -> BottomLineSentence:
-    from .estimates import summary
-
+def _item_sentence(section: str, item: Item) -> BottomLineSentence:
     when = _when(item.period if _narrow(item.period) else item.claimed)
-    text = summary(section, item) + (f" ({when})" if when else "") + "."
-    if isinstance(item, Aid) and item.amount is None and not item.components:
-        text = summary(section, item) + "."
+    text = item.statement() + (f" ({when})" if when else "") + "."
     return BottomLineSentence(text=text, items=[item.id or ""], sources=list(item.sources), written_by="template")
 
 
@@ -202,7 +196,7 @@ def template_bottom_line(b: Briefing) -> list[BottomLineSentence]:
         cited = {i for s in out for i in s.items}
         extra = sorted(((sec, it) for sec, it in b.items() if it.id and it.id not in cited and it.figures()),
                        key=lambda p: (-len(p[1].sources), p[0], p[1].id or ""))
-        out += [_item_sentence(sec, it) for sec, it in extra[: MIN_SENTENCES - len(out)]]  # type: ignore[arg-type]
+        out += [_item_sentence(sec, it) for sec, it in extra[: MIN_SENTENCES - len(out)]]
     return out[:MAX_SENTENCES]
 
 
@@ -225,7 +219,7 @@ def _date_tokens(ref: DateRef | None) -> set[str]:
 
 
 def _quantities(item: Item) -> list[Quantity]:
-    qs = list(item.figures().values())  # type: ignore[attr-defined]
+    qs = list(item.figures().values())
     return qs + [e for q in qs for e in q.equivalents]
 
 
@@ -290,9 +284,7 @@ def _prompt(name: str) -> str:
 
 
 def _claim_line(section: str, item: Item) -> str:
-    from .estimates import summary
-
-    parts = [f"[{item.id}] {section}: {summary(section, item)}"]
+    parts = [f"[{item.id}] {section}: {item.statement()}"]
     for label, ref in (("claimed", item.claimed), ("about", item.period)):
         if ref is not None and (ref.start or ref.text):
             when = _when(ref) or ""
@@ -306,7 +298,7 @@ def bottom_line_messages(b: Briefing) -> list[dict[str, str]]:
     """System and user messages for a model-written bottom line (prompts/bottom_line/)."""
     from .model.prompts import fill
 
-    claims = [_claim_line(s, it) for s, it in b.items() if it.id and (it.figures() or s == "diplomacy")]  # type: ignore[attr-defined]
+    claims = [_claim_line(s, it) for s, it in b.items() if it.id and (it.figures() or it.event_words() is not None)]
     for e in b.estimates:
         for ids in e.series:
             claims.append(f"series ({e.side}, {e.measure}), oldest first: " + ", ".join(f"[{i}]" for i in ids))
@@ -337,8 +329,8 @@ def accept(answer: WrittenBottomLine, b: Briefing, written_by: str) -> tuple[lis
         sources = sorted({src for i in cited for src in items[i].sources})
         kept.append(BottomLineSentence(text=text, items=sorted(cited), sources=sources, written_by=written_by))
     if len(kept) < MIN_SENTENCES:
-        cited = {i for s in kept for i in s.items}
-        kept += [t for t in template_bottom_line(b) if not cited & set(t.items)][: MIN_SENTENCES - len(kept)]
+        used = {i for s in kept for i in s.items}
+        kept += [t for t in template_bottom_line(b) if not used & set(t.items)][: MIN_SENTENCES - len(kept)]
     return kept, dropped
 
 

@@ -552,51 +552,37 @@ def eval_cmd(ctx: click.Context, run_all: bool, corpus: str | None, gold_dir: Pa
     Run it in a checkout (it reads evals/ and seeds/ from the current folder), or give --gold and
     --articles. It prints the report; --write-report also saves it.
     """
-    from . import evalrun
+    from .evaluation import rows_json, rows_markdown, threshold_failures
+    from .evaluation import run as eval_run
 
     _setup_logging(verbose, quiet=False)
     _use_cli_names(ctx)
-    evals = evalrun.default_evals_dir()
+    evals = eval_run.default_evals_dir()
     options = _model_kwargs(kw)
     options["cache"] = False if not kw.get("record") else options["cache"]
     local = bool(kw.get("local_model") or kw.get("gguf"))
     if local:  # a live model run: plan it like --model, then start the server around it
         options["model"] = kw.get("local_model") or Path(kw["gguf"]).stem
     try:
-        jobs = evalrun.plan_jobs(evals, options, run_all=run_all, corpus=corpus, gold=gold_dir, articles=articles_dir,
-                                 name=name)
+        jobs = eval_run.plan_jobs(evals, options, run_all=run_all, corpus=corpus, gold=gold_dir, articles=articles_dir,
+                                  name=name)
+        eval_run.check_folders(jobs)
+        rows = eval_run.run_jobs(jobs, live=(lambda opts: _maybe_local(kw, opts)) if local else None)
     except BriefError as exc:
         raise click.ClickException(str(exc)) from exc
-    for job in jobs:  # after `pip install .` there is no evals/ next to the package: say where it was looked for
-        if not job.corpus.gold.is_dir():
-            raise click.ClickException(f"no gold fixtures at {job.corpus.gold}: run `brief eval` in a checkout of "
-                                       "the project (it reads evals/ there), or give --gold DIR and --articles DIR")
-        if not job.corpus.articles.is_dir():
-            raise click.ClickException(f"no article folder at {job.corpus.articles}: give --articles DIR, the "
-                                       "folder the gold was annotated from")
-    rows = []
-    try:
-        for job in jobs:
-            if job.kind == "model" and local:
-                with _maybe_local(kw, job.options) as local_options:
-                    rows.append(evalrun.run_one(job.name, job.kind, job.corpus, **local_options))
-                continue
-            rows.append(evalrun.run_one(job.name, job.kind, job.corpus, **job.options))
-    except BriefError as exc:
-        raise click.ClickException(str(exc)) from exc
-    text = evalrun.rows_json(rows) if as_json else evalrun.rows_markdown(rows)
+    text = rows_json(rows) if as_json else rows_markdown(rows)
     click.echo(text, nl=False)
     if write_report or report_dir is not None:
         report_dir = report_dir or evals / "reports"
         report_dir.mkdir(parents=True, exist_ok=True)
-        write_atomic(report_dir / "latest.json", evalrun.rows_json(rows))
-        write_atomic(report_dir / "latest.md", evalrun.rows_markdown(rows))
+        write_atomic(report_dir / "latest.json", rows_json(rows))
+        write_atomic(report_dir / "latest.md", rows_markdown(rows))
         _echo_err(f"wrote {report_dir / 'latest.json'} and latest.md")
     for row in rows:
         for failure in row.failed:
             _echo_err(f"{row.name}: failed article {failure}")
     if check:
-        failures = evalrun.threshold_failures(rows, thresholds or evals / "thresholds.json")
+        failures = threshold_failures(rows, thresholds or evals / "thresholds.json")
         for failure in failures:
             _echo_err(f"below threshold: {failure}")
         if failures:
@@ -610,7 +596,7 @@ def eval_cmd(ctx: click.Context, run_all: bool, corpus: str | None, gold_dir: Pa
               help="Target folder [./schemas, in the current folder].")
 def schema_cmd(check: bool, folder: Path | None) -> None:
     """Write the JSON Schemas of ArticleExtraction and Briefing into ./schemas (or --dir)."""
-    from .schemas import check_schemas, write_schemas
+    from .schema_files import check_schemas, write_schemas
 
     if folder is None and (not check or Path("schemas").is_dir()):
         folder = Path("schemas")  # never the installed package's own copy: write where the user is

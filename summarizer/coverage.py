@@ -1,8 +1,9 @@
-"""Say what was not understood: articles that state figures but gave no item.
+"""Find what was not understood: articles that state figures but gave no item.
 
 "None reported" under a section is only true of the articles that were read. When an article
 states figures and nothing came out of it (written in a language the offline extractor does not
-read, or worded in a way its patterns do not know), the briefing names it and suggests a model.
+read, or worded in a way its patterns do not know), the run lists it in ``run.unread``; the
+briefing (render.py) names it and suggests a model.
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ from collections.abc import Sequence
 
 from .language import article_language
 from .locale_numbers import find_figures_in
-from .schema import Article, ArticleExtraction, Briefing, Unread
-
-SECTIONS = ("casualties", "deployments", "arms_transfers", "aid", "diplomacy")
+from .schema import SECTIONS, Article, ArticleExtraction, Unread
 
 
 def _items(ex: ArticleExtraction) -> int:
@@ -49,28 +48,3 @@ def unread(extractions: Sequence[ArticleExtraction], articles: Sequence[Article]
             reason = "figures, but no item from the model whose quote and figures could be verified"
         out.append(Unread(article_id=art.id, path=art.path, title=art.title, language=lang, reason=reason))
     return out
-
-
-def note(b: Briefing) -> str | None:
-    """One sentence for the top of the briefing: 'No items recognised in 3 of 7 articles: ...', or None."""
-    if not b.run.unread:
-        return None
-    n, total = len(b.run.unread), len(b.sources)
-    by_reason: dict[str, list[str]] = {}
-    for u in b.run.unread:
-        by_reason.setdefault(u.reason, []).append(u.path or u.title)
-    names = "; ".join(f"{', '.join(paths)} ({reason})" for reason, paths in by_reason.items())
-    hint = ("Brief them with a model (--model, or `brief serve-local` for a local one) to read them."
-            if b.run.extractor == "offline" else "Check them with -v (the rejected items) or try another model.")
-    return f"No items recognised in {n} of {total} articles: {names}. {hint}"
-
-
-def empty_section(b: Briefing) -> str:
-    """What an empty section says: 'None reported.' only when every article was read."""
-    if not b.run.unread:
-        return "None reported."
-    read, n = len(b.sources) - len(b.run.unread), len(b.run.unread)
-    if read == 0:
-        return f"Nothing recognised: none of the {n} articles was understood (see the note at the top)."
-    articles = "article" if read == 1 else "articles"
-    return f"None found in the {read} {articles} read; {n} not understood (see the note at the top)."

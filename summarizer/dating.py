@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
+from .dates import MONTH_NAMES, date_interval
 from .offline.dates import find_dates
 from .offline.patterns import patterns
 from .schema import Article, DateRef, DateSource, Item
@@ -35,13 +36,6 @@ _MAX_COMPONENT = 64  # articles per linked group for the all-pairs pass; larger 
 _RECOVERED: frozenset[str] = frozenset({"published", "relative", "carried", "bounded"})
 
 # ---------------------------------------------------------------- day intervals
-
-
-def span(ref: DateRef | None) -> tuple[date, date] | None:
-    """First and last day a DateRef can mean (from estimates' date_interval, imported lazily to avoid a cycle)."""
-    from .estimates import date_interval
-
-    return date_interval(ref)
 
 
 def _iso(day: date, precision: str) -> str:
@@ -110,7 +104,7 @@ def _resolve_at(text: str, base: date) -> tuple[date, date, str] | None:
 @lru_cache(maxsize=16384)
 def _resolve_direct(text: str, base: date) -> tuple[date, date, str] | None:
     for phrase in find_dates(text, base):
-        iv = span(phrase.ref)
+        iv = date_interval(phrase.ref)
         if iv is not None:
             return iv[0], iv[1], phrase.ref.precision
     return None
@@ -134,7 +128,7 @@ def resolve(text: str | None, lo: date | None, hi: date | None) -> tuple[date, d
 # Article dates to try a phrase at: two weeks (every weekday twice) and the ends of months and of a year.
 _SAMPLE_BASES = (*(date(2023, 6, 5) + timedelta(days=n) for n in range(14)), date(2023, 1, 1), date(2023, 1, 31),
                  date(2023, 2, 28), date(2023, 3, 1), date(2023, 12, 31), date(2024, 2, 29))
-_NAMES_A_DATE = re.compile(r"\b(?:(?:19|20)\d\d|" + "|".join(m for m in calendar.month_name if m) + r")\b", re.I)
+_NAMES_A_DATE = re.compile(r"\b(?:(?:19|20)\d\d|" + "|".join(MONTH_NAMES) + r")\b", re.I)
 
 
 @lru_cache(maxsize=1024)
@@ -224,7 +218,7 @@ def _dated_phrases(sentence: str) -> list[tuple[str, tuple[date, date]]]:
     """Phrases of one sentence that state a year ("in February 2022", "since mid-2022"), with their days."""
     out = []
     for p in find_dates(sentence, None):
-        iv = span(p.ref)
+        iv = date_interval(p.ref)
         if iv is not None:
             out.append((p.ref.text or "", iv))
     return out
@@ -283,8 +277,8 @@ def _anniversary(m: re.Match[str], event: tuple[date, date]) -> tuple[date, date
     return _add_months(_add_years(first, n), -6), _add_months(_add_years(last, n), 6)
 
 
-_MONTH_NUMBERS = {name.lower(): n for n in range(1, 13)
-                  for name in (calendar.month_name[n], calendar.month_abbr[n], calendar.month_abbr[n] + ".")}
+_MONTH_NUMBERS = {name.lower(): n for n, month in enumerate(MONTH_NAMES, 1)
+                  for name in (month, month[:3], month[:3] + ".")}
 _MONTH_DAY = re.compile(  # "Dec 19", "19 December": a wire date line without its year
     r"^(?:(?P<mon>[A-Za-z]{3,9}\.?)\s+(?P<d>\d{1,2})|(?P<d2>\d{1,2})\s+(?P<mon2>[A-Za-z]{3,9}\.?))$")
 
@@ -464,12 +458,15 @@ class Chronology:
             queued.discard(x)
             for y, l_, h_ in adj[x]:
                 steps -= 1
-                new_lo = lo[x] + timedelta(days=l_) if lo[x] is not None else None
-                new_hi = hi[x] + timedelta(days=h_) if hi[x] is not None else None
+                lx, hx = lo[x], hi[x]
+                new_lo = lx + timedelta(days=l_) if lx is not None else None
+                new_hi = hx + timedelta(days=h_) if hx is not None else None
                 changed = False
-                if new_lo is not None and (lo[y] is None or new_lo > lo[y]) and (hi[y] is None or new_lo <= hi[y]):
+                ly, hy = lo[y], hi[y]
+                if new_lo is not None and (ly is None or new_lo > ly) and (hy is None or new_lo <= hy):
                     lo[y], changed = new_lo, True
-                if new_hi is not None and (hi[y] is None or new_hi < hi[y]) and (lo[y] is None or new_hi >= lo[y]):
+                ly = lo[y]
+                if new_hi is not None and (hy is None or new_hi < hy) and (ly is None or new_hi >= ly):
                     hi[y], changed = new_hi, True
                 if changed:
                     why[y] = names.get(x, x)
@@ -624,7 +621,7 @@ def recover(ref: DateRef | None, members: Sequence[tuple[str, DateRef | None]], 
         d = chron.dates.get(aid)
         if _stated(raw):
             assert raw is not None
-            iv = span(raw)
+            iv = date_interval(raw)
             if iv is not None:
                 found.append((iv[0], iv[1], aid, raw.model_copy(update={"source": raw.source or "stated"})))
             continue
@@ -672,7 +669,7 @@ def _fmt_span(d: ArticleDate) -> str:
 
 def claim_time(item: Item, members: Sequence[Member], chron: Chronology) -> ClaimTime:
     """The claim's interval, its ordering interval and its offsets from each reporting article's date."""
-    iv = span(item.claimed) if item.claimed is not None and item.claimed.start else None
+    iv = date_interval(item.claimed) if item.claimed is not None and item.claimed.start else None
     rel: list[tuple[str, int, int]] = []
     for m in members:
         raw = words_of(m.claimed)
@@ -682,7 +679,7 @@ def claim_time(item: Item, members: Sequence[Member], chron: Chronology) -> Clai
         if off is not None and off[1] - off[0] <= 62:
             rel.append((m.article_id, off[0], off[1]))
     order = iv
-    period = span(item.period) if item.period is not None and item.period.start else None
+    period = date_interval(item.period) if item.period is not None and item.period.start else None
     if period is not None:
         recent = (period[0], period[1] + timedelta(days=RECENT_DAYS))
         if order is None:

@@ -5,65 +5,30 @@ Pure functions of merged items; no figure is ever summed, split or averaged (see
 
 from __future__ import annotations
 
-import calendar
 import math
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
 from typing import Any, NamedTuple
 
+from .dates import date_interval, date_key, order_key
 from .dating import RECENT_DAYS, UNSTATED_OFFSET, Chronology, ClaimTime, Member, claim_time, interval_ref
 from .schema import (
     SECTIONS,
-    ArmsTransfer,
     Casualty,
     Claim,
     DateRef,
-    Deployment,
     Estimate,
     Item,
     Quantity,
     TimelineEntry,
 )
 
-__all__ = ["SAME_TIME_DAYS", "build_estimates", "date_interval", "date_key", "dates_compatible", "summary", "timeline"]
+__all__ = ["SAME_TIME_DAYS", "build_estimates", "timeline"]
 
 
 # ---- dates -------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4096)
-def _span(iso: str) -> tuple[date, date]:
-    """The days an ISO partial date covers: "2024" -> the year, "2024-W51" -> the week."""
-    if "-W" in iso:
-        y, w = iso.split("-W")
-        try:
-            first = date.fromisocalendar(int(y), int(w), 1)
-        except ValueError:  # week 53 of a 52-week year
-            return date(int(y), 1, 1), date(int(y), 12, 31)
-        return first, first + timedelta(days=6)
-    if len(iso) == 4:
-        return date(int(iso), 1, 1), date(int(iso), 12, 31)
-    if len(iso) == 7:
-        y, m = int(iso[:4]), int(iso[5:])
-        return date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1])
-    d = date.fromisoformat(iso)
-    return d, d
-
-
-def date_interval(ref: DateRef | None) -> tuple[date, date] | None:
-    """First and last day a DateRef can mean, at its precision; None when undated."""
-    if ref is None or not ref.start:
-        return None
-    lo, hi = _span(ref.start)[0], _span(ref.end or ref.start)[1]
-    return lo, max(lo, hi)
-
-
-def dates_compatible(a: tuple[date, date] | None, b: tuple[date, date] | None) -> bool:
-    """Unknown dates fit anything; known ones must overlap ("2024-12" fits "2024-12-19", not "2025-04")."""
-    return a is None or b is None or (a[0] <= b[1] and b[0] <= a[1])
 
 
 def claim_date(item: Item, published: dict[str, date | None]) -> DateRef | None:
@@ -115,7 +80,6 @@ class _Dates:
 
 # ---- summaries and estimates -------------------------------------------------------------
 
-_MEASURE_WORDS = {"killed_or_wounded": "killed or wounded"}
 SAME_TIME_DAYS = 30
 """Two dated claims are "about the same time" when their date intervals are at most this many days apart."""
 RELATED = "related_measures"
@@ -135,30 +99,6 @@ RELATED_RULE = (
     "Only a test: no figure is combined with another in what is shown"
 )
 _COMPONENTS = ("killed", "wounded")
-
-
-def summary(section: str, it: Item) -> str:
-    """One line saying what an item states, e.g. "NIS: at least 100 North Korean forces killed"."""
-    who = f"{it.claimant}: " if it.claimant else ""
-    if isinstance(it, Casualty):
-        figs = list(it.figures().items())
-        parts = [f"{figs[0][1].text} {it.side} {_MEASURE_WORDS.get(figs[0][0], figs[0][0])}"]
-        parts += [f"{q.text} {_MEASURE_WORDS.get(m, m)}" for m, q in figs[1:]]
-        where = f" in {it.location}" if it.location else ""
-        return f"{who}{'; '.join(parts)}{where}"
-    if isinstance(it, Deployment):
-        size = f"{it.size.text} " if it.size else ""
-        dest = f" to {it.destination}" if it.destination else ""
-        unit = f" ({it.unit})" if it.unit else ""
-        return f"{who}{size}{it.force}{unit} {it.status}{dest}"
-    if isinstance(it, ArmsTransfer):
-        things = ", ".join((f"{i.quantity.text} " if i.quantity else "") + i.name for i in it.items)
-        return f"{who}{it.supplier} to {it.recipient}: {things} ({it.status})"
-    d = it.model_dump()
-    if section == "aid":
-        amount = f"{d['amount']['text']} " if d.get("amount") else ""
-        return f"{who}{d['donor']}: {amount}{d['kind']} aid to {d['recipient']}"
-    return f"{who}{d['summary']}"
 
 
 def _rel_range(a: ClaimTime, b: ClaimTime, chron: Chronology | None) -> tuple[int, int] | None:
@@ -345,10 +285,10 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
             others = {o for k in _keys(t, chron) for o in near.get((c.claimant, k), ()) if o != c.item_id}
             later = any(surely_before(t, whens[o], chron) for o in sorted(others))
         c.current = not later
-    claims.sort(key=lambda c: (_order_key(whens[c.item_id].order), c.claimant or "", c.item_id))
+    claims.sort(key=lambda c: (order_key(whens[c.item_id].order), c.claimant or "", c.item_id))
     series = []
-    for who in sorted({c.claimant for c in claims if not c.current and c.claimant}):
-        series.append([c.item_id for c in claims if c.claimant == who and whens[c.item_id].order is not None])
+    for name in sorted({c.claimant for c in claims if not c.current and c.claimant}):
+        series.append([c.item_id for c in claims if c.claimant == name and whens[c.item_id].order is not None])
     who = [c.claimant for c in claims]
     bounds = [None if c.item_id in partial else _interval(c.figure) for c in claims]  # a partial count: never
 
@@ -435,33 +375,19 @@ def build_estimates(sections: dict[str, list[Item]], published: dict[str, date |
     groups: dict[tuple[str, str], list[tuple[Item, Quantity]]] = {}
     names: dict[str, set[str]] = {}
     by_side: dict[str, list[Casualty]] = {}
-    for it in sections["casualties"]:
-        assert isinstance(it, Casualty)
-        by_side.setdefault(it.side.lower(), []).append(it)
-        for m, q in it.figures().items():
-            groups.setdefault((it.side.lower(), m), []).append((it, q))
-            names.setdefault(it.side.lower(), set()).add(it.side)
-    for it in sections["deployments"]:
-        assert isinstance(it, Deployment)
-        if it.size is not None:
-            groups.setdefault((it.force.lower(), it.status), []).append((it, it.size))
-            names.setdefault(it.force.lower(), set()).add(it.force)
+    for s in SECTIONS:
+        for it in sections[s]:
+            if isinstance(it, Casualty):  # killed and wounded against killed-or-wounded: see _related
+                by_side.setdefault(it.side.lower(), []).append(it)
+            for side, measure, q in it.measures():
+                groups.setdefault((side.lower(), measure), []).append((it, q))
+                names.setdefault(side.lower(), set()).add(side)
     dates = _Dates(published, chron, members or {})
     partial = {i for items in by_side.values() for i in _partial_counts(items, dates)}
     by_key = {(s, m): _estimate(min(names[s]), m, rows, dates, partial) for (s, m), rows in sorted(groups.items())}
     related = [r for s, items in sorted(by_side.items())
                if (r := _related(min(names[s]), items, by_key, partial, dates))]
     return sorted([*by_key.values(), *related], key=lambda e: (e.side.lower(), e.measure))
-
-
-def date_key(ref: DateRef | None) -> tuple[int, str]:
-    """Undated last, else by first day (sort key)."""
-    return _order_key(date_interval(ref))
-
-
-def _order_key(iv: tuple[date, date] | None) -> tuple[int, str]:
-    """Undated last, else by first day."""
-    return (1, "") if iv is None else (0, iv[0].isoformat())
 
 
 _TIMELINE_SPAN = 62
@@ -489,6 +415,6 @@ def timeline(sections: dict[str, list[Item]]) -> list[TimelineEntry]:
             iv = _placed(ref)
             if ref is None or iv is None:
                 continue
-            entry = TimelineEntry(date=ref, section=s, item_id=it.id or "", summary=summary(s, it))
+            entry = TimelineEntry(date=ref, section=s, item_id=it.id or "", summary=it.statement())
             out.append(((iv[0], SECTIONS.index(s), it.id), entry))
     return [e for _, e in sorted(out, key=lambda p: p[0])]

@@ -15,10 +15,7 @@ Nothing a model (or the offline extractor) says reaches the user unless the arti
 from __future__ import annotations
 
 import re
-from array import array
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -27,6 +24,7 @@ from .language import article_language
 from .locale_numbers import find_figures_in, parse_quantity_in
 from .meaning import Reader, check, looks_english
 from .numbers import Figure, find_figures, parse_figure_text, parse_quantity, same_figure
+from .quotes import Normalised, normalise, normalised
 from .schema import (
     SECTIONS,
     Alignment,
@@ -58,13 +56,6 @@ FUZZY_SNAP_TOKENS = 8
 MIN_QUOTE_WORDS = 4
 """A quote needs this many words, and at least one word that is not part of a figure, to ground an item."""
 
-_CHAR_MAP: dict[str, str] = {
-    **dict.fromkeys("‘’‚‛′`´", "'"),
-    **dict.fromkeys("“”„‟«»″", '"'),
-    **dict.fromkeys("‐‑‒–—―−", "-"),
-    "…": "...",
-    **dict.fromkeys("\u00ad\u200b\u200c\u200d\u2060\ufeff", ""),
-}
 _EDGE = " \"'.,;:!?"
 _ELLIPSIS_RE = re.compile(r"\s*\.\.\.+\s*")
 _CLIP = 80
@@ -86,42 +77,6 @@ class FuzzyBudget:
         return True
 
 
-@dataclass(frozen=True)
-class _Normalised:
-    """A normalised text and, for each of its characters, the offset of the original character."""
-
-    text: str
-    index: array[int]
-
-    def span(self, start: int, end: int) -> tuple[int, int]:
-        """Original offsets of the normalised span ``[start, end)``."""
-        return self.index[start], self.index[end - 1] + 1
-
-
-@lru_cache(maxsize=8)
-def _normalise(text: str) -> _Normalised:
-    chars: list[str] = []
-    index = array("q")
-    in_space = False
-    for i, c in enumerate(text):
-        if c.isspace():
-            if not in_space:
-                chars.append(" ")
-                index.append(i)
-            in_space = True
-            continue
-        in_space = False
-        for o in _CHAR_MAP.get(c, c).casefold():
-            chars.append(o)
-            index.append(i)
-    return _Normalised("".join(chars), index)
-
-
-def normalise(text: str) -> str:
-    """The form quotes are compared in: one space per whitespace run, straight quotes, '-' dashes, case-folded."""
-    return _normalise(text).text
-
-
 def normalise_quote(quote: str) -> str:
     """A quote's normalised form without the quote marks, spaces and punctuation a model adds at its ends."""
     return normalise(quote).strip(_EDGE)
@@ -141,7 +96,7 @@ def locate(quote: str, text: str, budget: FuzzyBudget | None = None) -> tuple[in
     nq = normalise_quote(q)
     if not nq:
         return None
-    hay = _normalise(text)
+    hay = normalised(text)
     j = hay.text.find(nq)
     if j >= 0:
         return (*hay.span(j, j + len(nq)), "normalised")
@@ -167,7 +122,7 @@ _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s")
 _ELIDED_STARTS = 20
 
 
-def _locate_elided(nq: str, hay: _Normalised) -> tuple[int, int] | None:
+def _locate_elided(nq: str, hay: Normalised) -> tuple[int, int] | None:
     """'A ... B': every part a clause, found in order, each within a sentence of the one before."""
     parts = [p.strip(_EDGE) for p in _ELLIPSIS_RE.split(nq)]
     if len(parts) < 2 or any(len(p.split()) < ELIDED_MIN_WORDS for p in parts):

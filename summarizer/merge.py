@@ -6,7 +6,6 @@ order), and merging a briefing's own items again gives the same items (see docs/
 
 from __future__ import annotations
 
-import calendar
 import gc
 import hashlib
 import json
@@ -22,22 +21,19 @@ from typing import Any, NamedTuple
 from rapidfuzz import fuzz
 
 from .bottom_line import template_bottom_line
+from .dates import MONTH_NAMES, date_interval, date_key, dates_compatible
 from .dating import Chronology, Member, recover, words_of
 from .entities import Canonicalizer, key
 from .errors import BriefError
-from .estimates import SAME_TIME_DAYS, build_estimates, date_interval, date_key, dates_compatible, timeline
+from .estimates import SAME_TIME_DAYS, build_estimates, timeline
 from .numbers import Figure, overlaps, parse_quantity
 from .runinfo import all_instructions, all_rejected, total_usage
 from .schema import (
     SECTIONS,
-    ArmsTransfer,
     Article,
     ArticleExtraction,
     Briefing,
-    Casualty,
     DateRef,
-    Deployment,
-    Diplomacy,
     Evidence,
     Item,
     Quantity,
@@ -94,8 +90,9 @@ class _Entry:
     period: tuple[date, date] | None
     content: str  # JSON without evidence/sources/variants/id: picks the displayed member
     full: tuple[Any, ...]  # content, then sources, quotes and spellings: the processing order
-    words: str = ""  # diplomacy: the key of the summary
-    when_words: str = ""  # diplomacy: the period's words when they name a month or year
+    event: bool = False  # a reported event (diplomacy): undated, it is matched by its words
+    words: str = ""  # an event: the key of its words
+    when_words: str = ""  # an event: the period's words when they name a month or year
     cmp: tuple[Any, ...] = ()  # everything _compatible reads: entries with equal ``cmp`` compare alike
 
 
@@ -122,38 +119,14 @@ def _parsed(text: str) -> Figure | None:
     return parse_quantity(text)
 
 
-def _figures(section: str, item: Item) -> dict[str, Quantity]:
-    if isinstance(item, ArmsTransfer):
-        out: dict[str, Quantity] = {}
-        for it in sorted(item.items, key=lambda i: (i.category, key(i.name))):
-            if it.quantity is not None:
-                n = sum(1 for k in out if k.split("#")[0] == it.category)
-                out[f"{it.category}#{n}"] = it.quantity
-        return out
-    return item.figures()  # type: ignore[attr-defined]
-
-
-def _block(section: str, item: Item, figs: dict[str, Quantity]) -> tuple[Any, ...]:
-    if isinstance(item, Casualty):
-        return (section, item.side, tuple(sorted(figs)))
-    if isinstance(item, Deployment):
-        return (section, item.force, item.status, tuple(sorted(figs)))
-    if isinstance(item, ArmsTransfer):  # a different status or different kinds of weapons: another claim
-        kinds = tuple(sorted({i.category for i in item.items}))
-        return (section, item.supplier, item.recipient, item.status, kinds, tuple(sorted(figs)))
-    d = item.model_dump()
-    if section == "aid":
-        return (section, d["donor"], d["recipient"], d["kind"], tuple(sorted(figs)))
-    return (section, d["event_type"], tuple(d["parties"]))
-
-
 def _entry(section: str, item: Item) -> _Entry:
-    figs = _figures(section, item)
+    figs = item.comparable_figures(key)
     content = _dump(item, _NOT_CONTENT)
+    words = item.event_words()
     e = _Entry(
         section=section,
         item=item,
-        block=_block(section, item, figs),
+        block=(section, *item.block_key(), tuple(sorted(figs))),
         claimant=item.claimant,
         conduit=item.conduit,
         figs=figs,
@@ -163,8 +136,9 @@ def _entry(section: str, item: Item) -> _Entry:
         content=content,
         full=(content, tuple(item.sources), tuple(_evidence_key(ev) for ev in item.evidence), tuple(item.variants),
               json.dumps(_reports_json(item.reports), sort_keys=True)),
-        words=key(item.summary) if isinstance(item, Diplomacy) else "",
-        when_words=_absolute_words(item.period) if isinstance(item, Diplomacy) else "",
+        event=words is not None,
+        words=key(words) if words is not None else "",
+        when_words=_absolute_words(item.period) if words is not None else "",
     )
     e.cmp = (e.claimed, e.period, e.claimant, e.conduit, frozenset(figs), e.sigs, e.words, e.when_words)
     return e
@@ -222,14 +196,14 @@ def _compatible(a: _Entry, b: _Entry) -> bool:
         return False
     if not all(_figure_ok(x, y) for x, y in zip(a.sigs, b.sigs, strict=True)):
         return False
-    if a.section == "diplomacy" and (a.period is None or b.period is None):
+    if a.event and (a.period is None or b.period is None):
         if a.when_words and a.when_words == b.when_words:  # "In June" in both, year unknown: the same stated date
             return True
         return fuzz.token_set_ratio(a.words, b.words) >= 85
     return True
 
 
-_MONTHS = frozenset(m.lower() for m in calendar.month_name if m)
+_MONTHS = frozenset(m.lower() for m in MONTH_NAMES)
 
 
 def _absolute_words(ref: DateRef | None) -> str:
@@ -252,8 +226,8 @@ def _fig_buckets(f: _Fig) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
         b = (f.unit, "text", f.text)
         return ((b,), (b,)) if f.text else None
     if not f.stated:
-        b = (f.unit, "vague", f.cls)
-        return (b,), (b,)
+        vague = (f.unit, "vague", f.cls)
+        return (vague,), (vague,)
     own: list[Any] = []
     look: list[Any] = []
     for x in f.stated:
@@ -436,7 +410,7 @@ def _canonical_item(section: str, item: Item, article_id: str, c: Canonicalizer,
         if f in fields and isinstance(v := getattr(item, f), str) and v.strip():
             upd[f] = c.canonical(v)
     if "parties" in fields:
-        upd["parties"] = sorted({c.canonical(p) for p in item.parties})  # type: ignore[attr-defined]
+        upd["parties"] = sorted({c.canonical(p) for p in getattr(item, "parties", ())})
     return item.model_copy(update=upd)
 
 
@@ -525,7 +499,7 @@ def _merge(extractions: Sequence[ArticleExtraction], articles: Sequence[Article]
             pool |= {n for n in (it.claimant, it.conduit, *it.variants) if n}
     names = c.resolve(pool)
     relayed = relays([it for s in SECTIONS for _, it in raw[s]], c, names)
-    merged = {s: _merge_section(s, raw[s], c, names, relayed) for s in SECTIONS}
+    merged: dict[str, list[Item]] = {s: _merge_section(s, raw[s], c, names, relayed) for s in SECTIONS}
     missing = sorted({sid for items in merged.values() for it in items for sid in it.sources} - by_id.keys())
     if missing:
         raise MergeError(
@@ -560,7 +534,8 @@ def _dated(merged: dict[str, list[Item]], articles: list[Article]
     """Dates recovered for every item: each article's date (stated, date line, bounded by the events it reports,
     or carried along claims it shares with other articles), then each item's words resolved against it."""
     names = _outlet_names(articles)
-    members = {it.id or "": [Member(a, refs[0], refs[1], recent=s != "diplomacy") for a, refs in it.reports.items()]
+    members = {it.id or "": [Member(a, refs[0], refs[1], recent=it.event_words() is None)
+                             for a, refs in it.reports.items()]
                for s in SECTIONS for it in merged[s]}
     chron = Chronology.build(articles, [m for m in members.values() if len(m) > 1], names)
     out: dict[str, list[Item]] = {}

@@ -31,6 +31,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .dates import MONTH_ABBREVIATIONS, MONTH_NAMES
+
 Number = int | float
 
 QUALIFIERS = ("exact", "about", "at_least", "more_than", "up_to", "fewer_than", "range", "vague")
@@ -153,10 +155,7 @@ _VAGUE_RE = re.compile(
     re.IGNORECASE,
 )
 _DATE_RE = re.compile(r"\b\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b")
-_MONTHS = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
-    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)"
-)
+_MONTHS = "(?:" + "|".join(MONTH_NAMES + MONTH_ABBREVIATIONS) + ")"
 # "December 18", "April 30, 2025", "30 April 2025", "2nd June": the day is not a figure.
 _MONTH_DATE_RE = re.compile(
     rf"\b{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?(?![\d,.]?\d)"
@@ -189,7 +188,6 @@ class Figure:
     currency: str | None = None
     percent: bool = False
     year_like: bool = False
-    from_words: bool = False
     equivalents: tuple[Figure, ...] = field(default=())
 
     @property
@@ -310,7 +308,7 @@ def _scan(text: str) -> list[Figure]:
             continue
         n = _word_to_number(m.group("num"), m.group("mult"))
         taken.append((m.start(), m.end()))
-        raw.append((m.start(), m.end(), "exact", "exact", (n,), n, n, {"from_words": True}))
+        raw.append((m.start(), m.end(), "exact", "exact", (n,), n, n, {}))
 
     raw.sort(key=lambda r: r[0])
     figures: list[Figure] = []
@@ -335,7 +333,6 @@ def _scan(text: str) -> list[Figure]:
                 currency=extras.get("currency"),  # type: ignore[arg-type]
                 percent=bool(extras.get("percent")),
                 year_like=bool(extras.get("year_like")),
-                from_words=bool(extras.get("from_words")),
             )
         )
     return _attach_equivalents(text, figures)

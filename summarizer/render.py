@@ -13,20 +13,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from . import coverage
 from .chart import LEGEND as CHART_LEGEND
 from .chart import estimate_svg
+from .dates import date_interval
 from .schema import (
-    CASUALTY_MEASURES,
-    Aid,
-    ArmsTransfer,
+    SECTION_SPECS,
     Article,
     Briefing,
-    Casualty,
     Claim,
     DateRef,
-    Deployment,
-    Diplomacy,
     Estimate,
     Evidence,
     Item,
@@ -35,14 +30,7 @@ from .schema import (
     Source,
 )
 
-SECTION_TITLES: dict[str, str] = {
-    "casualties": "Casualties",
-    "deployments": "Deployments",
-    "arms_transfers": "Arms transfers",
-    "aid": "Aid",
-    "diplomacy": "Diplomacy",
-}
-_MEASURE_WORDS = {m: m.replace("_", " ") for m in CASUALTY_MEASURES}
+SECTION_TITLES: dict[str, str] = {name: spec.title for name, spec in SECTION_SPECS.items()}
 
 # ---------------------------------------------------------------- plain-text views shared by both formats
 
@@ -61,8 +49,7 @@ def _quoted(quote: str) -> str:
 
 def _fmt_quantity(q: Quantity) -> str:
     """The figure as the article gives it, plus any conversion the article states."""
-    extra = [e.text for e in q.equivalents if e.text not in q.text]
-    return q.text + "".join(f" ({e})" for e in extra)
+    return q.shown()
 
 
 def _fmt_number(n: int | float) -> str:
@@ -131,33 +118,6 @@ class _ItemView:
     status: str | None = None  # verification's status in words: "verified", "corrected: ...", "unattributed"
 
 
-def _facts(section: str, item: Item) -> tuple[str, list[str], list[str]]:
-    """Heading, figures and other details of one item."""
-    if isinstance(item, Casualty):
-        figs = [f"{_fmt_quantity(q)} {_MEASURE_WORDS[m]}" for m, q in item.figures().items()]
-        return item.side, figs, [f"location: {item.location}"] if item.location else []
-    if isinstance(item, Deployment):
-        details = [item.status]
-        details += [f"{label}: {v}" for label, v in (("unit", item.unit), ("from", item.origin),
-                                                      ("to", item.destination)) if v]
-        return item.force, [f"size: {_fmt_quantity(item.size)}"] if item.size else [], details
-    if isinstance(item, ArmsTransfer):
-        figs = [(f"{_fmt_quantity(a.quantity)} " if a.quantity else "") + f"{a.name} ({_words(a.category)})"
-                for a in item.items]
-        return f"{item.supplier} to {item.recipient}", figs, [item.status]
-    if isinstance(item, Aid):
-        figs = [_fmt_quantity(item.amount)] if item.amount else []
-        for c in item.components:
-            # "1,000 counter-drone systems: £39 million": the count names the things, the amount their cost.
-            count = _fmt_quantity(c.quantity) if c.quantity is not None else ""
-            what = c.description if not count or c.quantity.text in c.description else f"{count} {c.description}"
-            figs.append(what + (f": {_fmt_quantity(c.amount)}" if c.amount is not None else ""))
-        return f"{item.donor} to {item.recipient}", figs, [f"{item.kind} aid"]
-    if isinstance(item, Diplomacy):
-        return f"{_words(item.event_type)}: {', '.join(item.parties)}", [], [item.summary]
-    return _words(section), [], []
-
-
 def _views(b: Briefing) -> list[_ItemView]:
     """All items in section order, each with a unique anchor (its id, or section-index when it has none)."""
     views: list[_ItemView] = []
@@ -169,13 +129,38 @@ def _views(b: Briefing) -> list[_ItemView]:
             k += 1
             anchor = f"{base}-{k}"
         used.add(anchor)
-        head, figures, details = _facts(section, item)
+        head, figures, details, _ = item.describe()
         when = [f"{label} {d}" for label, d in (("claimed", _fmt_date(item.claimed)),
                                                 ("when", _fmt_date(item.period))) if d]
         views.append(_ItemView(section, anchor, len(views) + 1, head, figures, details,
                                _fmt_who(item.claimant, item.conduit), when, list(item.sources), list(item.evidence),
                                _status(item)))
     return views
+
+
+def _unread_note(b: Briefing) -> str | None:
+    """One sentence for the top of the briefing: 'No items recognised in 3 of 7 articles: ...', or None."""
+    if not b.run.unread:
+        return None
+    n, total = len(b.run.unread), len(b.sources)
+    by_reason: dict[str, list[str]] = {}
+    for u in b.run.unread:
+        by_reason.setdefault(u.reason, []).append(u.path or u.title)
+    names = "; ".join(f"{', '.join(paths)} ({reason})" for reason, paths in by_reason.items())
+    hint = ("Brief them with a model (--model, or `brief serve-local` for a local one) to read them."
+            if b.run.extractor == "offline" else "Check them with -v (the rejected items) or try another model.")
+    return f"No items recognised in {n} of {total} articles: {names}. {hint}"
+
+
+def _empty_section(b: Briefing) -> str:
+    """What an empty section says: 'None reported.' only when every article was read."""
+    if not b.run.unread:
+        return "None reported."
+    read, n = len(b.sources) - len(b.run.unread), len(b.run.unread)
+    if read == 0:
+        return f"Nothing recognised: none of the {n} articles was understood (see the note at the top)."
+    articles = "article" if read == 1 else "articles"
+    return f"None found in the {read} {articles} read; {n} not understood (see the note at the top)."
 
 
 def _status(item: Item) -> str | None:
@@ -256,8 +241,6 @@ def _key_figures(b: Briefing) -> list[tuple[Estimate, Claim]]:
 
 def _latest(d: DateRef | None) -> tuple[int, int]:
     """Sort key, latest first: by the first day a claim can be from (what is surely known), then the last."""
-    from .estimates import date_interval
-
     iv = date_interval(d)
     return (-iv[0].toordinal(), -iv[1].toordinal()) if iv is not None else (1, 0)
 
@@ -351,7 +334,7 @@ def render_markdown(b: Briefing, *, verbose: bool = False) -> str:
     views = _views(b)
     by_id = {v.anchor: v for v in views}
     out = [f"# {_md(b.title)}", "", _md(_scope(b)), ""]
-    if unread_note := coverage.note(b):
+    if unread_note := _unread_note(b):
         out += [f"**{_md(unread_note)}**", ""]
     if b.bottom_line:
         out += ["## Bottom line", ""]
@@ -375,7 +358,7 @@ def render_markdown(b: Briefing, *, verbose: bool = False) -> str:
     for section, title in SECTION_TITLES.items():
         out += ["", f"## {title}", ""]
         lines = [line for v in views if v.section == section for line in _md_item(v, numbers, verbose)]
-        out += lines or [_md(coverage.empty_section(b))]
+        out += lines or [_md(_empty_section(b))]
     out += ["", "## Estimates", ""]
     if not b.estimates:
         out.append("No estimates.")
@@ -647,7 +630,7 @@ def render_html(b: Briefing, articles: Sequence[Article]) -> str:
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{_e(b.title)}</title><style>{_CSS}</style></head>", "<body><main>",
            f"<header><h1>{_e(b.title)}</h1><p class=\"scope\">{_e(_scope(b))}</p>"
-           + (f'<p class="unread"><strong>{_e(n)}</strong></p>' if (n := coverage.note(b)) else "") + "</header>",
+           + (f'<p class="unread"><strong>{_e(n)}</strong></p>' if (n := _unread_note(b)) else "") + "</header>",
            *_html_bottom_line(b, numbers),
            '<section id="sources"><h2>Sources</h2>', *_html_sources(b, by_article), "</section>"]
     if b.run.instructions:
@@ -669,7 +652,7 @@ def render_html(b: Briefing, articles: Sequence[Article]) -> str:
     for section, title in SECTION_TITLES.items():
         items = [_html_item(v, numbers, spans) for v in views if v.section == section]
         out += [f'<section id="{section}"><h2>{title}</h2>',
-                f'<ul class="items">{"".join(items)}</ul>' if items else f"<p>{_e(coverage.empty_section(b))}</p>",
+                f'<ul class="items">{"".join(items)}</ul>' if items else f"<p>{_e(_empty_section(b))}</p>",
                 "</section>"]
     out.append('<section id="estimates"><h2>Estimates</h2>')
     out += [f'<p class="note legend">{_e(r)}</p>' for r in _legend(b)]

@@ -9,8 +9,10 @@ pipeline" are filled by verification and merging; a model leaves them empty.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -22,7 +24,6 @@ Qualifier = Literal["exact", "about", "at_least", "more_than", "up_to", "fewer_t
 Alignment = Literal["exact", "normalised", "fuzzy"]
 Verification = Literal["verified", "corrected", "unattributed"]
 SectionName = Literal["casualties", "deployments", "arms_transfers", "aid", "diplomacy"]
-SECTIONS: tuple[SectionName, ...] = ("casualties", "deployments", "arms_transfers", "aid", "diplomacy")
 
 _ISO_PARTIAL = re.compile(r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?|-W(?:0[1-9]|[1-4]\d|5[0-3]))?$")
 _PRECISION_OF_FORMAT = {4: "year", 7: "month", 8: "week", 10: "day"}
@@ -67,6 +68,11 @@ class Quantity(_Model):
             if not data.get("equivalents") and fig.equivalents:
                 data["equivalents"] = [{"text": e.text} for e in fig.equivalents]
         return data
+
+    def shown(self) -> str:
+        """The figure as the article gives it, plus any conversion the article states: "£225m ($286m)"."""
+        extra = [e.text for e in self.equivalents if e.text not in self.text]
+        return self.text + "".join(f" ({e})" for e in extra)
 
     @model_validator(mode="after")
     def _ordered(self) -> Quantity:
@@ -165,6 +171,53 @@ class Item(_Model):
         default_factory=list, description="Set by the pipeline: what verification changed, in plain words."
     )
 
+    # What each section says about its items, read by verification, merge, estimates, render and evaluation.
+    # A section's item class overrides what applies to it (see SECTION_SPECS for the rest of a section).
+
+    def figures(self) -> dict[str, Quantity]:
+        """Every figure of the item by the field it sits in ("killed", "items[0]", "components[1].amount")."""
+        return {}
+
+    def comparable_figures(self, name_key: Callable[[str], str]) -> dict[str, Quantity]:
+        """The figures under keys that mean the same in two statements of one claim (merge compares them key by
+        key); ``name_key`` is how names are compared."""
+        return self.figures()
+
+    def block_key(self) -> tuple[Any, ...]:
+        """What two statements of one claim always share (who, to whom, what kind): merge compares only items
+        of the same section, block key and figure keys."""
+        return ()
+
+    def measures(self) -> list[tuple[str, str, Quantity]]:
+        """(side, measure, figure) rows the item adds to the estimates tables; none by default."""
+        return []
+
+    def event_words(self) -> str | None:
+        """A reported event's own words (diplomacy: its summary), by which two undated reports of it are matched;
+        None for a claimed figure. An event need not be recent news, and is cited even without a figure."""
+        return None
+
+    def describe(self) -> Description:
+        """The item in words: its heading, figures and details as a briefing shows them, and one line."""
+        raise NotImplementedError(f"{type(self).__name__} does not describe its items")
+
+    def statement(self) -> str:
+        """One line saying what the item states, e.g. "NIS: at least 100 North Korean forces killed"."""
+        return (f"{self.claimant}: " if self.claimant else "") + self.describe().line
+
+
+class Description(NamedTuple):
+    """An item in plain (unescaped) words: one describer per section, read by render, estimates and bottom line."""
+
+    head: str  # "North Korean forces", "Russia to North Korea"
+    figures: list[str]  # each figure with what it counts, as the article gives it ("at least 100 killed")
+    details: list[str]  # the rest, in display order ("location: Kursk", "deployed")
+    line: str  # one line without the claimant: "at least 100 North Korean forces killed in Kursk"
+
+
+def _words(value: str) -> str:
+    return value.replace("_", " ")
+
 
 CASUALTY_MEASURES = ("killed", "wounded", "captured", "missing", "killed_or_wounded")
 
@@ -191,6 +244,20 @@ class Casualty(Item):
     def figures(self) -> dict[str, Quantity]:
         return {m: q for m in CASUALTY_MEASURES if (q := getattr(self, m)) is not None}
 
+    def block_key(self) -> tuple[Any, ...]:
+        return (self.side,)
+
+    def measures(self) -> list[tuple[str, str, Quantity]]:
+        return [(self.side, m, q) for m, q in self.figures().items()]
+
+    def describe(self) -> Description:
+        figs = list(self.figures().items())
+        line = "; ".join([f"{figs[0][1].text} {self.side} {_words(figs[0][0])}",
+                          *(f"{q.text} {_words(m)}" for m, q in figs[1:])])
+        return Description(self.side, [f"{q.shown()} {_words(m)}" for m, q in figs],
+                           [f"location: {self.location}"] if self.location else [],
+                           line + (f" in {self.location}" if self.location else ""))
+
 
 DeploymentStatus = Literal["deployed", "planned", "rotated", "repatriated", "withdrawn"]
 
@@ -209,6 +276,19 @@ class Deployment(Item):
 
     def figures(self) -> dict[str, Quantity]:
         return {"size": self.size} if self.size is not None else {}
+
+    def block_key(self) -> tuple[Any, ...]:
+        return (self.force, self.status)
+
+    def measures(self) -> list[tuple[str, str, Quantity]]:
+        return [(self.force, self.status, self.size)] if self.size is not None else []
+
+    def describe(self) -> Description:
+        details = [self.status] + [f"{label}: {v}" for label, v in (("unit", self.unit), ("from", self.origin),
+                                                                    ("to", self.destination)) if v]
+        line = ((f"{self.size.text} " if self.size else "") + self.force + (f" ({self.unit})" if self.unit else "")
+                + f" {self.status}" + (f" to {self.destination}" if self.destination else ""))
+        return Description(self.force, [f"size: {self.size.shown()}"] if self.size else [], details, line)
 
 
 ArmsCategory = Literal[
@@ -235,6 +315,26 @@ class ArmsTransfer(Item):
 
     def figures(self) -> dict[str, Quantity]:
         return {f"items[{i}]": it.quantity for i, it in enumerate(self.items) if it.quantity is not None}
+
+    def comparable_figures(self, name_key: Callable[[str], str]) -> dict[str, Quantity]:
+        """By kind of weapon ("artillery#0"), numbered in name order: the same weapons compare, wherever listed."""
+        out: dict[str, Quantity] = {}
+        for it in sorted(self.items, key=lambda i: (i.category, name_key(i.name))):
+            if it.quantity is not None:
+                n = sum(1 for k in out if k.split("#")[0] == it.category)
+                out[f"{it.category}#{n}"] = it.quantity
+        return out
+
+    def block_key(self) -> tuple[Any, ...]:
+        # a different status or different kinds of weapons: another claim
+        return (self.supplier, self.recipient, self.status, tuple(sorted({i.category for i in self.items})))
+
+    def describe(self) -> Description:
+        things = ", ".join((f"{i.quantity.text} " if i.quantity else "") + i.name for i in self.items)
+        figs = [(f"{a.quantity.shown()} " if a.quantity else "") + f"{a.name} ({_words(a.category)})"
+                for a in self.items]
+        return Description(f"{self.supplier} to {self.recipient}", figs, [self.status],
+                           f"{self.supplier} to {self.recipient}: {things} ({self.status})")
 
 
 class AidComponent(_Model):
@@ -263,6 +363,21 @@ class Aid(Item):
                 out[f"components[{i}].quantity"] = c.quantity
         return out
 
+    def block_key(self) -> tuple[Any, ...]:
+        return (self.donor, self.recipient, self.kind)
+
+    def describe(self) -> Description:
+        figs = [self.amount.shown()] if self.amount else []
+        for c in self.components:
+            # "1,000 counter-drone systems: £39 million": the count names the things, the amount their cost.
+            count = c.quantity.shown() if c.quantity is not None else ""
+            stated = not count or (c.quantity is not None and c.quantity.text in c.description)
+            what = c.description if stated else f"{count} {c.description}"
+            figs.append(what + (f": {c.amount.shown()}" if c.amount is not None else ""))
+        amount = f"{self.amount.text} " if self.amount else ""
+        return Description(f"{self.donor} to {self.recipient}", figs, [f"{self.kind} aid"],
+                           f"{self.donor}: {amount}{self.kind} aid to {self.recipient}")
+
 
 DiplomacyType = Literal[
     "agreement_signed", "agreement_in_force", "visit", "meeting", "acknowledgement", "statement",
@@ -277,18 +392,49 @@ class Diplomacy(Item):
     parties: Annotated[list[str], Field(min_length=1)] = Field(description="States, leaders or bodies involved.")
     summary: str = Field(description="One line in plain words.")
 
-    def figures(self) -> dict[str, Quantity]:
-        return {}
+    def block_key(self) -> tuple[Any, ...]:
+        return (self.event_type, tuple(self.parties))
+
+    def event_words(self) -> str | None:
+        return self.summary
+
+    def describe(self) -> Description:
+        return Description(f"{_words(self.event_type)}: {', '.join(self.parties)}", [], [self.summary], self.summary)
 
 
-AnyItem = Casualty | Deployment | ArmsTransfer | Aid | Diplomacy
-SECTION_TYPES: dict[str, type[Item]] = {
-    "casualties": Casualty,
-    "deployments": Deployment,
-    "arms_transfers": ArmsTransfer,
-    "aid": Aid,
-    "diplomacy": Diplomacy,
-}
+@dataclass(frozen=True)
+class SectionSpec:
+    """One briefing section, described once: what merge, render, estimates and evaluation need beyond its item
+    class. Adding a section: its item class (with ``describe`` and what else applies), a field of ``Sections``,
+    its name in ``SectionName`` and an entry here; the model is told of it by the schema it is sent."""
+
+    name: SectionName
+    item: type[Item]
+    title: str  # heading in a briefing
+    short: str  # column label in evaluation reports
+    figure_weight: float  # evaluation: weight of the figures in the similarity of two items
+    # evaluation: the section's own fields in the similarity, (field, how compared, weight); how: "side" (the
+    # same side), "name" (the same entity), "names" (lists of entities), "text" (place or unit words), "same"
+    # (equal values), "words" (fuzzy words), "things" (named things of a list, gold's found in predicted)
+    compare: tuple[tuple[str, str, float], ...] = ()
+    keyed_figures: bool = False  # evaluation: figures pair by key (casualty measures), else by value
+
+
+SECTION_SPECS: dict[str, SectionSpec] = {spec.name: spec for spec in (
+    SectionSpec("casualties", Casualty, "Casualties", "cas", 0.5,
+                (("side", "side", 0.1), ("location", "text", 0.05)), keyed_figures=True),
+    SectionSpec("deployments", Deployment, "Deployments", "dep", 0.35,
+                (("force", "side", 0.1), ("destination", "text", 0.1), ("status", "same", 0.1),
+                 ("unit", "text", 0.05))),
+    SectionSpec("arms_transfers", ArmsTransfer, "Arms transfers", "arms", 0.25,
+                (("items", "things", 0.2), ("supplier", "name", 0.1), ("recipient", "name", 0.1),
+                 ("status", "same", 0.05))),
+    SectionSpec("aid", Aid, "Aid", "aid", 0.45,
+                (("donor", "name", 0.1), ("recipient", "name", 0.1), ("kind", "same", 0.05))),
+    SectionSpec("diplomacy", Diplomacy, "Diplomacy", "dip", 0.0,
+                (("event_type", "same", 0.25), ("parties", "names", 0.2), ("summary", "words", 0.1))),
+)}
+SECTIONS: tuple[SectionName, ...] = tuple(spec.name for spec in SECTION_SPECS.values())
 
 
 class Sections(_Model):

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from summarizer.articles import load_articles
-from summarizer.evaluate import load_gold_briefing, load_gold_named
+from summarizer.evaluation import load_gold_briefing, load_gold_named
 from summarizer.grounding import locate
 from summarizer.numbers import parse_quantity, supports
 from summarizer.schema import Article, ArticleExtraction
@@ -210,7 +210,7 @@ def test_offline_extractor_meets_issue_19s_target_on_the_english_articles(
 
     `brief eval` scores the whole dev corpus; the target is for the English articles, so it is checked here.
     """
-    from summarizer.evaluate import score_extractions
+    from summarizer.evaluation import score_extractions
     from summarizer.offline import extract_offline
 
     english = sorted(stem for stem, meta in metas.items() if meta["language"] == "en")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -80,7 +85,7 @@ def test_committed_thresholds_gate_the_dev_corpus() -> None:
 
 
 def test_recording_sets_belong_to_the_corpus_they_sit_in(tmp_path: Path) -> None:
-    from summarizer.evalrun import corpora, corpus_of_recording, recording_sets
+    from summarizer.evaluation.run import corpora, corpus_of_recording, recording_sets
 
     evals = tmp_path / "evals"
     (evals / "dev" / "recordings" / "m").mkdir(parents=True)
@@ -109,7 +114,7 @@ def test_stale_recording_set_is_an_error_not_a_zero_score(tmp_path: Path) -> Non
 
 
 def test_plan_jobs_picks_the_corpora(tmp_path: Path) -> None:
-    from summarizer.evalrun import plan_jobs
+    from summarizer.evaluation.run import plan_jobs
 
     evals = tmp_path / "evals"
     dev_set = evals / "dev" / "recordings" / "m"
@@ -126,3 +131,33 @@ def test_plan_jobs_picks_the_corpora(tmp_path: Path) -> None:
     assert planned({}, run_all=True) == [("offline", "offline", "seeds"), ("offline", "offline", "dev"),
                                          ("m", "recorded", "dev")]
     assert planned({}, gold=tmp_path / "g") == [("offline", "offline", "custom")]
+
+
+def test_run_jobs_wraps_only_live_model_jobs_and_check_folders_names_the_missing_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from summarizer.errors import EvalError
+    from summarizer.evaluation import run as eval_run
+
+    evals = tmp_path / "evals"
+    jobs = eval_run.plan_jobs(evals, {"model": "gpt", "offline": None}, corpus="seeds")
+    jobs = [eval_run.Job("offline", "offline", jobs[0].corpus, {"offline": True}), *jobs]
+    with pytest.raises(EvalError, match=f"no gold fixtures at {evals / 'gold'}"):
+        eval_run.check_folders(jobs)
+
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    def run_one(name: str, kind: str, corpus: object, **options: Any) -> None:
+        calls.append((kind, options))
+
+    monkeypatch.setattr(eval_run, "run_one", run_one)
+    wrapped: list[str] = []
+
+    @contextlib.contextmanager
+    def live(options: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        wrapped.append(str(options.get("model")))
+        yield {**options, "base_url": "http://127.0.0.1:1/v1"}
+
+    eval_run.run_jobs(jobs, live=live)
+    assert wrapped == ["gpt"]
+    assert [(kind, options.get("base_url")) for kind, options in calls] == [("offline", None),
+                                                                            ("model", "http://127.0.0.1:1/v1")]

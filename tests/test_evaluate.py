@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from summarizer.errors import EvalError
-from summarizer.evaluate import (
+from summarizer.evaluation import (
     GoldBriefing,
     assign,
     check_thresholds,

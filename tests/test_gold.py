@@ -9,7 +9,7 @@ import pytest
 
 from summarizer.articles import load_articles
 from summarizer.errors import EvalError
-from summarizer.evaluate import load_gold_briefing, load_gold_named
+from summarizer.evaluation import load_gold_briefing, load_gold_named
 from summarizer.grounding import locate
 from summarizer.numbers import parse_quantity, supports
 from summarizer.schema import Article, ArticleExtraction

@@ -365,7 +365,7 @@ def test_undated_claim_is_placed_by_its_period() -> None:
 def test_gold_through_verify_and_merge() -> None:
     """The hand-made gold, merged: every claim once, both series, and only the conflicts the gold lists."""
     from summarizer.articles import load_articles
-    from summarizer.evaluate import load_gold, load_gold_briefing, score_briefing
+    from summarizer.evaluation import load_gold, load_gold_briefing, score_briefing
     from summarizer.grounding import verify
 
     articles = load_articles([ROOT / "seeds"]).articles

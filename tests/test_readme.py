@@ -79,7 +79,7 @@ def _figures(run: Any) -> list[Any]:
 
 def test_offline_findings_paragraph_matches_an_offline_run(offline_run: Any) -> None:
     """'What the offline extractor finds on the seed corpus (41 items; ...) includes the NIS figures (...)'."""
-    from summarizer.evaluate import load_gold, score_extractions
+    from summarizer.evaluation import load_gold, score_extractions
     from summarizer.numbers import find_figures
 
     said = _sentence(r"What the offline extractor finds on the seed corpus \((\d+) items; ([\d.]+) precision, "

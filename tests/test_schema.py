@@ -32,7 +32,7 @@ from summarizer.schema import (
     TimelineEntry,
     Usage,
 )
-from summarizer.schemas import check_schemas, schema_texts, write_schemas
+from summarizer.schema_files import check_schemas, schema_texts, write_schemas
 
 ROOT = Path(__file__).resolve().parent.parent
 QUOTE = "At least 100 North Korean soldiers stationed in Russia were killed and another 1,000 wounded"

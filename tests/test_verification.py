@@ -313,7 +313,7 @@ def test_hand_annotated_gold_passes_verification() -> None:
     """Careful annotation is what verification must keep: no gold item is rejected (evals/gold, and evals/dev
     when present). Only English articles get the meaning checks; elsewhere quotes and figures are checked."""
     from summarizer.articles import load_articles
-    from summarizer.evaluate import load_gold
+    from summarizer.evaluation import load_gold
 
     root = Path(__file__).parent.parent
     for gold_dir, articles_dir in ((root / "evals" / "gold", root / "seeds"),

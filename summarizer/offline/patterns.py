@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from ..dates import MONTH_NAMES
 from ..errors import ConfigError
 from ..gazetteer import gazetteer
 from ..resources import data_path, read_data_yaml
 
 PATTERNS_FILE = "offline_patterns.yaml"
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+MONTHS = MONTH_NAMES  # the one month table: summarizer/dates.py
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 QUOTES = "\"“”'‘’"
 NODOT = r"(?:[^.;]|\.(?=\d))"  # any character but a full stop or semicolon; "1.1" is fine

@@ -7,26 +7,19 @@ the development corpus of other stories and languages (``evals/dev/articles`` ag
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .articles import load_articles
-from .errors import EvalError, NoArticlesError, ReplayMissError, option
-from .evaluate import (
-    BriefingScores,
-    EvalScores,
-    check_thresholds,
-    load_gold,
-    load_gold_briefing,
-    report_json,
-    report_markdown,
-    score_briefing,
-    score_extractions,
-)
-from .model.recordings import recording_config
-from .pipeline import run_brief
+from ..articles import load_articles
+from ..errors import EvalError, NoArticlesError, ReplayMissError, option
+from ..model.recordings import recording_config
+from ..pipeline import run_brief
+from .gold import load_gold, load_gold_briefing
+from .report import EvalRow
+from .score import score_briefing, score_extractions
 
 CORPUS_NAMES = ("seeds", "dev")
 
@@ -124,19 +117,6 @@ def plan_jobs(evals_dir: Path, options: dict[str, Any], *, run_all: bool = False
     return jobs
 
 
-@dataclass
-class EvalRow:
-    """One extractor or recording set, scored on one corpus."""
-
-    name: str
-    kind: str  # "offline" | "recorded" | "model"
-    extraction: EvalScores
-    briefing: BriefingScores | None
-    failed: list[str] = field(default_factory=list)
-    corpus: str = "seeds"
-    thresholds_key: str | None = None
-
-
 def default_evals_dir() -> Path:
     """evals/ (gold, recordings, thresholds, reports): in the current folder, else in the checkout's root."""
     here = Path("evals")
@@ -146,6 +126,32 @@ def default_evals_dir() -> Path:
 def recording_sets(root: Path) -> list[Path]:
     """Every committed recording set in ``root`` (evals/recordings/, evals/dev/recordings/): folders of exchanges."""
     return sorted(p for p in root.iterdir() if p.is_dir() and any(p.glob("*.json"))) if root.is_dir() else []
+
+
+def check_folders(jobs: list[Job]) -> None:
+    """Raise EvalError when a job's gold or article folder is missing (after `pip install .` there is no evals/
+    next to the package): say where it was looked for."""
+    for job in jobs:
+        if not job.corpus.gold.is_dir():
+            raise EvalError(f"no gold fixtures at {job.corpus.gold}: run `brief eval` in a checkout of "
+                            "the project (it reads evals/ there), or give --gold DIR and --articles DIR")
+        if not job.corpus.articles.is_dir():
+            raise EvalError(f"no article folder at {job.corpus.articles}: give --articles DIR, the "
+                            "folder the gold was annotated from")
+
+
+def run_jobs(jobs: list[Job], live: Callable[[dict[str, Any]], AbstractContextManager[dict[str, Any]]] | None = None
+             ) -> list[EvalRow]:
+    """Every job's row, in order. ``live``: wraps each live-model job (e.g. starts a local server for it and
+    gives the options that point at it)."""
+    rows = []
+    for job in jobs:
+        if job.kind == "model" and live is not None:
+            with live(job.options) as options:
+                rows.append(run_one(job.name, job.kind, job.corpus, **options))
+            continue
+        rows.append(run_one(job.name, job.kind, job.corpus, **job.options))
+    return rows
 
 
 def run_one(name: str, kind: str, corpus: Corpus, **options: Any) -> EvalRow:
@@ -179,53 +185,3 @@ def run_one(name: str, kind: str, corpus: Corpus, **options: Any) -> EvalRow:
     failed = [f"{f.path}: {f.reason}" for f in result.briefing.run.failed]
     return EvalRow(name=name, kind=kind, extraction=scores, briefing=bscores, failed=failed, corpus=corpus.name,
                    thresholds_key=corpus.thresholds_key)
-
-
-def _by_corpus(rows: list[EvalRow]) -> list[tuple[str, list[EvalRow]]]:
-    groups: dict[str, list[EvalRow]] = {}
-    for r in rows:
-        groups.setdefault(r.corpus, []).append(r)
-    return list(groups.items())
-
-
-_LABELS = {"seeds": "seed articles (seeds/ against evals/gold)",
-           "dev": "development corpus (evals/dev/articles against evals/dev/gold)",
-           "custom": "the --articles folder against the --gold folder"}
-
-
-def rows_markdown(rows: list[EvalRow]) -> str:
-    """One report section per corpus, each with its own tables."""
-    parts = []
-    for corpus, group in _by_corpus(rows):
-        n = group[0].extraction.articles
-        title = f"# Evaluation: {_LABELS.get(corpus, corpus)}, {n} article{'s' if n != 1 else ''}"
-        parts.append(report_markdown([(r.name, r.extraction, r.briefing) for r in group], title=title))
-    return "\n".join(parts)
-
-
-def rows_json(rows: list[EvalRow]) -> str:
-    data = json.loads(report_json([(r.name, r.extraction, r.briefing) for r in rows]))
-    for row, r in zip(data["rows"], rows, strict=True):
-        row["corpus"] = r.corpus
-        row["kind"] = r.kind
-        row["failed"] = r.failed
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def threshold_failures(rows: list[EvalRow], thresholds: Path) -> list[str]:
-    """Every metric below its stored minimum, per row, as readable lines.
-
-    A seed-corpus row uses the top level of the file; a dev-corpus row the ``"dev"`` section.
-    Within it, the entry named after the row (a recording set's folder name), else its kind.
-    """
-    limits = json.loads(thresholds.read_text(encoding="utf-8"))
-    data = json.loads(rows_json(rows))["rows"]
-    failures: list[str] = []
-    for row, r in zip(data, rows, strict=True):
-        table = (limits.get(r.thresholds_key) or {}) if r.thresholds_key else limits
-        kind_limits = table.get(row["name"]) or table.get(row["kind"])
-        if not kind_limits:
-            continue
-        where = row["name"] if r.corpus in ("seeds", "custom") else f"{row['name']} ({r.corpus})"
-        failures += [f"{where}: {msg}" for msg in check_thresholds(row, kind_limits)]
-    return failures

@@ -1,0 +1,41 @@
+"""summarizer/dates.py: the one month table and the day intervals an ISO partial date covers."""
+
+from __future__ import annotations
+
+import ast
+from datetime import date
+from pathlib import Path
+
+from summarizer.dates import MONTH_ABBREVIATIONS, MONTH_NAMES, MONTHS, date_interval, date_key, dates_compatible
+from summarizer.schema import DateRef
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_intervals_at_each_precision() -> None:
+    assert date_interval(DateRef(start="2024")) == (date(2024, 1, 1), date(2024, 12, 31))
+    assert date_interval(DateRef(start="2024-02")) == (date(2024, 2, 1), date(2024, 2, 29))
+    assert date_interval(DateRef(start="2024-W51")) == (date(2024, 12, 16), date(2024, 12, 22))
+    assert date_interval(DateRef(start="2023-W53")) == (date(2023, 1, 1), date(2023, 12, 31))  # no week 53
+    assert date_interval(DateRef(start="2024-12-19", end="2025-01")) == (date(2024, 12, 19), date(2025, 1, 31))
+    assert date_interval(DateRef(text="last week")) is None and date_interval(None) is None
+    assert dates_compatible(date_interval(DateRef(start="2024-12")), date_interval(DateRef(start="2024-12-19")))
+    assert not dates_compatible(date_interval(DateRef(start="2024-12")), date_interval(DateRef(start="2025-04")))
+    assert dates_compatible(None, (date(2024, 1, 1), date(2024, 1, 1)))
+    assert sorted([DateRef(), DateRef(start="2025"), DateRef(start="2024-06")], key=date_key)[0].start == "2024-06"
+
+
+def test_one_month_table() -> None:
+    """Twelve months with their abbreviations ("Sept" tried before "Sep"); no other module spells them out."""
+    assert len(MONTHS) == len(MONTH_NAMES) == 12 and MONTH_NAMES[8] == "September"
+    assert MONTH_ABBREVIATIONS.index("Sept") < MONTH_ABBREVIATIONS.index("Sep")
+    spelled = []
+    for path in (ROOT / "summarizer").rglob("*.py"):
+        if path.name == "dates.py" and path.parent.name == "summarizer":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        words = " ".join(n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+        if all(m in words.lower() for m in ("september", "october", "november")) or any(
+                isinstance(n, ast.Attribute) and n.attr in ("month_name", "month_abbr") for n in ast.walk(tree)):
+            spelled.append(str(path.relative_to(ROOT)))
+    assert spelled == []
