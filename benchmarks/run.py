@@ -34,10 +34,10 @@ sys.path[:0] = [str(PACKAGE_ROOT), str(HERE)]
 import synth  # noqa: E402
 
 from summarizer.errors import BriefError  # noqa: E402
-from summarizer.extract import aextract, extract_many  # noqa: E402
 from summarizer.grounding import verify  # noqa: E402
-from summarizer.llm import LLMClient, ModelConfig  # noqa: E402
-from summarizer.prompts import load_prompts  # noqa: E402
+from summarizer.model.client import LLMClient, ModelConfig  # noqa: E402
+from summarizer.model.extractor import aextract, extract_many  # noqa: E402
+from summarizer.model.prompts import load_prompts  # noqa: E402
 from summarizer.schema import ArticleExtraction, Sections  # noqa: E402
 
 LX_PYTHON = HERE / ".venv-langextract" / "bin" / "python"

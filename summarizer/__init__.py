@@ -15,7 +15,6 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
 from typing import TYPE_CHECKING, Any
 
-from .config import ModelConfig
 from .errors import (
     ArticleError,
     BriefError,
@@ -28,8 +27,9 @@ from .errors import (
     SchemaDriftError,
     StoreError,
 )
-from .extract import aextract, extract, extract_many
 from .merge import merge
+from .model.config import ModelConfig
+from .model.extractor import aextract, extract, extract_many
 from .numbers import find_figures, parse_quantity
 from .schema import (
     Aid,
@@ -58,8 +58,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import BriefRun, brief, run_brief
     from .render import render_html, render_json, render_markdown
 
-# `extract` and `merge` are both modules and functions: they are imported above so the names are the
-# functions. The rest load on first use; openai and instructor are imported only for a model run.
+# `merge` is both a module and a function: it is imported above so the name is the function. The rest
+# load on first use; openai and instructor are imported only for a model run.
 _LAZY = {
     "load_articles": "articles", "article_from_text": "articles", "LoadResult": "articles",
     "verify": "grounding", "extract_offline": "offline",

@@ -29,7 +29,7 @@ from .schema import (
 )
 
 if TYPE_CHECKING:
-    from .llm import LLMClient
+    from .model.client import LLMClient
 
 __all__ = ["MAX_SENTENCES", "MIN_SENTENCES", "accept", "amodel_bottom_line", "bottom_line_messages", "check_sentence",
            "template_bottom_line"]
@@ -296,7 +296,7 @@ def _claim_line(section: str, item: Item) -> str:
 
 def bottom_line_messages(b: Briefing) -> list[dict[str, str]]:
     """System and user messages for a model-written bottom line (prompts/bottom_line/)."""
-    from .prompts import fill
+    from .model.prompts import fill
 
     claims = [_claim_line(s, it) for s, it in b.items() if it.id and (it.figures() or it.event_words() is not None)]
     for e in b.estimates:

@@ -27,6 +27,7 @@ from .entities import Canonicalizer, key
 from .errors import BriefError
 from .estimates import SAME_TIME_DAYS, build_estimates, timeline
 from .numbers import Figure, overlaps, parse_quantity
+from .runinfo import all_instructions, all_rejected, total_usage
 from .schema import (
     SECTIONS,
     Article,
@@ -36,10 +37,8 @@ from .schema import (
     Evidence,
     Item,
     Quantity,
-    Rejected,
     RunInfo,
     Source,
-    Usage,
 )
 
 __all__ = ["SAME_TIME_DAYS", "MergeError", "briefing_as_extraction", "date_interval", "merge"]
@@ -443,20 +442,12 @@ def _merge_section(section: str, raw: list[tuple[str, Item]], c: Canonicalizer, 
 def _run(extractions: Sequence[ArticleExtraction]) -> RunInfo:
     extractors = sorted({e.extractor for e in extractions if e.extractor})
     versions = sorted({e.prompt_version for e in extractions if e.prompt_version})
-    usage = Usage()
-    for e in sorted(extractions, key=lambda x: x.usage.model_dump_json()):
-        usage = usage + e.usage
-    rejected: dict[str, Rejected] = {}
-    for e in extractions:
-        for r in e.rejected:
-            rejected[json.dumps(r.model_dump(mode="json"), sort_keys=True)] = r
-    found = {(i.article_id, i.start, i.end): i for e in extractions for i in e.instructions}
     return RunInfo(
         extractor=",".join(extractors),
         prompt_version=",".join(versions) or None,
-        usage=usage,
-        rejected=[rejected[k] for k in sorted(rejected)],
-        instructions=[found[k] for k in sorted(found)],
+        usage=total_usage(extractions),
+        rejected=all_rejected(extractions),
+        instructions=all_instructions(extractions),
     )
 
 

@@ -17,7 +17,8 @@ from local_fixtures import local_model_server  # noqa: F401 - pytest fixture
 from pydantic import BaseModel
 
 from summarizer.errors import ConfigError
-from summarizer.local import (
+from summarizer.model.catalog import models_dir
+from summarizer.model.local import (
     MODEL_ALIAS,
     MODEL_FILE,
     LocalServer,
@@ -27,7 +28,6 @@ from summarizer.local import (
     server_command,
     server_missing_reason,
 )
-from summarizer.models import models_dir
 from summarizer.schema import Sections
 
 pytestmark = pytest.mark.local_model
@@ -65,7 +65,7 @@ def test_server_command_line() -> None:
         "--logits_all": "False", "--verbose": "False",
     }
     capped = server_command(Path("/m/x.gguf"), port=9999, n_ctx=4096, n_threads=2, max_tokens=300)
-    assert capped[1:5] == ["-m", "summarizer.local", "--max_tokens", "300"]
+    assert capped[1:5] == ["-m", "summarizer.model.local", "--max_tokens", "300"]
     assert capped[5:] == argv[3:]
 
 
@@ -155,8 +155,8 @@ def _check_grounded(extraction: Sections, article_id: str) -> None:
 def test_python_api_extracts_one_article(local_model_server: LocalServer) -> None:  # noqa: F811
     from summarizer.articles import load_articles
     from summarizer.errors import ModelError
-    from summarizer.extract import extract
-    from summarizer.llm import ModelConfig
+    from summarizer.model.client import ModelConfig
+    from summarizer.model.extractor import extract
     from summarizer.schema import SECTIONS, ArticleExtraction
 
     article = load_articles([SEED]).articles[0]

@@ -27,7 +27,7 @@ def test_readme_has_the_two_setup_commands_first() -> None:
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
 def test_python_example_runs(index: int, tmp_path: Path) -> None:
-    if "summarizer.local" in BLOCKS[index] and importlib.util.find_spec("llama_cpp") is None:
+    if "summarizer.model.local" in BLOCKS[index] and importlib.util.find_spec("llama_cpp") is None:
         pytest.skip("needs the local model server: bash scripts/install-local.sh")
     run = subprocess.run([sys.executable, "-c", BLOCKS[index]], cwd=ROOT, capture_output=True, text=True,
                          timeout=300)
@@ -123,7 +123,7 @@ def test_qualifier_examples_appear_in_the_markdown(offline_run: Any) -> None:
 
 def test_smollm2_replay_counts_match_the_readme() -> None:
     import summarizer
-    from summarizer.evaluation.run import recording_config
+    from summarizer.model.recordings import recording_config
 
     said = _sentence(r"Replayed, it gives (\d+) articles? briefed and (\d+) failed, with nothing\s+kept")
     folder = ROOT / "evals" / "recordings" / "smollm2-135m"

@@ -10,8 +10,8 @@ import pytest
 from oai_server import OAIServer
 from test_faults import FaultyModel, article_index, brief_env, run_brief, write_articles
 
-from summarizer.config import ModelConfig
 from summarizer.errors import ConfigError
+from summarizer.model.config import ModelConfig
 from summarizer.redact import redact
 
 KEY = f"sk-SENTINEL-{secrets.token_hex(12)}"
@@ -156,7 +156,7 @@ def test_library_logs_hide_secret_url_parameters(oai_server: OAIServer, caplog: 
     import logging
 
     from summarizer.articles import article_from_text
-    from summarizer.extract import extract
+    from summarizer.model.extractor import extract
 
     text = "Synthetic library report\n\nAt least 12 soldiers were killed near Aldmoor, officials said on Monday."
     oai_server.script({"sections": {"casualties": [], "deployments": [], "arms_transfers": [], "aid": [],

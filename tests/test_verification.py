@@ -204,7 +204,7 @@ def test_offline_path_shows_no_planted_figure(tmp_path: Path) -> None:
 
 def test_status_fields_are_pipeline_only() -> None:
     """The model never sees the status fields (its schema, and so every recording, is unchanged) and cannot set them."""
-    from summarizer.llm import _ModelSections
+    from summarizer.model.client import _ModelSections
 
     schema = json.dumps(_ModelSections.model_json_schema())
     assert "\"verification\"" not in schema and "\"verification_notes\"" not in schema

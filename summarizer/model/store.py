@@ -8,14 +8,25 @@ import logging
 import os
 import tempfile
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from .errors import StoreError, option
+from ..errors import StoreError, option
 
 log = logging.getLogger(__name__)
 
-MODES = ("cache", "record", "replay", "off")
+
+
+class StoreMode(StrEnum):
+    """What a ResponseStore does with exchanges (not to be confused with the structured-output Mode)."""
+
+    CACHE = "cache"  # answers keyed by request and endpoint, reused across runs
+    RECORD = "record"  # every exchange written in full, for people to read and for replays
+    REPLAY = "replay"  # read only: a request with no stored answer is an error
+    OFF = "off"
+
+
 FORMAT = 1
 
 
@@ -48,15 +59,6 @@ def completion_problem(response: Any) -> str | None:
     return None  # an empty or invalid message is the model's answer: instructor re-asks
 
 
-def default_cache_dir() -> Path:
-    """The platform's user cache dir for "brief" (the command line's --cache-dir / BRIEF_CACHE_DIR overrides it)."""
-    try:
-        from platformdirs import user_cache_dir
-    except ImportError:  # pragma: no cover - platformdirs is a declared dependency
-        return Path.home() / ".cache" / "brief"
-    return Path(user_cache_dir("brief"))
-
-
 def summarise(request: dict[str, Any]) -> dict[str, Any]:
     """A short, readable description of a request (never headers or keys)."""
     messages = request.get("messages") or []
@@ -77,8 +79,8 @@ class ResponseStore:
     """
 
     def __init__(self, mode: str, folder: Path | None) -> None:
-        if mode not in MODES:
-            raise StoreError(f"unknown store mode {mode!r}; use one of {', '.join(MODES)}")
+        if mode not in StoreMode.__members__.values():
+            raise StoreError(f"unknown store mode {mode!r}; use one of {', '.join(StoreMode)}")
         if mode != "off" and folder is None:
             raise StoreError(f"store mode {mode!r} needs a folder")
         self.mode = mode

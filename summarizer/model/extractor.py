@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from ..errors import BriefError, ConfigError, DeadlineError, ModelError, option
+from ..extractor import Progress
+from ..grounding import verify
+from ..schema import SECTIONS, Article, ArticleExtraction, Item, RunInfo, Sections, Usage
+from ..sentences import line_sentence_spans
 from .answers import Answer, AnswerIndex
 from .config import ModelConfig, estimate_tokens, schema_json
-from .errors import BriefError, ConfigError, DeadlineError, ModelError, option
-from .grounding import verify
 from .prompts import PromptSet, build_messages, load_prompts, system_prompt
-from .schema import SECTIONS, Article, ArticleExtraction, Item, Sections, Usage
-from .sentences import line_sentence_spans
+from .recordings import write_recording_config
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .llm import CallState, LLMClient
+    from .client import CallState, LLMClient
 
-Progress = Callable[[Article, ArticleExtraction | BriefError], None]
 MIN_ARTICLE_TOKENS = 256
 MIN_ANSWER_TOKENS = 1024
 
@@ -158,7 +159,7 @@ async def _aextract_model(
 ) -> ArticleExtraction:
     own = client is None
     if client is None:
-        from .llm import LLMClient
+        from .client import LLMClient
 
         client = LLMClient(config)
     try:
@@ -242,7 +243,7 @@ async def aextract_many(
     if not todo:
         return [r for r in out if r is not None]
 
-    from .llm import LLMClient
+    from .client import LLMClient
 
     client = LLMClient(config)
 
@@ -283,3 +284,31 @@ def extract_many(
 ) -> list[ArticleExtraction | BriefError]:
     """Synchronous :func:`aextract_many`; a failed article is a BriefError entry, never raised."""
     return asyncio.run(aextract_many(articles, config, progress=progress, prompts=prompts, deadline=deadline))
+
+
+class ModelExtractor:
+    """The model extractor behind the :class:`~summarizer.extractor.Extractor` interface."""
+
+    offline = False
+
+    def __init__(self, config: ModelConfig, prompts: PromptSet | None = None) -> None:
+        self.config = config
+        self.prompts = prompts
+
+    def extract_many(self, articles: Sequence[Article], progress: Progress | None = None, *,
+                     deadline: float | None = None) -> list[ArticleExtraction | BriefError]:
+        """:func:`extract_many`; a recording run first writes the set's config.json."""
+        if self.config.record is not None:
+            write_recording_config(self.config)
+        return extract_many(articles, self.config, progress=progress, prompts=self.prompts, deadline=deadline)
+
+    def run_info(self, extractions: Sequence[ArticleExtraction]) -> RunInfo:
+        config = self.config
+        versions = sorted({e.prompt_version for e in extractions if e.prompt_version})
+        return RunInfo(
+            extractor=f"model:{config.model}",
+            model=config.model,
+            base_url=config.safe_base_url(),
+            mode=config.mode,
+            prompt_version=versions[0] if len(versions) == 1 else (",".join(versions) or None),
+        )

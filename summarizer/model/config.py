@@ -1,6 +1,6 @@
 """Model settings, prices and token estimates: everything about a model run that needs no network library.
 
-Kept apart from llm.py so that `import summarizer` and offline runs never import openai or instructor.
+Kept apart from client.py so that `import summarizer` and offline runs never import openai or instructor.
 """
 
 from __future__ import annotations
@@ -8,21 +8,54 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from .errors import ConfigError, option, reset_option_names, use_option_names
-from .redact import redact
-from .resources import data_path
-from .schema import Sections, model_facing_schema
+from ..errors import ConfigError, option, reset_option_names, use_option_names
+from ..redact import redact
+from ..resources import data_path
+from ..schema import Sections, model_facing_schema
 
-MODES = ("tools", "json", "json_schema", "md_json")
-DEFAULT_MODE = "tools"
+
+class Mode(StrEnum):
+    """How the model is asked for structured output (instructor's modes of the same names)."""
+
+    TOOLS = "tools"  # a function/tool call whose arguments are the answer (the default: most servers have it)
+    JSON = "json"  # response_format json_object, the schema in the system message
+    JSON_SCHEMA = "json_schema"  # response_format json_schema (OpenAI, vLLM, llama.cpp)
+    MD_JSON = "md_json"  # plain text holding a fenced JSON block: for servers with no structured output
+
+
+# Each default is defined here once: ModelConfig, the command line's --help, the recordings and the local
+# servers read these names.
+DEFAULT_MODE = Mode.TOOLS.value
+DEFAULT_CONCURRENCY = 8
+DEFAULT_TIMEOUT = 120.0  # seconds for one answer
+DEFAULT_MAX_RETRIES = 4
+DEFAULT_MAX_REASKS = 2
+DEFAULT_CONTEXT_TOKENS = 8192  # local servers' context too (SmolLM2's training context; Qwen's served one)
+OPENAI_CONTEXT_TOKENS = 128_000  # from_options' default for api.openai.com (every model in prices.json has >= 128k)
+DEFAULT_RATE_LIMIT_BUDGET = 600.0  # seconds of HTTP 429 pacing a run accepts
 NO_KEY = "not-needed"
 LOCAL_MODEL = "local"
-OPENAI_CONTEXT_TOKENS = 128_000  # from_env's default for api.openai.com (every model in prices.json has >= 128k)
+# Local model runs (--local, serve-local): the server program, and the sampling seed a local run sends.
+BACKENDS = ("python", "cpp")
+DEFAULT_BACKEND = "python"
+DEFAULT_SEED = 1234
+DEFAULT_N_BATCH = 512  # prompt tokens a local server evaluates per step
+MAX_THREADS = 4  # a local server's CPU threads: the idle cores, at most this many
+
+
+def default_cache_dir() -> Path:
+    """The platform's user cache folder for brief (responses, answers, pulled models, the llama-server build)."""
+    try:
+        from platformdirs import user_cache_dir
+    except ImportError:  # pragma: no cover - platformdirs is a declared dependency
+        return Path.home() / ".cache" / "brief"
+    return Path(user_cache_dir("brief"))
 
 
 def _seconds(text: str) -> float:
@@ -33,17 +66,31 @@ def _tokens(text: str) -> int:
     return int(text)
 
 
-# (option, environment variable, conversion): the variables ModelConfig.from_env and the command line read.
+def _count(text: str) -> int:
+    return int(text)
+
+
+# (option, environment variable, conversion): the only table of BRIEF_* / OPENAI_* variables. from_env reads
+# the ModelConfig ones; the command line passes every name to click (envvar=).
 ENV_OPTIONS: tuple[tuple[str, str, Any], ...] = (
     ("model", "BRIEF_MODEL", str),
     ("base_url", "OPENAI_BASE_URL", str),
     ("api_key", "OPENAI_API_KEY", str),
     ("mode", "BRIEF_MODE", str),
+    ("concurrency", "BRIEF_CONCURRENCY", _count),
     ("cache_dir", "BRIEF_CACHE_DIR", Path),
-    ("prices", "BRIEF_PRICES", Path),
-    ("rate_limit_budget", "BRIEF_RATE_LIMIT_BUDGET", _seconds),
+    ("timeout", "BRIEF_TIMEOUT", _seconds),
     ("context_tokens", "BRIEF_CONTEXT_TOKENS", _tokens),
+    ("max_tokens", "BRIEF_MAX_TOKENS", _tokens),
+    ("max_retries", "BRIEF_MAX_RETRIES", _count),
+    ("rate_limit_budget", "BRIEF_RATE_LIMIT_BUDGET", _seconds),
+    ("prices", "BRIEF_PRICES", Path),
+    ("backoff", "BRIEF_BACKOFF", _seconds),
+    ("seed", "BRIEF_SEED", _count),
 )
+# Command-line settings that are not ModelConfig fields (the local model's files).
+LOCAL_ENV = {"models_dir": "BRIEF_MODELS_DIR", "binary": "BRIEF_LLAMA_SERVER"}
+ENV_VARS = {name: var for name, var, _ in ENV_OPTIONS} | LOCAL_ENV
 
 
 @dataclass
@@ -54,13 +101,13 @@ class ModelConfig:
     model: str
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
-    mode: str = DEFAULT_MODE
-    concurrency: int = 8
-    timeout: float = 120.0
-    max_retries: int = 4
-    max_reasks: int = 2
+    mode: str = DEFAULT_MODE  # a Mode's value
+    concurrency: int = DEFAULT_CONCURRENCY
+    timeout: float = DEFAULT_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
+    max_reasks: int = DEFAULT_MAX_REASKS
     temperature: float = 0.0
-    context_tokens: int = 8192
+    context_tokens: int = DEFAULT_CONTEXT_TOKENS
     cache: bool = True
     cache_dir: Path | None = None
     record: Path | None = None
@@ -68,7 +115,7 @@ class ModelConfig:
     backoff: float = 1.0
     backoff_max: float = 30.0
     retry_after_max: float = 60.0
-    rate_limit_budget: float = 600.0
+    rate_limit_budget: float = DEFAULT_RATE_LIMIT_BUDGET
     max_tokens: int | None = None  # cap on the answer's length (sent only when set)
     seed: int | None = None  # sampling seed (sent only when set; local servers honour it)
     frequency_penalty: float | None = None  # sent only when set
@@ -77,9 +124,10 @@ class ModelConfig:
     prices: Path | None = None
 
     def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ConfigError(f"unknown mode: {option('mode', self.mode)}; use one of {', '.join(MODES)} "
+        if self.mode not in Mode.__members__.values():
+            raise ConfigError(f"unknown mode: {option('mode', self.mode)}; use one of {', '.join(Mode)} "
                               f"(default {DEFAULT_MODE})")
+        self.mode = Mode(self.mode).value  # a plain str: it is written to recordings and RunInfo
         if self.concurrency < 1:
             raise ConfigError(f"{option('concurrency', self.concurrency)}: give at least 1")
         for name in ("cache_dir", "record", "replay", "prices"):
@@ -120,9 +168,9 @@ class ModelConfig:
     def from_env(cls, **overrides: Any) -> ModelConfig | None:
         """:meth:`from_options` with unset options read from the environment variables the command line uses.
 
-        BRIEF_MODEL, OPENAI_BASE_URL, OPENAI_API_KEY, BRIEF_MODE, BRIEF_CACHE_DIR, BRIEF_PRICES,
-        BRIEF_RATE_LIMIT_BUDGET, BRIEF_CONTEXT_TOKENS. ``summarizer.brief()`` never calls this: pass it
-        ``config=ModelConfig.from_env()`` to opt in.
+        The variables are those of :data:`ENV_OPTIONS` (BRIEF_MODEL, OPENAI_BASE_URL, OPENAI_API_KEY,
+        BRIEF_MODE, ...). ``summarizer.brief()`` never calls this: pass it ``config=ModelConfig.from_env()``
+        to opt in. The one place in the package that reads the environment.
         """
         env = os.environ
         given = {k: v for k, v in overrides.items() if v is not None}

@@ -19,7 +19,7 @@ import random
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx2
@@ -28,39 +28,32 @@ import openai
 from pydantic import BaseModel, ConfigDict
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_random_exponential
 
-from .config import (  # noqa: F401  (re-exported: summarizer.llm.ModelConfig etc. keep working)
+from ..errors import BriefError, ModelError, ModeRefusedError, ReplayMissError, option
+from ..redact import redact
+from ..schema import Article, Sections, Usage, model_facing_schema
+from .config import (  # noqa: F401  (re-exported: summarizer.model.client.ModelConfig etc. keep working)
     DEFAULT_MODE,
     LOCAL_MODEL,
     NO_KEY,
+    Mode,
     ModelConfig,
+    default_cache_dir,
     estimate_tokens,
     price_for,
     schema_json,
 )
-from .errors import BriefError, ModelError, ModeRefusedError, ReplayMissError, option
-from .redact import redact
-from .schema import Article, Sections, Usage, model_facing_schema
-from .store import ResponseStore, completion_problem, default_cache_dir, request_key
+from .store import ResponseStore, completion_problem, request_key
 
 log = logging.getLogger(__name__)
 _M = TypeVar("_M", bound=BaseModel)
-# Without any handler, Python prints a library's warnings to stderr through its last-resort handler: a library
-# caller saw instructor's retry log lines. A NullHandler keeps them quiet until the application configures
-# logging (records still propagate to its handlers then); the command line shows them with -vvv.
-for _name in ("instructor", "openai", "httpx2", "httpx", "httpcore"):
-    if not logging.getLogger(_name).handlers:
-        logging.getLogger(_name).addHandler(logging.NullHandler())
-# Re-asks send the validation error back to the model. Without this, pydantic appends a help URL that names
-# its own version ("errors.pydantic.dev/2.13/..."), so a pydantic upgrade would change the request bodies and
-# every recorded re-ask would stop replaying. Read by pydantic-core each time an error is formatted.
-os.environ["PYDANTIC_ERRORS_INCLUDE_URL"] = "0"
 _REFUSAL_WORDS = ("response_format", "json_schema", "json_object", "grammar", "schema", "tool")
 
-MODES: dict[str, instructor.Mode] = {
-    "tools": instructor.Mode.TOOLS,
-    "json": instructor.Mode.JSON,
-    "json_schema": instructor.Mode.JSON_SCHEMA,
-    "md_json": instructor.Mode.MD_JSON,
+# Our Mode (config.py, no instructor import) to instructor's.
+INSTRUCTOR_MODES: dict[Mode, instructor.Mode] = {
+    Mode.TOOLS: instructor.Mode.TOOLS,
+    Mode.JSON: instructor.Mode.JSON,
+    Mode.JSON_SCHEMA: instructor.Mode.JSON_SCHEMA,
+    Mode.MD_JSON: instructor.Mode.MD_JSON,
 }
 
 # ---------------------------------------------------------------- per-article call state
@@ -74,7 +67,6 @@ class CallState:
     label: str
     usage: Usage = field(default_factory=Usage)
     attempts: int = 0
-    last_error: str | None = None
     # Answers waiting for validation: cached only once the call they belong to succeeds, so a failed
     # article is asked again on the next run instead of replaying its invalid answers.
     pending: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = field(default_factory=list)
@@ -264,7 +256,7 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         failure of the request but the server pacing us: it is retried until rate_limit_budget seconds."""
         exc = rs.outcome.exception() if rs.outcome is not None else None
         if isinstance(exc, _Retryable) and _paced(exc):
-            return rs.seconds_since_start >= self.config.rate_limit_budget
+            return (rs.seconds_since_start or 0.0) >= self.config.rate_limit_budget
         failures = getattr(rs, "brief_failures", 0) + 1
         rs.brief_failures = failures  # type: ignore[attr-defined]
         return failures > self.config.max_retries
@@ -300,7 +292,7 @@ class StoreTransport(httpx2.AsyncBaseTransport):
                     return await self._send_once(request, state)
         except _Retryable as exc:
             tries = attempt.retry_state.attempt_number
-            if exc.response is not None and exc.response[0] >= 500 and self.config.mode != "tools":
+            if exc.response is not None and exc.response[0] >= 500 and self.config.mode != Mode.TOOLS:
                 raise self._refused(state, exc.response[0], exc.reason) from None
             raise ModelError(state.article_id, f"{exc.reason} (gave up after {tries} attempt(s)); "
                              f"{self._advice(exc)}") from None
@@ -357,9 +349,9 @@ class StoreTransport(httpx2.AsyncBaseTransport):
                                  f"({problem})", response=None)
             return status, headers, content
         message = _error_text(content)
-        if status in (400, 422, 500, 501) and self.config.mode != "tools" and _mentions_mode(message):
+        if status in (400, 422, 500, 501) and self.config.mode != Mode.TOOLS and _mentions_mode(message):
             raise self._refused(state, status, message)
-        if status == 400 and self.config.mode == "tools" and "tool" in message.lower():
+        if status == 400 and self.config.mode == Mode.TOOLS and "tool" in message.lower():
             raise self._refused(state, status, message)
         if status == 429 or status >= 500:
             retry_after = _retry_after(response.headers)
@@ -483,18 +475,37 @@ def _cache_async_validator_check() -> None:
         return
     passed: set[type] = set()
 
-    def reject_async_validators(model: Any) -> None:
-        if isinstance(model, type) and model in passed:
+    def reject_async_validators(response_model: Any) -> None:
+        if isinstance(response_model, type) and response_model in passed:
             return
-        original(model)
-        if isinstance(model, type):
-            passed.add(model)
+        original(response_model)
+        if isinstance(response_model, type):
+            passed.add(response_model)
 
     reject_async_validators._brief_cached = True  # type: ignore[attr-defined]
     av.reject_async_validators = reject_async_validators
 
 
-_cache_async_validator_check()
+_prepared = False
+
+
+def _prepare() -> None:
+    """What the client changes outside this module: done once, when the first client is made, never on import."""
+    global _prepared
+    if _prepared:
+        return
+    # Without any handler, Python prints a library's warnings to stderr through its last-resort handler: a
+    # library caller saw instructor's retry log lines. A NullHandler keeps them quiet until the application
+    # configures logging (records still propagate to its handlers then); the command line shows them with -vvv.
+    for name in ("instructor", "openai", "httpx2", "httpx", "httpcore"):
+        if not logging.getLogger(name).handlers:
+            logging.getLogger(name).addHandler(logging.NullHandler())
+    # Re-asks send the validation error back to the model. Without this, pydantic appends a help URL that names
+    # its own version ("errors.pydantic.dev/2.13/..."), so a pydantic upgrade would change the request bodies
+    # and every recorded re-ask would stop replaying. Read by pydantic-core each time an error is formatted.
+    os.environ["PYDANTIC_ERRORS_INCLUDE_URL"] = "0"
+    _cache_async_validator_check()
+    _prepared = True
 
 
 def char_tokens(text: str) -> int:
@@ -584,7 +595,9 @@ def salvage(text: str) -> tuple[Sections, int, int] | None:
     out: dict[str, list[Any]] = {}
     kept = repeats = 0
     for section in lists:
-        adapter: TypeAdapter[Any] = TypeAdapter(Sections.model_fields[section].annotation)
+        annotation = Sections.model_fields[section].annotation
+        assert annotation is not None  # every section field is annotated list[...]
+        adapter: TypeAdapter[Any] = TypeAdapter(annotation)
         seen: set[str] = set()
         out[section] = []
         for raw in data[section]:
@@ -608,6 +621,7 @@ class LLMClient:
 
     def __init__(self, config: ModelConfig) -> None:
         self.config = config
+        _prepare()
         _guard_logs(config.api_key)
         inner = None if config.replay is not None else httpx2.AsyncHTTPTransport()
         self.transport = StoreTransport(config, inner)
@@ -623,7 +637,7 @@ class LLMClient:
             timeout=config.timeout,
             http_client=http_client,
         )
-        self.instructor = instructor.from_openai(self.openai, mode=MODES[config.mode])
+        self.instructor = instructor.from_openai(self.openai, mode=INSTRUCTOR_MODES[Mode(config.mode)])
         self.refused: ModeRefusedError | None = None
         # Articles in progress, at most `concurrency`: an article builds its requests only once it has a
         # slot, so the first answers are handled while later articles wait, instead of all articles
@@ -722,7 +736,7 @@ class LLMClient:
                 self.refused = error
             raise error from None
         self.transport.commit(state)
-        return result  # type: ignore[no-any-return]
+        return result
 
     def _reask(self, messages: list[dict[str, str]], template: str, problem: str,
                max_tokens: int | None) -> list[dict[str, str]]:
@@ -798,8 +812,3 @@ class LLMClient:
     def _redact(self, text: str) -> str:
         key = self.config.api_key
         return redact(text, [key] if key != NO_KEY else [])
-
-
-def with_overrides(config: ModelConfig, **changes: Any) -> ModelConfig:
-    """A copy of config with some fields changed."""
-    return replace(config, **changes)

@@ -20,9 +20,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .config import LOCAL_MODEL, ModelConfig, schema_json
-from .schema import Article, Sections
-from .store import canonical, default_cache_dir, write_json_atomic
+from ..schema import Article, Sections
+from .config import LOCAL_MODEL, ModelConfig, default_cache_dir, schema_json
+from .store import canonical, write_json_atomic
 
 log = logging.getLogger(__name__)
 
