@@ -13,8 +13,10 @@ from typing import Any, get_args
 
 import click
 
-from .articles import RelatedMode
-from .errors import ArticleError, BriefError, NoArticlesError, use_option_names
+from .core.errors import ArticleError, BriefError, NoArticlesError, use_option_names
+from .core.redact import one_line, redact, show_path
+from .core.schema import Article, ArticleExtraction
+from .ingestion.articles import RelatedMode
 from .model.config import (
     BACKENDS,
     DEFAULT_BACKEND,
@@ -32,8 +34,6 @@ from .model.config import (
     Mode,
 )
 from .pipeline import BOTTOM_LINES, DEFAULT_MAX_BYTES
-from .redact import one_line, redact, show_path
-from .schema import Article, ArticleExtraction
 
 FORMATS = ("md", "json", "html")
 
@@ -173,7 +173,7 @@ def _echo_err(message: str) -> None:
 
 def _check_base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A malformed --base-url / OPENAI_BASE_URL is a usage error (exit 2), not a traceback."""
-    from .errors import ConfigError
+    from .core.errors import ConfigError
     from .model.config import check_base_url
 
     if value is None:
@@ -407,7 +407,7 @@ def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output:
     failed (the others are still briefed) or none could be, 2 for a usage error.
     """
     from .pipeline import run_brief
-    from .render import render_html, render_json, render_markdown
+    from .rendering.render import render_html, render_json, render_markdown
 
     _setup_logging(verbose, quiet)
     _use_cli_names(ctx)
@@ -596,7 +596,7 @@ def eval_cmd(ctx: click.Context, run_all: bool, corpus: str | None, gold_dir: Pa
               help="Target folder [./schemas, in the current folder].")
 def schema_cmd(check: bool, folder: Path | None) -> None:
     """Write the JSON Schemas of ArticleExtraction and Briefing into ./schemas (or --dir)."""
-    from .schema_files import check_schemas, write_schemas
+    from .core.schema_files import check_schemas, write_schemas
 
     if folder is None and (not check or Path("schemas").is_dir()):
         folder = Path("schemas")  # never the installed package's own copy: write where the user is

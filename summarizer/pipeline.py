@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .articles import load_articles
-from .coverage import unread
-from .errors import ArticleError, BriefError, ConfigError, DeadlineError, NoArticlesError, option
-from .extractor import Extractor, Progress
-from .runinfo import all_instructions, all_rejected, total_usage
-from .schema import Article, ArticleExtraction, Briefing, FailedArticle, RunInfo, Usage
+from .core.errors import ArticleError, BriefError, ConfigError, DeadlineError, NoArticlesError, option
+from .core.extractor import Extractor, Progress
+from .core.runinfo import all_instructions, all_rejected, total_usage
+from .core.schema import Article, ArticleExtraction, Briefing, FailedArticle, RunInfo, Usage
+from .ingestion.articles import load_articles
+from .verification.coverage import unread
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model.config import ModelConfig
@@ -192,7 +192,7 @@ def run_with_options(
     on_loaded: Callable[[int], None] | None = None,
 ) -> BriefRun:
     """:func:`run_brief` with its settings already in a :class:`BriefOptions`."""
-    from .merge import merge
+    from .merging.merge import merge
 
     config, title = options.config, options.title
     until = None if options.deadline is None else time.monotonic() + options.deadline
@@ -250,7 +250,7 @@ def run_with_options(
 
 
 class OfflineExtractor:
-    """The offline extractor (summarizer.offline) behind the :class:`~summarizer.extractor.Extractor` interface."""
+    """The offline extractor (summarizer.offline) behind the :class:`~summarizer.core.extractor.Extractor` interface."""
 
     offline = True
 
@@ -285,7 +285,7 @@ def _model_bottom_line(briefing: Briefing, config: Any, until: float | None) -> 
     Within the run's deadline, if any: past it, or if the call fails, the template sentences stay (noted)."""
     import asyncio
 
-    from .bottom_line import amodel_bottom_line
+    from .model.bottom_line import amodel_bottom_line
 
     if config is None:
         raise ConfigError(f"a model-written bottom line needs a model: give {option('model')}, or drop "

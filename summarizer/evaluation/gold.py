@@ -11,9 +11,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..dates import date_interval
-from ..errors import EvalError
-from ..schema import (
+from ..core.dates import date_interval
+from ..core.errors import EvalError
+from ..core.schema import (
     SECTIONS,
     ArticleExtraction,
     DateRef,

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..articles import load_articles
-from ..errors import EvalError, NoArticlesError, ReplayMissError, option
+from ..core.errors import EvalError, NoArticlesError, ReplayMissError, option
+from ..core.resources import checkout_dir
+from ..ingestion.articles import load_articles
 from ..model.recordings import recording_config
 from ..pipeline import run_brief
 from .gold import load_gold, load_gold_briefing
@@ -120,7 +121,7 @@ def plan_jobs(evals_dir: Path, options: dict[str, Any], *, run_all: bool = False
 def default_evals_dir() -> Path:
     """evals/ (gold, recordings, thresholds, reports): in the current folder, else in the checkout's root."""
     here = Path("evals")
-    return here if here.is_dir() else Path(__file__).resolve().parent.parent / "evals"
+    return here if here.is_dir() else checkout_dir() / "evals"
 
 
 def recording_sets(root: Path) -> list[Path]:

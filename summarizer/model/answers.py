@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..schema import Article, Sections
+from ..core.schema import Article, Sections
 from .config import LOCAL_MODEL, ModelConfig, default_cache_dir, schema_json
 from .store import canonical, write_json_atomic
 

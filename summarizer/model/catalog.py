@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 from .config import DEFAULT_CONTEXT_TOKENS, default_cache_dir
 
 Say = Callable[[str], None]

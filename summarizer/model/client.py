@@ -28,9 +28,9 @@ import openai
 from pydantic import BaseModel, ConfigDict
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_random_exponential
 
-from ..errors import BriefError, ModelError, ModeRefusedError, ReplayMissError, option
-from ..redact import redact
-from ..schema import Article, Sections, Usage, model_facing_schema
+from ..core.errors import BriefError, ModelError, ModeRefusedError, ReplayMissError, option
+from ..core.redact import redact
+from ..core.schema import Article, Sections, Usage, model_facing_schema
 from .config import (  # noqa: F401  (re-exported: summarizer.model.client.ModelConfig etc. keep working)
     DEFAULT_MODE,
     LOCAL_MODEL,

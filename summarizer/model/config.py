@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from ..errors import ConfigError, option, reset_option_names, use_option_names
-from ..redact import redact
-from ..resources import data_path
-from ..schema import Sections, model_facing_schema
+from ..core.errors import ConfigError, option, reset_option_names, use_option_names
+from ..core.redact import redact
+from ..core.resources import data_path
+from ..core.schema import Sections, model_facing_schema
 
 
 class Mode(StrEnum):

@@ -8,11 +8,11 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ..errors import BriefError, ConfigError, DeadlineError, ModelError, option
-from ..extractor import Progress
-from ..grounding import verify
-from ..schema import SECTIONS, Article, ArticleExtraction, Item, RunInfo, Sections, Usage
-from ..sentences import line_sentence_spans
+from ..core.errors import BriefError, ConfigError, DeadlineError, ModelError, option
+from ..core.extractor import Progress
+from ..core.schema import SECTIONS, Article, ArticleExtraction, Item, RunInfo, Sections, Usage
+from ..core.sentences import line_sentence_spans
+from ..verification.grounding import verify
 from .answers import Answer, AnswerIndex
 from .config import ModelConfig, estimate_tokens, schema_json
 from .prompts import PromptSet, build_messages, load_prompts, system_prompt
@@ -287,7 +287,7 @@ def extract_many(
 
 
 class ModelExtractor:
-    """The model extractor behind the :class:`~summarizer.extractor.Extractor` interface."""
+    """The model extractor behind the :class:`~summarizer.core.extractor.Extractor` interface."""
 
     offline = False
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 from .catalog import CATALOGUE, INSTALL_HINT, locate, lookup, sha256_file
 from .config import (
     BACKENDS,

@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ConfigError
-from ..resources import resource_dir
-from ..schema import Article, Sections
+from ..core.errors import ConfigError
+from ..core.resources import resource_dir
+from ..core.schema import Article, Sections
 
 FILES = ("system.txt", "sections.txt", "user.txt", "example_article.txt", "example_answer.json", "reask.txt")
 ARTICLE_OPEN = "<<<ARTICLE"

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..errors import EvalError
+from ..core.errors import EvalError
 from .config import DEFAULT_CONTEXT_TOKENS, ModelConfig
 from .prompts import load_prompts
 

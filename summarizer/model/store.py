@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ..errors import StoreError, option
+from ..core.errors import StoreError, option
 
 log = logging.getLogger(__name__)
 

@@ -6,20 +6,20 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ..gazetteer import gazetteer
-from ..schema import (
+from ..core.schema import (
     DateRef,
     Diplomacy,
     Evidence,
 )
-from .claimants import Attribution
-from .dates import find_dates
+from ..reading.claimants import Attribution
+from ..reading.dates import find_dates
+from ..reading.gazetteer import gazetteer
+from ..reading.patterns import QUOTES, any_of, patterns, states_in, unique, word_re
 from .items import merge_evidence
-from .patterns import QUOTES, any_of, patterns, states_in, unique, word_re
 
 if TYPE_CHECKING:
-    from .context import Context
-    from .sentences import Sentence
+    from ..reading.article_sentences import Sentence
+    from ..reading.context import Context
 
 
 # ---------------------------------------------------------------- diplomacy
