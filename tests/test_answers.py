@@ -14,9 +14,9 @@ from oai_server import OAIServer
 from test_extract import answer_for, numbered_article
 from test_llm import basic_article, config, good
 
+from summarizer.core.schema import ArticleExtraction
 from summarizer.model.answers import AnswerIndex
 from summarizer.model.extractor import extract, extract_many
-from summarizer.schema import ArticleExtraction
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from oai_server import OAIServer
 
-from summarizer.articles import article_from_text
-from summarizer.errors import ConfigError, ModelError, ModeRefusedError
+from summarizer.core.errors import ConfigError, ModelError, ModeRefusedError
+from summarizer.core.schema import Article, ArticleExtraction
+from summarizer.ingestion.articles import article_from_text
 from summarizer.model.client import ModelConfig, estimate_tokens, price_for, schema_json
 from summarizer.model.extractor import extract, extract_many
-from summarizer.schema import Article, ArticleExtraction
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SENTINEL = "sk-SENTINEL-test"  # not a real key; short so secret scanners do not flag it

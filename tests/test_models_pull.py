@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.errors import ConfigError
+from summarizer.core.errors import ConfigError
 from summarizer.model.catalog import QWEN, LocalModel, locate, lookup, pull
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 import summarizer
-from summarizer.errors import ConfigError, NoArticlesError
+from summarizer.core.errors import ConfigError, NoArticlesError
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"

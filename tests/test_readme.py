@@ -66,7 +66,7 @@ def offline_run() -> Any:
 
 
 def _figures(run: Any) -> list[Any]:
-    from summarizer.numbers import parse_quantity
+    from summarizer.core.numbers import parse_quantity
 
     out = []
     for _, item in run.briefing.items():
@@ -79,8 +79,8 @@ def _figures(run: Any) -> list[Any]:
 
 def test_offline_findings_paragraph_matches_an_offline_run(offline_run: Any) -> None:
     """'What the offline extractor finds on the seed corpus (41 items; ...) includes the NIS figures (...)'."""
+    from summarizer.core.numbers import find_figures
     from summarizer.evaluation import load_gold, score_extractions
-    from summarizer.numbers import find_figures
 
     said = _sentence(r"What the offline extractor finds on the seed corpus \((\d+) items; ([\d.]+) precision, "
                      r"([\d.]+) recall against `evals/gold`\) includes (.*?the defence pact)\.")
@@ -113,7 +113,7 @@ def test_mixed_side_and_skipped_figures_as_the_readme_says(offline_run: Any) -> 
 
 
 def test_qualifier_examples_appear_in_the_markdown(offline_run: Any) -> None:
-    from summarizer.render import render_markdown
+    from summarizer.rendering.render import render_markdown
 
     said = _sentence(r"Figures keep the article's qualifier \(\"([^\"]+)\", \"([^\"]+)\"\)")
     md = render_markdown(offline_run.briefing).lower()

@@ -19,9 +19,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from summarizer.render import render_html, render_json, render_markdown
-from summarizer.resources import resource_dir
-from summarizer.schema import Article, Briefing, RunInfo
+from summarizer.core.resources import resource_dir
+from summarizer.core.schema import Article, Briefing, RunInfo
+from summarizer.rendering.render import render_html, render_json, render_markdown
 
 FIXTURE = Path(__file__).parent / "fixtures" / "synthetic_briefing.json"
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from summarizer import BriefRun, merge, run_brief
+from summarizer.core.runinfo import all_instructions, all_rejected, total_usage
+from summarizer.core.schema import Usage
 from summarizer.model.recordings import recording_config
-from summarizer.runinfo import all_instructions, all_rejected, total_usage
-from summarizer.schema import Usage
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

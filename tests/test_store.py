@@ -11,11 +11,11 @@ import pytest
 from oai_server import OAIServer
 from test_llm import SENTINEL, basic_article, config, good
 
-from summarizer.errors import ReplayMissError, StoreError
+from summarizer.core.errors import ReplayMissError, StoreError
+from summarizer.core.resources import resource_dir
 from summarizer.model.extractor import extract
 from summarizer.model.prompts import load_prompts, prompt_version
 from summarizer.model.store import ResponseStore, request_key
-from summarizer.resources import resource_dir
 
 REQ = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "temperature": 0.0}
 RESP = {"id": "x", "choices": [{"index": 0, "message": {"role": "assistant", "content": "{}"}}], "model": "m",

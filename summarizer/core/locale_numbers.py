@@ -138,7 +138,9 @@ def _scan(text: str, lang: str) -> tuple[Figure, ...]:
             currency = currency or L.currencies[m.group("cur_word").lower()]
         percent = bool(m.group("pct"))
         year_like = not (mult or currency or percent) and re.fullmatch(r"(?:19|20)\d\d", m.group("num")) is not None
-        qualifier, lo, hi = "exact", n, n
+        lo: float | None = n
+        hi: float | None = n
+        qualifier = "exact"
         pm = L.prefix_re.search(text[max(0, start - 25) : start])
         if pm and not year_like:
             qualifier, style = L.prefixes[pm.group("p").lower()]

@@ -259,9 +259,9 @@ def _scan(text: str) -> list[Figure]:
 
     # 1. Vague phrases ("several hundred") before word numbers ("hundred").
     for m in _VAGUE_RE.finditer(scan):
-        lo, hi = VAGUE[m.group("v").lower()]
+        vague_low, vague_high = VAGUE[m.group("v").lower()]
         taken.append((m.start(), m.end()))
-        raw.append((m.start(), m.end(), "vague", "exact", (), lo, hi, {}))
+        raw.append((m.start(), m.end(), "vague", "exact", (), vague_low, vague_high, {}))
     # 2. Digit figures, with ranges and currency.
     for m in _NUM_RE.finditer(scan):
         start, end = m.start(), m.end()

@@ -111,7 +111,7 @@ _QUOTE_AT_END = re.compile(r"(?<=[!?.\-][\"'“”])\s(?=[A-Z])")
 _LIKELY_END = re.compile(r"[.!?][\x04\"'”’)]*\s+(?=[\"“‘(]?[A-Z])")
 
 
-def _sub(pattern: re.Pattern[str], text: str, group: int = 0, table: dict[int, str] = _MASK) -> str:  # type: ignore[assignment]
+def _sub(pattern: re.Pattern[str], text: str, group: int = 0, table: dict[int, str] = _MASK) -> str:
     """Mask the marks inside every match (or inside one group of it) of ``pattern``."""
     pieces: list[str] = []
     last = 0

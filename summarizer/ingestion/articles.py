@@ -679,7 +679,8 @@ def load_articles(
             continue
         if isinstance(found, str):  # a web address or "-" (standard input)
             try:
-                articles, errors = _load_other(found, max_bytes, related), []
+                errors: list[ArticleError] = []
+                articles = _load_other(found, max_bytes, related)
             except ArticleError as exc:
                 result.errors.append(exc)
                 continue

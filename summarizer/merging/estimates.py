@@ -244,7 +244,7 @@ def _parts(it: Casualty) -> _Parts:
     figs = [q for m in _COMPONENTS if (q := getattr(it, m)) is not None]
     highs = [q.high for q in figs]
     complete = len(figs) == len(_COMPONENTS) and all(h is not None for h in highs)
-    return _Parts(sum(q.low if q.low is not None else 0 for q in figs), sum(highs) if complete else None)  # type: ignore[arg-type]
+    return _Parts(sum(q.low if q.low is not None else 0 for q in figs), sum(highs) if complete else None)
 
 
 def _components_fit(parts: _Parts, combined: Quantity) -> bool:

@@ -120,8 +120,8 @@ def _same_item(a: Item, b: Item) -> bool:
         return True
     if not any(x in y or y in x for x in qa for y in qb):
         return False
-    fa = {k: _norm(v.text) for k, v in a.figures().items()}  # type: ignore[attr-defined]
-    fb = {k: _norm(v.text) for k, v in b.figures().items()}  # type: ignore[attr-defined]
+    fa = {k: _norm(v.text) for k, v in a.figures().items()}
+    fb = {k: _norm(v.text) for k, v in b.figures().items()}
     if fa or fb:
         return fa == fb
     skip = {"evidence", "id", "sources", "variants", "claimed", "period"}

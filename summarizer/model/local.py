@@ -17,7 +17,7 @@ import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from ..core.errors import ConfigError
 from .catalog import CATALOGUE, INSTALL_HINT, locate, lookup, sha256_file
@@ -404,9 +404,11 @@ def _serve_capped(argv: list[str]) -> None:
     parser.add_argument("--max_tokens", type=int, default=DEFAULT_MAX_TOKENS,
                         help="max_tokens for requests that do not set it")
     args = parser.parse_args(argv)
-    server_settings = parse_model_from_args(ServerSettings, args)
-    app = create_app(server_settings=server_settings, model_settings=[parse_model_from_args(ModelSettings, args)])
-    uvicorn.run(cap_max_tokens(app, args.max_tokens), host=server_settings.host,  # type: ignore[arg-type]
+    # llama_cpp annotates parse_model_from_args as returning the class it is given; it returns an instance
+    server_settings = cast(ServerSettings, parse_model_from_args(ServerSettings, args))
+    model_settings = cast(ModelSettings, parse_model_from_args(ModelSettings, args))
+    app = create_app(server_settings=server_settings, model_settings=[model_settings])
+    uvicorn.run(cap_max_tokens(app, args.max_tokens), host=server_settings.host,
                 port=server_settings.port)
 
 

@@ -140,7 +140,7 @@ def diplomacy(ctx: Context) -> list[Diplomacy]:
             if attr.claimant in states:  # "France and Germany announced sanctions": the parties act, no one claims
                 attr = Attribution(None, None, attr.verb_spans)
             claimed = ctx.when(s, m.start())[0]
-            out.append((s, Diplomacy(evidence=[Evidence(quote=t)], event_type=kind, parties=states,  # type: ignore
+            out.append((s, Diplomacy(evidence=[Evidence(quote=t)], event_type=kind, parties=states,
                                      summary=summary, period=period, claimed=claimed if claimed != period else None,
                                      claimant=attr.claimant, conduit=attr.conduit)))
     kept: dict[tuple[str, Any], Diplomacy] = {}

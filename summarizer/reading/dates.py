@@ -49,7 +49,7 @@ def _resolve(expr: str, base: date) -> date | None:
     import dateparser
 
     settings = {"RELATIVE_BASE": datetime(base.year, base.month, base.day), "PREFER_DATES_FROM": "past"}
-    got = dateparser.parse(expr, languages=["en"], settings=settings)  # type: ignore[arg-type]
+    got = dateparser.parse(expr, languages=["en"], settings=settings)
     return got.date() if got is not None else None
 
 

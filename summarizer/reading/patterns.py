@@ -79,7 +79,7 @@ class _Aliases(dict[str, str]):
             raise KeyError(key)
         return found
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         found = dict.get(self, key)
         return found if found is not None else (self._of_phrase(key) or default)
 

@@ -331,7 +331,7 @@ def _from_the_body(section: str, item: Item, article: Article, reader: Callable[
     reasons = _ground_item(section, item, article, reader, english, budget, lang, headline=0)
     if not reasons:
         item.verification_notes.insert(0, "evidence moved from the headline to the body sentence that states it")
-        item.verification = "corrected"  # type: ignore[assignment]
+        item.verification = "corrected"
     return reasons
 
 
@@ -390,7 +390,7 @@ def _ground_item(section: str, item: Item, article: Article, reader: Callable[[]
         return outcome.reasons
     item.verification_notes = dropped + outcome.notes
     corrected = any(not n.startswith("claimant ") or "filled in" in n for n in item.verification_notes)
-    item.verification = ("corrected" if corrected else "unattributed" if item.claimant is None  # type: ignore[assignment]
+    item.verification = ("corrected" if corrected else "unattributed" if item.claimant is None
                          else "verified")
     return []
 

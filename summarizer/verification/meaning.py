@@ -339,6 +339,7 @@ def _casualty(item: Casualty, reader: Reader, located: dict[str, int], window: s
         s = reader.sentence_at(at) if at is not None else None
         if at is None or s is None:
             continue
+        said: str | None
         reading = reader.casualty_reading(at)
         if reading is not None:
             said, side = reading
