@@ -37,12 +37,15 @@ from summarizer.model.prompts import load_prompts  # noqa: E402
 
 LX_PYTHON = HERE / ".venv-langextract" / "bin" / "python"
 
-# Prices per million input tokens, as published (see the report in RESULTS.md section 7 for the pages):
-# OpenAI gpt-4o-mini: input $0.15, cached input $0.075 (cached prefix at 50%).
-# Anthropic Claude Haiku 3.5: input $0.80, cache write $1.00 (1.25x), cache read $0.08 (10%).
-PRICES = {
-    "OpenAI gpt-4o-mini (cached 50%)": {"input": 0.15, "cached": 0.075, "write": 0.15},
-    "Anthropic Claude 3.5 Haiku (read 10%, write 125%)": {"input": 0.80, "cached": 0.08, "write": 1.00},
+# Prompt caching as providers bill it, relative to the price of an uncached input token (checked 2026-11-26):
+# - OpenAI: automatic for prompts of 1,024 tokens or more; writes cost nothing extra, cached reads 0.5x (gpt-4o
+#   family; 0.25x or 0.1x on newer models). https://openrouter.ai/docs/features/prompt-caching and
+#   https://docs.helicone.ai/gateway/concepts/prompt-caching
+# - Anthropic: marked with cache_control; a write (5-minute TTL) costs 1.25x, a read 0.1x; the cached part must
+#   be at least 1,024 tokens (2,048 on Haiku). https://portkey.ai/docs/integrations/llms/anthropic/prompt-caching
+CACHING = {
+    "OpenAI-style (read 0.5x, write 1x)": {"read": 0.5, "write": 1.0, "min": 1024},
+    "Anthropic-style (read 0.1x, write 1.25x)": {"read": 0.1, "write": 1.25, "min": 1024},
 }
 
 
@@ -148,15 +151,22 @@ def langextract_requests(text: str, base_url: str, tmp: Path, counter: Counter) 
     return counter.take()
 
 
-def cost(prefix: int, rest: list[int], price: dict[str, float]) -> float:
-    """Dollars for these calls when ``prefix`` tokens of each are a cached prefix (first call writes it)."""
-    total = 0.0
-    for i, r in enumerate(rest):
-        if prefix and i == 0:
-            total += prefix * price["write"] + r * price["input"]
-        else:
-            total += prefix * price["cached"] + r * price["input"]
-    return total / 1e6
+def billed(prefix: int, totals: list[int], scheme: dict[str, float]) -> float:
+    """Input-token equivalents billed for these calls in order when their first ``prefix`` tokens are the same
+    every time (the first call writes the cache, the others read it; too short a prefix is not cached)."""
+    if prefix < scheme["min"]:
+        return float(sum(totals))
+    return sum(prefix * (scheme["write"] if i == 0 else scheme["read"]) + (t - prefix) for i, t in enumerate(totals))
+
+
+def common_prefix_tokens(bodies: list[dict[str, Any]]) -> int:
+    """Tokens of the longest prefix all these requests share (schema, then messages, as a template lays them)."""
+    texts = [json.dumps(b.get("tools") or "", separators=(",", ":")) + "\n".join(
+        str(m.get("content")) for m in b.get("messages") or []) for b in bodies]
+    if not texts:
+        return 0
+    n = len(os.path.commonprefix(texts))
+    return COUNT(texts[0][:n])
 
 
 def main() -> None:
@@ -168,57 +178,61 @@ def main() -> None:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(counter))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base_url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    articles = load_articles([args.folder]).articles
+    articles = sorted(load_articles([args.folder]).articles, key=lambda a: Path(a.path or a.id).name)
     rows = []
+    bodies: dict[str, list[dict[str, Any]]] = {"brief": [], "langextract": []}
     with tempfile.TemporaryDirectory(prefix="brief-seed-tokens-") as tmp:
         for a in articles:
-            ours = [prompt_parts(b) for b in brief_requests(a, base_url, Path(tmp) / "cache", counter)]
+            ours = brief_requests(a, base_url, Path(tmp) / "cache", counter)
             lx = langextract_requests(a.text, base_url, Path(tmp), counter)
-            lx_parts = [prompt_parts(b) for b in lx] if isinstance(lx, list) else lx
-            rows.append({"article": a.id, "chars": len(a.text), "article_tokens": COUNT(a.text),
-                         "brief": ours, "langextract": lx_parts})
+            bodies["brief"] += ours
+            if isinstance(lx, list):
+                bodies["langextract"] += lx
+            rows.append({"article": Path(a.path or a.id).name, "chars": len(a.text), "article_tokens": COUNT(a.text),
+                         "brief": [prompt_parts(b) for b in ours],
+                         "langextract": [prompt_parts(b) for b in lx] if isinstance(lx, list) else lx})
     httpd.shutdown()
-    prompts = load_prompts()
-    print(f"prompt version {prompts.version}; tokenizer {TOKENIZER}; prompt tokens as sent, per article\n")
-    print("| seed | chars | article | brief: system | schema | user | **brief total** | calls "
-          "| LangExtract calls | **LangExtract total** | brief / LangExtract |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    tb = tl = 0
-    prefix = 0
-    ours_rest: list[int] = []
-    lx_all: list[int] = []
+    version = load_prompts().version
+    print(f"prompt {version}; {TOKENIZER}; prompt tokens as sent (message contents + 4 a message + 3, and the "
+          "tool schema)\n")
+    print("| seed | characters | article tokens | brief: system | tool schema | user | **brief** | LangExtract calls "
+          "| **LangExtract** | brief / LangExtract |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    totals: dict[str, list[int]] = {"brief": [], "langextract": []}
     for r in rows:
         b = r["brief"]
-        sys_t = sum(p.get("0:system", 0) for p in b)
-        sch = sum(p["schema"] for p in b)
-        user = sum(p.get("1:user", 0) for p in b)
         tot = sum(p["total"] for p in b)
-        prefix = b[0].get("0:system", 0) + b[0]["schema"]
-        ours_rest += [p["total"] - prefix for p in b]
-        tb += tot
+        totals["brief"] += [p["total"] for p in b]
+        calls = f" ({len(b)} calls)" if len(b) > 1 else ""
+        cells = [r["article"][:3], f"{r['chars']:,}", f"{r['article_tokens']:,}",
+                 f"{sum(p.get('0:system', 0) for p in b):,}", f"{sum(p['schema'] for p in b):,}",
+                 f"{sum(p.get('1:user', 0) for p in b):,}", f"**{tot:,}**{calls}"]
         if isinstance(r["langextract"], list):
             lt = sum(p["total"] for p in r["langextract"])
-            lx_all += [p["total"] for p in r["langextract"]]
-            tl += lt
-            lcol = f"{len(r['langextract'])} | {lt:,} | {tot / lt:.2f}x"
+            totals["langextract"] += [p["total"] for p in r["langextract"]]
+            cells += [str(len(r["langextract"])), f"**{lt:,}**", f"{tot / lt:.2f}x"]
         else:
-            lcol = f"- | {r['langextract']} | -"
-        print(f"| {r['article'][:3]} | {r['chars']:,} | {r['article_tokens']:,} | {sys_t:,} | {sch:,} | {user:,} "
-              f"| **{tot:,}** | {len(b)} | {lcol} |")
-    print(f"| all | | | | | | **{tb:,}** | | | **{tl:,}** | {tb / tl:.2f}x |" if tl else f"| all | | | | | | {tb:,} |")
-    print(f"\nbrief's stable prefix (system prompt + tool schema): {prefix:,} tokens of every call.")
-    print("\nCost of these prompts (input tokens only) with prompt caching, the prefix cached after the first call "
-          "(LangExtract's prompt and example also repeat per chunk, but its chunk text comes first in no "
-          "provider-cacheable order we control, so it is priced uncached):")
-    for name, price in PRICES.items():
-        ours_c = cost(prefix, ours_rest, price)
-        ours_u = sum(p + r for p, r in zip([prefix] * len(ours_rest), ours_rest)) * price["input"] / 1e6
-        lx_c = sum(lx_all) * price["input"] / 1e6
-        print(f"- {name}: brief ${ours_c * 1e3:.3f} per 1,000 seed sets cached (${ours_u * 1e3:.3f} uncached)"
-              + (f", LangExtract ${lx_c * 1e3:.3f} uncached" if lx_all else ""))
+            cells += ["-", r["langextract"], "-"]
+        print("| " + " | ".join(cells) + " |")
+    tb, tl = sum(totals["brief"]), sum(totals["langextract"])
+    print("| all | | | | | | **{:,}** | | **{:,}** | {} |".format(tb, tl, f"{tb / tl:.2f}x" if tl else "-"))
+    prefix = {k: common_prefix_tokens(v) for k, v in bodies.items()}
+    print(f"\nShared prefix of every request: brief {prefix['brief']:,} tokens (tool schema + system prompt), "
+          f"LangExtract {prefix['langextract']:,} (its instructions and example).")
+    print("\nInput tokens billed for these five articles in this order with prompt caching (token equivalents; "
+          "the first call writes the cache; a prefix under the provider's minimum is not cached):\n")
+    print("| billing | brief | LangExtract | brief / LangExtract | brief, per article once cached |")
+    print("|---|---:|---:|---:|---:|")
+    print(f"| no caching | {tb:,} | {tl:,} | {tb / tl:.2f}x | {tb / len(rows):,.0f} |" if tl else f"| no caching | {tb:,} |")
+    for name, scheme in CACHING.items():
+        ob, ol = billed(prefix["brief"], totals["brief"], scheme), billed(prefix["langextract"], totals["langextract"],
+                                                                          scheme)
+        steady = (tb - prefix["brief"] * len(totals["brief"]) * (1 - scheme["read"])) / len(rows) \
+            if prefix["brief"] >= scheme["min"] else tb / len(rows)
+        print(f"| {name} | {ob:,.0f} | {ol:,.0f} | {ob / ol:.2f}x | {steady:,.0f} |" if ol else f"| {name} | {ob:,.0f} |")
     if args.json:
-        args.json.write_text(json.dumps({"prompt_version": prompts.version, "tokenizer": TOKENIZER, "rows": rows},
-                                        indent=1), encoding="utf-8")
+        args.json.write_text(json.dumps({"prompt_version": version, "tokenizer": TOKENIZER, "prefix": prefix,
+                                         "rows": rows}, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":
