@@ -223,13 +223,15 @@ def main() -> None:
           "the first call writes the cache; a prefix under the provider's minimum is not cached):\n")
     print("| billing | brief | LangExtract | brief / LangExtract | brief, per article once cached |")
     print("|---|---:|---:|---:|---:|")
-    print(f"| no caching | {tb:,} | {tl:,} | {tb / tl:.2f}x | {tb / len(rows):,.0f} |" if tl else f"| no caching | {tb:,} |")
+    ratio = f"{tb / tl:.2f}x" if tl else "-"
+    print(f"| no caching | {tb:,} | {tl:,} | {ratio} | {tb / len(rows):,.0f} |")
     for name, scheme in CACHING.items():
         ob, ol = billed(prefix["brief"], totals["brief"], scheme), billed(prefix["langextract"], totals["langextract"],
                                                                           scheme)
         steady = (tb - prefix["brief"] * len(totals["brief"]) * (1 - scheme["read"])) / len(rows) \
             if prefix["brief"] >= scheme["min"] else tb / len(rows)
-        print(f"| {name} | {ob:,.0f} | {ol:,.0f} | {ob / ol:.2f}x | {steady:,.0f} |" if ol else f"| {name} | {ob:,.0f} |")
+        ratio = f"{ob / ol:.2f}x" if ol else "-"
+        print(f"| {name} | {ob:,.0f} | {ol:,.0f} | {ratio} | {steady:,.0f} |")
     if args.json:
         args.json.write_text(json.dumps({"prompt_version": version, "tokenizer": TOKENIZER, "prefix": prefix,
                                          "rows": rows}, indent=1), encoding="utf-8")
