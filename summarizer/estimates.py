@@ -172,38 +172,87 @@ def _keys(w: ClaimTime, chron: Chronology | None) -> set[tuple[str, Any]]:
             for a, _, _ in w.rel}
 
 
-def _same_time_pairs(whens: list[ClaimTime], keep: Callable[[int, int], bool] | None = None,
-                     chron: Chronology | None = None) -> list[tuple[int, int]]:
-    """Index pairs (i < j) of claims made about the same time (with ``keep``: only the pairs it accepts)."""
-    return _same_time_pair_sets(whens, [keep], chron)[0]
+PairFilter = Callable[[int, list[int]], list[int]]
+"""Given claim ``i`` and candidate claims ``js`` (in any order), the ``js`` whose pair with ``i`` is wanted: a
+predicate on unordered pairs, applied to many candidates at once (one call per claim, not per pair)."""
 
 
-def _same_time_pair_sets(whens: list[ClaimTime], keeps: Sequence[Callable[[int, int], bool] | None],
+def _same_time_test(whens: list[ClaimTime], chron: Chronology | None) -> Callable[[int, int], bool]:
+    """``same_time(whens[i], whens[j], chron)`` as one function of two indexes, on day numbers: the pair scans
+    below ask it hundreds of thousands of times."""
+    far = chron.far_table() if chron is not None else {}
+    days = [(w.iv[0].toordinal(), w.iv[1].toordinal()) if w.iv is not None else None for w in whens]
+    rels = [w.rel for w in whens]
+    most = 2 * SAME_TIME_DAYS + 1
+
+    def close(i: int, j: int) -> bool:
+        lo = hi = 0
+        known = False
+        da, db = days[i], days[j]
+        if da is not None and db is not None:
+            if max(da[0], db[0]) - min(da[1], db[1]) > SAME_TIME_DAYS:
+                return False
+            lo, hi, known = db[0] - da[1], db[1] - da[0], True
+        ra, rb = rels[i], rels[j]
+        if ra and rb:  # what their articles tell (_rel_range): each a range, all of them hold
+            rlo = rhi = 0
+            found = False
+            for x, xl, xh in ra:
+                fx = far.get(x)
+                for y, yl, yh in rb:
+                    if x == y:
+                        d0 = d1 = 0
+                    else:
+                        fab = fx.get(y) if fx is not None else None
+                        if fab is None:
+                            continue
+                        fy = far.get(y)
+                        fba = fy.get(x) if fy is not None else None
+                        if fba is None:
+                            continue
+                        d0, d1 = -fba, fab
+                    r0, r1 = d0 + yl - xh, d1 + yh - xl
+                    if not found:
+                        rlo, rhi, found = r0, r1, True
+                    else:
+                        rlo, rhi = max(rlo, r0), min(rhi, r1)
+            if found:
+                lo, hi, known = (max(lo, rlo), min(hi, rhi), True) if known else (rlo, rhi, True)
+        if not known or lo > hi:
+            return False
+        nearest = 0 if lo <= 0 <= hi else min(abs(lo), abs(hi))
+        return nearest <= SAME_TIME_DAYS and max(abs(lo), abs(hi)) <= most
+
+    return close
+
+
+def _same_time_pair_sets(whens: list[ClaimTime], keeps: Sequence[PairFilter],
                          chron: Chronology | None = None) -> list[list[tuple[int, int]]]:
-    """For each ``keep``, the index pairs (i < j) of claims made about the same time that it accepts.
+    """For each of ``keeps``, the index pairs (i < j) of claims made about the same time that it accepts.
 
     Claims with a narrow date are scanned in start order and each is compared only with those starting
     within SAME_TIME_DAYS of its end; a claim with no narrow date only with claims of its own articles or of
-    articles linked to them by a shared report. Each candidate pair is looked at once for all ``keeps``.
+    articles linked to them by a shared report. The ``keeps`` run first, on all of a claim's candidates at once
+    (they only read figures and names); the time test then runs on what they kept.
     """
     outs: list[set[tuple[int, int]]] = [set() for _ in keeps]
     window = timedelta(days=SAME_TIME_DAYS)
     is_narrow = [w.iv is not None and w.iv[1] - w.iv[0] <= _NARROW for w in whens]
     dated = sorted((w.iv[0], w.iv[1], i) for i, w in enumerate(whens) if is_narrow[i] and w.iv is not None)
     starts = [d[0] for d in dated]
+    order = [d[2] for d in dated]
+    close = _same_time_test(whens, chron)
 
-    def add(a: int, b: int) -> None:
-        pair = (a, b) if a < b else (b, a)  # a pair met twice (two shared groups) is only tested twice
-        # the keeps first: they only read figures and names, while the time test may walk article links
-        wanted = [n for n, keep in enumerate(keeps) if keep is None or keep(*pair)]
-        if wanted and same_time(whens[pair[0]], whens[pair[1]], chron):
-            for n in wanted:
-                outs[n].add(pair)
+    def add(i: int, js: list[int]) -> None:
+        for out, keep in zip(outs, keeps, strict=True):
+            for j in keep(i, js):
+                if close(i, j):
+                    out.add((i, j) if i < j else (j, i))  # a pair met twice (two shared groups) is tested twice
 
     for n, (_, end, i) in enumerate(dated):
         stop = bisect_right(starts, end + window, n + 1)  # every later claim starts later still
-        for m in range(n + 1, stop):
-            add(i, dated[m][2])
+        if stop > n + 1:
+            add(i, order[n + 1:stop])
     by_group: dict[Any, list[int]] = {}
     for i, w in enumerate(whens):
         for g in _keys(w, chron):
@@ -212,12 +261,9 @@ def _same_time_pair_sets(whens: list[ClaimTime], keeps: Sequence[Callable[[int, 
         loose = [i for i in members if not is_narrow[i]]
         if not loose:
             continue  # two narrowly dated claims were compared by date above
+        narrow = [j for j in members if is_narrow[j]]
         for n, i in enumerate(loose):
-            for j in loose[n + 1:]:
-                add(i, j)
-            for j in members:
-                if is_narrow[j]:
-                    add(i, j)
+            add(i, loose[n + 1:] + narrow)
     return [sorted(out) for out in outs]
 
 
@@ -292,13 +338,24 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
     who = [c.claimant for c in claims]
     bounds = [None if c.item_id in partial else _interval(c.figure) for c in claims]  # a partial count: never
 
-    def conflict(i: int, j: int) -> bool:  # different claimants, bounds with no common value
-        return who[i] != who[j] and who[i] is not None and who[j] is not None and _disjoint(bounds[i], bounds[j])
+    sharing: dict[str, set[int]] = {}
+    for n, c in enumerate(claims):
+        for s in c.sources:
+            sharing.setdefault(s, set()).add(n)
 
-    def agree(i: int, j: int) -> bool:  # different claimants, side by side in one article, a common value
-        return (who[i] != who[j] and who[i] is not None and who[j] is not None and bounds[i] is not None
-                and bounds[j] is not None and not _disjoint(bounds[i], bounds[j])
-                and not set(claims[i].sources).isdisjoint(claims[j].sources))
+    def conflict(i: int, js: list[int]) -> list[int]:  # different claimants, bounds with no common value
+        wi, bi = who[i], bounds[i]
+        if wi is None or bi is None:
+            return []
+        return [j for j in js if (wj := who[j]) is not None and wj != wi and _disjoint(bi, bounds[j])]
+
+    def agree(i: int, js: list[int]) -> list[int]:  # different claimants, side by side in one article, a common value
+        wi, bi = who[i], bounds[i]
+        if wi is None or bi is None:
+            return []
+        near = {n for s in claims[i].sources for n in sharing[s]}
+        return [j for j in js if j in near and (wj := who[j]) is not None and wj != wi
+                and (bj := bounds[j]) is not None and not _disjoint(bi, bj)]
 
     pairs, agreeing = _same_time_pair_sets([whens[c.item_id] for c in claims], [conflict, agree], chron)
     conflicts = [[claims[i].item_id, claims[j].item_id] for i, j in pairs]
@@ -344,13 +401,19 @@ def _related(side: str, items: list[Casualty], by_key: dict[tuple[str, str], Est
     n = len(combined)
     facts = [_parts(p) for p in parts]
 
-    def conflict(i: int, j: int) -> bool:  # i < j: a combined figure first, then a statement's parts
+    def cross(i: int, j: int) -> bool:  # i < n <= j: a combined figure, then a statement's parts
         c, p = pool[i], pool[j]
-        return (i < n <= j and c.id != p.id and c.claimant != p.claimant and c.claimant is not None
-                and p.claimant is not None
+        return (c.id != p.id and c.claimant != p.claimant and c.claimant is not None and p.claimant is not None
                 and not _components_fit(facts[j - n], c.killed_or_wounded))  # type: ignore[arg-type]
 
-    pairs = _same_time_pairs([dates.when(it) for it in pool], conflict, dates.chron)
+    def conflict(i: int, js: list[int]) -> list[int]:
+        if pool[i].claimant is None:
+            return []
+        if i < n:
+            return [j for j in js if j >= n and cross(i, j)]
+        return [j for j in js if j < n and cross(j, i)]
+
+    pairs = _same_time_pair_sets([dates.when(it) for it in pool], [conflict], dates.chron)[0]
     conflicts = [(pool[i].id or "", pool[j].id or "") for i, j in pairs]
     if not conflicts:
         return None
