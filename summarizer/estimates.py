@@ -185,14 +185,16 @@ def _same_time_test(whens: list[ClaimTime], chron: Chronology | None) -> Callabl
     rels = [w.rel for w in whens]
     most = 2 * SAME_TIME_DAYS + 1
 
-    def close(i: int, j: int) -> bool:
+    def close(i: int, j: int) -> bool:  # max() and min() written out: this runs once per candidate pair
         lo = hi = 0
         known = False
         da, db = days[i], days[j]
         if da is not None and db is not None:
-            if max(da[0], db[0]) - min(da[1], db[1]) > SAME_TIME_DAYS:
+            a0, a1 = da
+            b0, b1 = db
+            if (b0 if b0 > a0 else a0) - (a1 if a1 < b1 else b1) > SAME_TIME_DAYS:
                 return False
-            lo, hi, known = db[0] - da[1], db[1] - da[0], True
+            lo, hi, known = b0 - a1, b1 - a0, True
         ra, rb = rels[i], rels[j]
         if ra and rb:  # what their articles tell (_rel_range): each a range, all of them hold
             rlo = rhi = 0
@@ -215,13 +217,19 @@ def _same_time_test(whens: list[ClaimTime], chron: Chronology | None) -> Callabl
                     if not found:
                         rlo, rhi, found = r0, r1, True
                     else:
-                        rlo, rhi = max(rlo, r0), min(rhi, r1)
+                        rlo, rhi = (r0 if r0 > rlo else rlo), (r1 if r1 < rhi else rhi)
             if found:
-                lo, hi, known = (max(lo, rlo), min(hi, rhi), True) if known else (rlo, rhi, True)
+                if known:
+                    lo, hi = (rlo if rlo > lo else lo), (rhi if rhi < hi else hi)
+                else:
+                    lo, hi, known = rlo, rhi, True
         if not known or lo > hi:
             return False
-        nearest = 0 if lo <= 0 <= hi else min(abs(lo), abs(hi))
-        return nearest <= SAME_TIME_DAYS and max(abs(lo), abs(hi)) <= most
+        if lo > 0:  # nearest is lo, farthest hi
+            return lo <= SAME_TIME_DAYS and hi <= most
+        if hi < 0:
+            return -hi <= SAME_TIME_DAYS and -lo <= most
+        return -lo <= most and hi <= most  # the range holds 0: nearest is 0
 
     return close
 
@@ -347,7 +355,9 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
         wi, bi = who[i], bounds[i]
         if wi is None or bi is None:
             return []
-        return [j for j in js if (wj := who[j]) is not None and wj != wi and _disjoint(bi, bounds[j])]
+        unit, lo, hi = bi  # _disjoint(bi, bounds[j]), written out
+        return [j for j in js if (wj := who[j]) is not None and wj != wi and (bj := bounds[j]) is not None
+                and bj[0] == unit and not (lo <= bj[2] and bj[1] <= hi)]
 
     def agree(i: int, js: list[int]) -> list[int]:  # different claimants, side by side in one article, a common value
         wi, bi = who[i], bounds[i]
@@ -400,18 +410,27 @@ def _related(side: str, items: list[Casualty], by_key: dict[tuple[str, str], Est
     pool = combined + parts
     n = len(combined)
     facts = [_parts(p) for p in parts]
+    who = [it.claimant for it in pool]
+    ids = [it.id for it in pool]
+    # not _components_fit(parts, combined) is (parts low > combined high) or (combined low > parts high)
+    c_low = [it.killed_or_wounded.low for it in combined]  # type: ignore[union-attr]
+    c_high = [it.killed_or_wounded.high for it in combined]  # type: ignore[union-attr]
+    p_low = [f.low for f in facts]
+    p_high = [f.high for f in facts]
 
-    def cross(i: int, j: int) -> bool:  # i < n <= j: a combined figure, then a statement's parts
-        c, p = pool[i], pool[j]
-        return (c.id != p.id and c.claimant != p.claimant and c.claimant is not None and p.claimant is not None
-                and not _components_fit(facts[j - n], c.killed_or_wounded))  # type: ignore[arg-type]
-
-    def conflict(i: int, js: list[int]) -> list[int]:
-        if pool[i].claimant is None:
+    def conflict(i: int, js: list[int]) -> list[int]:  # a combined figure (index < n) and a statement's parts
+        wi, idi = who[i], ids[i]
+        if wi is None:
             return []
         if i < n:
-            return [j for j in js if j >= n and cross(i, j)]
-        return [j for j in js if j < n and cross(j, i)]
+            low, high = c_low[i], c_high[i]
+            return [j for j in js if j >= n and (wj := who[j]) is not None and wj != wi and ids[j] != idi
+                    and ((high is not None and p_low[j - n] > high)
+                         or (low is not None and (h := p_high[j - n]) is not None and low > h))]
+        plow, phigh = p_low[i - n], p_high[i - n]
+        return [j for j in js if j < n and (wj := who[j]) is not None and wj != wi and ids[j] != idi
+                and (((h := c_high[j]) is not None and plow > h)
+                     or (phigh is not None and (low := c_low[j]) is not None and low > phigh))]
 
     pairs = _same_time_pair_sets([dates.when(it) for it in pool], [conflict], dates.chron)[0]
     conflicts = [(pool[i].id or "", pool[j].id or "") for i, j in pairs]
@@ -422,8 +441,8 @@ def _related(side: str, items: list[Casualty], by_key: dict[tuple[str, str], Est
               for cl in e.claims if cl.item_id in involved]
     claims.sort(key=lambda c: (date_key(c.date), c.claimant or "", c.item_id))
     order = {c.item_id: n for n, c in reversed(list(enumerate(claims)))}
-    groups = sorted({tuple(sorted(pair, key=lambda x: (order[x], x))) for pair in conflicts},
-                    key=lambda g: [order[x] for x in g])
+    groups = sorted({(a, b) if (order[a], a) <= (order[b], b) else (b, a) for a, b in conflicts},
+                    key=lambda g: (order[g[0]], order[g[1]]))
     return Estimate(key=f"{s}:{RELATED}", side=side, measure=RELATED, claims=claims,
                     conflicts=[list(g) for g in groups], rule=RELATED_RULE)
 
