@@ -462,9 +462,9 @@ def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output:
     if not quiet:
         for note in briefing.run.notes:
             _echo_err(f"note: {note}")
-        paths = {a.id: show_path(a.path or a.url or a.id) for a in result.articles}
+        where = {a.id: show_path(a.path or a.url or a.id) for a in result.articles}
         for found in briefing.run.instructions:
-            _echo_err(f"warning: instructions found in article {paths.get(found.article_id, found.article_id)}, "
+            _echo_err(f"warning: instructions found in article {where.get(found.article_id, found.article_id)}, "
                       f"never used as evidence: “{_short(found.text)}”")
     if fmt == "json":
         text = render_json(briefing)
