@@ -18,7 +18,7 @@ from pathlib import Path
 import run  # noqa: I001  (puts BENCH_PACKAGE_ROOT first on sys.path)
 import synth
 
-from summarizer.extract import extract_many
+from summarizer.model.extractor import extract_many
 
 
 def main() -> None:

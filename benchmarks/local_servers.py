@@ -53,8 +53,8 @@ def tools_check(base_url: str, alias: str) -> str:
 
 
 def main() -> None:
-    from summarizer.local import LocalServer
-    from summarizer.prompts import load_prompts, system_prompt
+    from summarizer.model.local import LocalServer
+    from summarizer.model.prompts import load_prompts, system_prompt
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", default="qwen2.5-coder-1.5b")

@@ -26,8 +26,8 @@ def loadavg() -> str:
 def main() -> None:
     from llama_cpp import Llama
 
-    from summarizer.local import model_path
-    from summarizer.prompts import load_prompts, system_prompt
+    from summarizer.model.local import model_path
+    from summarizer.model.prompts import load_prompts, system_prompt
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", default="qwen2.5-coder-1.5b")

@@ -33,12 +33,12 @@ sys.path[:0] = [str(PACKAGE_ROOT), str(HERE)]
 
 import synth  # noqa: E402
 
-from summarizer.errors import BriefError  # noqa: E402
-from summarizer.extract import aextract, extract_many  # noqa: E402
-from summarizer.grounding import verify  # noqa: E402
-from summarizer.llm import LLMClient, ModelConfig  # noqa: E402
-from summarizer.prompts import load_prompts  # noqa: E402
-from summarizer.schema import ArticleExtraction, Sections  # noqa: E402
+from summarizer.core.errors import BriefError  # noqa: E402
+from summarizer.core.schema import ArticleExtraction, Sections  # noqa: E402
+from summarizer.model.client import LLMClient, ModelConfig  # noqa: E402
+from summarizer.model.extractor import aextract, extract_many  # noqa: E402
+from summarizer.model.prompts import load_prompts  # noqa: E402
+from summarizer.verification.grounding import verify  # noqa: E402
 
 LX_PYTHON = HERE / ".venv-langextract" / "bin" / "python"
 NOTES = HERE / "RESULTS-notes.md"
@@ -288,7 +288,7 @@ def merge_bench(items: int, timeout: float) -> dict[str, Any]:
 
 
 def merge_worker(items: int) -> None:
-    from summarizer.merge import merge
+    from summarizer.merging.merge import merge
 
     exts, arts, count, i = [], [], 0, 0
     while count < items:
@@ -332,7 +332,7 @@ def merges(plan: Plan) -> list[dict[str, Any]]:
 
 def offline(corpus: list[synth.SynthArticle], plan: Plan, tmp: Path, res: Results) -> None:
     """Per-article CPU on the seeds (each seed timed alone, repeated), and the whole CLI in new processes."""
-    from summarizer.articles import load_articles
+    from summarizer.ingestion.articles import load_articles
     from summarizer.offline import extract_offline
 
     seeds = load_articles([ROOT / "seeds"]).articles

@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from summarizer.articles import article_from_text  # noqa: E402
-from summarizer.grounding import verify  # noqa: E402
-from summarizer.schema import Article, Sections  # noqa: E402
+from summarizer.core.schema import Article, Sections  # noqa: E402
+from summarizer.ingestion.articles import article_from_text  # noqa: E402
+from summarizer.verification.grounding import verify  # noqa: E402
 
 LABEL = "SYNTHETIC benchmark article"
 MARKER = re.compile(r"SYN-(\d{6})")
@@ -263,7 +263,7 @@ def main() -> None:
     p.add_argument("--n", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--check", action="store_true", help="verify every answer with summarizer.grounding")
+    p.add_argument("--check", action="store_true", help="verify every answer with summarizer.verification.grounding")
     args = p.parse_args()
     items = corpus(args.n, args.seed)
     if args.check:

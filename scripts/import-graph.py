@@ -6,7 +6,7 @@ including ones inside functions and under TYPE_CHECKING. Run from the checkout:
 
     python scripts/import-graph.py            # summary
     python scripts/import-graph.py --layers   # every module with its layer
-    python scripts/import-graph.py --units    # a subpackage counted as one unit (its folder)
+    python scripts/import-graph.py --units    # each folder one unit; cli.py and __main__.py the command line
 """
 
 from __future__ import annotations
@@ -60,9 +60,12 @@ def graph(root: Path) -> dict[str, set[str]]:
 
 
 def units(arrows: dict[str, set[str]]) -> dict[str, set[str]]:
-    """The graph with each subpackage folded into one unit (summarizer.offline.* -> summarizer.offline)."""
+    """The graph with each folder folded into one unit (summarizer.offline.* -> summarizer.offline), and the
+    command line (cli.py, __main__.py) as one."""
 
     def unit(name: str) -> str:
+        if name == f"{PACKAGE}.__main__":  # `python -m summarizer` is the command line too
+            return f"{PACKAGE}.cli"
         return ".".join(name.split(".")[:2])
 
     out: dict[str, set[str]] = {}

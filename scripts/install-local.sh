@@ -23,7 +23,7 @@ ready() {
   "$python" - "$root" <<'PY'
 import sys
 sys.path.insert(0, sys.argv[1])
-from summarizer.local import missing_reason, model_path
+from summarizer.model.local import missing_reason, model_path
 reason = missing_reason()
 if reason:
     print(f"install-local: {reason}", file=sys.stderr)

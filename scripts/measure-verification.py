@@ -16,9 +16,9 @@ import json
 import sys
 from pathlib import Path
 
-from summarizer.articles import load_articles
-from summarizer.errors import ReplayMissError
+from summarizer.core.errors import ReplayMissError
 from summarizer.evaluation import load_gold, score_extractions
+from summarizer.ingestion.articles import load_articles
 from summarizer.pipeline import run_brief
 
 ROOT = Path(__file__).resolve().parent.parent

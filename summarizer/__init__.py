@@ -15,8 +15,7 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
 from typing import TYPE_CHECKING, Any
 
-from .config import ModelConfig
-from .errors import (
+from .core.errors import (
     ArticleError,
     BriefError,
     ConfigError,
@@ -28,10 +27,8 @@ from .errors import (
     SchemaDriftError,
     StoreError,
 )
-from .extract import aextract, extract, extract_many
-from .merge import merge
-from .numbers import find_figures, parse_quantity
-from .schema import (
+from .core.numbers import find_figures, parse_quantity
+from .core.schema import (
     Aid,
     ArmsTransfer,
     Article,
@@ -43,6 +40,9 @@ from .schema import (
     Quantity,
     Sections,
 )
+from .merging.merge import merge
+from .model.config import ModelConfig
+from .model.extractor import aextract, extract, extract_many
 
 try:
     __version__ = _dist_version("brief-summarizer")
@@ -52,19 +52,20 @@ except PackageNotFoundError:  # pragma: no cover - run from a checkout that was 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .articles import LoadResult, article_from_text, load_articles
-    from .grounding import verify
+    from .ingestion.articles import LoadResult, article_from_text, load_articles
     from .offline import extract_offline
     from .pipeline import BriefRun, brief, run_brief
-    from .render import render_html, render_json, render_markdown
+    from .rendering.render import render_html, render_json, render_markdown
+    from .verification.grounding import verify
 
-# `extract` and `merge` are both modules and functions: they are imported above so the names are the
-# functions. The rest load on first use; openai and instructor are imported only for a model run.
+# `merge` is both a module and a function: it is imported above so the name is the function. The rest
+# load on first use; openai and instructor are imported only for a model run.
 _LAZY = {
-    "load_articles": "articles", "article_from_text": "articles", "LoadResult": "articles",
-    "verify": "grounding", "extract_offline": "offline",
+    "load_articles": "ingestion.articles", "article_from_text": "ingestion.articles",
+    "LoadResult": "ingestion.articles",
+    "verify": "verification.grounding", "extract_offline": "offline",
     "brief": "pipeline", "run_brief": "pipeline", "BriefRun": "pipeline",
-    "render_markdown": "render", "render_json": "render", "render_html": "render",
+    "render_markdown": "rendering.render", "render_json": "rendering.render", "render_html": "rendering.render",
 }
 
 

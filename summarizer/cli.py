@@ -9,15 +9,32 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import click
 
-from .errors import ArticleError, BriefError, NoArticlesError, use_option_names
-from .redact import one_line, redact, show_path
-from .schema import Article, ArticleExtraction
+from .core.errors import ArticleError, BriefError, NoArticlesError, use_option_names
+from .core.redact import one_line, redact, show_path
+from .core.schema import Article, ArticleExtraction
+from .ingestion.articles import RelatedMode
+from .model.config import (
+    BACKENDS,
+    DEFAULT_BACKEND,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_CONTEXT_TOKENS,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MODE,
+    DEFAULT_N_BATCH,
+    DEFAULT_RATE_LIMIT_BUDGET,
+    DEFAULT_SEED,
+    DEFAULT_TIMEOUT,
+    ENV_VARS,
+    MAX_THREADS,
+    OPENAI_CONTEXT_TOKENS,
+    Mode,
+)
+from .pipeline import BOTTOM_LINES, DEFAULT_MAX_BYTES
 
-MODES = ("tools", "json", "json_schema", "md_json")
 FORMATS = ("md", "json", "html")
 
 
@@ -156,8 +173,8 @@ def _echo_err(message: str) -> None:
 
 def _check_base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A malformed --base-url / OPENAI_BASE_URL is a usage error (exit 2), not a traceback."""
-    from .config import check_base_url
-    from .errors import ConfigError
+    from .core.errors import ConfigError
+    from .model.config import check_base_url
 
     if value is None:
         return None
@@ -183,8 +200,11 @@ def main() -> None:
     """
 
 
-def _opt(*decls: str, **kw: Any) -> Any:
-    """click.option that lists its environment variable in --help."""
+def _opt(*decls: str, env: str | None = None, **kw: Any) -> Any:
+    """click.option that lists its environment variable in --help; ``env`` names the setting whose variable
+    (model.config.ENV_VARS) gives the option's value."""
+    if env is not None:
+        kw["envvar"] = ENV_VARS[env]
     if kw.get("envvar"):
         kw.setdefault("show_envvar", True)
     return click.option(*decls, **kw)
@@ -193,40 +213,45 @@ def _opt(*decls: str, **kw: Any) -> Any:
 def model_options(f: Any) -> Any:
     """Options shared by the main command and `brief eval`."""
     opts = [
-        _opt("--model", envvar="BRIEF_MODEL", help="Model name; giving one (or --base-url) turns the model on."),
-        _opt("--base-url", envvar="OPENAI_BASE_URL", callback=_check_base_url,
+        _opt("--model", env="model", help="Model name; giving one (or --base-url) turns the model on."),
+        _opt("--base-url", env="base_url", callback=_check_base_url,
              help="OpenAI-compatible endpoint [api.openai.com]."),
-        _opt("--api-key", envvar="OPENAI_API_KEY", help="API key; prefer the environment variable."),
-        _opt("--mode", type=click.Choice(MODES), envvar="BRIEF_MODE", help="Structured-output mode [tools]."),
-        _opt("--concurrency", type=click.IntRange(1, 256), envvar="BRIEF_CONCURRENCY", help="Requests in flight [8]."),
+        _opt("--api-key", env="api_key", help="API key; prefer the environment variable."),
+        _opt("--mode", type=click.Choice([m.value for m in Mode]), env="mode",
+             help=f"Structured-output mode [{DEFAULT_MODE}]."),
+        _opt("--concurrency", type=click.IntRange(1, 256), env="concurrency",
+             help=f"Requests in flight [{DEFAULT_CONCURRENCY}]."),
         _opt("--offline", is_flag=True, help="Use the offline extractor even if a model is configured."),
         _opt("--no-cache", is_flag=True, help="Do not read or write the response cache."),
-        _opt("--cache-dir", type=click.Path(file_okay=False), envvar="BRIEF_CACHE_DIR",
+        _opt("--cache-dir", type=click.Path(file_okay=False), env="cache_dir",
              help="Response cache folder [the user cache folder]."),
-        _opt("--timeout", type=float, envvar="BRIEF_TIMEOUT", help="Seconds to wait for one answer [120]."),
-        _opt("--context-tokens", type=click.IntRange(1), envvar="BRIEF_CONTEXT_TOKENS",
-             help="The model's context window [8192; 128000 for api.openai.com]."),
-        _opt("--max-tokens", type=click.IntRange(1), envvar="BRIEF_MAX_TOKENS",
+        _opt("--timeout", type=float, env="timeout", help=f"Seconds to wait for one answer [{DEFAULT_TIMEOUT:g}]."),
+        _opt("--context-tokens", type=click.IntRange(1), env="context_tokens",
+             help=f"The model's context window [{DEFAULT_CONTEXT_TOKENS}; {OPENAI_CONTEXT_TOKENS} for "
+             "api.openai.com]."),
+        _opt("--max-tokens", type=click.IntRange(1), env="max_tokens",
              help="Cap on each answer's length in tokens (small local models can loop)."),
-        _opt("--max-retries", type=click.IntRange(0, 20), envvar="BRIEF_MAX_RETRIES",
-             help="Retries of a failed HTTP call [4]."),
-        _opt("--rate-limit-budget", type=click.FloatRange(0), envvar="BRIEF_RATE_LIMIT_BUDGET",
-             help="Seconds to keep waiting on a server that paces us with HTTP 429 [600]."),
-        _opt("--prices", type=click.Path(exists=True, dir_okay=False), envvar="BRIEF_PRICES",
+        _opt("--max-retries", type=click.IntRange(0, 20), env="max_retries",
+             help=f"Retries of a failed HTTP call [{DEFAULT_MAX_RETRIES}]."),
+        _opt("--rate-limit-budget", type=click.FloatRange(0), env="rate_limit_budget",
+             help=f"Seconds to keep waiting on a server that paces us with HTTP 429 [{DEFAULT_RATE_LIMIT_BUDGET:g}]."),
+        _opt("--prices", type=click.Path(exists=True, dir_okay=False), env="prices",
              help="Extra model prices (JSON) for the cost line."),
-        _opt("--backoff", type=float, envvar="BRIEF_BACKOFF", hidden=True,
+        _opt("--backoff", type=float, env="backoff", hidden=True,
              help="Backoff multiplier in seconds (tests use a tiny one)."),
         _opt("--local", "local_model", metavar="NAME",
              help="Run on a local model (brief models list), starting and stopping its server."),
         _opt("--gguf", type=click.Path(exists=True, dir_okay=False, path_type=Path),
              help="Serve this GGUF file as the local model (with or without --local)."),
-        _opt("--server", "backend", type=click.Choice(["python", "cpp"]),
-             help="Local server: llama-cpp-python's, or llama.cpp's C++ llama-server [python]."),
-        _opt("--threads", type=click.IntRange(1), help="Local server CPU threads [the idle cores, at most 4]."),
-        _opt("--seed", type=int, envvar="BRIEF_SEED", help="Sampling seed sent with each request [1234 with --local]."),
-        _opt("--models-dir", type=click.Path(file_okay=False, path_type=Path), envvar="BRIEF_MODELS_DIR",
+        _opt("--server", "backend", type=click.Choice(BACKENDS),
+             help=f"Local server: llama-cpp-python's, or llama.cpp's C++ llama-server [{DEFAULT_BACKEND}]."),
+        _opt("--threads", type=click.IntRange(1),
+             help=f"Local server CPU threads [the idle cores, at most {MAX_THREADS}]."),
+        _opt("--seed", type=int, env="seed",
+             help=f"Sampling seed sent with each request [{DEFAULT_SEED} with --local]."),
+        _opt("--models-dir", type=click.Path(file_okay=False, path_type=Path), env="models_dir",
              help="Where `brief models pull` keeps models [the user cache folder/models]."),
-        _opt("--llama-server", "binary", type=click.Path(dir_okay=False, path_type=Path), envvar="BRIEF_LLAMA_SERVER",
+        _opt("--llama-server", "binary", type=click.Path(dir_okay=False, path_type=Path), env="binary",
              help="llama.cpp's llama-server binary for --server cpp [the build of scripts/build-llama-server.sh]."),
         _opt("--record", type=click.Path(file_okay=False), help="Write every model exchange to DIR."),
         _opt("--replay", type=click.Path(file_okay=False), help="Answer only from recordings in DIR."),
@@ -271,7 +296,7 @@ def _maybe_local(kw: dict[str, Any], options: dict[str, Any]) -> Iterator[dict[s
         return
     if kw.get("base_url") or kw.get("replay"):
         raise click.UsageError("--local/--gguf start their own server: drop --base-url/--replay")
-    from .local import local_run
+    from .model.local import local_run
 
     with local_run(kw.get("local_model"), options, gguf=kw.get("gguf"), backend=kw.get("backend") or "python",
                    n_threads=kw.get("threads"), models_dir=kw.get("models_dir"),
@@ -359,13 +384,13 @@ def _extractor_note(kw: dict[str, Any], ctx: click.Context) -> str:
 @click.option("--title", help="Briefing title.")
 @_opt("--aliases", type=click.Path(exists=True, dir_okay=False), multiple=True, envvar="BRIEF_ALIASES",
       help="Extra aliases file (repeatable; in the variable, separate files with ':').")
-@click.option("--max-bytes", type=click.IntRange(1), default=5_000_000, show_default=True,
+@click.option("--max-bytes", type=click.IntRange(1), default=DEFAULT_MAX_BYTES, show_default=True,
               help="Largest article accepted.")
-@click.option("--related", type=click.Choice(["drop", "split"]), default="drop", show_default=True,
+@click.option("--related", type=click.Choice(get_args(RelatedMode)), default="drop", show_default=True,
               help="A page's 'Related Articles' block: drop it (listed with -v) or brief each story too.")
 @_opt("--deadline", type=click.FloatRange(min=0, min_open=True), envvar="BRIEF_DEADLINE",
       help="Seconds for the whole run; then write the briefing of what finished, marked partial.")
-@_opt("--bottom-line", "bottom_line", type=click.Choice(["template", "model"]), default="template",
+@_opt("--bottom-line", "bottom_line", type=click.Choice(BOTTOM_LINES), default="template",
       show_default=True, envvar="BRIEF_BOTTOM_LINE",
       help="Who writes the bottom line: templates, or the model (sentences whose numbers no cited item states "
            "are dropped).")
@@ -382,16 +407,16 @@ def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output:
     failed (the others are still briefed) or none could be, 2 for a usage error.
     """
     from .pipeline import run_brief
-    from .render import render_html, render_json, render_markdown
+    from .rendering.render import render_html, render_json, render_markdown
 
     _setup_logging(verbose, quiet)
     _use_cli_names(ctx)
     fmt = _output_format(fmt, output)
     options = _model_kwargs(kw)
-    if options.get("replay") and (Path(options["replay"]) / "config.json").is_file():
-        # The options that shape a request (max_tokens, seed, ...) as recorded, unless given: a replay then hits.
-        from .evaluation.run import recording_config
+    from .model.recordings import CONFIG_FILE, recording_config
 
+    if options.get("replay") and (Path(options["replay"]) / CONFIG_FILE).is_file():
+        # The options that shape a request (max_tokens, seed, ...) as recorded, unless given: a replay then hits.
         for key, value in recording_config(Path(options["replay"])).items():
             if options.get(key) is None:
                 options[key] = value
@@ -407,8 +432,8 @@ def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output:
     except NoArticlesError as exc:
         bar.close()
         if exc.run is None:  # nothing could be read: no briefing to show
-            for err in exc.errors:
-                _echo_err(f"{show_path(err.path)}: {err.reason}" if isinstance(err, ArticleError) else str(err))
+            _echo_failures([(err.path, err.reason) if isinstance(err, ArticleError) else ("", str(err))
+                            for err in exc.errors], verbose)
             kept = f"; {output} was left as it was" if output is not None and output.exists() else ""
             n = len(exc.errors)
             _echo_err(f"nothing was briefed: {'the' if n == 1 else 'all'} {n} input{'s' * (n != 1)} failed{kept}"
@@ -433,10 +458,14 @@ def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output:
     for dup in result.duplicates:
         if not quiet:
             _echo_err(f"note: {dup}")
-    _echo_failures([(f.path, f.reason) for f in briefing.run.failed])
+    _echo_failures([(f.path, f.reason) for f in briefing.run.failed], verbose)
     if not quiet:
         for note in briefing.run.notes:
             _echo_err(f"note: {note}")
+        where = {a.id: show_path(a.path or a.url or a.id) for a in result.articles}
+        for found in briefing.run.instructions:
+            _echo_err(f"warning: instructions found in article {where.get(found.article_id, found.article_id)}, "
+                      f"never used as evidence: “{_short(found.text)}”")
     if fmt == "json":
         text = render_json(briefing)
     elif fmt == "html":
@@ -471,10 +500,17 @@ def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output:
         sys.exit(1)
 
 
-def _echo_failures(failures: list[tuple[str, str]]) -> None:
-    """One line per failed input, naming it and saying why."""
-    for path, reason in failures:
-        _echo_err(f"{show_path(path)}: {reason}")
+MAX_FAILURE_LINES = 20  # without -v: a folder of thousands of bad lines must not bury the summary
+
+
+def _echo_failures(failures: list[tuple[str, str]], verbose: int = 0) -> None:
+    """One line per failed input, naming it and saying why; past MAX_FAILURE_LINES, a count (all with -v)."""
+    shown = failures if verbose else failures[:MAX_FAILURE_LINES]
+    for path, reason in shown:
+        _echo_err(f"{show_path(path)}: {reason}" if path else reason)
+    if len(shown) < len(failures):
+        _echo_err(f"... and {len(failures) - len(shown)} more failed inputs (-v lists them all; the briefing's "
+                  "run.failed has each one)")
 
 
 class _ProgressBar:
@@ -571,7 +607,7 @@ def eval_cmd(ctx: click.Context, run_all: bool, corpus: str | None, gold_dir: Pa
               help="Target folder [./schemas, in the current folder].")
 def schema_cmd(check: bool, folder: Path | None) -> None:
     """Write the JSON Schemas of ArticleExtraction and Briefing into ./schemas (or --dir)."""
-    from .schema_files import check_schemas, write_schemas
+    from .core.schema_files import check_schemas, write_schemas
 
     if folder is None and (not check or Path("schemas").is_dir()):
         folder = Path("schemas")  # never the installed package's own copy: write where the user is
@@ -591,16 +627,16 @@ def server_options(f: Any) -> Any:
     opts = [
         click.option("--gguf", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="Serve this GGUF file instead of the named model's."),
-        click.option("--server", "backend", type=click.Choice(["python", "cpp"]), default="python",
+        click.option("--server", "backend", type=click.Choice(BACKENDS), default=DEFAULT_BACKEND,
                      show_default=True, help="llama-cpp-python's server, or llama.cpp's C++ llama-server "
                      "(scripts/build-llama-server.sh)."),
-        click.option("--threads", type=click.IntRange(1), help="CPU threads for the model [the idle cores, at most 4]."
-                     ),
-        _opt("--models-dir", type=click.Path(file_okay=False, path_type=Path), envvar="BRIEF_MODELS_DIR",
+        click.option("--threads", type=click.IntRange(1),
+                     help=f"CPU threads for the model [the idle cores, at most {MAX_THREADS}]."),
+        _opt("--models-dir", type=click.Path(file_okay=False, path_type=Path), env="models_dir",
              help="Where `brief models pull` keeps models [the user cache folder/models]."),
-        _opt("--llama-server", "binary", type=click.Path(dir_okay=False, path_type=Path), envvar="BRIEF_LLAMA_SERVER",
+        _opt("--llama-server", "binary", type=click.Path(dir_okay=False, path_type=Path), env="binary",
              help="llama.cpp's llama-server binary for --server cpp [the build of scripts/build-llama-server.sh]."),
-        click.option("--n-batch", type=click.IntRange(1), default=512, show_default=True,
+        click.option("--n-batch", type=click.IntRange(1), default=DEFAULT_N_BATCH, show_default=True,
                      help="Prompt tokens evaluated per step."),
     ]
     for opt in reversed(opts):
@@ -613,13 +649,13 @@ def server_options(f: Any) -> Any:
               help="Local model (brief models list); its name is also the model name clients send.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--n-ctx", default=8192, show_default=True, type=int, help="Context window in tokens.")
+@click.option("--n-ctx", default=DEFAULT_CONTEXT_TOKENS, show_default=True, type=int, help="Context window in tokens.")
 @server_options
 def serve_local_cmd(name: str, host: str, port: int, n_ctx: int, gguf: Path | None, backend: str,
                     threads: int | None, n_batch: int, models_dir: Path | None, binary: Path | None) -> None:
     """Serve a local model (SmolLM2 from '.[local]', or one from `brief models pull`) over the OpenAI API."""
-    from .local import serve_local
-    from .models import lookup
+    from .model.catalog import lookup
+    from .model.local import serve_local
 
     try:
         canonical = name if gguf is not None else lookup(name).name
@@ -634,7 +670,7 @@ def models_cmd() -> None:
     """Local model files: list them, or download one (brief models pull qwen2.5-coder-1.5b)."""
 
 
-_MODELS_DIR = _opt("--models-dir", type=click.Path(file_okay=False, path_type=Path), envvar="BRIEF_MODELS_DIR",
+_MODELS_DIR = _opt("--models-dir", type=click.Path(file_okay=False, path_type=Path), env="models_dir",
                    help="Where models are kept [the user cache folder/models].")
 
 
@@ -642,7 +678,7 @@ _MODELS_DIR = _opt("--models-dir", type=click.Path(file_okay=False, path_type=Pa
 @_MODELS_DIR
 def models_list_cmd(models_dir: Path | None) -> None:
     """Each known local model, whether it is on this machine, and where."""
-    from .models import status_lines
+    from .model.catalog import status_lines
 
     for line in status_lines(models_dir):
         click.echo(line)
@@ -654,7 +690,7 @@ def models_list_cmd(models_dir: Path | None) -> None:
 @_MODELS_DIR
 def models_pull_cmd(name: str, force: bool, models_dir: Path | None) -> None:
     """Download NAME into the user cache folder and verify its size and sha256 (prints the path)."""
-    from .models import pull
+    from .model.catalog import pull
 
     try:
         path = pull(name, force=force, folder=models_dir)

@@ -7,24 +7,21 @@ The library reads no environment variable: it runs the offline extractor unless 
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .articles import load_articles
-from .coverage import unread
-from .errors import ArticleError, BriefError, ConfigError, DeadlineError, NoArticlesError, option
-from .schema import Article, ArticleExtraction, Briefing, FailedArticle, RunInfo, Usage
+from .core.errors import ArticleError, BriefError, ConfigError, DeadlineError, NoArticlesError, option
+from .core.extractor import Extractor, Progress
+from .core.runinfo import all_instructions, all_rejected, total_usage
+from .core.schema import Article, ArticleExtraction, Briefing, FailedArticle, RunInfo, Usage
+from .ingestion.articles import load_articles
+from .verification.coverage import unread
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .config import ModelConfig
-
-log = logging.getLogger("summarizer")
-
-Progress = Callable[[Article, "ArticleExtraction | BriefError"], None]
+    from .model.config import ModelConfig
 
 
 @dataclass
@@ -68,6 +65,81 @@ def _nothing_loaded(inputs: Sequence[object], errors: list[BriefError]) -> NoArt
                            "folders holding them, web addresses, or - for standard input", errors)
 
 
+BOTTOM_LINES = ("template", "model")
+DEFAULT_MAX_BYTES = 5_000_000  # an article file larger than this is refused (load_articles' max_bytes)
+
+
+def _path(value: str | Path | None) -> Path | None:
+    return Path(value) if value else None
+
+
+@dataclass(frozen=True)
+class BriefOptions:
+    """Every setting of a run but its inputs and callbacks, checked once: what :func:`run_brief`'s keywords
+    build (:meth:`build`) and :func:`run_with_options` runs. ``config`` None means the offline extractor."""
+
+    config: ModelConfig | None = None
+    title: str | None = None
+    aliases: tuple[Path, ...] = ()
+    max_bytes: int = DEFAULT_MAX_BYTES
+    related: str = "drop"
+    bottom_line: str = "template"
+    deadline: float | None = None  # seconds for the whole run
+
+    def __post_init__(self) -> None:
+        _check_run_options(self.deadline, self.bottom_line)
+        if self.bottom_line == "model" and self.config is None:
+            raise ConfigError(f"a model-written bottom line needs a model: give {option('model')}, or drop "
+                              f"{option('bottom_line', 'model')} to use the templates")
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        model: str | None = None,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        mode: str | None = None,
+        concurrency: int | None = None,
+        offline: bool | None = None,
+        config: ModelConfig | None = None,
+        cache: bool = True,
+        cache_dir: str | Path | None = None,
+        record: str | Path | None = None,
+        replay: str | Path | None = None,
+        title: str | None = None,
+        aliases: str | Path | Sequence[str | Path] | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        related: str = "drop",
+        bottom_line: str = "template",
+        deadline: float | None = None,
+        **model_options: Any,
+    ) -> BriefOptions:
+        """The options from run_brief's keywords; the model settings go to ModelConfig.from_options as given."""
+        _check_run_options(deadline, bottom_line)
+        if not offline and config is None:
+            from .model.config import ModelConfig
+
+            config = ModelConfig.from_options(
+                model=model, base_url=base_url, api_key=api_key, mode=mode, concurrency=concurrency, cache=cache,
+                cache_dir=_path(cache_dir), record=_path(record), replay=_path(replay), **model_options)
+        if offline:
+            config = None
+        elif config is None and offline is False:
+            raise ConfigError(f"no model configured: give {option('model')} (and {option('base_url')} for a "
+                              "server other than OpenAI's), or use the offline extractor")
+        paths = [aliases] if isinstance(aliases, (str, Path)) else list(aliases or [])
+        return cls(config=config, title=title, aliases=tuple(Path(a) for a in paths), max_bytes=max_bytes,
+                   related=related, bottom_line=bottom_line, deadline=deadline)
+
+
+def _check_run_options(deadline: float | None, bottom_line: str) -> None:
+    if deadline is not None and deadline <= 0:
+        raise ConfigError(f"{option('deadline', deadline)}: give a positive number of seconds")
+    if bottom_line not in BOTTOM_LINES:
+        raise ConfigError(f"{option('bottom_line', bottom_line)}: give 'template' or 'model'")
+
+
 def run_brief(
     paths_or_articles: Sequence[str | Path | Article] | str | Path,
     *,
@@ -84,7 +156,7 @@ def run_brief(
     replay: str | Path | None = None,
     title: str | None = None,
     aliases: str | Path | Sequence[str | Path] | None = None,
-    max_bytes: int = 5_000_000,
+    max_bytes: int = DEFAULT_MAX_BYTES,
     related: str = "drop",
     bottom_line: str = "template",
     progress: Progress | None = None,
@@ -100,104 +172,61 @@ def run_brief(
     ``deadline`` (seconds for the whole run): articles not finished by then are listed as failed and the
     briefing of the others is returned, marked partial (``run.partial``).
     ``bottom_line="model"`` has the model write the bottom line (needs a model); the default builds it from
-    templates.
+    templates. Other keywords (``timeout``, ``max_tokens``, ...) are :class:`ModelConfig` fields.
 
     Raises NoArticlesError when nothing could be read or every article failed (``.run`` then holds the
     failures), so a total failure is never mistaken for a quiet story.
     """
-    from .merge import merge
+    options = BriefOptions.build(
+        model=model, base_url=base_url, api_key=api_key, mode=mode, concurrency=concurrency, offline=offline,
+        config=config, cache=cache, cache_dir=cache_dir, record=record, replay=replay, title=title, aliases=aliases,
+        max_bytes=max_bytes, related=related, bottom_line=bottom_line, deadline=deadline, **model_options)
+    return run_with_options(paths_or_articles, options, progress=progress, on_loaded=on_loaded)
 
-    if deadline is not None and deadline <= 0:
-        raise ConfigError(f"{option('deadline', deadline)}: give a positive number of seconds")
-    if bottom_line not in ("template", "model"):
-        raise ConfigError(f"{option('bottom_line', bottom_line)}: give 'template' or 'model'")
-    until = None if deadline is None else time.monotonic() + deadline
-    if not offline and config is None:
-        from .config import ModelConfig
 
-        overrides: dict[str, Any] = {
-            k: v
-            for k, v in dict(
-                model=model, base_url=base_url, api_key=api_key, mode=mode, concurrency=concurrency,
-                cache_dir=Path(cache_dir) if cache_dir else None,
-                record=Path(record) if record else None, replay=Path(replay) if replay else None,
-                **model_options,
-            ).items()
-            if v is not None
-        }
-        if not cache:
-            overrides["cache"] = False
-        config = ModelConfig.from_options(**overrides)
-    if offline:
-        config = None
-    elif config is None and offline is False:
-        raise ConfigError(f"no model configured: give {option('model')} (and {option('base_url')} for a server "
-                          "other than OpenAI's), or use the offline extractor")
-    if bottom_line == "model" and config is None:
-        raise ConfigError(f"a model-written bottom line needs a model: give {option('model')}, or drop "
-                          f"{option('bottom_line', 'model')} to use the templates")
-    articles, errors, duplicates = _collect(paths_or_articles, max_bytes, related)
+def run_with_options(
+    paths_or_articles: Sequence[str | Path | Article] | str | Path,
+    options: BriefOptions,
+    *,
+    progress: Progress | None = None,
+    on_loaded: Callable[[int], None] | None = None,
+) -> BriefRun:
+    """:func:`run_brief` with its settings already in a :class:`BriefOptions`."""
+    from .merging.merge import merge
+
+    config, title = options.config, options.title
+    until = None if options.deadline is None else time.monotonic() + options.deadline
+    articles, errors, duplicates = _collect(paths_or_articles, options.max_bytes, options.related)
     if not articles:
         inputs = [paths_or_articles] if isinstance(paths_or_articles, (str, Path)) else list(paths_or_articles)
         raise _nothing_loaded(inputs, errors)
     if on_loaded is not None:
         on_loaded(len(articles))
 
-    extractions: list[ArticleExtraction] = []
+    extractor: Extractor
     if config is None:
-        from .offline import extract_offline
-
-        for art in articles:
-            result: ArticleExtraction | BriefError
-            if until is not None and time.monotonic() >= until:
-                result = DeadlineError(art.id)
-                errors.append(result)
-            else:
-                try:
-                    result = extract_offline(art, others=articles)
-                except Exception as exc:  # a bug on one article must not lose the others
-                    result = ArticleError(art.path or art.id, f"the offline extractor failed ({type(exc).__name__}: "
-                                          f"{' '.join(str(exc).split())[:200]}); the other articles were briefed")
-                    errors.append(result)
-                else:
-                    extractions.append(result)
-            if progress:
-                progress(art, result)
-        run = RunInfo(extractor="offline")
+        extractor = OfflineExtractor()
     else:
-        from .extract import extract_many
+        from .model.extractor import ModelExtractor
 
-        if config.record is not None:
-            _write_recording_config(config)
-        results = extract_many(articles, config, progress=progress,
-                               deadline=None if until is None else until - time.monotonic())
-        for res in results:
-            if isinstance(res, BriefError):
-                errors.append(res)
-            else:
-                extractions.append(res)
-        prompt_versions = sorted({e.prompt_version for e in extractions if e.prompt_version})
-        run = RunInfo(
-            extractor=f"model:{config.model}",
-            model=config.model,
-            base_url=config.safe_base_url(),
-            mode=config.mode,
-            prompt_version=prompt_versions[0] if len(prompt_versions) == 1 else (",".join(prompt_versions) or None),
-        )
-    usage = Usage()
-    for e in extractions:
-        usage = usage + e.usage
-    for err in errors:  # failed articles' calls were made (and paid for) too
-        if isinstance(getattr(err, "usage", None), Usage):
-            usage = usage + err.usage  # type: ignore[attr-defined]
-    run.usage = usage
+        extractor = ModelExtractor(config)
+    extractions: list[ArticleExtraction] = []
+    results = extractor.extract_many(articles, progress, deadline=None if until is None else until - time.monotonic())
+    for res in results:
+        if isinstance(res, BriefError):
+            errors.append(res)
+        else:
+            extractions.append(res)
+    run = extractor.run_info(extractions)
+    failed_usage = [u for err in errors if isinstance(u := getattr(err, "usage", None), Usage)]
+    run.usage = total_usage(extractions, failed_usage)
     run.partial = any(isinstance(err, DeadlineError) for err in errors)
-    run.rejected = [r for e in extractions for r in e.rejected]
-    run.instructions = [i for e in extractions for i in e.instructions]
+    run.rejected = all_rejected(extractions)
+    run.instructions = all_instructions(extractions)
     where = {a.id: a.path or a.id for a in articles}
     run.failed = [FailedArticle(path=_error_path(err, where), reason=_error_reason(err)) for err in errors]
     ok_ids = {e.article_id for e in extractions}
-    run.unread = unread(extractions, articles, offline=config is None)
+    run.unread = unread(extractions, articles, offline=extractor.offline)
     if not extractions and title is None:  # "Briefing: 0 articles" would hide that articles were read
         n = len(articles)
         title = f"Briefing: none of the {n} article{'s' if n != 1 else ''} read could be briefed"
@@ -206,7 +235,7 @@ def run_brief(
         [a for a in articles if a.id in ok_ids],
         run=run,
         title=title,
-        aliases=[Path(aliases)] if isinstance(aliases, (str, Path)) else [Path(a) for a in aliases or []],
+        aliases=list(options.aliases),
     )
     result = BriefRun(briefing=briefing, articles=articles, extractions=extractions, errors=errors,
                       duplicates=duplicates)
@@ -215,9 +244,39 @@ def run_brief(
                                  f"{run.failed[0].path}: {run.failed[0].reason})", errors)
         failed.run = result
         raise failed
-    if bottom_line == "model":
+    if options.bottom_line == "model":
         _model_bottom_line(briefing, config, until)
     return result
+
+
+class OfflineExtractor:
+    """The offline extractor (summarizer.offline) behind the :class:`~summarizer.core.extractor.Extractor` interface."""
+
+    offline = True
+
+    def extract_many(self, articles: Sequence[Article], progress: Progress | None = None, *,
+                     deadline: float | None = None) -> list[ArticleExtraction | BriefError]:
+        from .offline import extract_offline
+
+        until = None if deadline is None else time.monotonic() + deadline
+        out: list[ArticleExtraction | BriefError] = []
+        for art in articles:
+            result: ArticleExtraction | BriefError
+            if until is not None and time.monotonic() >= until:
+                result = DeadlineError(art.id)
+            else:
+                try:
+                    result = extract_offline(art, others=articles)
+                except Exception as exc:  # a bug on one article must not lose the others
+                    result = ArticleError(art.path or art.id, f"the offline extractor failed ({type(exc).__name__}: "
+                                          f"{' '.join(str(exc).split())[:200]}); the other articles were briefed")
+            out.append(result)
+            if progress:
+                progress(art, result)
+        return out
+
+    def run_info(self, extractions: Sequence[ArticleExtraction]) -> RunInfo:
+        return RunInfo(extractor="offline")
 
 
 def _model_bottom_line(briefing: Briefing, config: Any, until: float | None) -> None:
@@ -226,7 +285,7 @@ def _model_bottom_line(briefing: Briefing, config: Any, until: float | None) -> 
     Within the run's deadline, if any: past it, or if the call fails, the template sentences stay (noted)."""
     import asyncio
 
-    from .bottom_line import amodel_bottom_line
+    from .model.bottom_line import amodel_bottom_line
 
     if config is None:
         raise ConfigError(f"a model-written bottom line needs a model: give {option('model')}, or drop "
@@ -239,7 +298,7 @@ def _model_bottom_line(briefing: Briefing, config: Any, until: float | None) -> 
         return
 
     async def write() -> Any:
-        from .llm import LLMClient
+        from .model.client import LLMClient
 
         client = LLMClient(config)
         try:
@@ -260,25 +319,6 @@ def _model_bottom_line(briefing: Briefing, config: Any, until: float | None) -> 
     briefing.bottom_line = kept
     briefing.run.usage = briefing.run.usage + usage
     briefing.run.notes.extend(dropped)
-
-
-def _write_recording_config(config: ModelConfig) -> None:
-    """What a recording set needs to be replayed: the options that shape the request body."""
-    import json
-
-    from .prompts import load_prompts
-
-    cfg: dict[str, Any] = {"model": config.model, "mode": config.mode, "prompt_version": load_prompts().version,
-                           "temperature": config.temperature}
-    for name in ("max_tokens", "seed", "frequency_penalty", "repeat_penalty"):
-        if getattr(config, name) is not None:
-            cfg[name] = getattr(config, name)
-    if config.max_tokens_per_article:
-        cfg["max_tokens_per_article"] = True
-    if config.context_tokens != 8192:
-        cfg["context_tokens"] = config.context_tokens
-    config.record.mkdir(parents=True, exist_ok=True)
-    (config.record / "config.json").write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
 
 
 def _error_path(err: BriefError, where: dict[str, str]) -> str:

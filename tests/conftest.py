@@ -12,7 +12,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from oai_server import OAIServer  # noqa: E402
 
-_MODEL_ENV = ("BRIEF_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEF_MODE", "BRIEF_PRICES", "BRIEF_CONTEXT_TOKENS")
+from summarizer.model.config import ENV_VARS  # noqa: E402
+
+_MODEL_ENV = tuple(var for name, var in ENV_VARS.items() if name != "cache_dir")
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from summarizer.articles import load_articles  # noqa: E402
+from summarizer.ingestion.articles import load_articles  # noqa: E402
 from summarizer.offline import extract_offline  # noqa: E402
 
 GOOD = "Synthetic fuzz anchor story\n\nAt least 12 people were killed in Aldmoor on Monday, officials said.\n"

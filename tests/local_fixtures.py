@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from summarizer.local import LocalServer, missing_reason
+from summarizer.model.local import LocalServer, missing_reason
 
 
 def _say(config: pytest.Config, line: str) -> None:

@@ -14,9 +14,9 @@ from oai_server import OAIServer
 from test_extract import answer_for, numbered_article
 from test_llm import basic_article, config, good
 
-from summarizer.answers import AnswerIndex
-from summarizer.extract import extract, extract_many
-from summarizer.schema import ArticleExtraction
+from summarizer.core.schema import ArticleExtraction
+from summarizer.model.answers import AnswerIndex
+from summarizer.model.extractor import extract, extract_many
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,7 +80,7 @@ def test_a_damaged_answer_is_named_and_the_request_cache_answers(
     first = extract(basic_article(), cfg)
     (entry,) = (tmp_path / "answers").glob("*.json")
     entry.write_text(json.dumps({"format": 1, "sections": {"casualties": "not a list"}}))
-    with caplog.at_level(logging.WARNING, logger="summarizer.answers"):
+    with caplog.at_level(logging.WARNING, logger="summarizer.model.answers"):
         second = extract(basic_article(), cfg)
     assert entry.name in caplog.text and "damaged" in caplog.text
     assert len(oai_server.requests) == 1  # the request-level cache still had the answer

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.articles import (
+from summarizer.core.errors import ArticleError, ConfigError
+from summarizer.ingestion.articles import (
     article_from_text,
     clean_text,
     load_articles,
@@ -20,7 +21,6 @@ from summarizer.articles import (
     parse_published,
     split_related,
 )
-from summarizer.errors import ArticleError, ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -192,7 +192,7 @@ def test_split_related_without_structure_emits_nothing():
 
 def test_loading_seeds_is_fast():
     code = (
-        "import time, sys; t = time.perf_counter(); from summarizer.articles import load_articles; "
+        "import time, sys; t = time.perf_counter(); from summarizer.ingestion.articles import load_articles; "
         f"r = load_articles([{str(SEEDS)!r}]); assert len(r.articles) == 5; "
         "print(time.perf_counter() - t); print('trafilatura' in sys.modules)"
     )

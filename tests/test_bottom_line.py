@@ -15,19 +15,12 @@ from typing import Any
 import pytest
 from oai_server import OAIServer
 
-from summarizer.articles import load_articles
-from summarizer.bottom_line import (
-    MAX_SENTENCES,
-    MIN_SENTENCES,
-    WrittenBottomLine,
-    accept,
-    bottom_line_messages,
-    check_sentence,
-    template_bottom_line,
-)
-from summarizer.merge import merge
+from summarizer.core.schema import Briefing, Item
+from summarizer.ingestion.articles import load_articles
+from summarizer.merging.bottom_line import MAX_SENTENCES, MIN_SENTENCES, check_sentence, template_bottom_line
+from summarizer.merging.merge import merge
+from summarizer.model.bottom_line import WrittenBottomLine, accept, bottom_line_messages
 from summarizer.offline import extract_offline
-from summarizer.schema import Briefing, Item
 
 ROOT = Path(__file__).resolve().parents[1]
 

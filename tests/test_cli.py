@@ -20,7 +20,7 @@ import jsonschema
 import pytest
 from oai_server import OAIServer
 
-from summarizer.articles import load_articles
+from summarizer.ingestion.articles import load_articles
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"

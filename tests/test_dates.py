@@ -1,4 +1,4 @@
-"""summarizer/dates.py: the one month table and the day intervals an ISO partial date covers."""
+"""summarizer/core/dates.py: the one month table and the day intervals an ISO partial date covers."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import ast
 from datetime import date
 from pathlib import Path
 
-from summarizer.dates import MONTH_ABBREVIATIONS, MONTH_NAMES, MONTHS, date_interval, date_key, dates_compatible
-from summarizer.schema import DateRef
+from summarizer.core.dates import MONTH_ABBREVIATIONS, MONTH_NAMES, MONTHS, date_interval, date_key, dates_compatible
+from summarizer.core.schema import DateRef
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,7 +31,7 @@ def test_one_month_table() -> None:
     assert MONTH_ABBREVIATIONS.index("Sept") < MONTH_ABBREVIATIONS.index("Sep")
     spelled = []
     for path in (ROOT / "summarizer").rglob("*.py"):
-        if path.name == "dates.py" and path.parent.name == "summarizer":
+        if path.name == "dates.py" and path.parent.name == "core":
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         words = " ".join(n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str))

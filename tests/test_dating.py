@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from summarizer.articles import article_from_text, load_articles
-from summarizer.dating import _resolve_direct, article_date, bounded_by_events, offset, resolve
-from summarizer.merge import merge
+from summarizer.core.schema import ArticleExtraction, Briefing, Casualty, DateRef
+from summarizer.ingestion.articles import article_from_text, load_articles
+from summarizer.merging.dating import _resolve_direct, article_date, bounded_by_events, offset, resolve
+from summarizer.merging.merge import merge
 from summarizer.offline import extract_offline
-from summarizer.schema import ArticleExtraction, Briefing, Casualty, DateRef
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.entities import AliasError, Canonicalizer, display, key, same_person
+from summarizer.reading.entities import AliasError, Canonicalizer, display, key, same_person
 
 
 @pytest.fixture

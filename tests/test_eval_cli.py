@@ -135,7 +135,7 @@ def test_plan_jobs_picks_the_corpora(tmp_path: Path) -> None:
 
 def test_run_jobs_wraps_only_live_model_jobs_and_check_folders_names_the_missing_one(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from summarizer.errors import EvalError
+    from summarizer.core.errors import EvalError
     from summarizer.evaluation import run as eval_run
 
     evals = tmp_path / "evals"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.errors import EvalError
+from summarizer.core.errors import EvalError
+from summarizer.core.schema import SECTIONS, ArticleExtraction, Briefing, DateRef, Estimate, Quantity, Rejected, RunInfo
 from summarizer.evaluation import (
     GoldBriefing,
     assign,
@@ -23,7 +24,6 @@ from summarizer.evaluation import (
     score_extractions,
     similarity,
 )
-from summarizer.schema import SECTIONS, ArticleExtraction, Briefing, DateRef, Estimate, Quantity, Rejected, RunInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "evals" / "gold"

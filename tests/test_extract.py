@@ -10,13 +10,13 @@ import pytest
 from oai_server import OAIServer
 from test_llm import basic_article, config, good
 
-from summarizer.articles import article_from_text
-from summarizer.errors import ConfigError, ModelError
-from summarizer.extract import article_budget, chunk_spans, extract, extract_many, merge_chunks, sentence_spans
-from summarizer.grounding import verify
-from summarizer.llm import ModelConfig
-from summarizer.prompts import build_messages, fill, load_prompts
-from summarizer.schema import ArticleExtraction, Sections
+from summarizer.core.errors import ConfigError, ModelError
+from summarizer.core.schema import ArticleExtraction, Sections
+from summarizer.ingestion.articles import article_from_text
+from summarizer.model.client import ModelConfig
+from summarizer.model.extractor import article_budget, chunk_spans, extract, extract_many, merge_chunks, sentence_spans
+from summarizer.model.prompts import build_messages, fill, load_prompts
+from summarizer.verification.grounding import verify
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

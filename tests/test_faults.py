@@ -385,7 +385,7 @@ def test_run_deadline_writes_the_partial_briefing(tmp_path: Path) -> None:
 
 def test_offline_run_keeps_the_deadline_too(tmp_path: Path) -> None:
     """The library's deadline also bounds the offline extractor: past it, articles are failed, the run partial."""
-    from summarizer.errors import ConfigError, DeadlineError, NoArticlesError
+    from summarizer.core.errors import ConfigError, DeadlineError, NoArticlesError
     from summarizer.pipeline import run_brief as pipeline_run
 
     folder = tmp_path / "articles"

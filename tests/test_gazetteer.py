@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from summarizer.articles import article_from_text
-from summarizer.gazetteer import gazetteer, plural, translated_names
+from summarizer.core.schema import ArticleExtraction
+from summarizer.ingestion.articles import article_from_text
 from summarizer.offline import extract_offline
-from summarizer.offline.patterns import side_name
-from summarizer.schema import ArticleExtraction
+from summarizer.reading.gazetteer import gazetteer, plural, translated_names
+from summarizer.reading.patterns import side_name
 
 PKG = Path(__file__).resolve().parent.parent / "summarizer"
 # The seed story's actors: the extractor must find them through the gazetteer, never by name.
@@ -27,7 +27,7 @@ def _extract(text: str) -> ArticleExtraction:
 def _code_and_patterns() -> list[tuple[Path, str]]:
     """Every statement of the offline extractor's code and pattern data, comments and docstrings removed."""
     out = []
-    paths = sorted((PKG / "offline").glob("*.py"))
+    paths = sorted([*(PKG / "offline").glob("*.py"), *(PKG / "reading").glob("*.py")])
     assert len(paths) >= 10, "the offline extractor's modules moved: point this test at them"
     for path in [*paths, PKG / "data" / "offline_patterns.yaml"]:
         text = path.read_text(encoding="utf-8")

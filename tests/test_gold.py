@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.articles import load_articles
-from summarizer.errors import EvalError
+from summarizer.core.errors import EvalError
+from summarizer.core.numbers import parse_quantity, supports
+from summarizer.core.schema import Article, ArticleExtraction
 from summarizer.evaluation import load_gold_briefing, load_gold_named
-from summarizer.grounding import locate
-from summarizer.numbers import parse_quantity, supports
-from summarizer.schema import Article, ArticleExtraction
+from summarizer.ingestion.articles import load_articles
+from summarizer.verification.grounding import locate
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "evals" / "gold"

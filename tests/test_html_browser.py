@@ -14,7 +14,7 @@ import browser_fixtures  # skips this module without chromium or playwright
 import pytest
 from test_render import build, hostile_raw, load_raw
 
-from summarizer.render import render_html
+from summarizer.rendering.render import render_html
 
 ARTIFACTS = browser_fixtures.ARTIFACTS
 browser = browser_fixtures.browser  # the shared module-scoped fixture

@@ -16,8 +16,8 @@ import pytest
 from test_render import build, load_raw
 
 import summarizer
-from summarizer.chart import chartable, estimate_svg
-from summarizer.render import render_html
+from summarizer.rendering.chart import chartable, estimate_svg
+from summarizer.rendering.render import render_html
 
 ARTIFACTS = browser_fixtures.ARTIFACTS
 browser = browser_fixtures.browser  # the shared module-scoped fixture

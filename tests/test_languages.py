@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from oai_server import OAIServer
 
-from summarizer.articles import article_from_text, load_articles
-from summarizer.language import article_language, detect_language
-from summarizer.locale_numbers import find_figures_in, parse_quantity_in, supported
-from summarizer.numbers import find_figures, parse_quantity
+from summarizer.core.language import article_language, detect_language
+from summarizer.core.locale_numbers import find_figures_in, parse_quantity_in, supported
+from summarizer.core.numbers import find_figures, parse_quantity
+from summarizer.ingestion.articles import article_from_text, load_articles
 from summarizer.offline import extract_offline
 
 

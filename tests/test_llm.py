@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -12,11 +14,11 @@ from typing import Any
 import pytest
 from oai_server import OAIServer
 
-from summarizer.articles import article_from_text
-from summarizer.errors import ConfigError, ModelError, ModeRefusedError
-from summarizer.extract import extract, extract_many
-from summarizer.llm import ModelConfig, estimate_tokens, price_for, schema_json
-from summarizer.schema import Article, ArticleExtraction
+from summarizer.core.errors import ConfigError, ModelError, ModeRefusedError
+from summarizer.core.schema import Article, ArticleExtraction
+from summarizer.ingestion.articles import article_from_text
+from summarizer.model.client import ModelConfig, estimate_tokens, price_for, schema_json
+from summarizer.model.extractor import extract, extract_many
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SENTINEL = "sk-SENTINEL-test"  # not a real key; short so secret scanners do not flag it
@@ -157,7 +159,7 @@ def test_connection_refused_is_retried_then_reported() -> None:
 
 def test_unreachable_server_stops_all_articles_early(tmp_path: Path) -> None:
     """Once max_retries + 1 connections have failed and none ever succeeded, no article makes another attempt."""
-    from summarizer.extract import extract_many
+    from summarizer.model.extractor import extract_many
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -272,6 +274,31 @@ def test_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         ModelConfig.from_env(record=tmp_path, replay=tmp_path)
 
 
+def test_from_env_reads_the_variables_the_command_line_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One table of variables: from_env and `brief run --help` name the same ones for the model settings."""
+    from click.testing import CliRunner
+
+    from summarizer.cli import main
+    from summarizer.model.config import ENV_OPTIONS
+
+    help_text = CliRunner().invoke(main, ["run", "--help"], catch_exceptions=False).output
+    values = {"model": "gpt-4o", "base_url": "http://127.0.0.1:9/v1", "api_key": SENTINEL, "mode": "json",
+              "concurrency": "3", "cache_dir": "/tmp/c", "timeout": "7.5", "context_tokens": "4096",
+              "max_tokens": "300", "max_retries": "1", "rate_limit_budget": "5", "prices": "/tmp/p.json",
+              "backoff": "0.01", "seed": "42"}
+    assert {name for name, _, _ in ENV_OPTIONS} == set(values)
+    for name, var, _ in ENV_OPTIONS:
+        assert var in help_text or name == "backoff", var  # --backoff is a hidden option (tests)
+        monkeypatch.setenv(var, values[name])
+    cfg = ModelConfig.from_env()
+    assert cfg is not None
+    got = {name: getattr(cfg, name) for name in values}
+    assert got == {"model": "gpt-4o", "base_url": "http://127.0.0.1:9/v1", "api_key": SENTINEL, "mode": "json",
+                   "concurrency": 3, "cache_dir": Path("/tmp/c"), "timeout": 7.5, "context_tokens": 4096,
+                   "max_tokens": 300, "max_retries": 1, "rate_limit_budget": 5.0, "prices": Path("/tmp/p.json"),
+                   "backoff": 0.01, "seed": 42}
+
+
 def test_prices(tmp_path: Path) -> None:
     assert price_for("gpt-4o-mini") == (0.15, 0.6)
     assert price_for("gpt-4o-mini-2024-07-18") == (0.15, 0.6)
@@ -319,12 +346,29 @@ def test_max_tokens_is_sent_only_when_set(oai_server: OAIServer) -> None:
     assert "max_tokens" not in first and second["max_tokens"] == 321
 
 
+def test_importing_the_client_changes_nothing_outside_it() -> None:
+    """No side effect at import: the environment, instructor and the loggers change only when a client is made."""
+    code = ("import logging, os, sys; os.environ.pop('PYDANTIC_ERRORS_INCLUDE_URL', None);"
+            "import summarizer.model.client as c;"
+            "from instructor.v2.validation import async_validators as av;"
+            "assert 'PYDANTIC_ERRORS_INCLUDE_URL' not in os.environ;"
+            "assert not getattr(av.reject_async_validators, '_brief_cached', False);"
+            "assert not logging.getLogger('instructor').handlers;"
+            "c.LLMClient(c.ModelConfig(model='m', base_url='http://127.0.0.1:9/v1'));"
+            "assert os.environ['PYDANTIC_ERRORS_INCLUDE_URL'] == '0';"
+            "assert getattr(av.reject_async_validators, '_brief_cached', False);"
+            "assert logging.getLogger('instructor').handlers")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_instructor_model_check_is_remembered_per_class() -> None:
     """instructor's per-call walk of the response model is cached (half our CPU per article otherwise)."""
     from instructor.v2.validation import async_validators as av
 
-    import summarizer.llm as llm
+    import summarizer.model.client as llm
 
+    llm.LLMClient(ModelConfig(model="m", base_url="http://127.0.0.1:9/v1"))  # the first client patches instructor
     assert getattr(av.reject_async_validators, "_brief_cached", False)
     av.reject_async_validators(llm.RESPONSE_MODEL)  # passes, and again from the cache
     av.reject_async_validators(llm.RESPONSE_MODEL)

@@ -16,8 +16,10 @@ import pytest
 from local_fixtures import local_model_server  # noqa: F401 - pytest fixture
 from pydantic import BaseModel
 
-from summarizer.errors import ConfigError
-from summarizer.local import (
+from summarizer.core.errors import ConfigError
+from summarizer.core.schema import Sections
+from summarizer.model.catalog import models_dir
+from summarizer.model.local import (
     MODEL_ALIAS,
     MODEL_FILE,
     LocalServer,
@@ -27,8 +29,6 @@ from summarizer.local import (
     server_command,
     server_missing_reason,
 )
-from summarizer.models import models_dir
-from summarizer.schema import Sections
 
 pytestmark = pytest.mark.local_model
 
@@ -65,7 +65,7 @@ def test_server_command_line() -> None:
         "--logits_all": "False", "--verbose": "False",
     }
     capped = server_command(Path("/m/x.gguf"), port=9999, n_ctx=4096, n_threads=2, max_tokens=300)
-    assert capped[1:5] == ["-m", "summarizer.local", "--max_tokens", "300"]
+    assert capped[1:5] == ["-m", "summarizer.model.local", "--max_tokens", "300"]
     assert capped[5:] == argv[3:]
 
 
@@ -153,11 +153,11 @@ def _check_grounded(extraction: Sections, article_id: str) -> None:
 
 
 def test_python_api_extracts_one_article(local_model_server: LocalServer) -> None:  # noqa: F811
-    from summarizer.articles import load_articles
-    from summarizer.errors import ModelError
-    from summarizer.extract import extract
-    from summarizer.llm import ModelConfig
-    from summarizer.schema import SECTIONS, ArticleExtraction
+    from summarizer.core.errors import ModelError
+    from summarizer.core.schema import SECTIONS, ArticleExtraction
+    from summarizer.ingestion.articles import load_articles
+    from summarizer.model.client import ModelConfig
+    from summarizer.model.extractor import extract
 
     article = load_articles([SEED]).articles[0]
     config = ModelConfig(model=MODEL_ALIAS, base_url=local_model_server.base_url, api_key="local", cache=False,
@@ -190,8 +190,8 @@ def _brief(*args: str, timeout: float = 400) -> subprocess.CompletedProcess[str]
 
 
 def test_cli_end_to_end_json(local_model_server: LocalServer) -> None:  # noqa: F811
-    from summarizer.render import render_markdown
-    from summarizer.schema import SECTIONS, Briefing
+    from summarizer.core.schema import SECTIONS, Briefing
+    from summarizer.rendering.render import render_markdown
 
     started = time.monotonic()
     proc = _brief(str(SEED.relative_to(ROOT)), "--base-url", local_model_server.base_url, "--model", MODEL_ALIAS,
@@ -221,7 +221,7 @@ def test_cli_json_schema_mode_is_refused_with_advice(local_model_server: LocalSe
     proc = _brief(str(SEED.relative_to(ROOT)), "--base-url", local_model_server.base_url, "--model", MODEL_ALIAS,
                   "--no-cache", "--format", "json", "--mode", "json_schema", timeout=120)
     assert proc.returncode == 1
-    from summarizer.schema import Briefing
+    from summarizer.core.schema import Briefing
 
     run = Briefing.model_validate_json(proc.stdout).run
     assert run.mode == "json_schema" and len(run.failed) == 1
@@ -230,7 +230,7 @@ def test_cli_json_schema_mode_is_refused_with_advice(local_model_server: LocalSe
 
 
 def test_recorded_set_replays_without_a_server() -> None:
-    from summarizer.schema import Briefing
+    from summarizer.core.schema import Briefing
 
     folder = ROOT / "evals" / "recordings" / "smollm2-135m"
     if not (folder / "config.json").is_file():
@@ -267,7 +267,7 @@ def _qwen_missing() -> str | None:
 @pytest.mark.timeout(3600)
 def test_qwen_briefs_one_short_real_article() -> None:
     """The whole job on the real Qwen model: `brief ARTICLE --local qwen2.5-coder-1.5b` (skipped without it)."""
-    from summarizer.schema import Briefing
+    from summarizer.core.schema import Briefing
 
     reason = _qwen_missing()
     if reason:

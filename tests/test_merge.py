@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from summarizer.merge import MergeError, briefing_as_extraction, date_interval, merge
-from summarizer.schema import Article, ArticleExtraction, Briefing, Casualty, DateRef, Rejected, Usage
+from summarizer.core.schema import Article, ArticleExtraction, Briefing, Casualty, DateRef, Rejected, Usage
+from summarizer.merging.merge import MergeError, briefing_as_extraction, date_interval, merge
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "synthetic_extractions"
@@ -364,9 +364,9 @@ def test_undated_claim_is_placed_by_its_period() -> None:
 
 def test_gold_through_verify_and_merge() -> None:
     """The hand-made gold, merged: every claim once, both series, and only the conflicts the gold lists."""
-    from summarizer.articles import load_articles
     from summarizer.evaluation import load_gold, load_gold_briefing, score_briefing
-    from summarizer.grounding import verify
+    from summarizer.ingestion.articles import load_articles
+    from summarizer.verification.grounding import verify
 
     articles = load_articles([ROOT / "seeds"]).articles
     by_id = {a.id: a for a in articles}

@@ -15,8 +15,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from summarizer.merge import MergeError, _cluster, _compatible, _Entry, _entry, _fig, _fig_buckets, _figure_ok, merge
-from summarizer.schema import Article, ArticleExtraction, Casualty, Diplomacy, Item, Quantity
+from summarizer.core.schema import Article, ArticleExtraction, Casualty, Diplomacy, Item, Quantity
+from summarizer.merging.merge import (
+    MergeError,
+    _cluster,
+    _compatible,
+    _Entry,
+    _entry,
+    _fig,
+    _fig_buckets,
+    _figure_ok,
+    merge,
+)
 
 
 def _article(aid: str) -> Article:

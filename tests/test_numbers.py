@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from summarizer.numbers import find_figures, overlaps, parse_quantity, same_figure, supports
+from summarizer.core.numbers import find_figures, overlaps, parse_quantity, same_figure, supports
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from summarizer.articles import article_from_text, load_articles
-from summarizer.numbers import find_figures
+from summarizer.core.numbers import find_figures
+from summarizer.core.schema import Article, ArticleExtraction, Casualty
+from summarizer.ingestion.articles import article_from_text, load_articles
 from summarizer.offline import extract_offline
-from summarizer.offline.dates import find_dates
-from summarizer.offline.sentences import split_sentences
-from summarizer.schema import Article, ArticleExtraction, Casualty
+from summarizer.reading.article_sentences import split_sentences
+from summarizer.reading.dates import find_dates
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

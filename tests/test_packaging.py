@@ -29,7 +29,7 @@ def test_wheel_install_runs_from_another_directory(tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     probe = (
-        "import summarizer, summarizer.resources as r, summarizer.prompts as p;"
+        "import summarizer, summarizer.core.resources as r, summarizer.model.prompts as p;"
         "print(summarizer.__file__); print(r.resource_dir('prompts')); print(r.resource_dir('schemas'));"
         "print(p.load_prompts().version)"
     )

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from summarizer.articles import article_from_text
-from summarizer.grounding import verify
-from summarizer.numbers import PREFIXES, VAGUE, find_figures, parse_quantity, supports
-from summarizer.schema import Article, ArticleExtraction, Casualty, Sections
+from summarizer.core.numbers import PREFIXES, VAGUE, find_figures, parse_quantity, supports
+from summarizer.core.schema import Article, ArticleExtraction, Casualty, Sections
+from summarizer.ingestion.articles import article_from_text
+from summarizer.verification.grounding import verify
 
 try:
-    from summarizer.merge import briefing_as_extraction, merge
+    from summarizer.merging.merge import briefing_as_extraction, merge
 except ImportError:  # pragma: no cover - merge.py not landed yet
     merge = None  # type: ignore[assignment]
 
@@ -149,7 +149,7 @@ def _content(b: Any) -> dict[str, Any]:
 
 
 needs_merge = pytest.mark.skipif(
-    merge is None, reason="waiting for summarizer/merge.py (merge, briefing_as_extraction)"
+    merge is None, reason="waiting for summarizer/merging/merge.py (merge, briefing_as_extraction)"
 )
 
 

@@ -27,7 +27,7 @@ def test_readme_has_the_two_setup_commands_first() -> None:
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
 def test_python_example_runs(index: int, tmp_path: Path) -> None:
-    if "summarizer.local" in BLOCKS[index] and importlib.util.find_spec("llama_cpp") is None:
+    if "summarizer.model.local" in BLOCKS[index] and importlib.util.find_spec("llama_cpp") is None:
         pytest.skip("needs the local model server: bash scripts/install-local.sh")
     run = subprocess.run([sys.executable, "-c", BLOCKS[index]], cwd=ROOT, capture_output=True, text=True,
                          timeout=300)
@@ -66,7 +66,7 @@ def offline_run() -> Any:
 
 
 def _figures(run: Any) -> list[Any]:
-    from summarizer.numbers import parse_quantity
+    from summarizer.core.numbers import parse_quantity
 
     out = []
     for _, item in run.briefing.items():
@@ -79,8 +79,8 @@ def _figures(run: Any) -> list[Any]:
 
 def test_offline_findings_paragraph_matches_an_offline_run(offline_run: Any) -> None:
     """'What the offline extractor finds on the seed corpus (41 items; ...) includes the NIS figures (...)'."""
+    from summarizer.core.numbers import find_figures
     from summarizer.evaluation import load_gold, score_extractions
-    from summarizer.numbers import find_figures
 
     said = _sentence(r"What the offline extractor finds on the seed corpus \((\d+) items; ([\d.]+) precision, "
                      r"([\d.]+) recall against `evals/gold`\) includes (.*?the defence pact)\.")
@@ -113,7 +113,7 @@ def test_mixed_side_and_skipped_figures_as_the_readme_says(offline_run: Any) -> 
 
 
 def test_qualifier_examples_appear_in_the_markdown(offline_run: Any) -> None:
-    from summarizer.render import render_markdown
+    from summarizer.rendering.render import render_markdown
 
     said = _sentence(r"Figures keep the article's qualifier \(\"([^\"]+)\", \"([^\"]+)\"\)")
     md = render_markdown(offline_run.briefing).lower()
@@ -123,7 +123,7 @@ def test_qualifier_examples_appear_in_the_markdown(offline_run: Any) -> None:
 
 def test_smollm2_replay_counts_match_the_readme() -> None:
     import summarizer
-    from summarizer.evaluation.run import recording_config
+    from summarizer.model.recordings import recording_config
 
     said = _sentence(r"Replayed, it gives (\d+) articles? briefed and (\d+) failed, with nothing\s+kept")
     folder = ROOT / "evals" / "recordings" / "smollm2-135m"

@@ -16,9 +16,9 @@ from typing import Any
 from oai_server import OAIServer
 from test_llm import bad, basic_article, config, good
 
-from summarizer.config import ModelConfig
-from summarizer.extract import answer_tokens, extract
-from summarizer.llm import LLMClient, salvage
+from summarizer.model.client import LLMClient, salvage
+from summarizer.model.config import ModelConfig
+from summarizer.model.extractor import answer_tokens, extract
 
 ITEM = {"supplier": "Vell Union", "recipient": "Garrow",
         "items": [{"name": "soldiers", "quantity": {"text": "some 2,000"}}], "status": "alleged",

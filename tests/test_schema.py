@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from summarizer.errors import SchemaDriftError
-from summarizer.schema import (
+from summarizer.core.errors import SchemaDriftError
+from summarizer.core.schema import (
     Aid,
     ArmsTransfer,
     Article,
@@ -32,7 +32,7 @@ from summarizer.schema import (
     TimelineEntry,
     Usage,
 )
-from summarizer.schema_files import check_schemas, schema_texts, write_schemas
+from summarizer.core.schema_files import check_schemas, schema_texts, write_schemas
 
 ROOT = Path(__file__).resolve().parent.parent
 QUOTE = "At least 100 North Korean soldiers stationed in Russia were killed and another 1,000 wounded"
@@ -277,7 +277,7 @@ def test_drift_is_detected_on_a_modified_copy(tmp_path):
     data = json.loads(path.read_text(encoding="utf-8"))
     data["properties"]["title"]["type"] = "integer"
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    drift = r"Briefing.json in .* differ from summarizer/schema.py: run `brief schema`"
+    drift = r"Briefing.json in .* differ from summarizer/core/schema.py: run `brief schema`"
     with pytest.raises(SchemaDriftError, match=drift):
         check_schemas(copy)
     (copy / "ArticleExtraction.json").unlink()
@@ -292,7 +292,7 @@ def test_model_facing_schema_drops_only_what_the_pipeline_sets() -> None:
     """The model is shown what it fills; the published schemas keep every field."""
     import json
 
-    from summarizer.schema import Sections, model_facing_schema
+    from summarizer.core.schema import Sections, model_facing_schema
 
     full = Sections.model_json_schema()
     lean = model_facing_schema(Sections.model_json_schema())

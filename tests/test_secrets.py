@@ -10,9 +10,9 @@ import pytest
 from oai_server import OAIServer
 from test_faults import FaultyModel, article_index, brief_env, run_brief, write_articles
 
-from summarizer.config import ModelConfig
-from summarizer.errors import ConfigError
-from summarizer.redact import redact
+from summarizer.core.errors import ConfigError
+from summarizer.core.redact import redact
+from summarizer.model.config import ModelConfig
 
 KEY = f"sk-SENTINEL-{secrets.token_hex(12)}"
 SECRET_PART = KEY.removeprefix("sk-SENTINEL-")
@@ -155,8 +155,8 @@ def test_library_logs_hide_secret_url_parameters(oai_server: OAIServer, caplog: 
     """Without the CLI's log handler: the HTTP client's debug lines are redacted at their loggers."""
     import logging
 
-    from summarizer.articles import article_from_text
-    from summarizer.extract import extract
+    from summarizer.ingestion.articles import article_from_text
+    from summarizer.model.extractor import extract
 
     text = "Synthetic library report\n\nAt least 12 soldiers were killed near Aldmoor, officials said on Monday."
     oai_server.script({"sections": {"casualties": [], "deployments": [], "arms_transfers": [], "aid": [],

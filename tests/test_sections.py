@@ -15,7 +15,7 @@ import sys
 import typing
 from pathlib import Path
 
-from summarizer.schema import SECTION_SPECS, SECTIONS, ArticleExtraction, Briefing, Item, SectionName, Sections
+from summarizer.core.schema import SECTION_SPECS, SECTIONS, ArticleExtraction, Briefing, Item, SectionName, Sections
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,12 +58,12 @@ SCRIPT = r'''
 import json
 from datetime import date
 
-from summarizer.articles import article_from_text
+from summarizer.ingestion.articles import article_from_text
 from summarizer.evaluation import report_markdown, score_extractions
-from summarizer.grounding import verify
-from summarizer.merge import briefing_as_extraction, merge
-from summarizer.render import render_html, render_json, render_markdown
-from summarizer.schema import Sections, Sighting
+from summarizer.verification.grounding import verify
+from summarizer.merging.merge import briefing_as_extraction, merge
+from summarizer.rendering.render import render_html, render_json, render_markdown
+from summarizer.core.schema import Sections, Sighting
 
 texts = [
     "Ukraine's air force said on Monday that 12 drones were seen over Kharkiv on 3 March 2025, none of them shot down.",
@@ -116,7 +116,7 @@ def test_a_new_section_needs_only_schema_py(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "summarizer", pkg / "summarizer", ignore=shutil.ignore_patterns("__pycache__", "_bundled"))
     for folder in ("prompts", "schemas"):
         shutil.copytree(ROOT / folder, pkg / folder)
-    schema = pkg / "summarizer" / "schema.py"
+    schema = pkg / "summarizer" / "core" / "schema.py"
     text = schema.read_text(encoding="utf-8")
     for anchor, replacement in EDITS:
         assert text.count(anchor) == 1, f"schema.py changed: update this test's edit at {anchor!r}"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.extract import chunk_spans, sentence_spans
-from summarizer.offline.sentences import _blocks, split_sentences
-from summarizer.sentences import MAX_SEGMENT, line_sentence_spans
-from summarizer.sentences import sentence_spans as spans
+from summarizer.core.sentences import MAX_SEGMENT, line_sentence_spans
+from summarizer.core.sentences import sentence_spans as spans
+from summarizer.model.extractor import chunk_spans, sentence_spans
+from summarizer.reading.article_sentences import _blocks, split_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,8 +90,8 @@ _LINEAR = textwrap.dedent(
     """
     import resource, sys
     resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-    from summarizer.offline.sentences import split_sentences
-    from summarizer.extract import chunk_spans
+    from summarizer.reading.article_sentences import split_sentences
+    from summarizer.model.extractor import chunk_spans
     unit, size = sys.argv[1], int(sys.argv[2])
     text = (unit * (size // len(unit) + 1))[:size]
     print(len(split_sentences(text)), len(chunk_spans(text, 2000)))

@@ -11,11 +11,11 @@ import pytest
 from oai_server import OAIServer
 from test_llm import SENTINEL, basic_article, config, good
 
-from summarizer.errors import ReplayMissError, StoreError
-from summarizer.extract import extract
-from summarizer.prompts import load_prompts, prompt_version
-from summarizer.resources import resource_dir
-from summarizer.store import ResponseStore, request_key
+from summarizer.core.errors import ReplayMissError, StoreError
+from summarizer.core.resources import resource_dir
+from summarizer.model.extractor import extract
+from summarizer.model.prompts import load_prompts, prompt_version
+from summarizer.model.store import ResponseStore, request_key
 
 REQ = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "temperature": 0.0}
 RESP = {"id": "x", "choices": [{"index": 0, "message": {"role": "assistant", "content": "{}"}}], "model": "m",
@@ -53,7 +53,7 @@ def test_damaged_entry_is_a_miss_with_a_warning(tmp_path: Path, caplog: pytest.L
     store.put(REQ, RESP, {})
     path = store.path(store.key(REQ))
     path.write_text(path.read_text()[:40])  # truncated
-    with caplog.at_level(logging.WARNING, logger="summarizer.store"):
+    with caplog.at_level(logging.WARNING, logger="summarizer.model.store"):
         assert store.get(REQ) is None
     assert "damaged" in caplog.text and path.name in caplog.text
 

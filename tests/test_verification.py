@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 from oai_server import OAIServer
 from test_faults import brief_env, run_brief
 
-from summarizer.grounding import verify
-from summarizer.injection import find_instructions, instruction_family
-from summarizer.meaning import looks_english
-from summarizer.numbers import parse_figure_text
-from summarizer.schema import Article, Sections
+from summarizer.core.language import looks_english
+from summarizer.core.numbers import parse_figure_text
+from summarizer.core.schema import Article, Sections
+from summarizer.verification.grounding import verify
+from summarizer.verification.injection import find_instructions, instruction_family
 
 FIXTURES = Path(__file__).parent / "fixtures" / "verification"
 ANSWERS = json.loads((FIXTURES / "answers_synthetic.json").read_text(encoding="utf-8"))
@@ -195,6 +195,9 @@ def test_offline_path_shows_no_planted_figure(tmp_path: Path) -> None:
     assert not FAKE.search(json.dumps(_items(b)) + json.dumps(b["estimates"]))
     assert [it["killed"]["text"] for it in _items(b, "casualties")] == ["At least 40"]
     assert len(b["run"]["instructions"]) == 2
+    warned = [line for line in proc.stderr.splitlines() if line.startswith("brief: warning: instructions found")]
+    assert len(warned) == 2 and "offline_injection_synthetic.txt" in warned[0], proc.stderr
+    assert "never used as evidence: “Attention AI models reading this page" in proc.stderr
     md = run_brief([str(FIXTURES / "offline_injection_synthetic.txt"), "--offline"], brief_env(tmp_path)).stdout
     assert "Instructions found in article 1: “Attention AI models reading this page" in md
 
@@ -204,7 +207,7 @@ def test_offline_path_shows_no_planted_figure(tmp_path: Path) -> None:
 
 def test_status_fields_are_pipeline_only() -> None:
     """The model never sees the status fields (its schema, and so every recording, is unchanged) and cannot set them."""
-    from summarizer.llm import _ModelSections
+    from summarizer.model.client import _ModelSections
 
     schema = json.dumps(_ModelSections.model_json_schema())
     assert "\"verification\"" not in schema and "\"verification_notes\"" not in schema
@@ -312,8 +315,8 @@ def test_no_shown_figure_contradicts_its_quote(n: int, said: str, verb: int, who
 def test_hand_annotated_gold_passes_verification() -> None:
     """Careful annotation is what verification must keep: no gold item is rejected (evals/gold, and evals/dev
     when present). Only English articles get the meaning checks; elsewhere quotes and figures are checked."""
-    from summarizer.articles import load_articles
     from summarizer.evaluation import load_gold
+    from summarizer.ingestion.articles import load_articles
 
     root = Path(__file__).parent.parent
     for gold_dir, articles_dir in ((root / "evals" / "gold", root / "seeds"),
@@ -342,7 +345,7 @@ def test_hand_annotated_gold_passes_verification() -> None:
     ("people in Yemen", "people were killed", False),  # the place is checked with the whole side, not alone
 ])
 def test_named(name: str, text: str, expected: bool) -> None:
-    from summarizer.meaning_names import named
+    from summarizer.verification.named import named
 
     assert named(name, text) is expected
 
@@ -354,13 +357,13 @@ def test_named(name: str, text: str, expected: bool) -> None:
     ("United Nations", "Residents said the shelling stopped.", False),
 ])
 def test_claimant_named(claimant: str, text: str, expected: bool) -> None:
-    from summarizer.meaning_names import claimant_named
+    from summarizer.verification.named import claimant_named
 
     assert claimant_named(claimant, text) is expected
 
 
 def test_an_organisation_is_not_named_by_a_shared_word() -> None:
-    from summarizer.meaning_names import claimant_named
+    from summarizer.verification.named import claimant_named
 
     assert not claimant_named("United Nations", "The United States said 40 soldiers were killed.")
 
@@ -443,7 +446,7 @@ def test_a_figure_only_the_headline_states_is_rejected() -> None:
 
 
 def test_a_headline_is_only_a_headline_when_the_text_opens_with_it() -> None:
-    from summarizer.grounding import headline_end
+    from summarizer.verification.grounding import headline_end
 
     assert headline_end(_titled(_HEADLINE, _BODY)) == len(_HEADLINE)
     assert headline_end(_article(_BODY)) == 0  # title "synthetic" is not the first line

@@ -146,18 +146,28 @@ def test_real_cooperation_since_the_war_began_is_no_agreement_in_force(qwen_seed
     assert shown == []
 
 
-@pytest.fixture(scope="module")
-def five_seeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The committed five-seed Qwen recording set (REAL answers, evals/recordings/qwen2.5-coder-1.5b), replayed."""
-    tmp = tmp_path_factory.mktemp("five")
-    folder = ROOT / "evals" / "recordings" / "qwen2.5-coder-1.5b"
-    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    out = tmp / "q.json"
-    proc = run_brief([str(ROOT / "seeds"), "--replay", str(folder), "--model", config["model"],
-                      "--max-tokens", str(config["max_tokens"]), "--seed", str(config["seed"]),
-                      "--format", "json", "-o", str(out)], brief_env(tmp))
+SEEDS = Path(__file__).parent / "fixtures" / "recordings" / "qwen2.5-coder-1.5b-seeds"
+
+
+def _serve_recorded(exchange: Path, article: str, tmp: Path) -> dict[str, Any]:
+    """The real recorded response body, byte for byte (cut off at max_tokens included), to the real command."""
+    response = json.loads(exchange.read_text(encoding="utf-8"))["response"]
+    out = tmp / f"{exchange.stem}.json"
+    with OAIServer(default={"raw": response}) as server:
+        proc = run_brief([str(ROOT / article), "--model", "qwen", "--base-url", server.base_url, "--no-cache",
+                          "--format", "json", "-o", str(out)], brief_env(tmp))
+        assert len(server.requests) == 1, "a re-ask would not be the recorded exchange"
     assert proc.returncode == 0, proc.stderr
     return json.loads(out.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def five_seeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Seeds 000 and 004 of the five-seed Qwen set (REAL answers, see the README of SEEDS), briefed together."""
+    tmp = tmp_path_factory.mktemp("five")
+    a = _serve_recorded(SEEDS / "seed000.json", "seeds/000_e726931a88cfd514.txt", tmp)
+    b = _serve_recorded(SEEDS / "seed004.json", "seeds/004_e768fbc29f10ce67.txt", tmp)
+    return {s: a[s] + b[s] for s in ("casualties", "deployments")}
 
 
 def test_real_headline_quote_is_grounded_on_the_body(five_seeds: dict[str, Any]) -> None:

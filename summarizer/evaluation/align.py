@@ -1,8 +1,8 @@
 """Predicted items aligned one-to-one with gold items of one article and section (pure).
 
 The alignment is an optimal assignment over a similarity that weighs the figures most (compared through
-:mod:`summarizer.numbers`: same stated number, or same bounds), then the claimant (through
-:class:`summarizer.entities.Canonicalizer`), the quotes, the section's own fields and the dates.
+:mod:`summarizer.core.numbers`: same stated number, or same bounds), then the claimant (through
+:class:`summarizer.reading.entities.Canonicalizer`), the quotes, the section's own fields and the dates.
 Pairs below :data:`MIN_SIMILARITY`, and pairs whose figures all disagree, are not matches.
 """
 
@@ -14,15 +14,15 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from ..entities import Canonicalizer, key, same_person
-from ..numbers import Figure, parse_quantity, same_figure
-from ..quotes import normalise
-from ..schema import (
+from ..core.numbers import Figure, parse_quantity, same_figure
+from ..core.quotes import normalise
+from ..core.schema import (
     SECTION_SPECS,
     DateRef,
     Item,
     Quantity,
 )
+from ..reading.entities import Canonicalizer, key, same_person
 
 MIN_SIMILARITY = 0.5
 """A predicted and a gold item below this similarity (0-1) are not a match."""

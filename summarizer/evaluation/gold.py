@@ -11,9 +11,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..dates import date_interval
-from ..errors import EvalError
-from ..schema import (
+from ..core.dates import date_interval
+from ..core.errors import EvalError
+from ..core.schema import (
     SECTIONS,
     ArticleExtraction,
     DateRef,
@@ -57,7 +57,7 @@ class GoldBriefing:
 
     def item(self, ref: Ref) -> Item:
         stem, section, index = ref
-        return getattr(self.gold[stem], section)[index]  # type: ignore[no-any-return]
+        return getattr(self.gold[stem], section)[index]
 
     def claim_date(self, claim: GoldClaim) -> tuple[date, date] | None:
         """When a gold claim was made: its own date, else the most precise ``claimed`` of its items, else the

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..schema import (
+from ..core.schema import (
     SECTION_SPECS,
     SECTIONS,
 )

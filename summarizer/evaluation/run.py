@@ -7,21 +7,21 @@ the development corpus of other stories and languages (``evals/dev/articles`` ag
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..articles import load_articles
-from ..errors import EvalError, NoArticlesError, ReplayMissError, option
+from ..core.errors import EvalError, NoArticlesError, ReplayMissError, option
+from ..core.resources import checkout_dir
+from ..ingestion.articles import load_articles
+from ..model.recordings import recording_config
 from ..pipeline import run_brief
 from .gold import load_gold, load_gold_briefing
 from .report import EvalRow
 from .score import score_briefing, score_extractions
 
-RECORDING_CONFIG = "config.json"
 CORPUS_NAMES = ("seeds", "dev")
 
 
@@ -121,37 +121,12 @@ def plan_jobs(evals_dir: Path, options: dict[str, Any], *, run_all: bool = False
 def default_evals_dir() -> Path:
     """evals/ (gold, recordings, thresholds, reports): in the current folder, else in the checkout's root."""
     here = Path("evals")
-    return here if here.is_dir() else Path(__file__).resolve().parent.parent / "evals"
+    return here if here.is_dir() else checkout_dir() / "evals"
 
 
 def recording_sets(root: Path) -> list[Path]:
     """Every committed recording set in ``root`` (evals/recordings/, evals/dev/recordings/): folders of exchanges."""
     return sorted(p for p in root.iterdir() if p.is_dir() and any(p.glob("*.json"))) if root.is_dir() else []
-
-
-def recording_config(folder: Path) -> dict[str, Any]:
-    """Model options a recording set was made with: its config.json, else read off a recorded request."""
-    cfg_path = folder / RECORDING_CONFIG
-    if cfg_path.is_file():
-        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
-        if not isinstance(cfg, dict) or "model" not in cfg:
-            raise EvalError(f"{cfg_path}: expected a JSON object with at least \"model\"")
-        cfg.pop("prompt_version", None)  # informational: a stale set shows up as replay misses
-        cfg.pop("server", None)  # informational: how the local server that answered was set up
-        return cfg
-    for entry_path in sorted(folder.glob("*.json")):
-        try:
-            entry = json.loads(entry_path.read_text(encoding="utf-8"))
-        except ValueError:
-            continue
-        request = entry.get("request") if isinstance(entry, dict) else None
-        if isinstance(request, dict) and request.get("model"):
-            fmt = request.get("response_format") or {}
-            mode = ("tools" if request.get("tools") else
-                     "json_schema" if fmt.get("type") == "json_schema" else
-                     "json" if fmt.get("type") == "json_object" else "md_json")
-            return {"model": request["model"], "mode": mode}
-    raise EvalError(f"{folder} holds no recorded exchange: record one with `brief eval --model M --record {folder}`")
 
 
 def check_folders(jobs: list[Job]) -> None:

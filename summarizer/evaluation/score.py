@@ -10,15 +10,15 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..dates import date_interval
-from ..dating import words_of
-from ..errors import EvalError
-from ..schema import (
+from ..core.dates import date_interval
+from ..core.errors import EvalError
+from ..core.schema import (
     SECTIONS,
     ArticleExtraction,
     Briefing,
     Item,
 )
+from ..merging.dating import words_of
 from .align import MIN_SIMILARITY, align, pair_figures, same_date, same_name, similarity
 from .gold import GoldBriefing, GoldClaim, Ref
 

@@ -6,21 +6,21 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ..gazetteer import gazetteer
-from ..numbers import find_figures, same_figure
-from ..schema import (
+from ..core.numbers import find_figures, same_figure
+from ..core.schema import (
     Aid,
     AidComponent,
     Evidence,
 )
-from .dates import find_dates
+from ..reading.article_sentences import tables
+from ..reading.dates import find_dates
+from ..reading.gazetteer import gazetteer
+from ..reading.patterns import NODOT, any_of, patterns, slot_tables, trie, word_re
 from .items import dedupe, quantity
-from .patterns import NODOT, any_of, patterns, slot_tables, trie, word_re
-from .sentences import tables
 
 if TYPE_CHECKING:
-    from .context import Context
-    from .sentences import Sentence
+    from ..reading.article_sentences import Sentence
+    from ..reading.context import Context
 
 
 # ---------------------------------------------------------------- aid

@@ -6,19 +6,19 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ..numbers import find_figures
-from ..schema import (
+from ..core.numbers import find_figures
+from ..core.schema import (
     ArmsItem,
     ArmsTransfer,
     Evidence,
 )
-from .claimants import Attribution
+from ..reading.claimants import Attribution
+from ..reading.patterns import NODOT, QUOTES, any_of, patterns, states_in, word_re
 from .items import dedupe, quantity
-from .patterns import NODOT, QUOTES, any_of, patterns, states_in, word_re
 
 if TYPE_CHECKING:
-    from .context import Context
-    from .sentences import Sentence
+    from ..reading.article_sentences import Sentence
+    from ..reading.context import Context
 
 
 # ---------------------------------------------------------------- arms transfers

@@ -6,15 +6,25 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ..gazetteer import gazetteer
-from ..schema import Deployment, DeploymentStatus, Evidence
+from ..core.schema import Deployment, DeploymentStatus, Evidence
+from ..reading.article_sentences import counts
+from ..reading.gazetteer import gazetteer
+from ..reading.patterns import (
+    MONTHS,
+    WEEKDAYS,
+    any_of,
+    expand,
+    named_place,
+    patterns,
+    side_name,
+    slot_tables,
+    states_in,
+)
 from .items import dedupe, merge_evidence, quantity
-from .patterns import MONTHS, WEEKDAYS, any_of, expand, named_place, patterns, side_name, slot_tables, states_in
-from .sentences import counts
 
 if TYPE_CHECKING:
-    from .context import Context
-    from .sentences import Sentence
+    from ..reading.article_sentences import Sentence
+    from ..reading.context import Context
 
 
 # ---------------------------------------------------------------- deployments

@@ -6,20 +6,20 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ..gazetteer import gazetteer
-from ..schema import (
+from ..core.schema import (
     DateRef,
     Diplomacy,
     Evidence,
 )
-from .claimants import Attribution
-from .dates import find_dates
+from ..reading.claimants import Attribution
+from ..reading.dates import find_dates
+from ..reading.gazetteer import gazetteer
+from ..reading.patterns import QUOTES, any_of, patterns, states_in, unique, word_re
 from .items import merge_evidence
-from .patterns import QUOTES, any_of, patterns, states_in, unique, word_re
 
 if TYPE_CHECKING:
-    from .context import Context
-    from .sentences import Sentence
+    from ..reading.article_sentences import Sentence
+    from ..reading.context import Context
 
 
 # ---------------------------------------------------------------- diplomacy
@@ -140,7 +140,7 @@ def diplomacy(ctx: Context) -> list[Diplomacy]:
             if attr.claimant in states:  # "France and Germany announced sanctions": the parties act, no one claims
                 attr = Attribution(None, None, attr.verb_spans)
             claimed = ctx.when(s, m.start())[0]
-            out.append((s, Diplomacy(evidence=[Evidence(quote=t)], event_type=kind, parties=states,  # type: ignore
+            out.append((s, Diplomacy(evidence=[Evidence(quote=t)], event_type=kind, parties=states,
                                      summary=summary, period=period, claimed=claimed if claimed != period else None,
                                      claimant=attr.claimant, conduit=attr.conduit)))
     kept: dict[tuple[str, Any], Diplomacy] = {}

@@ -1,8 +1,8 @@
 """The offline extractor's entry point: sentence patterns filling the briefing schema.
 
 Each item quotes whole sentences of the article, every figure comes from
-:func:`summarizer.numbers.find_figures`, and the result goes through
-:func:`summarizer.grounding.verify` like a model's. The phrase tables live in
+:func:`summarizer.core.numbers.find_figures`, and the result goes through
+:func:`summarizer.verification.grounding.verify` like a model's. The phrase tables live in
 ``summarizer/data/offline_patterns.yaml``. A sentence it cannot read with confidence is
 skipped: a missing figure is better than a wrong one.
 """
@@ -11,25 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..coverage import reads
-from ..grounding import verify
-from ..language import article_language
-from ..schema import (
+from ..core.language import article_language
+from ..core.schema import (
     Article,
     ArticleExtraction,
     DateRef,
     Sections,
 )
+from ..reading.article_sentences import split_sentences
+from ..reading.claimants import Names
+from ..reading.context import Context
+from ..verification.coverage import reads
+from ..verification.grounding import verify
 from .aid import aid
 from .arms import arms_transfers
 from .casualties import casualties
-from .claimants import Names
-from .context import Context
 from .deployments import deployments
 from .diplomacy import diplomacy
-from .sentences import split_sentences
 
-__all__ = ["extract_offline"]
+__all__ = ["extract_offline", "read_offline"]
 
 
 # ---------------------------------------------------------------- entry point
@@ -41,8 +41,16 @@ def extract_offline(article: Article, *, others: Sequence[Article] = ()) -> Arti
     ``others``: the other articles of the run; a leader one of them introduces with a nationality
     ("Russian President Vladimir Putin") then stands for that state here too.
     """
-    if not reads(article_language(article)):  # English patterns would misread it: leave it unread
-        return verify(Sections(), article, extractor="offline", copy=False)
+    return verify(read_offline(article, others=others), article, extractor="offline", copy=False)
+
+
+def read_offline(article: Article, *, others: Sequence[Article] = ()) -> Sections:
+    """The five sections as the sentence patterns read them, not yet grounded (see :func:`extract_offline`).
+
+    An article in a language the patterns do not read gives empty sections: English patterns would misread it.
+    """
+    if not reads(article_language(article)):
+        return Sections()
     ctx = Context(article, split_sentences(article.text),
                   Names(article.text, tuple(o.text for o in others if o.id != article.id)))
     found, used = casualties(ctx)
@@ -54,7 +62,7 @@ def extract_offline(article: Article, *, others: Sequence[Article] = ()) -> Arti
         diplomacy=diplomacy(ctx),
     )
     _share_briefing_dates(sections)
-    return verify(sections, article, extractor="offline", copy=False)
+    return sections
 
 
 def _share_briefing_dates(sections: Sections) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from ..numbers import Figure, find_figures, overlaps, same_figure
-from ..schema import Casualty, Quantity
-from .claimants import quoted_spans
+from ..core.numbers import Figure, find_figures, overlaps, same_figure
+from ..core.schema import Casualty, Quantity
+from ..reading.claimants import quoted_spans
 
 if TYPE_CHECKING:
-    from .sentences import Sentence
+    from ..reading.article_sentences import Sentence
 
 
 def quantity(f: Figure, within: str | None = None) -> Quantity:

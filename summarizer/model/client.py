@@ -1,0 +1,814 @@
+"""The model client: ModelConfig, instructor over openai, HTTP-level store and retries, usage and cost.
+
+The only module that imports openai and instructor. Every HTTP exchange goes through
+:class:`StoreTransport`, so the cache, recordings, replay, retries (tenacity), the
+concurrency bound and token accounting see the real requests that openai and instructor
+build, re-asks included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import email.utils
+import json
+import logging
+import os
+import random
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx2
+import instructor
+import openai
+from pydantic import BaseModel, ConfigDict
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_random_exponential
+
+from ..core.errors import BriefError, ModelError, ModeRefusedError, ReplayMissError, option
+from ..core.redact import redact
+from ..core.schema import Article, Sections, Usage, model_facing_schema
+from .config import (  # noqa: F401  (re-exported: summarizer.model.client.ModelConfig etc. keep working)
+    DEFAULT_MODE,
+    LOCAL_MODEL,
+    NO_KEY,
+    Mode,
+    ModelConfig,
+    default_cache_dir,
+    estimate_tokens,
+    price_for,
+    schema_json,
+)
+from .store import ResponseStore, completion_problem, request_key
+
+log = logging.getLogger(__name__)
+_M = TypeVar("_M", bound=BaseModel)
+_REFUSAL_WORDS = ("response_format", "json_schema", "json_object", "grammar", "schema", "tool")
+
+# Our Mode (config.py, no instructor import) to instructor's.
+INSTRUCTOR_MODES: dict[Mode, instructor.Mode] = {
+    Mode.TOOLS: instructor.Mode.TOOLS,
+    Mode.JSON: instructor.Mode.JSON,
+    Mode.JSON_SCHEMA: instructor.Mode.JSON_SCHEMA,
+    Mode.MD_JSON: instructor.Mode.MD_JSON,
+}
+
+# ---------------------------------------------------------------- per-article call state
+
+
+@dataclass
+class CallState:
+    """What one article's calls have cost and how they went; shared by its chunks."""
+
+    article_id: str
+    label: str
+    usage: Usage = field(default_factory=Usage)
+    attempts: int = 0
+    # Answers waiting for validation: cached only once the call they belong to succeeds, so a failed
+    # article is asked again on the next run instead of replaying its invalid answers.
+    pending: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+
+
+_STATE: contextvars.ContextVar[CallState | None] = contextvars.ContextVar("brief_call_state", default=None)
+
+
+def describe(article: Article) -> str:
+    """How messages name an article: its title and path."""
+    where = f" ({article.path})" if article.path else ""
+    return f"{article.title!r}{where}"
+
+
+class _Retryable(Exception):
+    """A transient failure: 429, 5xx, timeout, connection error or an unreadable body."""
+
+    def __init__(self, reason: str, *, response: tuple[int, list[tuple[str, str]], bytes] | None = None,
+                 retry_after: float | None = None, cause: Exception | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.response = response
+        self.retry_after = retry_after
+        self.cause = cause
+
+
+def _retry_after(headers: httpx2.Headers) -> float | None:
+    """Seconds from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date)."""
+    if ms := headers.get("retry-after-ms"):
+        with contextlib.suppress(ValueError):
+            return max(float(ms) / 1000, 0.0)
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    with contextlib.suppress(TypeError, ValueError):
+        when = email.utils.parsedate_to_datetime(value)
+        return max(when.timestamp() - time.time(), 0.0)
+    return None
+
+
+def _error_text(content: bytes) -> str:
+    """The server's error message, one line."""
+    text = content.decode("utf-8", "replace")
+    with contextlib.suppress(ValueError):
+        data = json.loads(text)
+        err = data.get("error", data) if isinstance(data, dict) else data
+        text = str(err.get("message", err)) if isinstance(err, dict) else str(err)
+    return " ".join(text.split())[:300]
+
+
+def _json_response(status: int, body: bytes, request: httpx2.Request, headers: Any = None) -> httpx2.Response:
+    kept = [(k, v) for k, v in (headers or []) if k.lower() not in ("content-encoding", "content-length",
+                                                                     "transfer-encoding", "connection")]
+    if not any(k.lower() == "content-type" for k, _ in kept):
+        kept.append(("content-type", "application/json"))
+    return httpx2.Response(status, headers=kept, content=body, request=request)
+
+
+class StoreTransport(httpx2.AsyncBaseTransport):
+    """Looks up the store before sending; retries transient failures; counts usage per article."""
+
+    def __init__(self, config: ModelConfig, inner: httpx2.AsyncBaseTransport | None) -> None:
+        self.config = config
+        self.inner = inner
+        self.replay = ResponseStore("replay", config.replay) if config.replay else None
+        self.cache = ResponseStore("cache", config.cache_dir or default_cache_dir()) if config.cache else None
+        self.record = ResponseStore("record", config.record) if config.record else None
+        self.semaphore = asyncio.Semaphore(config.concurrency)
+        # Rate-limit gate (time.monotonic): after a 429 with Retry-After nobody sends before this time.
+        # Requests that have not been sent yet wait here too, instead of each collecting its own 429
+        # and a later, rounded-up Retry-After; when the gate opens they go together, which is what a
+        # sliding-window limit allows.
+        self.not_before = 0.0
+        self.price = price_for(config.model, config.prices)
+        self._expo = wait_random_exponential(multiplier=config.backoff, max=config.backoff_max)
+        # Set once max_retries + 1 connection attempts (from any articles) have failed while no request has ever
+        # been answered: the server is not there, so every article fails at once instead of each spending its
+        # own retries (1,000 articles would otherwise cost 5,000 connection attempts and minutes of backoff).
+        self.down: str | None = None
+        self.answered = False
+        self.connect_failures = 0
+        self._scope: dict[str, Any] | None = None
+        self._scope_lock = asyncio.Lock()
+
+    async def cache_scope(self, request: httpx2.Request) -> dict[str, Any]:
+        """What the cache key adds to the request body: the endpoint (no credentials) and the served model.
+
+        The model name identifies the model, except for the placeholder "local" used when only a base URL
+        is given: then the server is asked once per run (GET /models) which models it serves.
+        """
+        async with self._scope_lock:
+            if self._scope is None:
+                served = None
+                if self.config.model == LOCAL_MODEL and self.config.base_url and self.inner is not None:
+                    served = await self._served_models(request)
+                self._scope = {"base_url": self.config.safe_base_url() or "https://api.openai.com/v1",
+                               "served_model": served}
+            return self._scope
+
+    async def _served_models(self, request: httpx2.Request) -> str:
+        """The model ids the server lists at /models, or "unknown" when it does not answer."""
+        assert self.inner is not None
+        path = request.url.path.rsplit("/chat/completions", 1)[0] + "/models"
+        auth = {k: v for k, v in request.headers.items() if k.lower() == "authorization"}
+        get = httpx2.Request("GET", request.url.copy_with(path=path), headers=auth)  # the query string is kept
+        try:
+            async with asyncio.timeout(min(self.config.timeout, 10.0)):
+                response = await self.inner.handle_async_request(get)
+                try:
+                    content = await response.aread()
+                finally:
+                    await response.aclose()
+            data = json.loads(content) if response.status_code == 200 else None
+            ids = sorted(str(m.get("id")) for m in data.get("data", []) if isinstance(m, dict)) \
+                if isinstance(data, dict) and isinstance(data.get("data"), list) else []
+        except (TimeoutError, httpx2.TransportError, ValueError) as exc:
+            log.info("could not ask the server which model it serves (%s); cache entries are keyed by the "
+                     "base URL only", type(exc).__name__)
+            return "unknown"
+        return ",".join(ids) or "unknown"
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        state = _STATE.get() or CallState(article_id="-", label="(no article)")
+        raw = await request.aread()
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise ModelError(state.article_id, f"unexpected non-JSON request to {request.url.path}")
+        meta = {"article_id": state.article_id, "article": state.label, "mode": self.config.mode,
+                "base_url": self.config.safe_base_url(), "path": request.url.path}
+        if self.replay is not None:
+            stored = self.replay.get(body)
+            if stored is None:
+                raise ReplayMissError(
+                    state.article_id,
+                    f"{state.label}: the replay folder {self.config.replay} has no response for request key "
+                    f"{request_key(body)}; record it first ({option('record')}) or run without {option('replay')}",
+                )
+            state.usage.cached_calls += 1
+            return _json_response(200, json.dumps(stored).encode(), request)
+        scope = await self.cache_scope(request) if self.cache is not None else None
+        if self.cache is not None and (stored := self.cache.get(body, scope)) is not None:
+            state.usage.cached_calls += 1
+            if self.record is not None:
+                self.record.put(body, stored, {**meta, "from_cache": True})
+            return _json_response(200, json.dumps(stored).encode(), request)
+        status, headers, content = await self._send(request, state)
+        if status == 200:
+            data = json.loads(content)
+            if self.record is not None:
+                self.record.put(body, data, meta)
+            if self.cache is not None:
+                state.pending.append((body, data, meta))
+        return _json_response(status, content, request, headers)
+
+    def commit(self, state: CallState) -> None:
+        """Cache the answers of a call that validated."""
+        if self.cache is not None:
+            for body, data, meta in state.pending:
+                self.cache.put(body, data, meta, self._scope)
+        state.pending.clear()
+
+    def _count(self, state: CallState, usage: Any) -> None:
+        if not isinstance(usage, dict):
+            return
+        u = state.usage
+        try:
+            prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+            total = int(usage.get("total_tokens") or prompt + completion)
+        except (TypeError, ValueError, OverflowError):
+            log.warning("the server reported usage that is not a number of tokens (%.200r); not counted", usage)
+            return
+        u.prompt_tokens += prompt
+        u.completion_tokens += completion
+        u.total_tokens += total
+        if self.price is not None:
+            u.cost_usd = (u.cost_usd or 0.0) + (prompt * self.price[0] + completion * self.price[1]) / 1e6
+
+    def _stop(self, rs: RetryCallState) -> bool:
+        """Give up after max_retries failures; a 429 that says when to come back (Retry-After) is not a
+        failure of the request but the server pacing us: it is retried until rate_limit_budget seconds."""
+        exc = rs.outcome.exception() if rs.outcome is not None else None
+        if isinstance(exc, _Retryable) and _paced(exc):
+            return (rs.seconds_since_start or 0.0) >= self.config.rate_limit_budget
+        failures = getattr(rs, "brief_failures", 0) + 1
+        rs.brief_failures = failures  # type: ignore[attr-defined]
+        return failures > self.config.max_retries
+
+    def _wait(self, rs: RetryCallState) -> float:
+        exc = rs.outcome.exception() if rs.outcome is not None else None
+        if isinstance(exc, _Retryable) and _paced(exc):
+            # The gate (see _hold) holds the retry until Retry-After has passed; a few milliseconds of
+            # jitter keep the waiting requests from reaching the server in the same instant.
+            return random.uniform(0, 0.02 * self.config.backoff)
+        if isinstance(exc, _Retryable) and exc.retry_after is not None:  # a 5xx that says when to come back
+            return min(exc.retry_after, self.config.retry_after_max) + random.uniform(0, 0.25 * self.config.backoff)
+        return float(self._expo(rs))
+
+    async def _hold(self) -> None:
+        """Wait while the rate-limit gate is closed (it may move later while we wait)."""
+        while (delay := self.not_before - time.monotonic()) > 0:
+            await asyncio.sleep(delay)
+
+    def _close_gate(self, seconds: float) -> None:
+        self.not_before = max(self.not_before, time.monotonic() + min(seconds, self.config.retry_after_max))
+
+    async def _send(self, request: httpx2.Request, state: CallState) -> tuple[int, list[tuple[str, str]], bytes]:
+        retrying = AsyncRetrying(
+            stop=self._stop,
+            wait=self._wait,
+            retry=retry_if_exception_type(_Retryable),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._send_once(request, state)
+        except _Retryable as exc:
+            tries = attempt.retry_state.attempt_number
+            if exc.response is not None and exc.response[0] >= 500 and self.config.mode != Mode.TOOLS:
+                raise self._refused(state, exc.response[0], exc.reason) from None
+            raise ModelError(state.article_id, f"{exc.reason} (gave up after {tries} attempt(s)); "
+                             f"{self._advice(exc)}") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send_once(self, request: httpx2.Request, state: CallState) -> tuple[int, list[tuple[str, str]], bytes]:
+        if self.inner is None:
+            raise ModelError(state.article_id, "no network transport (replay mode)")
+        if self.down is not None:
+            raise ModelError(state.article_id, self.down)
+        await self._hold()
+        async with self.semaphore:
+            if self.down is not None:  # found while this request waited for a slot
+                raise ModelError(state.article_id, self.down)
+            state.usage.calls += 1
+            state.attempts += 1
+            try:
+                # httpx's timeout applies to each read; this bounds the whole answer, so a server that
+                # trickles one byte at a time cannot hold a request (and the run) forever.
+                async with asyncio.timeout(self.config.timeout):
+                    response = await self.inner.handle_async_request(request)
+                    try:
+                        content = await _read_capped(response)
+                    finally:
+                        await response.aclose()
+            except _TooLarge:
+                raise ModelError(state.article_id, f"the server's answer is over {MAX_ANSWER_BYTES // 2**20} MB, "
+                                 f"far more than any briefing answer: check {option('base_url')} and the "
+                                 "server") from None
+            except (httpx2.TimeoutException, TimeoutError) as exc:
+                raise _Retryable(f"the server did not answer within {self.config.timeout:g} s", cause=exc) from None
+            except httpx2.TransportError as exc:
+                where = self.config.safe_base_url() or "https://api.openai.com/v1"
+                self.connect_failures += 1
+                if not self.answered and self.connect_failures > self.config.max_retries:
+                    self.down = (f"cannot reach {where} ({type(exc).__name__}): {self.connect_failures} connection "
+                                 f"attempts failed and none has ever succeeded, so no more are made; check that "
+                                 f"a server is running there, or set {option('base_url')} to the right URL")
+                    raise ModelError(state.article_id, self.down) from None
+                raise _Retryable(f"cannot reach {where} ({type(exc).__name__})", cause=exc) from None
+        self.answered = True
+        status, headers = response.status_code, list(response.headers.multi_items())
+        if status == 200:
+            try:
+                data = json.loads(content)
+            except (ValueError, RecursionError):
+                data = None
+            if isinstance(data, dict):
+                self._count(state, data.get("usage"))  # a paid answer counts even when it is unusable
+            problem = "not a JSON object" if data is None else completion_problem(data)
+            if problem is not None:
+                # Transient: a proxy or an overloaded server; the same request usually works when repeated.
+                raise _Retryable(f"the server answered HTTP 200 with a body that is not a usable chat completion "
+                                 f"({problem})", response=None)
+            return status, headers, content
+        message = _error_text(content)
+        if status in (400, 422, 500, 501) and self.config.mode != Mode.TOOLS and _mentions_mode(message):
+            raise self._refused(state, status, message)
+        if status == 400 and self.config.mode == Mode.TOOLS and "tool" in message.lower():
+            raise self._refused(state, status, message)
+        if status == 429 or status >= 500:
+            retry_after = _retry_after(response.headers)
+            if status == 429 and retry_after is not None:
+                self._close_gate(retry_after)
+            raise _Retryable(f"HTTP {status}: {message}", response=(status, headers, content),
+                             retry_after=retry_after)
+        return status, headers, content
+
+    def _advice(self, exc: _Retryable) -> str:
+        if exc.response is not None and exc.response[0] == 429:
+            return f"the server is rate-limiting: lower {option('concurrency')} or try again later"
+        if isinstance(exc.cause, (httpx2.TimeoutException, TimeoutError)):
+            return f"raise {option('timeout')} or check that the server is not overloaded"
+        if exc.cause is not None:
+            return f"check that a server is running there, or set {option('base_url')} to the right URL"
+        return "check the server's logs"
+
+    def _refused(self, state: CallState, status: int, message: str) -> ModeRefusedError:
+        mode = self.config.mode
+        others = (f"{option('mode', 'json')} or {option('mode', 'md_json')}" if mode == "tools"
+                  else f"{option('mode', 'tools')} (or {option('mode', 'md_json')})")
+        return ModeRefusedError(
+            state.article_id,
+            f"the server answered HTTP {status} to structured-output mode {mode!r} ({message}); "
+            f"it may not support that mode: try {others}",
+        )
+
+
+MAX_ANSWER_BYTES = 32 * 2**20
+"""A larger HTTP answer is refused while it arrives (an answer of a few thousand tokens is kilobytes)."""
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_capped(response: httpx2.Response) -> bytes:
+    """The (decoded) body, read in pieces; _TooLarge past MAX_ANSWER_BYTES so a server cannot fill memory."""
+    parts: list[bytes] = []
+    size = 0
+    async for piece in response.aiter_bytes():
+        size += len(piece)
+        if size > MAX_ANSWER_BYTES:
+            raise _TooLarge
+        parts.append(piece)
+    return b"".join(parts)
+
+
+def _paced(exc: _Retryable) -> bool:
+    return exc.response is not None and exc.response[0] == 429 and exc.retry_after is not None
+
+
+def _mentions_mode(message: str) -> bool:
+    low = message.lower()
+    return any(w in low for w in _REFUSAL_WORDS)
+
+
+class _RedactLog(logging.Filter):
+    """On the HTTP and openai loggers: request lines and error bodies lose keys and secret URL parameters,
+    whatever handler a library user attaches (the CLI's handler redacts too)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        clean = redact(text, self.secrets)
+        if clean != text:
+            record.msg, record.args = clean, None
+        return True
+
+
+_LOG_FILTER = _RedactLog()
+# Filters run only for records created on the logger itself, so each logger that prints URLs is named.
+_URL_LOGGERS = ("httpx2", "httpx", "openai", "openai._base_client", "instructor")
+
+
+def _guard_logs(api_key: str | None) -> None:
+    if api_key and api_key != NO_KEY:
+        _LOG_FILTER.secrets.add(api_key)
+    for name in _URL_LOGGERS:
+        logger = logging.getLogger(name)
+        if _LOG_FILTER not in logger.filters:
+            logger.addFilter(_LOG_FILTER)
+
+
+# ---------------------------------------------------------------- the client
+
+
+class _ModelSections(Sections):
+    """What the model fills for one article: five lists, each possibly empty."""
+
+    model_config = ConfigDict(title="Sections")
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return model_facing_schema(super().model_json_schema(*args, **kwargs))
+
+
+# Prepared once: instructor wraps a plain model in a new class on every call, which rebuilds its schema.
+RESPONSE_MODEL = instructor.openai_schema(_ModelSections)
+
+
+def _cache_async_validator_check() -> None:
+    """Remember instructor's async-validator check per class.
+
+    instructor walks the response model's whole type tree several times per call to reject async
+    validators; for our schema that was half of our CPU per article (benchmarks/RESULTS.md). The answer
+    depends only on the class, so a class that passed once passes again. Every call site imports the
+    function from its module at call time, so replacing the module attribute is enough; if instructor
+    moves it, nothing is patched and only speed is lost.
+    """
+    try:
+        from instructor.v2.validation import async_validators as av
+    except ImportError:  # pragma: no cover - another instructor layout
+        return
+    original = getattr(av, "reject_async_validators", None)
+    if original is None or getattr(original, "_brief_cached", False):
+        return
+    passed: set[type] = set()
+
+    def reject_async_validators(response_model: Any) -> None:
+        if isinstance(response_model, type) and response_model in passed:
+            return
+        original(response_model)
+        if isinstance(response_model, type):
+            passed.add(response_model)
+
+    reject_async_validators._brief_cached = True  # type: ignore[attr-defined]
+    av.reject_async_validators = reject_async_validators
+
+
+_prepared = False
+
+
+def _prepare() -> None:
+    """What the client changes outside this module: done once, when the first client is made, never on import."""
+    global _prepared
+    if _prepared:
+        return
+    # Without any handler, Python prints a library's warnings to stderr through its last-resort handler: a
+    # library caller saw instructor's retry log lines. A NullHandler keeps them quiet until the application
+    # configures logging (records still propagate to its handlers then); the command line shows them with -vvv.
+    for name in ("instructor", "openai", "httpx2", "httpx", "httpcore"):
+        if not logging.getLogger(name).handlers:
+            logging.getLogger(name).addHandler(logging.NullHandler())
+    # Re-asks send the validation error back to the model. Without this, pydantic appends a help URL that names
+    # its own version ("errors.pydantic.dev/2.13/..."), so a pydantic upgrade would change the request bodies
+    # and every recorded re-ask would stop replaying. Read by pydantic-core each time an error is formatted.
+    os.environ["PYDANTIC_ERRORS_INCLUDE_URL"] = "0"
+    _cache_async_validator_check()
+    _prepared = True
+
+
+def char_tokens(text: str) -> int:
+    """Tokens as characters / 4: what request sizes (max_tokens) are computed from. Deliberately not
+    tiktoken, so a request body, and so a recording's key, is the same whether or not tiktoken is installed."""
+    return (len(text) + 3) // 4
+
+
+MIN_REASK_ANSWER = 256  # a re-ask that leaves less room than this for the answer is sent as a fresh ask
+MAX_PROBLEMS = 6  # validation errors named in a re-ask note
+
+
+@dataclass
+class _Failure:
+    """Why an answer could not be used: one line for the re-ask note, and the answer's text."""
+
+    problem: str
+    text: str
+    truncated: bool
+
+
+def _answer_text(completion: Any) -> str:
+    """The JSON the model wrote: the tool call's arguments, else the message content (fences removed)."""
+    try:
+        message = completion.choices[0].message
+    except (AttributeError, IndexError, TypeError):
+        return ""
+    calls = getattr(message, "tool_calls", None) or []
+    if calls:
+        return str(calls[0].function.arguments or "")
+    text = str(getattr(message, "content", None) or "")
+    fenced = re.search(r"```(?:json)?\s*(.*?)(?:```|$)", text, re.S)
+    return fenced.group(1) if fenced else text
+
+
+def _answer_failure(exc: BaseException) -> _Failure | None:
+    """An unusable answer (cut off, not JSON, or not matching the schema), or None for any other failure."""
+    from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+    from pydantic import ValidationError
+
+    if isinstance(exc, IncompleteOutputException):
+        text = _answer_text(exc.last_completion)
+        used = getattr(getattr(exc.last_completion, "usage", None), "completion_tokens", None)
+        return _Failure(f"the answer was cut off after {used or 'the maximum number of'} tokens before its JSON "
+                        "was complete: it was too long or repeated an item. Give each item once, with short "
+                        "quotes", text, truncated=True)
+    if not isinstance(exc, InstructorRetryException) or not exc.failed_attempts:
+        return None
+    attempt = exc.failed_attempts[-1]
+    text = _answer_text(attempt.completion)
+    err = attempt.exception
+    if isinstance(err, ValidationError):
+        parts = []
+        for e in err.errors(include_url=False)[:MAX_PROBLEMS]:
+            where = ".".join(str(x) for x in e.get("loc", ()))
+            if e.get("type") == "json_invalid":
+                return _Failure(f"the answer was not complete JSON ({e.get('msg')})", text, truncated=True)
+            parts.append(f"{where}: {e.get('msg')}" if where else str(e.get("msg")))
+        more = err.error_count() - len(parts)
+        return _Failure("; ".join(parts) + (f"; and {more} more error(s)" if more > 0 else ""), text,
+                        truncated=False)
+    if isinstance(err, json.JSONDecodeError):
+        return _Failure(f"the answer was not complete JSON ({err.msg})", text, truncated=True)
+    return _Failure(" ".join(str(err).split())[:300], text, truncated=False)
+
+
+def salvage(text: str) -> tuple[Sections, int, int] | None:
+    """The complete, distinct items of a cut-off JSON answer: (sections, items kept, repeats dropped), or None.
+
+    The item being written when the answer stopped is dropped, as is every exact repeat of an earlier item.
+    """
+    from pydantic import TypeAdapter, ValidationError
+    from pydantic_core import from_json
+
+    try:
+        data = from_json(text, allow_partial=True)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    lists = [k for k, v in data.items() if k in Sections.model_fields and isinstance(v, list)]
+    if not lists:
+        return None
+    last = lists[-1]
+    if data[last]:
+        data[last] = data[last][:-1]  # possibly cut mid-item
+    out: dict[str, list[Any]] = {}
+    kept = repeats = 0
+    for section in lists:
+        annotation = Sections.model_fields[section].annotation
+        assert annotation is not None  # every section field is annotated list[...]
+        adapter: TypeAdapter[Any] = TypeAdapter(annotation)
+        seen: set[str] = set()
+        out[section] = []
+        for raw in data[section]:
+            key = json.dumps(raw, sort_keys=True)
+            if key in seen:
+                repeats += 1
+                continue
+            seen.add(key)
+            try:
+                out[section].extend(adapter.validate_python([raw]))
+            except ValidationError:
+                continue
+            kept += 1
+    if not kept:
+        return None
+    return Sections(**out), kept, repeats
+
+
+class LLMClient:
+    """One openai+instructor client per run; ``sections`` makes one structured call."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        self.config = config
+        _prepare()
+        _guard_logs(config.api_key)
+        inner = None if config.replay is not None else httpx2.AsyncHTTPTransport()
+        self.transport = StoreTransport(config, inner)
+        http_client = openai.DefaultAsyncHttpxClient(transport=self.transport, timeout=config.timeout)
+        # openai appends "/chat/completions" to the base URL as a string, so a query string in it
+        # ("?api-key=...") is sent as parameters of every request instead.
+        base_url, query = config.endpoint()
+        self.openai = openai.AsyncOpenAI(
+            api_key=config.api_key or NO_KEY,
+            base_url=base_url,
+            default_query=query or None,
+            max_retries=0,
+            timeout=config.timeout,
+            http_client=http_client,
+        )
+        self.instructor = instructor.from_openai(self.openai, mode=INSTRUCTOR_MODES[Mode(config.mode)])
+        self.refused: ModeRefusedError | None = None
+        # Articles in progress, at most `concurrency`: an article builds its requests only once it has a
+        # slot, so the first answers are handled while later articles wait, instead of all articles
+        # building their requests first (the transport's semaphore still bounds requests in flight).
+        self.slots = asyncio.Semaphore(config.concurrency)
+        self.states: dict[str, CallState] = {}  # by article id: what each article's calls cost, failed ones too
+
+    async def aclose(self) -> None:
+        await self.openai.close()
+
+    @contextlib.contextmanager
+    def article(self, article: Article) -> Iterator[CallState]:
+        """Attribute every call made inside (including from tasks started inside) to ``article``."""
+        with self.task(article.id, describe(article)) as state:
+            yield state
+
+    @contextlib.contextmanager
+    def task(self, task_id: str, label: str) -> Iterator[CallState]:
+        """Attribute every call made inside to one task: an article, or another call such as the bottom line."""
+        state = CallState(article_id=task_id, label=label)
+        self.states[task_id] = state
+        token = _STATE.set(state)
+        try:
+            yield state
+        finally:
+            _STATE.reset(token)
+
+    async def sections(self, messages: list[dict[str, str]], *, reask: str | None = None,
+                       max_tokens: int | None = None) -> Sections:
+        """Ask for Sections; transient HTTP failures are retried, invalid answers re-asked, else ModelError.
+
+        A re-ask repeats the original messages plus one short note (``reask``, a prompt with {problem}) naming
+        what was wrong, never the failed answer itself, so it costs about what the first ask cost and always
+        fits the context (a looping answer of 2,000 tokens sent back would not). An answer cut off at
+        max_tokens keeps its complete items, each once (a small model that loops repeats one item until the
+        cap); only when none is complete is it re-asked. ``max_tokens`` overrides config.max_tokens.
+        """
+        state = _STATE.get() or CallState(article_id="-", label="(no article)")
+        if self.refused is not None:
+            raise ModeRefusedError(state.article_id, self.refused.reason)
+        ask = messages
+        problems: list[str] = []
+        for attempt in range(self.config.max_reasks + 1):
+            try:
+                result = await self.instructor.chat.completions.create(
+                    model=self.config.model,
+                    response_model=RESPONSE_MODEL,
+                    messages=ask,  # type: ignore[arg-type]
+                    max_retries=0,
+                    temperature=self.config.temperature,
+                    **self.sampling(ask, max_tokens),
+                    strict=False,
+                )
+                break
+            except Exception as exc:  # every failure becomes one clear ModelError
+                failure = _answer_failure(exc)
+                if failure is not None and failure.truncated:
+                    salvaged = salvage(failure.text)
+                    if salvaged is not None:
+                        result, kept, repeats = salvaged
+                        log.warning("%s: the answer was cut off at max_tokens; kept its %d complete item(s)%s",
+                                    state.label, kept, f", dropped {repeats} repeat(s)" if repeats else "")
+                        break
+                if failure is None or attempt == self.config.max_reasks or reask is None:
+                    state.pending.clear()
+                    error = self._error(exc, state, problems + ([failure.problem] if failure else []))
+                    if isinstance(error, ModeRefusedError):
+                        self.refused = error
+                    raise error from None
+                problems.append(failure.problem)
+                ask = self._reask(messages, reask, failure.problem, max_tokens)
+        assert isinstance(result, Sections)
+        self.transport.commit(state)
+        return result
+
+    async def structured(self, messages: list[dict[str, str]], response_model: type[_M]) -> _M:
+        """One structured call for another answer than Sections (the bottom line): transient HTTP failures are
+        retried and invalid answers re-asked by instructor (config.max_reasks), anything else is a ModelError."""
+        state = _STATE.get() or CallState(article_id="-", label="(no article)")
+        if self.refused is not None:
+            raise ModeRefusedError(state.article_id, self.refused.reason)
+        try:
+            result = await self.instructor.chat.completions.create(
+                model=self.config.model,
+                response_model=response_model,
+                messages=messages,  # type: ignore[arg-type]
+                max_retries=self.config.max_reasks,
+                temperature=self.config.temperature,
+                **self.sampling(messages),
+                strict=False,
+            )
+        except Exception as exc:  # every failure becomes one clear ModelError
+            state.pending.clear()
+            error = self._error(exc, state)
+            if isinstance(error, ModeRefusedError):
+                self.refused = error
+            raise error from None
+        self.transport.commit(state)
+        return result
+
+    def _reask(self, messages: list[dict[str, str]], template: str, problem: str,
+               max_tokens: int | None) -> list[dict[str, str]]:
+        """The original messages plus a note on what was wrong; the plain original when the note would not fit."""
+        from .prompts import fill
+
+        note = fill(template, {"problem": problem}, where="reask.txt")
+        ask = [*messages, {"role": "user", "content": note}]
+        room = self.config.context_tokens - self.prompt_tokens(ask)
+        wanted = max_tokens or self.config.max_tokens or MIN_REASK_ANSWER
+        return ask if room >= min(wanted, MIN_REASK_ANSWER) else messages
+
+    def prompt_tokens(self, messages: list[dict[str, str]]) -> int:
+        """Estimated prompt tokens of a request: its messages, the schema and a margin for the chat template."""
+        text = sum(char_tokens(m.get("content") or "") for m in messages)
+        return int((text + char_tokens(schema_json(self.config.mode))) * 1.1) + 32 * len(messages)
+
+    def sampling(self, messages: list[dict[str, str]] | None = None, max_tokens: int | None = None) -> dict[str, Any]:
+        """Request options beyond the messages, each sent only when configured (so request keys stay put).
+
+        max_tokens is lowered so that prompt + answer never exceed the context (the server would answer 400).
+        """
+        c = self.config
+        out: dict[str, Any] = {}
+        cap = max_tokens or c.max_tokens
+        if cap:
+            if messages is not None:
+                cap = max(1, min(cap, c.context_tokens - self.prompt_tokens(messages)))
+            out["max_tokens"] = cap
+        if c.seed is not None:
+            out["seed"] = c.seed
+        if c.frequency_penalty is not None:
+            out["frequency_penalty"] = c.frequency_penalty
+        if c.repeat_penalty is not None:
+            out["extra_body"] = {"repeat_penalty": c.repeat_penalty}
+        return out
+
+    def _error(self, exc: BaseException, state: CallState, problems: list[str] | None = None) -> ModelError:
+        chain: list[BaseException] = []
+        cur: BaseException | None = exc
+        while cur is not None and cur not in chain:
+            chain.append(cur)
+            cur = cur.__cause__ or cur.__context__
+        for e in chain:
+            if isinstance(e, ModelError):
+                return type(e)(state.article_id, self._redact(e.reason))
+            if isinstance(e, BriefError):
+                return ModelError(state.article_id, self._redact(str(e)))
+        for e in chain:
+            if isinstance(e, openai.APIStatusError):
+                return ModelError(state.article_id, self._redact(self._status_reason(e)))
+        last = chain[-1]
+        detail = " ".join(str(last).split())[:300]
+        if problems:
+            tries = len(problems)
+            reason = (f"the model's answer did not match the schema after {tries} attempt(s) "
+                      f"({tries - 1} re-ask(s)); last problem: {problems[-1]}; try a larger model, or another "
+                      f"{option('mode')} if the server supports one (json_schema on OpenAI and vLLM)")
+        else:
+            reason = f"{type(last).__name__}: {detail}"
+        return ModelError(state.article_id, self._redact(reason))
+
+    def _status_reason(self, e: openai.APIStatusError) -> str:
+        where = self.config.safe_base_url() or "api.openai.com"
+        message = _error_text(e.response.content) if e.response is not None else str(e)
+        if e.status_code in (401, 403):
+            return f"the server at {where} rejected the API key (HTTP {e.status_code}); check {option('api_key')}"
+        if e.status_code == 404:
+            return (f"model {self.config.model!r} or the endpoint was not found at {where} (HTTP 404: {message}); "
+                    f"check {option('model')} and {option('base_url')}")
+        return f"HTTP {e.status_code} from {where}: {message}"
+
+    def _redact(self, text: str) -> str:
+        key = self.config.api_key
+        return redact(text, [key] if key != NO_KEY else [])

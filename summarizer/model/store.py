@@ -1,0 +1,157 @@
+"""ResponseStore: one mechanism for cache, record and replay of model exchanges (JSON files, atomic writes)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import StoreError, option
+
+log = logging.getLogger(__name__)
+
+
+
+class StoreMode(StrEnum):
+    """What a ResponseStore does with exchanges (not to be confused with the structured-output Mode)."""
+
+    CACHE = "cache"  # answers keyed by request and endpoint, reused across runs
+    RECORD = "record"  # every exchange written in full, for people to read and for replays
+    REPLAY = "replay"  # read only: a request with no stored answer is an error
+    OFF = "off"
+
+
+FORMAT = 1
+
+
+def canonical(request: dict[str, Any]) -> bytes:
+    """Canonical JSON: sorted keys, no spaces, UTF-8."""
+    return json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def request_key(request: dict[str, Any], scope: dict[str, Any] | None = None) -> str:
+    """SHA-256 over the canonical JSON of the request body (model, messages, tools/schema, parameters).
+
+    ``scope`` (the cache's endpoint and the server's model identity) joins the key when given, so one cache
+    folder never serves one server's answers as another's; recordings are keyed by the body alone.
+    """
+    data = canonical(request) if scope is None else canonical({"request": request, "scope": scope})
+    return hashlib.sha256(data).hexdigest()
+
+
+def completion_problem(response: Any) -> str | None:
+    """What makes a chat-completion body unusable (not an object, no choices, no message), or None."""
+    if not isinstance(response, dict):
+        return "not a JSON object"
+    choices = response.get("choices")
+    if not isinstance(choices, list) or not choices:
+        return "no choices" if choices == [] else "no 'choices' list"
+    first = choices[0]
+    message = first.get("message") if isinstance(first, dict) else None
+    if not isinstance(message, dict):
+        return "its first choice has no message"
+    return None  # an empty or invalid message is the model's answer: instructor re-asks
+
+
+def summarise(request: dict[str, Any]) -> dict[str, Any]:
+    """A short, readable description of a request (never headers or keys)."""
+    messages = request.get("messages") or []
+    fmt = request.get("response_format") or {}
+    return {
+        "model": request.get("model"),
+        "messages": [{"role": m.get("role"), "chars": len(str(m.get("content") or ""))} for m in messages],
+        "tools": [t.get("function", {}).get("name") for t in request.get("tools") or []],
+        "response_format": fmt.get("type") if isinstance(fmt, dict) else None,
+        "temperature": request.get("temperature"),
+    }
+
+
+class ResponseStore:
+    """Model responses on disk, one readable JSON file per request key.
+
+    ``cache`` and ``record`` read and write; ``replay`` only reads; ``off`` does nothing.
+    """
+
+    def __init__(self, mode: str, folder: Path | None) -> None:
+        if mode not in StoreMode.__members__.values():
+            raise StoreError(f"unknown store mode {mode!r}; use one of {', '.join(StoreMode)}")
+        if mode != "off" and folder is None:
+            raise StoreError(f"store mode {mode!r} needs a folder")
+        self.mode = mode
+        self.folder = Path(folder).expanduser() if folder is not None else None
+        if mode == "replay" and self.folder is not None and not self.folder.is_dir():
+            raise StoreError(f"replay folder {self.folder} does not exist; record one first with {option('record')}")
+
+    def key(self, request: dict[str, Any], scope: dict[str, Any] | None = None) -> str:
+        """SHA-256 over the canonical JSON of the request body (and the scope, when given)."""
+        return request_key(request, scope)
+
+    def path(self, key: str) -> Path:
+        assert self.folder is not None
+        return self.folder / f"{key}.json"
+
+    def get(self, request: dict[str, Any], scope: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """The stored response body, or None (a miss; a damaged or unusable entry counts as a miss and is
+        logged with its file name, so the answer is fetched again and the entry overwritten)."""
+        if self.mode == "off":
+            return None
+        path = self.path(self.key(request, scope))
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring damaged stored response %s (%s)", path, exc)
+            return None
+        response = entry.get("response") if isinstance(entry, dict) else None
+        if not isinstance(response, dict):
+            log.warning("ignoring damaged stored response %s (no response object)", path)
+            return None
+        if (problem := completion_problem(response)) is not None:
+            log.warning("ignoring unusable stored response %s (%s); asking the model again", path, problem)
+            return None
+        return response
+
+    def put(self, request: dict[str, Any], response: dict[str, Any], meta: dict[str, Any],
+            scope: dict[str, Any] | None = None) -> None:
+        """Write one exchange atomically (temp file in the same folder, then rename)."""
+        if self.mode in ("off", "replay"):
+            return
+        key = self.key(request, scope)
+        entry = {
+            "format": FORMAT,
+            "key": key,
+            "stored": datetime.now(UTC).isoformat(timespec="seconds"),
+            "meta": meta,
+            "model": response.get("model") or request.get("model"),
+            "usage": response.get("usage"),
+            "request_summary": summarise(request),
+            **({"scope": scope} if scope is not None else {}),
+            # The full request only in recordings (people read them); a cache entry is looked up by key.
+            **({"request": request} if self.mode == "record" else {}),
+            "response": response,
+        }
+        # Recordings are for people to read; the cache is for speed (indent=2 forces json's slow encoder).
+        write_json_atomic(self.path(key), entry, indent=2 if self.mode == "record" else None)
+
+
+def write_json_atomic(path: Path, data: Any, indent: int | None = 2) -> None:
+    """Write JSON via a temp file in the same folder and os.replace, so readers never see half a file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(data, ensure_ascii=False, indent=indent) + "\n")
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise StoreError(f"cannot write {path} ({exc.strerror or exc}); check the folder's permissions") from exc

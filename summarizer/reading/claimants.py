@@ -1,0 +1,259 @@
+"""Attribution for the offline extractor: who one sentence says is speaking, and through whom.
+
+What other sentences say about that speaker is resolved in :mod:`.context`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from .dates import find_dates
+from .patterns import MONTHS, QUOTES, WEEKDAYS, any_of, patterns, slot_tables
+
+if TYPE_CHECKING:
+    from .article_sentences import Sentence
+
+
+# ---------------------------------------------------------------- claimants
+
+
+@dataclass
+class Attribution:
+    """Who a sentence says is speaking, through whom, and where the reporting verbs are."""
+
+    claimant: str | None = None
+    conduit: str | None = None
+    verb_spans: list[tuple[int, int]] = field(default_factory=list)  # (start, end) of each reporting verb
+
+
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    spans = [(m.start(), m.end()) for m in re.finditer(r"“[^”]*”|\"[^\"]*\"", text)]
+    if text.count('"') % 2 == 1 and text.lstrip().startswith('"'):
+        spans.append((0, text.rfind('"') + 1))
+    return spans
+
+
+class Names:
+    """Per-article names: abbreviations defined in brackets, full forms of people's names."""
+
+    def __init__(self, text: str, others: tuple[str, ...] = ()) -> None:
+        self.text = text
+        self.others = others  # the texts of the other articles of the run
+        self.abbr: dict[str, str] = {}
+        for m in re.finditer(r"((?:[A-Z][\w'’-]*\s+)(?:(?:of|for|and|on)\s+|[A-Z][\w'’-]*\s+){0,7})\(([A-Z]{2,6})\)",
+                             text):
+            words, abbr = m.group(1).split(), m.group(2)
+            for k in range(len(words)):
+                caps = [w for w in words[k:] if w[0].isupper()]
+                if words[k][0].isupper() and "".join(w[0] for w in caps) == abbr:
+                    self.abbr[abbr] = " ".join(words[k:])
+                    break
+        self._people: dict[str, str | None] = {}
+        self._state_aliases: dict[str, str] | None = None
+
+    def state_aliases(self) -> dict[str, str]:
+        """Names that stand for a state in this article only.
+
+        A leader introduced with a nationality ("Russian President Vladimir Putin") in this article or
+        another of the run stands for the state wherever the article names them ("Putin visited ...");
+        a name two states' leaders share stands for neither. "the North" and "the South"
+        stand for the one state named in the article whose name starts so ("North Korea").
+        """
+        if self._state_aliases is None:
+            p = patterns()
+            found: dict[str, str | None] = {}
+            for alias, state in (x for t in (self.text, *self.others) for x in _leaders(t)):
+                found[alias] = state if found.get(alias, state) == state else None
+            named = {p.state_alias[m.group()] for m in p.state_re.finditer(self.text)}
+            for word in ("North", "South", "East", "West"):
+                fits = [n for n in named if n.startswith(word + " ")]
+                if len(fits) == 1:
+                    found[f"the {word}"] = fits[0]
+            self._state_aliases = {k: v for k, v in found.items() if v is not None}
+        return self._state_aliases
+
+    def agency(self, phrase: str) -> str | None:
+        """The full name of the agency a phrase is ('NIS', "Seoul's Joint Chiefs of Staff (JCS)"), if it is one."""
+        core = re.sub(r"^(?:the\s+|(?:[A-Z][\w-]*\s+)?[A-Z][\w-]*(?:'s|’s)\s+)", "", phrase.strip())
+        core = re.sub(r"^the\s+", "", core)
+        if re.fullmatch(r"[A-Z]{2,6}", core) and core not in self.abbr:
+            self.abbr[core] = self._spelled_out(core) or ""
+        for abbr, full in self.abbr.items():
+            if full and core in (abbr, full, f"{full} ({abbr})"):
+                return full
+        return None
+
+    def _spelled_out(self, abbr: str) -> str | None:
+        """'NIS' -> 'National Intelligence Service' when the article spells it out somewhere."""
+        words = r"\s+(?:(?:of|for|and|on)\s+)?".join(rf"{c}[a-z]+" for c in abbr)
+        m = re.search(rf"\b{words}\b", self.text)
+        return m.group() if m else None
+
+    def person(self, surname: str) -> str | None:
+        """'Lee' -> 'Lee Sung-kwon', 'Healey' -> 'John Healey': the first full form in the article."""
+        if surname not in self._people:
+            s = re.escape(surname)
+            m = re.search(rf"\b{s}\s+[A-Z][a-z]+-[a-z]+\b|\b[A-Z][a-z]+\s+{s}\b", self.text)
+            self._people[surname] = m.group() if m else None
+        return self._people[surname]
+
+
+@lru_cache(maxsize=1)
+def _leader_re() -> re.Pattern[str]:
+    """'Russian President Vladimir Putin', "North Korea's leader Kim Jong Un": nationality, title, name."""
+    p = patterns()
+    titles = any_of(p.raw["leader_titles"])
+    return re.compile(rf"(?<![\w-])(?P<st>{p.demonyms}|{p.states}(?=['’]s))(?:['’]s)?\s+{titles},?\s+"
+                      r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})")
+
+
+@lru_cache(maxsize=4096)
+def _leaders(text: str) -> tuple[tuple[str, str], ...]:
+    """(name, state) of each leader a text introduces with a nationality; a two-word name's surname too."""
+    p = patterns()
+    out: list[tuple[str, str]] = []
+    for m in _leader_re().finditer(text):
+        state = p.state_alias.get(m.group("st")) or slot_tables()["demonym"].get(m.group("st"))
+        if state is not None:
+            name = m.group("name")
+            out += [(alias, state) for alias in (name, name.split()[-1] if len(name.split()) == 2 else None) if alias]
+    return tuple(out)
+
+
+_PERSON_WORD = re.compile(r"[A-Z][a-z][\w.'’-]*")
+_ORG_WORDS = re.compile(r"(?:ministry|agency|service|office|government|military|army|command|leadership|officials?"
+                        r"|authorit(?:y|ies)|groups?|monitors?|organi[sz]ations?|experts|residents|witnesses"
+                        r"|council|committee|commission|mission|parliament|movement|coalition|alliance|front"
+                        r"|spokes(?:man|woman|person)|lawmakers?|adviser|sources?|intelligence)$", re.I)
+_TITLE = re.compile(r"MP|Gen\.|Sen\.|Rep\.|Dr\.|Sir|President|Minister|Secretary|General|Commander|Chief|Senator")
+_TITLE_RUN = re.compile(r"^(?:(?:MP|Gen\.|Sen\.|Rep\.|Dr\.|Sir|Prime|President|Minister|Defen[cs]e|Foreign|Secretary"
+                        r"|General|Commander|Chief|Senator)\s+)+")
+
+
+def clean_claimant(phrase: str, names: Names) -> tuple[str | None, bool]:
+    """(claimant, is_person) named by a subject phrase; (None, False) when it names no one."""
+    p = patterns()
+    s = phrase.strip().strip(QUOTES + " ,.;:")
+    for noise in sorted(p.raw["claimant_noise"], key=len, reverse=True):
+        if s.lower().startswith(noise.lower() + " "):
+            s = s[len(noise) + 1 :]
+    s = re.sub(r"^(?:the|a|an)\s+", "", s, flags=re.IGNORECASE).strip()
+    s = re.sub(rf"(?:\s+{any_of(p.raw['claimant_adverbs'])})+$", "", s).strip()
+    if not s or s.lower() in p.raw["not_claimants"] or len(s.split()) > 9:
+        return None, False
+    s = re.split(r"\s[-–—]\s", s)[-1].strip()  # "KYIV, Nov 21 (Dev Wire) - Residents of Tigray": after the dateline
+    if s in MONTHS or s in WEEKDAYS or re.fullmatch(r"(?:(?:by|the|of|in|on|at|for|to|a|an|with)\s*)+", s,
+                                                      re.IGNORECASE):
+        return None, False  # "By the estimate of ...": the words before a reporting noun name no one
+    agency = names.agency(s)
+    if agency:
+        return agency, False
+    words = s.split()
+    if len(words) == 1 and s in p.state_alias:
+        return p.state_alias[s], False
+    k = len(words)
+    while k > 0 and _PERSON_WORD.fullmatch(words[k - 1]) and not words[k - 1].endswith(("'s", "’s")):
+        k -= 1
+    if 1 < k < len(words) and words[k - 1] in ("of", "for", "on") and words[k - 2][:1].isupper():
+        return s, False  # "Department of Migrant Workers": an office, not a person
+    if 1 < k < len(words) and words[k - 1] in ("in", "from", "at", "near"):
+        return s, False  # "Three people in Shire": people named by where they are, not a person "Shire"
+    titled = k > 0 and _TITLE.fullmatch(words[k - 1]) is not None
+    run = _TITLE_RUN.sub("", " ".join(words[k - 1 if titled else k :]))
+    if run and len(run.split()) <= 3 and (k == 0 or titled or words[k - 1][0].islower()):
+        if run.split()[-1] in MONTHS or run.split()[-1] in WEEKDAYS:
+            return None, False  # "a report they released on Wednesday": a date, not a person
+        if " " not in run and run in p.state_alias:
+            return p.state_alias[run], False
+        return (names.person(run) or run) if " " not in run else run, True
+    if s in p.state_alias:
+        return p.state_alias[s], False
+    if s[0].isupper() or _ORG_WORDS.search(s):
+        return s, False
+    return None, False
+
+
+_CLAUSE_CUT = re.compile(r".*\b(?:after|when|while|because|that|as|but|which)\s+", re.IGNORECASE)
+
+
+def _subject_before(before: str) -> str:
+    """The reporting verb's subject at the end of ``before``."""
+    segs = [m for m in re.finditer(r"[^,;\"“”]+", before) if m.group().strip()]
+    if not segs:
+        return ""
+    pick = segs[-1]
+    if "," in before[pick.end() :] and _clause(pick.group())[:1].islower() and len(segs) > 1:
+        pick = segs[-2]  # an apposition: "Kovalenko, head of the centre, said"
+    return _clause(pick.group())
+
+
+def _clause(segment: str) -> str:
+    cut = _CLAUSE_CUT.match(segment)
+    return _strip_leading_date((segment[cut.end() :] if cut else segment).strip())
+
+
+def _strip_leading_date(subject: str) -> str:
+    for d in find_dates(subject, None):
+        if not subject[: d.start].strip():
+            return subject[d.end :].strip(" ,")
+    return subject
+
+
+@lru_cache(maxsize=1)
+def _lead_re() -> re.Pattern[str]:
+    p = patterns()
+    lead_ins = any_of(p.raw["citing_lead_ins"] + p.raw["claimant_lead_ins"])
+    return re.compile(rf"(?<![\w-]){lead_ins}\s+(?P<c>[^,;]+?)(?=,|;|\s+that\b|\.?$)", re.IGNORECASE)
+
+
+def attribution(sent: Sentence, names: Names, *, inside_quotes: bool = False) -> Attribution:
+    """Claimant and conduit of a sentence from 'said', 'told reporters', 'according to', 'citing ...'."""
+    p = patterns()
+    text = sent.text
+    quoted = [] if inside_quotes else quoted_spans(text)
+
+    def inside(i: int) -> bool:
+        return any(a < i < b for a, b in quoted)
+
+    people: list[str] = []
+    orgs: list[str] = []
+    out = Attribution()
+
+    def add(name: str | None, person: bool) -> None:
+        if name:
+            (people if person else orgs).append(name)
+
+    for m in p.attribution.finditer(text):
+        if inside(m.start()):
+            continue
+        before = text[: m.start()]
+        if re.search(r"[\"”]\s*$", before) or not before.strip():
+            after = re.match(r"\s+([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})", text[m.end() :])
+            subject = after.group(1) if after else ""
+        else:
+            subject = _subject_before(before)
+            if not subject:
+                after = re.match(r"\s+([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})", text[m.end() :])
+                subject = after.group(1) if after else ""
+        name, person = clean_claimant(subject, names) if subject else (None, False)
+        if name:
+            add(name, person)
+            out.verb_spans.append((m.start(), m.end()))
+            if person:  # "Lee also said the NIS had heard ...": the agency is the source
+                cited = re.match(r"\s+(?:that\s+)?(?:the\s+)?([A-Z]{2,6}|(?:[A-Z][\w'’-]*\s+){1,4}"
+                                 r"(?:Service|Staff|Agency|Ministry|Command))\b", text[m.end() :])
+                if cited:
+                    add(names.agency(cited.group(1)) or cited.group(1), False)
+    for m in _lead_re().finditer(text):
+        if not inside(m.start()):
+            add(*clean_claimant(m.group("c"), names))
+    if orgs:
+        out.claimant, out.conduit = orgs[0], (people[0] if people else None)
+    elif people:
+        out.claimant = people[0]
+    return out
+
+
