@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from summarizer.dating import Chronology, ClaimTime
-from summarizer.estimates import _same_time_pair_sets, _same_time_test, same_time
+from summarizer.merging.dating import Chronology, ClaimTime
+from summarizer.merging.estimates import _same_time_pair_sets, _same_time_test, same_time
 
 _ARTICLES = [f"a{n}" for n in range(6)]
 _BASE = date(2024, 10, 1)
