@@ -374,8 +374,10 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
     bounded = [c.figure for c in current if c.figure.low is not None or c.figure.high is not None]
     low = None if not bounded or any(q.low is None for q in bounded) else min(q.low for q in bounded)  # type: ignore[type-var]
     high = None if not bounded or any(q.high is None for q in bounded) else max(q.high for q in bounded)  # type: ignore[type-var]
-    return Estimate(key=f"{side.lower()}:{measure}", side=side, measure=measure, claims=claims, series=series,
-                    conflicts=conflicts, corroborations=corroborations, low=low, high=high, rule=ESTIMATE_RULE)
+    # built from validated parts: validating again would copy every pair (a million of them for 40k items)
+    return Estimate.model_construct(key=f"{side.lower()}:{measure}", side=side, measure=measure, claims=claims,
+                                    series=series, conflicts=conflicts, corroborations=corroborations, low=low,
+                                    high=high, rule=ESTIMATE_RULE)
 
 
 def _partial_counts(items: list[Casualty], dates: _Dates) -> set[str]:
@@ -443,8 +445,8 @@ def _related(side: str, items: list[Casualty], by_key: dict[tuple[str, str], Est
     order = {c.item_id: n for n, c in reversed(list(enumerate(claims)))}
     groups = sorted({(a, b) if (order[a], a) <= (order[b], b) else (b, a) for a, b in conflicts},
                     key=lambda g: (order[g[0]], order[g[1]]))
-    return Estimate(key=f"{s}:{RELATED}", side=side, measure=RELATED, claims=claims,
-                    conflicts=[list(g) for g in groups], rule=RELATED_RULE)
+    return Estimate.model_construct(key=f"{s}:{RELATED}", side=side, measure=RELATED, claims=claims,
+                                    conflicts=[list(g) for g in groups], rule=RELATED_RULE)
 
 
 def build_estimates(sections: dict[str, list[Item]], published: dict[str, date | None],
