@@ -432,8 +432,8 @@ def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output:
     except NoArticlesError as exc:
         bar.close()
         if exc.run is None:  # nothing could be read: no briefing to show
-            for err in exc.errors:
-                _echo_err(f"{show_path(err.path)}: {err.reason}" if isinstance(err, ArticleError) else str(err))
+            _echo_failures([(err.path, err.reason) if isinstance(err, ArticleError) else ("", str(err))
+                            for err in exc.errors], verbose)
             kept = f"; {output} was left as it was" if output is not None and output.exists() else ""
             n = len(exc.errors)
             _echo_err(f"nothing was briefed: {'the' if n == 1 else 'all'} {n} input{'s' * (n != 1)} failed{kept}"
@@ -458,10 +458,14 @@ def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output:
     for dup in result.duplicates:
         if not quiet:
             _echo_err(f"note: {dup}")
-    _echo_failures([(f.path, f.reason) for f in briefing.run.failed])
+    _echo_failures([(f.path, f.reason) for f in briefing.run.failed], verbose)
     if not quiet:
         for note in briefing.run.notes:
             _echo_err(f"note: {note}")
+        where = {a.id: show_path(a.path or a.url or a.id) for a in result.articles}
+        for found in briefing.run.instructions:
+            _echo_err(f"warning: instructions found in article {where.get(found.article_id, found.article_id)}, "
+                      f"never used as evidence: “{_short(found.text)}”")
     if fmt == "json":
         text = render_json(briefing)
     elif fmt == "html":
@@ -496,10 +500,17 @@ def run_cmd(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, output:
         sys.exit(1)
 
 
-def _echo_failures(failures: list[tuple[str, str]]) -> None:
-    """One line per failed input, naming it and saying why."""
-    for path, reason in failures:
-        _echo_err(f"{show_path(path)}: {reason}")
+MAX_FAILURE_LINES = 20  # without -v: a folder of thousands of bad lines must not bury the summary
+
+
+def _echo_failures(failures: list[tuple[str, str]], verbose: int = 0) -> None:
+    """One line per failed input, naming it and saying why; past MAX_FAILURE_LINES, a count (all with -v)."""
+    shown = failures if verbose else failures[:MAX_FAILURE_LINES]
+    for path, reason in shown:
+        _echo_err(f"{show_path(path)}: {reason}" if path else reason)
+    if len(shown) < len(failures):
+        _echo_err(f"... and {len(failures) - len(shown)} more failed inputs (-v lists them all; the briefing's "
+                  "run.failed has each one)")
 
 
 class _ProgressBar:

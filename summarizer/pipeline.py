@@ -257,8 +257,10 @@ class OfflineExtractor:
     def extract_many(self, articles: Sequence[Article], progress: Progress | None = None, *,
                      deadline: float | None = None) -> list[ArticleExtraction | BriefError]:
         from .offline import extract_offline
+        from .reading.claimants import run_leaders
 
         until = None if deadline is None else time.monotonic() + deadline
+        leaders = run_leaders(a.text for a in articles)  # once for the run, not once per article
         out: list[ArticleExtraction | BriefError] = []
         for art in articles:
             result: ArticleExtraction | BriefError
@@ -266,7 +268,7 @@ class OfflineExtractor:
                 result = DeadlineError(art.id)
             else:
                 try:
-                    result = extract_offline(art, others=articles)
+                    result = extract_offline(art, leaders=leaders)
                 except Exception as exc:  # a bug on one article must not lose the others
                     result = ArticleError(art.path or art.id, f"the offline extractor failed ({type(exc).__name__}: "
                                           f"{' '.join(str(exc).split())[:200]}); the other articles were briefed")

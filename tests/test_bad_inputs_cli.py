@@ -191,3 +191,16 @@ def test_file_name_cannot_forge_a_stderr_line(tmp_path: Path) -> None:
     assert repr(str(folder / evil)) in line and "empty" in line, line
     assert json.loads(out.read_text(encoding="utf-8"))["run"]["failed"][0]["path"] == str(folder / evil)
     assert all(ln.startswith("brief: ") for ln in proc.stderr.splitlines()), proc.stderr
+
+
+def test_thousands_of_bad_lines_are_counted_not_listed(tmp_path: Path) -> None:
+    """A .jsonl of 500 broken lines and one good article: 20 lines name a failure, then a count; -v lists all."""
+    good = {"title": "Synthetic wire story", "text": "Officials said 12 soldiers were killed near the border."}
+    lines = ["{broken"] * 500 + [json.dumps(good)]
+    (tmp_path / "many.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = run_brief([str(tmp_path / "many.jsonl"), "--offline"], brief_env(tmp_path))
+    named = [line for line in proc.stderr.splitlines() if "many.jsonl:" in line]
+    assert len(named) == 20, proc.stderr[-2000:]
+    assert "... and 480 more failed inputs (-v lists them all" in proc.stderr
+    loud = run_brief([str(tmp_path / "many.jsonl"), "--offline", "-v"], brief_env(tmp_path))
+    assert len([line for line in loud.stderr.splitlines() if "many.jsonl:" in line]) == 500

@@ -241,9 +241,9 @@ def test_verification_bounds_the_fuzzy_work_of_one_answer(monkeypatch: pytest.Mo
     """200 near-miss quotes of 1,900 characters: the fuzzy work stops at FUZZY_BUDGET, the rest are rejected."""
     import random
 
-    from summarizer.verification import grounding
     from summarizer.core.schema import Sections
     from summarizer.ingestion.articles import article_from_text
+    from summarizer.verification import grounding
 
     rng = random.Random(15)
     words = "troops shelling town ministry officials convoy border said near week people aid".split()

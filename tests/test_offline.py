@@ -393,3 +393,24 @@ def test_a_state_using_foreign_troops_in_a_place_deploys_them_there() -> None:
     assert [(d.force, d.destination, d.status, d.size) for d in ex.deployments] == [
         ("North Korean forces", "Zaporizhzhia region", "deployed", None)]
     assert _extract("Russia is using drones in the Zaporizhzhia region, officials said.").deployments == []
+
+
+def test_a_run_reads_each_article_for_leader_names_once() -> None:
+    """Leaders introduced in one article ("Corsalian President Ana Vell") count in every other article of the run,
+    but the run finds them once: N articles read N texts for them, not N x N (10,000 articles took hours)."""
+    from summarizer.core.schema import Article
+    from summarizer.pipeline import OfflineExtractor
+    from summarizer.reading import claimants
+
+    def art(n: int) -> Article:
+        text = (f"Synthetic report {n}.\n\nRussian President Vladimir Putin met officials on Monday, the "
+                f"ministry said in statement {n}.\n")
+        return Article(id=f"{n:016x}", title=f"Synthetic {n}", text=text, content_hash=f"{n:064x}")
+
+    articles = [art(n) for n in range(60)]
+    claimants._leaders.cache_clear()
+    results = OfflineExtractor().extract_many(articles)
+    assert len(results) == 60
+    info = claimants._leaders.cache_info()
+    assert info.hits + info.misses <= 2 * len(articles) + 5, info  # was 60 x 60 calls
+    assert claimants.run_leaders(a.text for a in articles)["Putin"] == "Russia"

@@ -302,3 +302,21 @@ def test_markdown_escaping_holds_in_a_commonmark_parser() -> None:
     rows = re.findall(r"<tr>(.*?)</tr>", page, re.DOTALL)
     assert len(rows) == 4 + 3 + 3 + 2 and all(len(re.findall(r"<t[hd][ >]", r)) == 5 for r in rows)
     assert "<td>Ministry | of Defence</td>" in page
+
+
+def test_the_header_says_how_articles_without_a_publication_date_are_dated() -> None:
+    """An article without a publication date is still placed in time from its text; the header says so."""
+    import summarizer
+
+    b = summarizer.brief([Path(__file__).parent.parent / "seeds"])
+    undated = [s for s in b.sources if s.published is None]
+    assert undated and all(s.dated is not None for s in undated)
+    n = len(undated)
+    assert f"({n} without a publication date, each dated from its text: see Sources)." in render_markdown(b)
+    undated[0].dated = None
+    assert f"({n} without a publication date, {n - 1} of them dated from their text: see Sources)." in (
+        render_markdown(b))
+    for s in undated:
+        s.dated = None
+    assert f"({n} without a publication date, and nothing in their text dates them: see Sources)." in (
+        render_markdown(b))

@@ -195,6 +195,9 @@ def test_offline_path_shows_no_planted_figure(tmp_path: Path) -> None:
     assert not FAKE.search(json.dumps(_items(b)) + json.dumps(b["estimates"]))
     assert [it["killed"]["text"] for it in _items(b, "casualties")] == ["At least 40"]
     assert len(b["run"]["instructions"]) == 2
+    warned = [line for line in proc.stderr.splitlines() if line.startswith("brief: warning: instructions found")]
+    assert len(warned) == 2 and "offline_injection_synthetic.txt" in warned[0], proc.stderr
+    assert "never used as evidence: “Attention AI models reading this page" in proc.stderr
     md = run_brief([str(FIXTURES / "offline_injection_synthetic.txt"), "--offline"], brief_env(tmp_path)).stdout
     assert "Instructions found in article 1: “Attention AI models reading this page" in md
 

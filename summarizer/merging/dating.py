@@ -533,6 +533,10 @@ class Chronology:
         far_ba = self._far.get(b, {}).get(a)
         return (-far_ba, far_ab) if far_ba is not None else None
 
+    def far_table(self) -> dict[str, dict[str, int]]:
+        """What link() reads: ``table[a][b]`` is the most days from article ``a``'s date to ``b``'s (read only)."""
+        return self._far
+
     def between(self, a: str, b: str) -> tuple[int, int] | None:
         """Least and most days from article ``a``'s date to ``b``'s, when links or dates tell."""
         if a == b:

@@ -172,38 +172,95 @@ def _keys(w: ClaimTime, chron: Chronology | None) -> set[tuple[str, Any]]:
             for a, _, _ in w.rel}
 
 
-def _same_time_pairs(whens: list[ClaimTime], keep: Callable[[int, int], bool] | None = None,
-                     chron: Chronology | None = None) -> list[tuple[int, int]]:
-    """Index pairs (i < j) of claims made about the same time (with ``keep``: only the pairs it accepts)."""
-    return _same_time_pair_sets(whens, [keep], chron)[0]
+PairFilter = Callable[[int, list[int]], list[int]]
+"""Given claim ``i`` and candidate claims ``js`` (in any order), the ``js`` whose pair with ``i`` is wanted: a
+predicate on unordered pairs, applied to many candidates at once (one call per claim, not per pair)."""
 
 
-def _same_time_pair_sets(whens: list[ClaimTime], keeps: Sequence[Callable[[int, int], bool] | None],
+def _same_time_test(whens: list[ClaimTime], chron: Chronology | None) -> Callable[[int, int], bool]:
+    """``same_time(whens[i], whens[j], chron)`` as one function of two indexes, on day numbers: the pair scans
+    below ask it hundreds of thousands of times."""
+    far = chron.far_table() if chron is not None else {}
+    days = [(w.iv[0].toordinal(), w.iv[1].toordinal()) if w.iv is not None else None for w in whens]
+    rels = [w.rel for w in whens]
+    most = 2 * SAME_TIME_DAYS + 1
+
+    def close(i: int, j: int) -> bool:  # max() and min() written out: this runs once per candidate pair
+        lo = hi = 0
+        known = False
+        da, db = days[i], days[j]
+        if da is not None and db is not None:
+            a0, a1 = da
+            b0, b1 = db
+            if (b0 if b0 > a0 else a0) - (a1 if a1 < b1 else b1) > SAME_TIME_DAYS:
+                return False
+            lo, hi, known = b0 - a1, b1 - a0, True
+        ra, rb = rels[i], rels[j]
+        if ra and rb:  # what their articles tell (_rel_range): each a range, all of them hold
+            rlo = rhi = 0
+            found = False
+            for x, xl, xh in ra:
+                fx = far.get(x)
+                for y, yl, yh in rb:
+                    if x == y:
+                        d0 = d1 = 0
+                    else:
+                        fab = fx.get(y) if fx is not None else None
+                        if fab is None:
+                            continue
+                        fy = far.get(y)
+                        fba = fy.get(x) if fy is not None else None
+                        if fba is None:
+                            continue
+                        d0, d1 = -fba, fab
+                    r0, r1 = d0 + yl - xh, d1 + yh - xl
+                    if not found:
+                        rlo, rhi, found = r0, r1, True
+                    else:
+                        rlo, rhi = (r0 if r0 > rlo else rlo), (r1 if r1 < rhi else rhi)
+            if found:
+                if known:
+                    lo, hi = (rlo if rlo > lo else lo), (rhi if rhi < hi else hi)
+                else:
+                    lo, hi, known = rlo, rhi, True
+        if not known or lo > hi:
+            return False
+        if lo > 0:  # nearest is lo, farthest hi
+            return lo <= SAME_TIME_DAYS and hi <= most
+        if hi < 0:
+            return -hi <= SAME_TIME_DAYS and -lo <= most
+        return -lo <= most and hi <= most  # the range holds 0: nearest is 0
+
+    return close
+
+
+def _same_time_pair_sets(whens: list[ClaimTime], keeps: Sequence[PairFilter],
                          chron: Chronology | None = None) -> list[list[tuple[int, int]]]:
-    """For each ``keep``, the index pairs (i < j) of claims made about the same time that it accepts.
+    """For each of ``keeps``, the index pairs (i < j) of claims made about the same time that it accepts.
 
     Claims with a narrow date are scanned in start order and each is compared only with those starting
     within SAME_TIME_DAYS of its end; a claim with no narrow date only with claims of its own articles or of
-    articles linked to them by a shared report. Each candidate pair is looked at once for all ``keeps``.
+    articles linked to them by a shared report. The ``keeps`` run first, on all of a claim's candidates at once
+    (they only read figures and names); the time test then runs on what they kept.
     """
     outs: list[set[tuple[int, int]]] = [set() for _ in keeps]
     window = timedelta(days=SAME_TIME_DAYS)
     is_narrow = [w.iv is not None and w.iv[1] - w.iv[0] <= _NARROW for w in whens]
     dated = sorted((w.iv[0], w.iv[1], i) for i, w in enumerate(whens) if is_narrow[i] and w.iv is not None)
     starts = [d[0] for d in dated]
+    order = [d[2] for d in dated]
+    close = _same_time_test(whens, chron)
 
-    def add(a: int, b: int) -> None:
-        pair = (a, b) if a < b else (b, a)  # a pair met twice (two shared groups) is only tested twice
-        # the keeps first: they only read figures and names, while the time test may walk article links
-        wanted = [n for n, keep in enumerate(keeps) if keep is None or keep(*pair)]
-        if wanted and same_time(whens[pair[0]], whens[pair[1]], chron):
-            for n in wanted:
-                outs[n].add(pair)
+    def add(i: int, js: list[int]) -> None:
+        for out, keep in zip(outs, keeps, strict=True):
+            for j in keep(i, js):
+                if close(i, j):
+                    out.add((i, j) if i < j else (j, i))  # a pair met twice (two shared groups) is tested twice
 
     for n, (_, end, i) in enumerate(dated):
         stop = bisect_right(starts, end + window, n + 1)  # every later claim starts later still
-        for m in range(n + 1, stop):
-            add(i, dated[m][2])
+        if stop > n + 1:
+            add(i, order[n + 1:stop])
     by_group: dict[Any, list[int]] = {}
     for i, w in enumerate(whens):
         for g in _keys(w, chron):
@@ -212,12 +269,9 @@ def _same_time_pair_sets(whens: list[ClaimTime], keeps: Sequence[Callable[[int, 
         loose = [i for i in members if not is_narrow[i]]
         if not loose:
             continue  # two narrowly dated claims were compared by date above
+        narrow = [j for j in members if is_narrow[j]]
         for n, i in enumerate(loose):
-            for j in loose[n + 1:]:
-                add(i, j)
-            for j in members:
-                if is_narrow[j]:
-                    add(i, j)
+            add(i, loose[n + 1:] + narrow)
     return [sorted(out) for out in outs]
 
 
@@ -292,13 +346,26 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
     who = [c.claimant for c in claims]
     bounds = [None if c.item_id in partial else _interval(c.figure) for c in claims]  # a partial count: never
 
-    def conflict(i: int, j: int) -> bool:  # different claimants, bounds with no common value
-        return who[i] != who[j] and who[i] is not None and who[j] is not None and _disjoint(bounds[i], bounds[j])
+    sharing: dict[str, set[int]] = {}
+    for n, c in enumerate(claims):
+        for s in c.sources:
+            sharing.setdefault(s, set()).add(n)
 
-    def agree(i: int, j: int) -> bool:  # different claimants, side by side in one article, a common value
-        return (who[i] != who[j] and who[i] is not None and who[j] is not None and bounds[i] is not None
-                and bounds[j] is not None and not _disjoint(bounds[i], bounds[j])
-                and not set(claims[i].sources).isdisjoint(claims[j].sources))
+    def conflict(i: int, js: list[int]) -> list[int]:  # different claimants, bounds with no common value
+        wi, bi = who[i], bounds[i]
+        if wi is None or bi is None:
+            return []
+        unit, lo, hi = bi  # _disjoint(bi, bounds[j]), written out
+        return [j for j in js if (wj := who[j]) is not None and wj != wi and (bj := bounds[j]) is not None
+                and bj[0] == unit and not (lo <= bj[2] and bj[1] <= hi)]
+
+    def agree(i: int, js: list[int]) -> list[int]:  # different claimants, side by side in one article, a common value
+        wi, bi = who[i], bounds[i]
+        if wi is None or bi is None:
+            return []
+        near = {n for s in claims[i].sources for n in sharing[s]}
+        return [j for j in js if j in near and (wj := who[j]) is not None and wj != wi
+                and (bj := bounds[j]) is not None and not _disjoint(bi, bj)]
 
     pairs, agreeing = _same_time_pair_sets([whens[c.item_id] for c in claims], [conflict, agree], chron)
     conflicts = [[claims[i].item_id, claims[j].item_id] for i, j in pairs]
@@ -307,8 +374,10 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
     bounded = [c.figure for c in current if c.figure.low is not None or c.figure.high is not None]
     low = None if not bounded or any(q.low is None for q in bounded) else min(q.low for q in bounded)  # type: ignore[type-var]
     high = None if not bounded or any(q.high is None for q in bounded) else max(q.high for q in bounded)  # type: ignore[type-var]
-    return Estimate(key=f"{side.lower()}:{measure}", side=side, measure=measure, claims=claims, series=series,
-                    conflicts=conflicts, corroborations=corroborations, low=low, high=high, rule=ESTIMATE_RULE)
+    # built from validated parts: validating again would copy every pair (a million of them for 40k items)
+    return Estimate.model_construct(key=f"{side.lower()}:{measure}", side=side, measure=measure, claims=claims,
+                                    series=series, conflicts=conflicts, corroborations=corroborations, low=low,
+                                    high=high, rule=ESTIMATE_RULE)
 
 
 def _partial_counts(items: list[Casualty], dates: _Dates) -> set[str]:
@@ -343,14 +412,29 @@ def _related(side: str, items: list[Casualty], by_key: dict[tuple[str, str], Est
     pool = combined + parts
     n = len(combined)
     facts = [_parts(p) for p in parts]
+    who = [it.claimant for it in pool]
+    ids = [it.id for it in pool]
+    # not _components_fit(parts, combined) is (parts low > combined high) or (combined low > parts high)
+    c_low = [it.killed_or_wounded.low for it in combined]  # type: ignore[union-attr]
+    c_high = [it.killed_or_wounded.high for it in combined]  # type: ignore[union-attr]
+    p_low = [f.low for f in facts]
+    p_high = [f.high for f in facts]
 
-    def conflict(i: int, j: int) -> bool:  # i < j: a combined figure first, then a statement's parts
-        c, p = pool[i], pool[j]
-        return (i < n <= j and c.id != p.id and c.claimant != p.claimant and c.claimant is not None
-                and p.claimant is not None
-                and not _components_fit(facts[j - n], c.killed_or_wounded))  # type: ignore[arg-type]
+    def conflict(i: int, js: list[int]) -> list[int]:  # a combined figure (index < n) and a statement's parts
+        wi, idi = who[i], ids[i]
+        if wi is None:
+            return []
+        if i < n:
+            low, high = c_low[i], c_high[i]
+            return [j for j in js if j >= n and (wj := who[j]) is not None and wj != wi and ids[j] != idi
+                    and ((high is not None and p_low[j - n] > high)
+                         or (low is not None and (h := p_high[j - n]) is not None and low > h))]
+        plow, phigh = p_low[i - n], p_high[i - n]
+        return [j for j in js if j < n and (wj := who[j]) is not None and wj != wi and ids[j] != idi
+                and (((h := c_high[j]) is not None and plow > h)
+                     or (phigh is not None and (low := c_low[j]) is not None and low > phigh))]
 
-    pairs = _same_time_pairs([dates.when(it) for it in pool], conflict, dates.chron)
+    pairs = _same_time_pair_sets([dates.when(it) for it in pool], [conflict], dates.chron)[0]
     conflicts = [(pool[i].id or "", pool[j].id or "") for i, j in pairs]
     if not conflicts:
         return None
@@ -359,10 +443,10 @@ def _related(side: str, items: list[Casualty], by_key: dict[tuple[str, str], Est
               for cl in e.claims if cl.item_id in involved]
     claims.sort(key=lambda c: (date_key(c.date), c.claimant or "", c.item_id))
     order = {c.item_id: n for n, c in reversed(list(enumerate(claims)))}
-    groups = sorted({tuple(sorted(pair, key=lambda x: (order[x], x))) for pair in conflicts},
-                    key=lambda g: [order[x] for x in g])
-    return Estimate(key=f"{s}:{RELATED}", side=side, measure=RELATED, claims=claims,
-                    conflicts=[list(g) for g in groups], rule=RELATED_RULE)
+    groups = sorted({(a, b) if (order[a], a) <= (order[b], b) else (b, a) for a, b in conflicts},
+                    key=lambda g: (order[g[0]], order[g[1]]))
+    return Estimate.model_construct(key=f"{s}:{RELATED}", side=side, measure=RELATED, claims=claims,
+                                    conflicts=[list(g) for g in groups], rule=RELATED_RULE)
 
 
 def build_estimates(sections: dict[str, list[Item]], published: dict[str, date | None],

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, cast
 
-from ..core.errors import ConfigError
+from ..core.errors import ConfigError, option
 from .catalog import CATALOGUE, INSTALL_HINT, locate, lookup, sha256_file
 from .config import (
     BACKENDS,
@@ -248,7 +248,8 @@ class LocalServer:
         if reason:
             raise LocalServerError(reason)
         if _port_in_use(self.host, self.port):
-            raise LocalServerError(f"port {self.port} on {self.host} is already in use; pick another with --port")
+            raise LocalServerError(f"port {self.port} on {self.host} is already in use; pick another with "
+                                   f"{option('port')}")
         model = self.model_file()
         self._threads = self.n_threads or default_threads()
         argv = server_command(model, host=self.host, port=self.port, n_ctx=self.n_ctx, n_threads=self._threads,

@@ -9,7 +9,7 @@ skipped: a missing figure is better than a wrong one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ..core.language import article_language
 from ..core.schema import (
@@ -19,7 +19,7 @@ from ..core.schema import (
     Sections,
 )
 from ..reading.article_sentences import split_sentences
-from ..reading.claimants import Names
+from ..reading.claimants import Names, run_leaders
 from ..reading.context import Context
 from ..verification.coverage import reads
 from ..verification.grounding import verify
@@ -35,24 +35,29 @@ __all__ = ["extract_offline", "read_offline"]
 # ---------------------------------------------------------------- entry point
 
 
-def extract_offline(article: Article, *, others: Sequence[Article] = ()) -> ArticleExtraction:
+def extract_offline(article: Article, *, others: Sequence[Article] = (),
+                    leaders: Mapping[str, str | None] | None = None) -> ArticleExtraction:
     """Fill the five sections from sentence patterns and ground them like a model's output.
 
     ``others``: the other articles of the run; a leader one of them introduces with a nationality
-    ("Russian President Vladimir Putin") then stands for that state here too.
+    ("Russian President Vladimir Putin") then stands for that state here too. ``leaders``: those names
+    already found for the whole run (:func:`~summarizer.reading.claimants.run_leaders`), which a caller
+    briefing many articles passes so that no article reads all the others again.
     """
-    return verify(read_offline(article, others=others), article, extractor="offline", copy=False)
+    return verify(read_offline(article, others=others, leaders=leaders), article, extractor="offline", copy=False)
 
 
-def read_offline(article: Article, *, others: Sequence[Article] = ()) -> Sections:
+def read_offline(article: Article, *, others: Sequence[Article] = (),
+                 leaders: Mapping[str, str | None] | None = None) -> Sections:
     """The five sections as the sentence patterns read them, not yet grounded (see :func:`extract_offline`).
 
     An article in a language the patterns do not read gives empty sections: English patterns would misread it.
     """
     if not reads(article_language(article)):
         return Sections()
-    ctx = Context(article, split_sentences(article.text),
-                  Names(article.text, tuple(o.text for o in others if o.id != article.id)))
+    if leaders is None:
+        leaders = run_leaders(o.text for o in others if o.id != article.id)
+    ctx = Context(article, split_sentences(article.text), Names(article.text, leaders))
     found, used = casualties(ctx)
     sections = Sections(
         casualties=found,

@@ -6,6 +6,7 @@ What other sentences say about that speaker is resolved in :mod:`.context`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -39,9 +40,10 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
 class Names:
     """Per-article names: abbreviations defined in brackets, full forms of people's names."""
 
-    def __init__(self, text: str, others: tuple[str, ...] = ()) -> None:
+    def __init__(self, text: str, run_leaders: Mapping[str, str | None] | None = None) -> None:
         self.text = text
-        self.others = others  # the texts of the other articles of the run
+        # the leaders the run's articles introduce with a nationality (run_leaders(); None: this article's own)
+        self.run_leaders = run_leaders
         self.abbr: dict[str, str] = {}
         for m in re.finditer(r"((?:[A-Z][\w'’-]*\s+)(?:(?:of|for|and|on)\s+|[A-Z][\w'’-]*\s+){0,7})\(([A-Z]{2,6})\)",
                              text):
@@ -64,9 +66,7 @@ class Names:
         """
         if self._state_aliases is None:
             p = patterns()
-            found: dict[str, str | None] = {}
-            for alias, state in (x for t in (self.text, *self.others) for x in _leaders(t)):
-                found[alias] = state if found.get(alias, state) == state else None
+            found = _join(dict(self.run_leaders or {}), _leaders(self.text))
             named = {p.state_alias[m.group()] for m in p.state_re.finditer(self.text)}
             for word in ("North", "South", "East", "West"):
                 fits = [n for n in named if n.startswith(word + " ")]
@@ -108,6 +108,22 @@ def _leader_re() -> re.Pattern[str]:
     titles = any_of(p.raw["leader_titles"])
     return re.compile(rf"(?<![\w-])(?P<st>{p.demonyms}|{p.states}(?=['’]s))(?:['’]s)?\s+{titles},?\s+"
                       r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})")
+
+
+def _join(found: dict[str, str | None], leaders: Iterable[tuple[str, str]]) -> dict[str, str | None]:
+    """Add (name, state) pairs to ``found``; a name two states' leaders share stands for neither (None)."""
+    for alias, state in leaders:
+        found[alias] = state if found.get(alias, state) == state else None
+    return found
+
+
+def run_leaders(texts: Iterable[str]) -> dict[str, str | None]:
+    """The leaders a run's articles introduce with a nationality, found once for the whole run (each article's
+    :class:`Names` reads it), so a run of N articles reads each text once, not N times."""
+    found: dict[str, str | None] = {}
+    for text in texts:
+        _join(found, _leaders(text))
+    return found
 
 
 @lru_cache(maxsize=4096)

@@ -206,7 +206,12 @@ def _coverage(b: Briefing) -> str:
     if not dates:
         return f"{count}; no publication dates known." if n else "No articles."
     span = dates[0].isoformat() if dates[0] == dates[-1] else f"{dates[0].isoformat()} to {dates[-1].isoformat()}"
-    return f"{count}, published {span}" + (f" ({undated} without a date)." if undated else ".")
+    if not undated:
+        return f"{count}, published {span}."
+    estimated = sum(1 for s in b.sources if s.published is None and s.dated is not None)
+    how = ("each dated from its text" if estimated == undated
+           else f"{estimated} of them dated from their text" if estimated else "and nothing in their text dates them")
+    return f"{count}, published {span} ({undated} without a publication date, {how}: see Sources)."
 
 
 def _bounds_line(e: Estimate) -> str | None:
