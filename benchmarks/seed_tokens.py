@@ -112,7 +112,8 @@ def _handler(counter: Counter) -> type[BaseHTTPRequestHandler]:
             message: dict[str, Any] = {"role": "assistant", "content": None}
             if tools:
                 name = tools[0]["function"]["name"]
-                empty = {k: [] for k in ("casualties", "deployments", "arms_transfers", "aid", "diplomacy")}
+                sections = ("casualties", "deployments", "arms_transfers", "aid", "diplomacy")
+                empty: dict[str, list[Any]] = {k: [] for k in sections}
                 message["tool_calls"] = [{"id": "call_0", "type": "function",
                                           "function": {"name": name, "arguments": json.dumps(empty)}}]
             else:
