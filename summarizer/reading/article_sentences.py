@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..core.numbers import Figure, find_figures
 from ..core.sentences import sentence_spans
@@ -12,9 +13,9 @@ from .patterns import END_PUNCT
 # ---------------------------------------------------------------- sentences
 
 
-@dataclass
+@dataclass(frozen=True)
 class Sentence:
-    """One sentence of the article, with its offsets and figures."""
+    """One sentence of the article, with its offsets and figures (shared between readers: never changed)."""
 
     index: int
     start: int
@@ -59,7 +60,16 @@ def _blocks(text: str) -> list[tuple[int, int, int]]:
 
 def split_sentences(text: str) -> list[Sentence]:
     """Sentences with exact offsets: lines joined as in :func:`_blocks`, then split inside each block
-    by :func:`summarizer.core.sentences.sentence_spans` (linear time, whatever the block's length)."""
+    by :func:`summarizer.core.sentences.sentence_spans` (linear time, whatever the block's length).
+
+    The offline extractor and verification's second reader both read an article's sentences: the split is
+    kept for the last few texts, so it is done once per article.
+    """
+    return list(_split(text))
+
+
+@lru_cache(maxsize=8)
+def _split(text: str) -> tuple[Sentence, ...]:
     out: list[Sentence] = []
     for bstart, bend, para in _blocks(text):
         block = text[bstart:bend]
@@ -75,7 +85,7 @@ def split_sentences(text: str) -> list[Sentence]:
             sent = text[s:e]
             heading = single_line and len(spans) == 1 and sent[-1] not in END_PUNCT
             out.append(Sentence(len(out), s, e, sent, para, heading, find_figures(sent)))
-    return out
+    return tuple(out)
 
 
 def counts(s: Sentence) -> list[Figure]:
