@@ -475,16 +475,21 @@ def _arms(item: ArmsTransfer, reader: Reader, located: dict[str, int], spans: li
         out.reasons.append(f"{', '.join(map(repr, people))} are personnel, not arms: a deployment, not a transfer")
         return
     for k, it in enumerate(item.items):
-        at = located.get(f"items[{k}]")
-        if it.quantity is not None and at is not None and (thing := _counted_noun(reader, at)) is not None:
-            if not _same_thing(thing, it.name):
-                out.notes.append(f"quantity {it.quantity.text!r} removed from {it.name!r}: the article counts "
-                                 f"{thing!r}")
-                it.quantity = None
+        if not _counts_it(it.quantity, it.name, located.get(f"items[{k}]"), reader, out):
+            it.quantity = None
     quotes = " ".join(reader.article.text[a:b] for a, b in spans)
     if item.status == "delivered" and _ALLEGED.search(quotes):
         item.status = "alleged"
         out.notes.append("status corrected: delivered → alleged (the article attributes the transfer)")
+
+
+def _counts_it(q: Quantity | None, name: str, at: int | None, reader: Reader, out: Outcome) -> bool:
+    """False, with a note, when the quoted quantity counts another thing than the one it is filed under
+    ("10,000 containers" is not 10,000 missiles)."""
+    if q is None or at is None or (thing := _counted_noun(reader, at)) is None or _same_thing(thing, name):
+        return True
+    out.notes.append(f"quantity {q.text!r} removed from {name!r}: the article counts {thing!r}")
+    return False
 
 
 def _aid(item: Aid, reader: Reader, located: dict[str, int], window: str, out: Outcome) -> None:
@@ -497,12 +502,8 @@ def _aid(item: Aid, reader: Reader, located: dict[str, int], window: str, out: O
             out.reasons.append(f"aid amount {item.amount.text!r} has no currency and counts no goods")
             return
     for k, c in enumerate(item.components):
-        at = located.get(f"components[{k}].quantity")
-        if c.quantity is not None and at is not None and (thing := _counted_noun(reader, at)) is not None:
-            if not _same_thing(thing, c.description):
-                out.notes.append(f"quantity {c.quantity.text!r} removed from {c.description!r}: the article "
-                                 f"counts {thing!r}")
-                c.quantity = None
+        if not _counts_it(c.quantity, c.description, located.get(f"components[{k}].quantity"), reader, out):
+            c.quantity = None
         if c.amount is not None and not (c.amount.unit or _has_currency(c.amount.text)):
             out.notes.append(f"amount {c.amount.text!r} removed from {c.description!r}: it has no currency")
             c.amount = None
