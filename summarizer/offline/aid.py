@@ -129,12 +129,7 @@ def _running_total(ctx: Context, s: Sentence, found: list[tuple[Sentence, Aid]])
         return None
     if any(x.heading for x in ctx.sentences[found[-1][0].index : s.index]):
         return None
-    money = [f for f in s.figures if f.currency and m.start("body") <= f.start]
-    if len(money) != 1:
-        return None
-    prev = found[-1][1]
-    return Aid(evidence=[Evidence(quote=s.text)], donor=prev.donor, recipient=prev.recipient,
-               amount=quantity(money[0]), kind=prev.kind, **ctx.fields(s, m.start()))
+    return _carried_on(ctx, s, found[-1][1], m.start("body"), m.start())
 
 
 def _pronoun_aid(ctx: Context, s: Sentence, found: list[tuple[Sentence, Aid]]) -> Aid | None:
@@ -142,12 +137,17 @@ def _pronoun_aid(ctx: Context, s: Sentence, found: list[tuple[Sentence, Aid]]) -
     m = _aid_res()["pronoun"].search(s.text)
     if m is None or not found or found[-1][0].index != s.index - 1 or found[-1][0].block != s.block:
         return None
-    money = [f for f in s.figures if f.currency and m.start("body") <= f.start]
+    return _carried_on(ctx, s, found[-1][1], m.start("body"), m.start("v"))
+
+
+def _carried_on(ctx: Context, s: Sentence, prev: Aid, body: int, at: int) -> Aid | None:
+    """The previous aid item's donor, recipient and kind with the one amount this sentence states after
+    ``body``; None when it states none or several. ``at``: where the sentence's own attribution is read."""
+    money = [f for f in s.figures if f.currency and body <= f.start]
     if len(money) != 1:
         return None
-    prev = found[-1][1]
     return Aid(evidence=[Evidence(quote=s.text)], donor=prev.donor, recipient=prev.recipient,
-               amount=quantity(money[0]), kind=prev.kind, **ctx.fields(s, m.start("v")))
+               amount=quantity(money[0]), kind=prev.kind, **ctx.fields(s, at))
 
 
 def _donor(ctx: Context, phrase: str) -> str | None:
