@@ -143,14 +143,19 @@ def _synthetic_model(body: dict[str, Any]) -> dict[str, Any]:
     ]}}
 
 
-def test_model_written_bottom_line_keeps_only_checked_sentences(oai_server: OAIServer, tmp_path: Path) -> None:
-    oai_server.respond_with(_synthetic_model)
-    out = tmp_path / "b.json"
-    run = subprocess.run(
+def _brief_with_model_bottom_line(oai_server: OAIServer, tmp_path: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    """`brief seeds/ --bottom-line model` against the loopback server, the briefing as JSON in ``out``."""
+    return subprocess.run(
         [sys.executable, "-m", "summarizer.cli", "seeds/", "--base-url", oai_server.base_url, "--model", "m",
          "--cache-dir", str(tmp_path / "cache"), "--backoff", "0.01", "--bottom-line", "model", "--format", "json",
          "-o", str(out)],
         capture_output=True, text=True, timeout=180, cwd=ROOT)
+
+
+def test_model_written_bottom_line_keeps_only_checked_sentences(oai_server: OAIServer, tmp_path: Path) -> None:
+    oai_server.respond_with(_synthetic_model)
+    out = tmp_path / "b.json"
+    run = _brief_with_model_bottom_line(oai_server, tmp_path, out)
     assert run.returncode == 0, run.stderr
     b = Briefing.model_validate_json(out.read_text(encoding="utf-8"))
     texts = [s.text for s in b.bottom_line]
@@ -184,11 +189,7 @@ def test_template_is_kept_when_the_model_call_fails(oai_server: OAIServer, tmp_p
 
     oai_server.respond_with(fail_bottom_line)
     out = tmp_path / "b.json"
-    run = subprocess.run(
-        [sys.executable, "-m", "summarizer.cli", "seeds/", "--base-url", oai_server.base_url, "--model", "m",
-         "--cache-dir", str(tmp_path / "cache"), "--backoff", "0.01", "--bottom-line", "model", "--format", "json",
-         "-o", str(out)],
-        capture_output=True, text=True, timeout=180, cwd=ROOT)
+    run = _brief_with_model_bottom_line(oai_server, tmp_path, out)
     assert run.returncode == 0, run.stderr
     b = Briefing.model_validate_json(out.read_text(encoding="utf-8"))
     assert b.bottom_line and all(s.written_by == "template" for s in b.bottom_line)
