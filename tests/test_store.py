@@ -84,7 +84,7 @@ def test_damaged_cache_entry_is_refetched(oai_server: OAIServer, tmp_path: Path)
     cfg = config(oai_server, cache=True, cache_dir=tmp_path)
     extract(basic_article(), cfg)
     shutil.rmtree(tmp_path / "answers")  # the answer index would answer first (tested in test_answers.py)
-    (entry,) = tmp_path.iterdir()
+    (entry,) = [p for p in tmp_path.iterdir() if p.is_file()]  # the request cache's entry
     entry.write_text("{not json")
     assert len(extract(basic_article(), cfg).casualties) == 1
     assert len(oai_server.requests) == 2

@@ -69,7 +69,7 @@ class CallState:
     attempts: int = 0
     # Answers waiting for validation: cached only once the call they belong to succeeds, so a failed
     # article is asked again on the next run instead of replaying its invalid answers.
-    pending: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    pending: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]] = field(default_factory=list)
 
 
 _STATE: contextvars.ContextVar[CallState | None] = contextvars.ContextVar("brief_call_state", default=None)
@@ -214,7 +214,8 @@ class StoreTransport(httpx2.AsyncBaseTransport):
             state.usage.cached_calls += 1
             return _json_response(200, json.dumps(stored).encode(), request)
         scope = await self.cache_scope(request) if self.cache is not None else None
-        if self.cache is not None and (stored := self.cache.get(body, scope)) is not None:
+        key = self.cache.key(body, scope) if self.cache is not None else ""
+        if self.cache is not None and (stored := self.cache.get(body, scope, key=key)) is not None:
             state.usage.cached_calls += 1
             if self.record is not None:
                 self.record.put(body, stored, {**meta, "from_cache": True})
@@ -225,14 +226,14 @@ class StoreTransport(httpx2.AsyncBaseTransport):
             if self.record is not None:
                 self.record.put(body, data, meta)
             if self.cache is not None:
-                state.pending.append((body, data, meta))
+                state.pending.append((key, body, data, meta))
         return _json_response(status, content, request, headers)
 
     def commit(self, state: CallState) -> None:
         """Cache the answers of a call that validated."""
         if self.cache is not None:
-            for body, data, meta in state.pending:
-                self.cache.put(body, data, meta, self._scope)
+            for key, body, data, meta in state.pending:
+                self.cache.put(body, data, meta, self._scope, key=key)
         state.pending.clear()
 
     def _count(self, state: CallState, usage: Any) -> None:
@@ -486,6 +487,33 @@ def _cache_async_validator_check() -> None:
     av.reject_async_validators = reject_async_validators
 
 
+# Request parameters openai sends as given rather than through its per-call transform.
+_AS_GIVEN = ("messages", "tools")
+
+
+def _send_as_given(client: openai.AsyncOpenAI) -> None:
+    """Have ``client.chat.completions.create`` send the messages and tools exactly as given.
+
+    openai passes every request's parameters through a transform that walks them against its TypedDicts
+    (renaming aliased keys, formatting dates and files): for the messages and the ~1,600-token tools schema
+    that is a few hundred recursive calls per request, about 1 ms of CPU, and it changes nothing in our
+    plain JSON values. ``extra_body`` is openai's documented way to send values as they are: its values
+    take precedence over the parameters, and a key that is already in the body keeps its place. So each
+    of these parameters is given as an empty list (its place in the body) and its value in ``extra_body``:
+    the body sent is the same, key for key and in the same order, as without this.
+    """
+    completions = client.chat.completions
+    create = completions.create
+
+    async def create_as_given(*args: Any, **kwargs: Any) -> Any:
+        given = {k: kwargs[k] for k in _AS_GIVEN if isinstance(kwargs.get(k), list)}
+        if given:
+            kwargs = {**kwargs, **{k: [] for k in given}, "extra_body": {**given, **(kwargs.get("extra_body") or {})}}
+        return await create(*args, **kwargs)
+
+    completions.create = create_as_given  # type: ignore[method-assign]
+
+
 _prepared = False
 
 
@@ -637,6 +665,7 @@ class LLMClient:
             timeout=config.timeout,
             http_client=http_client,
         )
+        _send_as_given(self.openai)
         self.instructor = instructor.from_openai(self.openai, mode=INSTRUCTOR_MODES[Mode(config.mode)])
         self.refused: ModeRefusedError | None = None
         # Articles in progress, at most `concurrency`: an article builds its requests only once it has a

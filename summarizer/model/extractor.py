@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from .answers import Answer, AnswerIndex
 from .config import ModelConfig, estimate_tokens, schema_json
 from .prompts import PromptSet, build_messages, load_prompts, system_prompt
 from .recordings import write_recording_config
+from .verifier import MIN_ANSWERS, VerifyWorker, spare_cores
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import CallState, LLMClient
@@ -144,18 +145,47 @@ async def aextract(
     """Extract and verify one article (several calls when it is longer than the context budget)."""
     prompts = prompts or load_prompts()
     index = AnswerIndex.for_config(config, prompts.version)
-    if index is not None and (answer := index.get(article)) is not None:
-        return _from_index(article, config, prompts, answer)
+    if index is not None and (answer := index.get(article, extractor=f"model:{config.model}")) is not None:
+        return _from_index(article, config, prompts, answer, index)
     return await _aextract_model(article, config, client=client, prompts=prompts, index=index)
 
 
-def _from_index(article: Article, config: ModelConfig, prompts: PromptSet, answer: Answer) -> ArticleExtraction:
-    return verify(answer.sections, article, extractor=f"model:{config.model}", prompt_version=prompts.version,
-                  usage=Usage(calls=0, cached_calls=answer.calls), copy=False)
+def _from_index(
+    article: Article, config: ModelConfig, prompts: PromptSet, answer: Answer, index: AnswerIndex
+) -> ArticleExtraction:
+    """A cached answer's extraction: its stored grounded extraction, else grounded now (and stored)."""
+    usage = Usage(calls=0, cached_calls=answer.calls)
+    if answer.verified is not None:
+        answer.verified.usage = usage
+        return answer.verified
+    extraction = verify(answer.sections, article, extractor=f"model:{config.model}", prompt_version=prompts.version,
+                        usage=usage, copy=False)
+    index.put_verified(answer, article, extraction)
+    return extraction
+
+
+async def _grounded(
+    sections: Sections, article: Article, config: ModelConfig, prompts: PromptSet, usage: Usage, *,
+    worker: VerifyWorker | None, index: AnswerIndex | None, answer: Answer | None,
+) -> ArticleExtraction:
+    """verify() in the worker process when there is one (and it can), else here; stored with the answer."""
+    extractor = f"model:{config.model}"
+    got = None
+    if worker is not None:
+        got = await worker.verify(sections, article, extractor=extractor, prompt_version=prompts.version, usage=usage)
+    if got is not None:
+        extraction, body = got
+    else:
+        extraction, body = verify(sections, article, extractor=extractor, prompt_version=prompts.version,
+                                  usage=usage, copy=False), None
+    if index is not None and answer is not None:
+        index.put_verified(answer, article, extraction, body=body)
+    return extraction
 
 
 async def _aextract_model(
-    article: Article, config: ModelConfig, *, client: LLMClient | None, prompts: PromptSet, index: AnswerIndex | None
+    article: Article, config: ModelConfig, *, client: LLMClient | None, prompts: PromptSet, index: AnswerIndex | None,
+    worker: VerifyWorker | None = None,
 ) -> ArticleExtraction:
     own = client is None
     if client is None:
@@ -182,12 +212,10 @@ async def _aextract_model(
                         if isinstance(r, BaseException):
                             raise r
                     sections = merge_chunks([r for r in results if isinstance(r, Sections)])
-                if index is not None:
-                    index.put(article, sections, calls=len(spans))
-                return verify(
-                    sections, article, extractor=f"model:{config.model}", prompt_version=prompts.version,
-                    usage=state.usage.model_copy(), copy=False,
-                )
+                answer = index.put(article, sections, calls=len(spans)) if index is not None else None
+                usage = state.usage.model_copy()
+        # Grounded once the slot is free: the next article's request goes out meanwhile.
+        return await _grounded(sections, article, config, prompts, usage, worker=worker, index=index, answer=answer)
     finally:
         if own:
             await client.aclose()
@@ -231,15 +259,49 @@ async def aextract_many(
             progress(articles[i], result)
 
     todo: list[int] = []
+    ungrounded: list[tuple[int, Answer]] = []  # cached answers without a stored grounded extraction
     for i, article in enumerate(articles):
-        answer = index.get(article) if index is not None else None
+        answer = index.get(article, extractor=f"model:{config.model}") if index is not None else None
         if answer is None:
             todo.append(i)
-            continue
+        elif answer.verified is None:
+            ungrounded.append((i, answer))
+        else:
+            try:
+                done(i, _from_index(article, config, prompts, answer, index))  # type: ignore[arg-type]
+            except Exception as exc:  # a bug must not stop the other articles
+                done(i, ModelError(article.id, f"unexpected {type(exc).__name__}: {exc}"))
+    if len(todo) + len(ungrounded) < MIN_ANSWERS or not spare_cores():
+        worker = None
+    else:
+        worker = await VerifyWorker.start()
+    try:
+        return await _extract_rest(articles, config, prompts, index, todo, ungrounded, done, out, until, worker)
+    finally:
+        if worker is not None:
+            await worker.aclose()
+
+
+async def _extract_rest(
+    articles: Sequence[Article], config: ModelConfig, prompts: PromptSet, index: AnswerIndex | None,
+    todo: list[int], ungrounded: list[tuple[int, Answer]], done: Callable[[int, ArticleExtraction | BriefError], None],
+    out: list[ArticleExtraction | BriefError | None], until: float | None, worker: VerifyWorker | None,
+) -> list[ArticleExtraction | BriefError]:
+    """aextract_many's articles that the stored grounded extractions did not answer."""
+    loop = asyncio.get_running_loop()
+
+    async def reground(i: int, answer: Answer) -> None:
+        article = articles[i]
+        result: ArticleExtraction | BriefError
         try:
-            done(i, _from_index(article, config, prompts, answer))
+            result = await _grounded(answer.sections, article, config, prompts,
+                                     Usage(calls=0, cached_calls=answer.calls), worker=worker, index=index,
+                                     answer=answer)
         except Exception as exc:  # a bug must not stop the other articles
-            done(i, ModelError(article.id, f"unexpected {type(exc).__name__}: {exc}"))
+            result = ModelError(article.id, f"unexpected {type(exc).__name__}: {exc}")
+        done(i, result)
+
+    await asyncio.gather(*(reground(i, answer) for i, answer in ungrounded))
     if not todo:
         return [r for r in out if r is not None]
 
@@ -251,7 +313,8 @@ async def aextract_many(
         article = articles[i]
         result: ArticleExtraction | BriefError
         try:
-            result = await _aextract_model(article, config, client=client, prompts=prompts, index=index)
+            result = await _aextract_model(article, config, client=client, prompts=prompts, index=index,
+                                           worker=worker)
         except BriefError as exc:
             result = exc
         except Exception as exc:  # a bug must not stop the other articles

@@ -96,12 +96,15 @@ class ResponseStore:
         assert self.folder is not None
         return self.folder / f"{key}.json"
 
-    def get(self, request: dict[str, Any], scope: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    def get(self, request: dict[str, Any], scope: dict[str, Any] | None = None, *,
+            key: str | None = None) -> dict[str, Any] | None:
         """The stored response body, or None (a miss; a damaged or unusable entry counts as a miss and is
-        logged with its file name, so the answer is fetched again and the entry overwritten)."""
+        logged with its file name, so the answer is fetched again and the entry overwritten).
+
+        ``key``: the request's key when the caller has it already (it costs a JSON encoding of the request)."""
         if self.mode == "off":
             return None
-        path = self.path(self.key(request, scope))
+        path = self.path(key or self.key(request, scope))
         try:
             entry = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -119,11 +122,11 @@ class ResponseStore:
         return response
 
     def put(self, request: dict[str, Any], response: dict[str, Any], meta: dict[str, Any],
-            scope: dict[str, Any] | None = None) -> None:
+            scope: dict[str, Any] | None = None, *, key: str | None = None) -> None:
         """Write one exchange atomically (temp file in the same folder, then rename)."""
         if self.mode in ("off", "replay"):
             return
-        key = self.key(request, scope)
+        key = key or self.key(request, scope)
         entry = {
             "format": FORMAT,
             "key": key,
@@ -141,14 +144,23 @@ class ResponseStore:
         write_json_atomic(self.path(key), entry, indent=2 if self.mode == "record" else None)
 
 
-def write_json_atomic(path: Path, data: Any, indent: int | None = 2) -> None:
-    """Write JSON via a temp file in the same folder and os.replace, so readers never see half a file."""
+def write_json_atomic(path: Path, data: Any, indent: int | None = 2) -> bytes:
+    """Write JSON via a temp file in the same folder and os.replace, so readers never see half a file.
+
+    Returns the bytes written."""
+    content = (json.dumps(data, ensure_ascii=False, indent=indent) + "\n").encode("utf-8")
+    write_bytes_atomic(path, content)
+    return content
+
+
+def write_bytes_atomic(path: Path, content: bytes) -> None:
+    """Write ``content`` via a temp file in the same folder and os.replace (StoreError when that fails)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps(data, ensure_ascii=False, indent=indent) + "\n")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(content)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

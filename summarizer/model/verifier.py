@@ -1,0 +1,187 @@
+"""Grounding model answers in a second process, so that a large run uses a second core.
+
+A model run is CPU-bound in one process once enough requests are in flight: each answer costs openai,
+instructor and httpx about 4 ms, and grounding it (:func:`~summarizer.verification.grounding.verify`)
+about as much again. For a large run, :class:`VerifyWorker` starts one child process
+(``python -m summarizer.model.verifier``) and sends it each answer and its article as a line of JSON; the
+child grounds it and sends back the extraction's JSON. The answer and the article are sent exactly as they
+are (their JSON reads back equal, as the answer index already relies on), and the extraction comes back only
+when its JSON reads back as an equal tree (:func:`~summarizer.model.answers.readable_back`): otherwise, or
+when the child fails in any way, the answer is grounded in this process, so the result never depends on
+where it was computed. Small runs never start the child.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from ..core.schema import Article, ArticleExtraction, Sections, Usage
+
+log = logging.getLogger(__name__)
+
+MIN_ANSWERS = 48  # fewer answers to ground than this: the child's start (about 0.5 s of CPU) is not worth it
+_READY = "brief-verifier-ready"
+_MODULE = "summarizer.model.verifier"  # what the child runs
+_PACKAGE = Path(__file__).resolve().parent.parent  # the summarizer package this process runs
+
+
+def spare_cores() -> int:
+    """Cores this process may run on, besides the one it runs on."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(cores - 1, 0)
+
+
+class VerifyWorker:
+    """A child process grounding answers; :meth:`verify` returns None whenever this process must do it."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.pending: dict[int, asyncio.Future[bytes | None]] = {}
+        self.next_id = 0
+        self.broken = False
+        self.reader = asyncio.ensure_future(self._read())
+
+    @classmethod
+    async def start(cls) -> VerifyWorker | None:
+        """The child, started and ready (same package, same Python), or None when it cannot be had."""
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_PACKAGE.parent),
+                                                                           os.environ.get("PYTHONPATH")]))}
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-P", "-m", _MODULE, stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=env, limit=2**26,
+            )
+        except (OSError, ValueError) as exc:
+            log.info("grounding stays in this process: cannot start a second one (%s)", exc)
+            return None
+        return cls(proc)
+
+    async def _read(self) -> None:
+        """Route each answer line to its job; at the end (the child exited), release every waiting job."""
+        assert self.proc.stdout is not None
+        ready = False
+        try:
+            while line := await self.proc.stdout.readline():
+                head, _, body = line.rstrip(b"\n").partition(b"\t")
+                if not ready:
+                    # The child names the package it imported: another one would ground differently.
+                    ready = head == _READY.encode() and body == str(_PACKAGE).encode("utf-8", "surrogateescape")
+                    if not ready:
+                        break
+                    continue
+                job, _, kind = head.partition(b" ")
+                if kind == b"log":
+                    _relog(body)
+                    continue
+                future = self.pending.pop(int(job), None)
+                if future is not None and not future.done():
+                    future.set_result(body if kind == b"ok" else None)
+        except (ValueError, OSError):
+            pass
+        finally:
+            self.broken = True
+            for future in self.pending.values():
+                if not future.done():
+                    future.set_result(None)
+            self.pending.clear()
+
+    async def verify(self, sections: Sections, article: Article, *, extractor: str, prompt_version: str | None,
+                     usage: Usage) -> tuple[ArticleExtraction, bytes] | None:
+        """The grounded extraction and its JSON (usage left out), or None: ground it in this process."""
+        if self.broken or self.proc.stdin is None:
+            return None
+        job = self.next_id
+        self.next_id += 1
+        future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+        self.pending[job] = future
+        line = b"".join([
+            str(job).encode(), b"\t", json.dumps([extractor, prompt_version]).encode(), b"\t",
+            article.model_dump_json().encode(), b"\t", sections.model_dump_json().encode(), b"\n",
+        ])
+        try:
+            self.proc.stdin.write(line)
+            await self.proc.stdin.drain()
+        except (OSError, RuntimeError):  # the child has gone: BrokenPipeError, ConnectionResetError
+            self.pending.pop(job, None)
+            self.broken = True
+            return None
+        body = await future
+        if body is None:
+            return None
+        extraction = ArticleExtraction.model_validate_json(body)
+        extraction.usage = usage
+        return extraction, body
+
+    async def aclose(self) -> None:
+        """Close the child's input (it exits when it has read everything) and wait for it; a child still
+        holding jobs nobody waits for (articles stopped at the deadline) is ended at once."""
+        if self.proc.stdin is not None:
+            with contextlib.suppress(OSError, RuntimeError):
+                self.proc.stdin.close()
+        abandoned = any(not f.done() or f.cancelled() for f in self.pending.values())
+        try:
+            async with asyncio.timeout(0 if abandoned else 10):
+                await self.proc.wait()
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+            await self.proc.wait()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.reader
+
+
+def _relog(body: bytes) -> None:
+    """A log record of the child, logged again here (the application's handlers are in this process)."""
+    with contextlib.suppress(ValueError, TypeError):
+        name, level, message = json.loads(body)
+        logging.getLogger(str(name)).log(int(level), "%s", message)
+
+
+# ---------------------------------------------------------------- the child
+
+
+class _Forward(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        _send(b"0 log", json.dumps([record.name, record.levelno, record.getMessage()]).encode())
+
+
+def _send(head: bytes, body: bytes) -> None:
+    sys.stdout.buffer.write(head + b"\t" + body + b"\n")
+    sys.stdout.buffer.flush()
+
+
+def serve() -> None:
+    """Ground each line of stdin (job, [extractor, prompt version], article, sections) until stdin ends."""
+    from ..verification.grounding import verify
+    from .answers import readable_back
+
+    logging.getLogger().addHandler(_Forward())
+    _send(_READY.encode(), str(_PACKAGE).encode("utf-8", "surrogateescape"))
+    for line in sys.stdin.buffer:
+        job, meta, article_json, sections_json = line.rstrip(b"\n").split(b"\t")
+        body: bytes | None
+        try:
+            extractor, prompt_version = json.loads(meta)
+            article = Article.model_validate_json(article_json)
+            extraction = verify(Sections.model_validate_json(sections_json), article, extractor=extractor,
+                                prompt_version=prompt_version, usage=Usage(), copy=False)
+            body = readable_back(extraction)
+        except Exception:  # the parent grounds it again itself, and so meets the same error where it is handled
+            body = None
+        _send(job + (b" ok" if body is not None else b" again"), body or b"")
+
+
+if __name__ == "__main__":
+    serve()

@@ -1,0 +1,73 @@
+"""Grounding in a second process (summarizer/model/verifier.py): the same extractions, whatever happens to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from oai_server import OAIServer
+from test_extract import answer_for, numbered_article
+from test_llm import config
+
+from summarizer.core.schema import ArticleExtraction
+from summarizer.model import verifier
+from summarizer.model.extractor import extract_many
+
+N = 50
+
+
+def _run(oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch, min_answers: int, **kw: Any) -> tuple[list[Any], int]:
+    """extract_many over N articles with the second process used from ``min_answers`` answers on; the results
+    and how many answers it grounded."""
+    monkeypatch.setattr("summarizer.model.extractor.MIN_ANSWERS", min_answers)
+    grounded = 0
+    real = verifier.VerifyWorker.verify
+
+    async def counting(self: verifier.VerifyWorker, *args: Any, **kwargs: Any) -> Any:
+        nonlocal grounded
+        got = await real(self, *args, **kwargs)
+        grounded += got is not None
+        return got
+
+    monkeypatch.setattr(verifier.VerifyWorker, "verify", counting)
+    oai_server.reset()
+    oai_server.respond_with(answer_for)
+    arts = [numbered_article(i, " One more sentence, said nobody.") for i in range(N)]
+    results = extract_many(arts, config(oai_server, concurrency=5, **kw))  # the test server queues 5 connections
+    return results, grounded
+
+
+def _dumps(results: list[Any]) -> list[Any]:
+    assert all(isinstance(r, ArticleExtraction) for r in results)
+    return [r.model_dump() for r in results]
+
+
+@pytest.mark.skipif(verifier.spare_cores() < 1, reason="one core: the second process is never started")
+def test_the_second_process_gives_the_same_extractions(oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    here, none = _run(oai_server, monkeypatch, min_answers=10**9)
+    assert none == 0
+    there, grounded = _run(oai_server, monkeypatch, min_answers=1)
+    assert grounded == N
+    assert _dumps(there) == _dumps(here)
+
+
+def test_a_second_process_that_fails_leaves_the_work_here(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here, _ = _run(oai_server, monkeypatch, min_answers=10**9)
+    monkeypatch.setattr(verifier, "_MODULE", "summarizer.no_such_module")  # the child exits at once
+    monkeypatch.setattr("summarizer.model.extractor.spare_cores", lambda: 1)
+    failed, grounded = _run(oai_server, monkeypatch, min_answers=1)
+    assert grounded == 0
+    assert _dumps(failed) == _dumps(here)
+
+
+def test_small_runs_stay_in_one_process(oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[bool] = []
+
+    async def start() -> None:
+        started.append(True)
+
+    monkeypatch.setattr(verifier.VerifyWorker, "start", start)
+    results = extract_many([numbered_article(i) for i in range(3)], config(oai_server.respond_with(answer_for)))
+    assert all(isinstance(r, ArticleExtraction) for r in results) and not started
