@@ -46,9 +46,14 @@ def _dumps(results: list[Any]) -> list[Any]:
 def test_the_second_process_gives_the_same_extractions(oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch) -> None:
     here, none = _run(oai_server, monkeypatch, min_answers=10**9)
     assert none == 0
+    monkeypatch.setattr("summarizer.model.extractor.WORKER_QUEUE", 10**9)  # never grounded here
     there, grounded = _run(oai_server, monkeypatch, min_answers=1)
     assert grounded == N
     assert _dumps(there) == _dumps(here)
+    monkeypatch.setattr("summarizer.model.extractor.WORKER_QUEUE", 2)  # shared between the two processes
+    shared, grounded = _run(oai_server, monkeypatch, min_answers=1)
+    assert 0 < grounded < N
+    assert _dumps(shared) == _dumps(here)
 
 
 def test_a_second_process_that_fails_leaves_the_work_here(

@@ -4,7 +4,9 @@ A model run is CPU-bound in one process once enough requests are in flight: each
 instructor and httpx about 4 ms, and grounding it (:func:`~summarizer.verification.grounding.verify`)
 about as much again. For a large run, :class:`VerifyWorker` starts one child process
 (``python -m summarizer.model.verifier``) and sends it each answer and its article as a line of JSON; the
-child grounds it and sends back the extraction's JSON. The answer and the article are sent exactly as they
+child grounds it and sends back the extraction's JSON. When the child falls behind (``WORKER_QUEUE``
+answers waiting), the next answer is grounded in this process, so the two share the work whichever is
+slower (a busy machine, the child still starting). The answer and the article are sent exactly as they
 are (their JSON reads back equal, as the answer index already relies on), and the extraction comes back only
 when its JSON reads back as an equal tree (:func:`~summarizer.model.answers.readable_back`): otherwise, or
 when the child fails in any way, the answer is grounded in this process, so the result never depends on
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -26,6 +29,7 @@ from ..core.schema import Article, ArticleExtraction, Sections, Usage
 log = logging.getLogger(__name__)
 
 MIN_ANSWERS = 48  # fewer answers to ground than this: the child's start (about 0.5 s of CPU) is not worth it
+WORKER_QUEUE = 8  # when this many answers wait for the child, the next one is grounded in this process
 _READY = "brief-verifier-ready"
 _MODULE = "summarizer.model.verifier"  # what the child runs
 _PACKAGE = Path(__file__).resolve().parent.parent  # the summarizer package this process runs
@@ -93,6 +97,10 @@ class VerifyWorker:
                 if not future.done():
                     future.set_result(None)
             self.pending.clear()
+
+    def waiting(self) -> int:
+        """Answers sent and not yet grounded."""
+        return len(self.pending)
 
     async def verify(self, sections: Sections, article: Article, *, extractor: str, prompt_version: str | None,
                      usage: Usage) -> tuple[ArticleExtraction, bytes] | None:
@@ -168,6 +176,10 @@ def serve() -> None:
     from .answers import readable_back
 
     logging.getLogger().addHandler(_Forward())
+    # This process only grounds: what it imported stays, and what it allocates per answer is freed by
+    # reference counting, so the cyclic collector is kept off the imported objects and run less often.
+    gc.freeze()
+    gc.set_threshold(10_000, *gc.get_threshold()[1:])
     _send(_READY.encode(), str(_PACKAGE).encode("utf-8", "surrogateescape"))
     for line in sys.stdin.buffer:
         job, meta, article_json, sections_json = line.rstrip(b"\n").split(b"\t")
