@@ -126,3 +126,12 @@ def test_replay_miss_names_the_article_and_key(tmp_path: Path) -> None:
     msg = str(info.value)
     assert msg.startswith(f"article {art.id}: 'Garrow reports losses near Tarn Ford'")
     assert f"replay folder {tmp_path}" in msg and "request key " in msg and "(record)" in msg
+
+
+def test_a_cache_folder_removed_during_a_run_is_made_again(tmp_path: Path) -> None:
+    from summarizer.model.store import write_bytes_atomic
+
+    write_bytes_atomic(tmp_path / "answers" / "a.json", b"{}\n")
+    shutil.rmtree(tmp_path / "answers")
+    write_bytes_atomic(tmp_path / "answers" / "b.json", b"{}\n")
+    assert (tmp_path / "answers" / "b.json").read_bytes() == b"{}\n"

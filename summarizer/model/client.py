@@ -161,6 +161,8 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         The model name identifies the model, except for the placeholder "local" used when only a base URL
         is given: then the server is asked once per run (GET /models) which models it serves.
         """
+        if self._scope is not None:  # known after the first request: no lock to queue for
+            return self._scope
         async with self._scope_lock:
             if self._scope is None:
                 served = None

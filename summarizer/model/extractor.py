@@ -18,7 +18,7 @@ from .answers import Answer, AnswerIndex
 from .config import ModelConfig, estimate_tokens, schema_json
 from .prompts import PromptSet, build_messages, load_prompts, system_prompt
 from .recordings import write_recording_config
-from .verifier import MIN_ANSWERS, WORKER_QUEUE, VerifyWorker, spare_cores
+from .verifier import MIN_ANSWERS, WORKER_QUEUE, VerifyWorker, spare_cores, warm_grounding
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import CallState, LLMClient
@@ -315,7 +315,7 @@ async def _extract_rest(
 
     from .client import LLMClient
 
-    _warm_grounding()
+    warm_grounding()
     client = LLMClient(config)
 
     async def one(i: int) -> None:
@@ -349,22 +349,6 @@ async def _extract_rest(
         return [r for r in out if r is not None]
     finally:
         await client.aclose()
-
-
-_WARM_TEXT = "At least 10 soldiers were killed near the border on Monday, the defence ministry said."
-
-
-@lru_cache(maxsize=1)
-def _warm_grounding() -> None:
-    """Ground a small made-up answer, once per process, before any request is sent.
-
-    Grounding's first call builds its patterns and tables (about 0.4 s of CPU). Done while answers are
-    arriving, it holds the event loop that long, and requests in flight meanwhile can run past a short
-    timeout and be sent again; done first, no answer waits for it.
-    """
-    article = Article(id="warm-up", title="Warm-up", text=_WARM_TEXT, content_hash="warm-up")
-    answer = {"side": "soldiers", "killed": "At least 10", "evidence": [_WARM_TEXT.split(" on ")[0]]}
-    verify(Sections.model_validate({"casualties": [answer]}), article)
 
 
 @contextlib.contextmanager

@@ -153,11 +153,20 @@ def write_json_atomic(path: Path, data: Any, indent: int | None = 2) -> bytes:
     return content
 
 
+_MADE: set[Path] = set()  # folders this process has made (or found): a cache write costs no mkdir call
+
+
 def write_bytes_atomic(path: Path, content: bytes) -> None:
     """Write ``content`` via a temp file in the same folder and os.replace (StoreError when that fails)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        if path.parent not in _MADE:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _MADE.add(path.parent)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        except FileNotFoundError:  # the folder was removed since (someone cleared the cache): made again
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(content)
