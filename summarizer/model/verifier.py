@@ -84,7 +84,7 @@ class VerifyWorker:
                 sys.executable, "-P", "-m", _MODULE, stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=env, limit=2**26,
             )
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, TypeError) as exc:  # TypeError: no sys.executable (an embedded Python)
             log.info("grounding stays in this process: cannot start a second one (%s)", exc)
             return None
         return cls(proc)
