@@ -519,7 +519,7 @@ def _cache_async_validator_check() -> None:
 
 
 # Request parameters openai sends as given rather than through its per-call transform.
-_AS_GIVEN = ("messages", "tools")
+_AS_GIVEN = ("messages", "tools", "tool_choice", "response_format")
 
 
 def _send_as_given(client: openai.AsyncOpenAI) -> None:
@@ -530,16 +530,18 @@ def _send_as_given(client: openai.AsyncOpenAI) -> None:
     that is a few hundred recursive calls per request, about 1 ms of CPU, and it changes nothing in our
     plain JSON values. ``extra_body`` is openai's documented way to send values as they are: its values
     take precedence over the parameters, and a key that is already in the body keeps its place. So each
-    of these parameters is given as an empty list (its place in the body) and its value in ``extra_body``:
-    the body sent is the same, key for key and in the same order, as without this.
+    of these parameters is given empty (``[]`` or ``{}``: its place in the body) and its value in
+    ``extra_body``: the body sent is the same, key for key and in the same order, as without this
+    (tests/test_request_as_given.py compares them in every mode).
     """
     completions = client.chat.completions
     create = completions.create
 
     async def create_as_given(*args: Any, **kwargs: Any) -> Any:
-        given = {k: kwargs[k] for k in _AS_GIVEN if isinstance(kwargs.get(k), list)}
+        given = {k: kwargs[k] for k in _AS_GIVEN if type(kwargs.get(k)) in (list, dict)}
         if given:
-            kwargs = {**kwargs, **{k: [] for k in given}, "extra_body": {**given, **(kwargs.get("extra_body") or {})}}
+            kwargs = {**kwargs, **{k: type(v)() for k, v in given.items()},
+                      "extra_body": {**given, **(kwargs.get("extra_body") or {})}}
         return await create(*args, **kwargs)
 
     completions.create = create_as_given  # type: ignore[method-assign]
