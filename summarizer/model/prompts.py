@@ -12,10 +12,7 @@ from ..core.errors import ConfigError
 from ..core.resources import resource_dir
 from ..core.schema import Article, Sections
 
-FILES = ("system.txt", "sections.txt", "user.txt", "reask.txt")
-# A worked example is optional: a prompt set may hold one (an article and its answer) for system.txt's
-# {example_article} and {example_answer}; its tokens are paid on every call (benchmarks/seed_tokens.py).
-EXAMPLE_FILES = ("example_article.txt", "example_answer.json")
+FILES = ("system.txt", "sections.txt", "user.txt", "example_article.txt", "example_answer.json", "reask.txt")
 ARTICLE_OPEN = "<<<ARTICLE"
 ARTICLE_CLOSE = "ARTICLE>>>"
 # Only lower-case identifiers in braces are variables, so JSON braces in a prompt never are.
@@ -53,18 +50,16 @@ def prompt_version(folder: Path) -> str:
 
 def _load(folder: Path) -> PromptSet:
     files: dict[str, str] = {}
-    optional = [n for n in EXAMPLE_FILES if (folder / n).is_file()]
-    for name in (*FILES, *optional):
+    for name in FILES:
         path = folder / name
         try:
             files[name] = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"prompt file {path} cannot be read ({exc.strerror}); reinstall brief") from exc
-    if "example_answer.json" in files:
-        try:
-            Sections.model_validate(json.loads(files["example_answer.json"]))
-        except ValueError as exc:
-            raise ConfigError(f"{folder / 'example_answer.json'} is not a valid Sections answer: {exc}") from exc
+    try:
+        Sections.model_validate(json.loads(files["example_answer.json"]))
+    except ValueError as exc:
+        raise ConfigError(f"{folder / 'example_answer.json'} is not a valid Sections answer: {exc}") from exc
     return PromptSet(folder=folder, files=files, version=prompt_version(folder))
 
 
@@ -82,20 +77,21 @@ _SYSTEM_PROMPTS: dict[str, str] = {}
 
 
 def system_prompt(prompts: PromptSet) -> str:
-    """The system message: rules, section guidance and any worked example (built once per prompt version)."""
+    """The system message: rules, section guidance and the worked example (built once per prompt version)."""
     if prompts.version not in _SYSTEM_PROMPTS:
         _SYSTEM_PROMPTS[prompts.version] = _render_system(prompts)
     return _SYSTEM_PROMPTS[prompts.version]
 
 
 def _render_system(prompts: PromptSet) -> str:
-    variables = {"section_guidance": prompts.files["sections.txt"].strip()}
-    if "example_answer.json" in prompts.files and "example_article.txt" in prompts.files:
-        variables["example_article"] = prompts.files["example_article.txt"].strip()
+    return prompts.render(
+        "system.txt",
+        section_guidance=prompts.files["sections.txt"].strip(),
+        example_article=prompts.files["example_article.txt"].strip(),
         # Compact JSON: the same answer in a third fewer tokens than the readable file.
-        variables["example_answer"] = json.dumps(json.loads(prompts.files["example_answer.json"]),
-                                                 ensure_ascii=False, separators=(",", ":"))
-    return prompts.render("system.txt", **variables)
+        example_answer=json.dumps(json.loads(prompts.files["example_answer.json"]), ensure_ascii=False,
+                                  separators=(",", ":")),
+    )
 
 
 def build_messages(
