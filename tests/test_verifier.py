@@ -60,7 +60,7 @@ def test_a_second_process_that_fails_leaves_the_work_here(
     oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     here, _ = _run(oai_server, monkeypatch, min_answers=10**9)
-    monkeypatch.setattr(verifier, "_MODULE", "summarizer.no_such_module")  # the child exits at once
+    monkeypatch.setattr(verifier, "_CHILD", "raise SystemExit(3)")  # the child exits at once
     monkeypatch.setattr("summarizer.model.extractor.spare_cores", lambda: 1)
     failed, grounded = _run(oai_server, monkeypatch, min_answers=1)
     assert grounded == 0

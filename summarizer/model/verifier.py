@@ -3,7 +3,7 @@
 A model run is CPU-bound in one process once enough requests are in flight: each answer costs openai,
 instructor and httpx about 4 ms, and grounding it (:func:`~summarizer.verification.grounding.verify`)
 about as much again. For a large run, :class:`VerifyWorker` starts one child process
-(``python -m summarizer.model.verifier``) and sends it each answer and its article as a line of JSON; the
+(``python -c "...; serve()"``) and sends it each answer and its article as a line of JSON; the
 child grounds it and sends back the extraction's JSON. When the child falls behind (``WORKER_QUEUE``
 answers waiting), the next answer is grounded in this process, so the two share the work whichever is
 slower (a busy machine, the child still starting). The answer and the article are sent exactly as they
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 MIN_ANSWERS = 48  # fewer answers to ground than this: the child's start (about 0.5 s of CPU) is not worth it
 WORKER_QUEUE = 8  # when this many answers wait for the child, the next one is grounded in this process
 _READY = "brief-verifier-ready"
-_MODULE = "summarizer.model.verifier"  # what the child runs
+_CHILD = "from summarizer.model.verifier import serve; serve()"  # what the child runs
 _PACKAGE = Path(__file__).resolve().parent.parent  # the summarizer package this process runs
 
 
@@ -77,12 +77,12 @@ class VerifyWorker:
     @classmethod
     async def start(cls) -> VerifyWorker | None:
         """The child, started and ready (same package, same Python), or None when it cannot be had."""
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_PACKAGE.parent),
-                                                                           os.environ.get("PYTHONPATH")]))}
+        # The child imports this same package: its folder first on the path, not the current folder (-P).
+        code = f"import sys; sys.path.insert(0, {str(_PACKAGE.parent)!r}); {_CHILD}"
         try:
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-P", "-m", _MODULE, stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=env, limit=2**26,
+                sys.executable, "-P", "-c", code, stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, limit=2**26,
             )
         except (OSError, ValueError, TypeError) as exc:  # TypeError: no sys.executable (an embedded Python)
             log.info("grounding stays in this process: cannot start a second one (%s)", exc)
@@ -214,7 +214,3 @@ def serve() -> None:
         except Exception:  # the parent grounds it again itself, and so meets the same error where it is handled
             body = None
         _send(job + (b" ok" if body is not None else b" again"), body or b"")
-
-
-if __name__ == "__main__":
-    serve()
