@@ -15,6 +15,7 @@ from ..reading.claimants import Attribution
 from ..reading.dates import find_dates
 from ..reading.gazetteer import gazetteer
 from ..reading.patterns import QUOTES, any_of, patterns, states_in, unique, word_re
+from ..reading.prefilter import gated
 from .items import merge_evidence
 
 if TYPE_CHECKING:
@@ -30,7 +31,8 @@ def _diplomacy_res() -> dict[str, Any]:
     p = patterns()
     states = p.states
     return {
-        "triggers": [(kind, word_re(words)) for kind, words in p.raw["diplomacy"].items()],
+        # each kind's words, searched only in sentences holding one of the literal words they need
+        "triggers": [(kind, gated(word_re(words))) for kind, words in p.raw["diplomacy"].items()],
         "agreement": word_re(p.raw["agreement_nouns"]),
         "negation": word_re(p.raw["negations"]),
         # one or more states or bodies; a single capitalised name is resolved through the article's own names

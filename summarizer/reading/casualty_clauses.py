@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from ..core.numbers import Figure
 from .article_sentences import Sentence, counts
 from .patterns import any_of, patterns, side_name, word_re
+from .prefilter import gated
 
 # Sides that say who only by where they were ("42 people in Lebanon").
 UNNAMED = ("people", "civilians", "crew members")
 
 
 @lru_cache(maxsize=1)
-def casualty_res() -> dict[str, re.Pattern[str]]:
+def casualty_res() -> dict[str, Any]:
     p = patterns()
     noun, adj = p.side_noun_alt, p.side_adj_alt
     aux = (r"(?:(?:have|has|had)\s+(?:already\s+)?(?:been\s+)?|(?:were|was|are|is)\s+(?:already\s+)?"
@@ -34,19 +36,20 @@ def casualty_res() -> dict[str, re.Pattern[str]]:
             rf"(?P<m>{verb})(?![\w-])", i
         ),
         "bare": re.compile(rf"^\s+(?P<side>{noun})\s+(?P<m>{verb})(?![\w-])", i),
-        "suffered": re.compile(
+        "suffered": gated(re.compile(
             rf"(?P<side>{noun})(?:\s+(?:who|which|that)\s+[^\"“”.;]*?)?\s+(?:have|has|had)\s+(?:also\s+)?"
             r"suffered\s+[\"“]?\s*$", i
-        ),
-        "noun_before": re.compile(
+        ), "suffered"),
+        # searched in every figure's head: only where a measure noun is (reading/prefilter.py)
+        "noun_before": gated(re.compile(
             rf"(?:(?P<adj>{adj})\s+)?(?P<m>{p.noun_re})(?:\s+in\s+(?:the\s+)?[A-Z][\w-]*(?:\s+region)?)?\s+"
             rf"(?P<aux>(?:(?:are|is|were|was|have|has|had)\s+)?(?:already\s+)?(?:been\s+)?)(?P<link>{link})?\s*$", i
-        ),
+        ), p.noun_re),
         "object": re.compile(rf"(?<![\w-])(?P<m>{verb}|{any_of(list(_OBJECT_VERBS))})\s+$", i),
         "object_side": re.compile(rf"^\s+(?P<side>{noun})(?![\w-])", i),
         "paren": re.compile(rf"\(\s*(?:the\s+)?(?P<side>{noun})\s*\)", i),
         "cues": word_re(p.raw["continuation_cues"]),
-        "exchange": word_re(p.raw["exchange_phrases"]),
+        "exchange": gated(word_re(p.raw["exchange_phrases"])),
         "join": re.compile(r"^\s*,?\s*(?:and|with|including|of\s+which|of\s+whom|among\s+them)\s+"
                            rf"(?:(?:{any_of(list(_OBJECT_VERBS))})\s+)?(?:another\s+|a\s+further\s+)?$", i),
         "others": re.compile(r"^\s+(?:others|more)\b", i),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from .dates import find_dates
 from .patterns import MONTHS, QUOTES, WEEKDAYS, any_of, patterns, slot_tables
+from .prefilter import Gated, gated
 
 if TYPE_CHECKING:
     from .article_sentences import Sentence
@@ -149,15 +150,24 @@ _TITLE_RUN = re.compile(r"^(?:(?:MP|Gen\.|Sen\.|Rep\.|Dr\.|Sir|Prime|President|M
                         r"|General|Commander|Chief|Senator)\s+)+")
 
 
+@lru_cache(maxsize=1)
+def _claimant_noise() -> tuple[list[str], re.Pattern[str]]:
+    """The noise phrases stripped from a claimant's front (longest first) and the adverbs after its name."""
+    p = patterns()
+    noise = sorted(p.raw["claimant_noise"], key=len, reverse=True)
+    return noise, re.compile(rf"(?:\s+{any_of(p.raw['claimant_adverbs'])})+$")
+
+
 def clean_claimant(phrase: str, names: Names) -> tuple[str | None, bool]:
     """(claimant, is_person) named by a subject phrase; (None, False) when it names no one."""
     p = patterns()
+    noise_words, adverbs = _claimant_noise()
     s = phrase.strip().strip(QUOTES + " ,.;:")
-    for noise in sorted(p.raw["claimant_noise"], key=len, reverse=True):
+    for noise in noise_words:
         if s.lower().startswith(noise.lower() + " "):
             s = s[len(noise) + 1 :]
     s = re.sub(r"^(?:the|a|an)\s+", "", s, flags=re.IGNORECASE).strip()
-    s = re.sub(rf"(?:\s+{any_of(p.raw['claimant_adverbs'])})+$", "", s).strip()
+    s = adverbs.sub("", s).strip()
     if not s or s.lower() in p.raw["not_claimants"] or len(s.split()) > 9:
         return None, False
     s = re.split(r"\s[-–—]\s", s)[-1].strip()  # "KYIV, Nov 21 (Dev Wire) - Residents of Tigray": after the dateline
@@ -219,10 +229,11 @@ def _strip_leading_date(subject: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _lead_re() -> re.Pattern[str]:
+def _lead_re() -> Gated:
+    """'according to X', 'citing X': searched only in sentences holding one of the lead-ins (reading/prefilter.py)."""
     p = patterns()
     lead_ins = any_of(p.raw["citing_lead_ins"] + p.raw["claimant_lead_ins"])
-    return re.compile(rf"(?<![\w-]){lead_ins}\s+(?P<c>[^,;]+?)(?=,|;|\s+that\b|\.?$)", re.IGNORECASE)
+    return gated(re.compile(rf"(?<![\w-]){lead_ins}\s+(?P<c>[^,;]+?)(?=,|;|\s+that\b|\.?$)", re.IGNORECASE))
 
 
 def attribution(sent: Sentence, names: Names, *, inside_quotes: bool = False) -> Attribution:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 
 from ..core.schema import (
     DateRef,
@@ -53,11 +54,17 @@ def _resolve(expr: str, base: date) -> date | None:
     return got.date() if got is not None else None
 
 
+@lru_cache(maxsize=1)
+def _relative_re() -> tuple[dict[str, Any], re.Pattern[str]]:
+    """The pattern file's relative date phrases ("last week") and one regex for them, built once."""
+    rel = patterns().raw["relative_dates"]
+    return rel, re.compile(rf"(?<![\w-])(?P<p>{any_of([re.escape(k) for k in rel])})(?![\w-])", re.IGNORECASE)
+
+
 def find_dates(text: str, published: date | None) -> list[DatePhrase]:
     """Date phrases in ``text``, each only as precise as its words (and the publication date) allow."""
     found: list[DatePhrase] = []
-    rel = patterns().raw["relative_dates"]
-    rel_re = re.compile(rf"(?<![\w-])(?P<p>{any_of([re.escape(k) for k in rel])})(?![\w-])", re.IGNORECASE)
+    rel, rel_re = _relative_re()
     for m in rel_re.finditer(text):
         expr, precision = rel[m.group("p").lower()]
         day = _resolve(expr, published) if published else None

@@ -33,6 +33,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..reading.prefilter import Gated, gated
+
 # Cyrillic and Greek letters that look like Latin ones (the usual homoglyph set for English text).
 _LOOKALIKE = str.maketrans({
     "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s",
@@ -104,8 +106,9 @@ class Found:
 
 
 @lru_cache(maxsize=1)
-def _compiled() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    return tuple((family, re.compile(p, 0 if case else re.IGNORECASE)) for family, p, case in PATTERNS)
+def _compiled() -> tuple[tuple[str, Gated], ...]:
+    """The patterns, each searched only in texts holding a word it needs (see reading/prefilter.py)."""
+    return tuple((family, gated(re.compile(p, 0 if case else re.IGNORECASE))) for family, p, case in PATTERNS)
 
 
 def fold(text: str) -> str:
@@ -115,11 +118,20 @@ def fold(text: str) -> str:
     """
     if text.isascii():
         return text
-    out = []
-    for ch in _INVISIBLE.sub("", text):
+    return _INVISIBLE.sub("", text).translate(_FOLDED)
+
+
+class _Folded(dict[int, str]):
+    """Code point -> its folded character, worked out on first sight (``str.translate`` asks for each one)."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
         f = unicodedata.normalize("NFKC", ch).translate(_LOOKALIKE)
-        out.append(f if len(f) == 1 else ch.translate(_LOOKALIKE))
-    return "".join(out)
+        self[code] = out = f if len(f) == 1 else ch.translate(_LOOKALIKE)
+        return out
+
+
+_FOLDED = _Folded()
 
 
 def instruction_family(sentence: str) -> str | None:

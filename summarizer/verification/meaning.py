@@ -135,6 +135,7 @@ class Reader:
         self._sentences: list[Sentence] | None = None
         self._starts: list[int] = []
         self._ctx: Context | None = None
+        self._casualties: dict[int, list[tuple[Figure, str, str | None, int]]] = {}
         self.instructions = find_instructions(article.text)
         self._spans = [sp for sp in sentence_spans(article.text)
                        if not any(f.start < sp[1] and sp[0] < f.end for f in self.instructions)]
@@ -189,7 +190,9 @@ class Reader:
         s = self.sentence_at(offset)
         if s is None:
             return None
-        for f, measure, side, _ in read_casualties(s):
+        if s.index not in self._casualties:  # an item's figures, and the items of one sentence, ask again
+            self._casualties[s.index] = read_casualties(s)
+        for f, measure, side, _ in self._casualties[s.index]:
             if s.start + f.start <= offset < s.start + f.end:
                 return measure, side
         return None
