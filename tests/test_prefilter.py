@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from summarizer.ingestion.articles import load_articles
 from summarizer.offline import aid, arms, deployments, diplomacy
-from summarizer.reading import casualty_clauses, claimants
+from summarizer.reading import casualty_clauses, claimants, dates
 from summarizer.reading.article_sentences import split_sentences
 from summarizer.reading.patterns import patterns
 from summarizer.reading.prefilter import Gated, Needles, candidates, gated, needles
@@ -85,6 +85,9 @@ def _gates() -> Iterator[tuple[str, Gated]]:
                 yield from ((f"{table}.{key}.{k}", v) for k, v in value if isinstance(v, Gated))
     yield from ((f"injection.{family}.{k}", rx) for k, (family, rx) in enumerate(injection._compiled()))
     yield "claimants.lead", claimants._lead_re()
+    yield "claimants.attribution", claimants._attribution_re()
+    yield "dates", dates._DATES
+    yield "dates.relative", dates._relative_re()[1]
     yield "deployments.units", Gated(patterns().units, deployments._deployment_res()["units"])
 
 

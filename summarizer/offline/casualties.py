@@ -27,7 +27,7 @@ def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
     item_of: dict[int, Casualty] = {}
     cues = r["cues"]
     for s in ctx.sentences:
-        if p.rate.search(s.text) or r["exchange"].search(s.text):
+        if r["rate"].search(s.text) or r["exchange"].search(s.text):
             continue
         readings = read_casualties(s)
         if not readings:

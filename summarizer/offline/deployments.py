@@ -64,11 +64,11 @@ def _deployment_res() -> dict[str, Any]:
                               rf"(?:{any_of(p.raw['presence_verbs'])})|fight|operate|serve|remain)\b", i),
         "modal": re.compile(r"^[^.;]{0,40}?\b(?:could|would|will|may|might)\s+be\s+", i),
         "out_of": re.compile(rf"\b(?:from|out\s+of)\s+(?:the\s+)?(?:[a-z-]+ern\s+)?(?P<d>{p.places.pattern}|{_TOWN})"),
-        "subject": re.compile(rf"(?<![\w-])(?P<troop>{p.troop})\s+"
-                              r"(?:(?:have|has|had|are|is|were|was|would|will)\s+|(?=remain|leave|withdraw))"
-                              r"(?:(?:been|now|still|also|reportedly|largely|mostly|begun|started)\s+)*"
-                              rf"(?:(?P<v>{verbs})|(?:to\s+)?(?P<pv>{present}))"
-                              r"\b", i),
+        "subject": gated(re.compile(rf"(?<![\w-])(?P<troop>{p.troop})\s+"
+                                    r"(?:(?:have|has|had|are|is|were|was|would|will)\s+|(?=remain|leave|withdraw))"
+                                    r"(?:(?:been|now|still|also|reportedly|largely|mostly|begun|started)\s+)*"
+                                    rf"(?:(?P<v>{verbs})|(?:to\s+)?(?P<pv>{present}))"
+                                    r"\b", i), rf"(?:(?P<v>{verbs})|(?:to\s+)?(?P<pv>{present}))"),
         "entity": gated(re.compile(
             rf"(?<![\w-])(?P<st>{states})(?:['’]s\s+(?:army|military|forces|troops|contingent))?\s+"
             r"(?:(?:says?|said)\s+(?:that\s+)?(?:it|its\s+(?:troops|forces|fighters))\s+)?"

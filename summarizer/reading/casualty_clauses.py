@@ -50,6 +50,7 @@ def casualty_res() -> dict[str, Any]:
         "paren": re.compile(rf"\(\s*(?:the\s+)?(?P<side>{noun})\s*\)", i),
         "cues": word_re(p.raw["continuation_cues"]),
         "exchange": gated(word_re(p.raw["exchange_phrases"])),
+        "rate": gated(p.rate),
         "join": re.compile(r"^\s*,?\s*(?:and|with|including|of\s+which|of\s+whom|among\s+them)\s+"
                            rf"(?:(?:{any_of(list(_OBJECT_VERBS))})\s+)?(?:another\s+|a\s+further\s+)?$", i),
         "others": re.compile(r"^\s+(?:others|more)\b", i),

@@ -229,6 +229,12 @@ def _strip_leading_date(subject: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def _attribution_re() -> Gated:
+    """The reporting verbs ('said', 'told reporters'), searched only in sentences holding one (reading/prefilter.py)."""
+    return gated(patterns().attribution)
+
+
+@lru_cache(maxsize=1)
 def _lead_re() -> Gated:
     """'according to X', 'citing X': searched only in sentences holding one of the lead-ins (reading/prefilter.py)."""
     p = patterns()
@@ -238,7 +244,6 @@ def _lead_re() -> Gated:
 
 def attribution(sent: Sentence, names: Names, *, inside_quotes: bool = False) -> Attribution:
     """Claimant and conduit of a sentence from 'said', 'told reporters', 'according to', 'citing ...'."""
-    p = patterns()
     text = sent.text
     quoted = [] if inside_quotes else quoted_spans(text)
 
@@ -253,7 +258,7 @@ def attribution(sent: Sentence, names: Names, *, inside_quotes: bool = False) ->
         if name:
             (people if person else orgs).append(name)
 
-    for m in p.attribution.finditer(text):
+    for m in _attribution_re().finditer(text):
         if inside(m.start()):
             continue
         before = text[: m.start()]

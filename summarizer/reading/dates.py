@@ -12,6 +12,7 @@ from ..core.schema import (
     DateRef,
 )
 from .patterns import MONTHS, WEEKDAYS, any_of, patterns
+from .prefilter import Gated, gated
 
 # ---------------------------------------------------------------- dates
 
@@ -55,10 +56,15 @@ def _resolve(expr: str, base: date) -> date | None:
 
 
 @lru_cache(maxsize=1)
-def _relative_re() -> tuple[dict[str, Any], re.Pattern[str]]:
+def _relative_re() -> tuple[dict[str, Any], Gated]:
     """The pattern file's relative date phrases ("last week") and one regex for them, built once."""
     rel = patterns().raw["relative_dates"]
-    return rel, re.compile(rf"(?<![\w-])(?P<p>{any_of([re.escape(k) for k in rel])})(?![\w-])", re.IGNORECASE)
+    return rel, gated(re.compile(rf"(?<![\w-])(?P<p>{any_of([re.escape(k) for k in rel])})(?![\w-])",
+                                 re.IGNORECASE))
+
+
+# Most texts name no weekday, month or year: those are not searched (reading/prefilter.py).
+_DATES = gated(_DATE_RE)
 
 
 def find_dates(text: str, published: date | None) -> list[DatePhrase]:
@@ -72,7 +78,7 @@ def find_dates(text: str, published: date | None) -> list[DatePhrase]:
             text=m.group()
         )
         found.append(DatePhrase(m.start(), m.end(), ref))
-    for m in _DATE_RE.finditer(text):
+    for m in _DATES.finditer(text):
         if any(m.start() < f.end and f.start < m.end() for f in found):
             continue
         phrase = m.group().strip()

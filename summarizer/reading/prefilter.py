@@ -25,7 +25,7 @@ _MAX_STRINGS = 64  # a part's literal strings are spelled out while there are at
 
 # Characters outside ASCII that a case-insensitive pattern matches to an ASCII letter ("ſ" to "s", the Kelvin
 # sign to "k"): lower-casing the text does not turn them into that letter, so their presence disables a gate.
-_CASE_TWINS = frozenset("\u0130\u0131\u017f\u212a")
+_CASE_TWINS = "\u0130\u0131\u017f\u212a"
 
 
 @dataclass(frozen=True)
@@ -37,14 +37,28 @@ class Needles:
 
     def admit(self, text: str) -> bool:
         """False only when ``text`` holds none of the words (and so no match)."""
-        if any(n in text for n in self.exact):
+        # map over a bound method runs the substring tests without a Python frame per word
+        if any(map(text.__contains__, self.exact)):
             return True
         if not self.folded:
             return False
-        if not text.isascii() and not _CASE_TWINS.isdisjoint(text):
+        if not text.isascii() and any(map(text.__contains__, _CASE_TWINS)):
             return True
-        low = text.lower()
-        return any(n in low for n in self.folded)
+        return any(map(_lower(text).__contains__, self.folded))
+
+
+_last: tuple[str, str] = ("", "")
+
+
+def _lower(text: str) -> str:
+    """``text.lower()``, kept for the text asked last: the gates of one sentence's patterns ask in turn."""
+    global _last
+    last = _last
+    if last[0] is text:
+        return last[1]
+    low = text.lower()
+    _last = (text, low)
+    return low
 
 
 Need = frozenset[tuple[str, bool]]  # (word, case-insensitive?): every match contains one of them
@@ -55,7 +69,28 @@ def needles(pattern: str, flags: int = 0) -> Needles | None:
     best = _best(candidates(pattern, flags))
     if best is None:
         return None
-    return Needles(exact=tuple(sorted(w for w, i in best if not i)), folded=tuple(sorted(w for w, i in best if i)))
+    return Needles(exact=_cover([w for w, i in best if not i]), folded=_cover([w for w, i in best if i]))
+
+
+# Words in most sentences: no use as a word to test.
+_COMMON = frozenset("that with into will would have from this they were been their also than more over which when "
+                    "after about there what some said says".split())
+
+
+def _cover(words: list[str]) -> tuple[str, ...]:
+    """Fewer words to test: a word of four letters or more that several of them share stands for them all
+    ("talks" for "held talks", "talks with", "peace talks"): a text holding one of them holds it too."""
+    left = set(words)
+    out: list[str] = []
+    while left:
+        parts = {p for w in left for p in w.split() if len(p) >= 4 and p.lower() not in _COMMON}
+        share = max(sorted(parts), key=lambda p: (sum(p in w for w in left), len(p)), default=None)
+        if share is None or sum(share in w for w in left) < 2:
+            out.extend(left)
+            break
+        out.append(share)
+        left = {w for w in left if share not in w}
+    return tuple(sorted(_shortest(out)))
 
 
 def _reduce(need: Need) -> Need:
@@ -218,10 +253,12 @@ class Gated:
         return self.needles is None or self.needles.admit(text)
 
     def search(self, text: str) -> re.Match[str] | None:
-        return self.rx.search(text) if self.admit(text) else None
+        n = self.needles
+        return self.rx.search(text) if n is None or n.admit(text) else None
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        return self.rx.finditer(text) if self.admit(text) else iter(())
+        n = self.needles
+        return self.rx.finditer(text) if n is None or n.admit(text) else iter(())
 
 
 def gated(rx: re.Pattern[str], required: str | None = None) -> Gated:

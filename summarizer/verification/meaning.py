@@ -463,7 +463,7 @@ def _unnamed(item: Item, fields: tuple[str, ...], reader: Reader, window: str, o
     """Reject the item when one of these states is named neither near the quote nor anywhere in the article."""
     for who in fields:
         name = getattr(item, who)
-        if not named(name, window) and not named(name, reader.plain_text):
+        if not named(name, reader.plain_text) and not named(name, window):  # the whole text first: its words are kept
             out.reasons.append(f"the {who} {name!r} is not named in the article")
             return True
     return False
@@ -521,7 +521,7 @@ def _diplomacy(item: Diplomacy, spans: list[tuple[int, int]], reader: Reader, wi
         out.reasons.append(f"event type {item.event_type.replace('_', ' ')!r}: the quote says nothing of it")
         return
     for p in item.parties:  # a party may be named once, by its capital or leader, paragraphs earlier
-        if not named(p, window) and not named(p, reader.plain_text):
+        if not named(p, reader.plain_text) and not named(p, window):
             out.reasons.append(f"the party {p!r} is not named in the article")
             return
 
@@ -597,13 +597,13 @@ def _free_text(item: Item, stated: list[Figure], reader: Reader, out: Outcome) -
 
 def _claimant(item: Item, reader: Reader, spans: list[tuple[int, int]], window: str, out: Outcome) -> None:
     # Near the quote, else anywhere in the article (a source named once is relayed paragraphs later),
-    # never in a planted instruction.
-    if item.claimant and not claimant_named(item.claimant, window) and not claimant_named(item.claimant,
-                                                                                           reader.plain_text):
+    # never in a planted instruction. The whole text is asked first: its words are worked out once per article.
+    if item.claimant and not claimant_named(item.claimant, reader.plain_text) and not claimant_named(
+            item.claimant, window):
         out.notes.append(f"claimant {item.claimant!r} removed: the article never names it")
         item.claimant = None
-    if item.conduit and not claimant_named(item.conduit, window) and not claimant_named(item.conduit,
-                                                                                         reader.plain_text):
+    if item.conduit and not claimant_named(item.conduit, reader.plain_text) and not claimant_named(
+            item.conduit, window):
         out.notes.append(f"conduit {item.conduit!r} removed: the article never names it")
         item.conduit = None
     if item.claimant is None and spans:

@@ -46,13 +46,13 @@ def _words_of(text: str) -> tuple[str, ...]:
     return tuple(re.findall(r"[^\W\d_]+", undot(fold(text)).lower()))
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=4)  # an article's text stays in while the windows around its quotes come and go
 def _undotted(text: str) -> str:
     """:func:`undot` of a text checked many times over (an article's text, the window around a quote)."""
     return undot(text)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=4)
 def _word_set(text: str) -> frozenset[str]:
     """The words of a text checked many times over (each item of an article looks names up in it)."""
     return frozenset(words_of(text))
