@@ -52,7 +52,7 @@ def article_language(article: Article) -> str | None:
     """
     if article.language:
         return article.language
-    if len(article.text.split()) >= 20 and looks_english(article.text):
+    if len(article.text.split(None, 19)) >= 20 and looks_english(article.text):  # 20 words or more
         return "en"
     return detect_language(article.text)
 

@@ -70,6 +70,7 @@ _NUMBER_RULES = (
     re.compile(r"(?<=^\d)\.(?=\s\S|\))"),
     re.compile(r"(?<=^\d\d)\.(?=\s\S|\))"),
 )
+_DIGIT_DOT = re.compile(r"\d\.|\.\d")
 _CONTINUOUS = re.compile(r"(?<=\S)[!?]{3,}(?=\s|$)")
 # A footnote number after a dot ("shelled.12 The"): the dot is not the end.
 _NUMBERED_REF = re.compile(
@@ -180,13 +181,16 @@ def _mask_words(text: str) -> tuple[str, list[int]]:
     t = _sub(_SINGLE_LETTER, text)
     breaks: list[int] = []
     if "." in t:
-        t = _sub(_POSSESSIVE, t)
+        if ".'s" in t:
+            t = _sub(_POSSESSIVE, t)
         t = _abbreviations(t)
         t = _sub(_MULTI_PERIOD, t)
-        t = _unhide(_AM_PM, t)
-        t = _unhide(_ABBR_BOUNDARY, t)
-        for rule in _NUMBER_RULES:
-            t = _sub(rule, t)
+        if _DOT in t:  # both give back a dot hidden above (their group 1 is the private character)
+            t = _unhide(_AM_PM, t)
+            t = _unhide(_ABBR_BOUNDARY, t)
+        if _DIGIT_DOT.search(t):  # each number rule needs a dot next to a digit; rules only hide dots
+            for rule in _NUMBER_RULES:
+                t = _sub(rule, t)
     if "!" in t or "?" in t:
         t = _sub(_CONTINUOUS, t)
     if "." in t:

@@ -51,6 +51,15 @@ def _diplomacy_res() -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=1)
+def _visitor_res() -> tuple[re.Pattern[str], ...]:
+    """What comes off a visitor's name: a demonym, titles, an owner ("Germany's"), titles again."""
+    p = patterns()
+    titles = any_of(p.raw["titles"])
+    return (re.compile(rf"^{p.demonyms}\s+"), re.compile(rf"^(?:(?:{titles}|Defen[cs]e|Foreign)\s+)+"),
+            re.compile(r"^.*?(?:'s|’s)\s+"), re.compile(rf"^(?:{titles}\s+)+"))
+
+
 _VERB_PAST = {"acknowledgement": "acknowledged", "condemnation": "condemned", "sanction": "sanctioned",
               "statement": "welcomed"}
 
@@ -175,10 +184,11 @@ def _summary(kind: str, t: str, m: re.Match[str], parties: list[str], subject: s
         where = r["place"].match(t[m.end() :])
         if not who or not where:
             return None
-        visitor = re.sub(rf"^{patterns().demonyms}\s+", "", who.group(1).strip())  # "German Defence Minister X"
-        visitor = re.sub(rf"^(?:(?:{any_of(patterns().raw['titles'])}|Defen[cs]e|Foreign)\s+)+", "", visitor)
-        visitor = re.sub(r"^.*?(?:'s|’s)\s+", "", visitor)
-        visitor = re.sub(rf"^(?:{any_of(patterns().raw['titles'])}\s+)+", "", visitor)
+        demonym, titled, owner, titles = _visitor_res()
+        visitor = demonym.sub("", who.group(1).strip())  # "German Defence Minister X"
+        visitor = titled.sub("", visitor)
+        visitor = owner.sub("", visitor)
+        visitor = titles.sub("", visitor)
         return f"{visitor} visited {where.group('p')}"
     rest = _object_clause(t[m.end() :])
     for d in reversed(find_dates(rest, None)):

@@ -64,9 +64,13 @@ def casualty_res() -> dict[str, Any]:
 
 def place_in(text: str) -> str | None:
     """The one place the sentence puts something "in" ("42 people in Lebanon"), else None."""
-    p = patterns()
-    found = {m.group("p") for m in re.finditer(rf"\bin\s+(?:the\s+)?(?P<p>{p.places.pattern})(?![\w'’-])", text)}
+    found = {m.group("p") for m in _place_in_re().finditer(text)}
     return found.pop() if len(found) == 1 else None
+
+
+@lru_cache(maxsize=1)
+def _place_in_re() -> re.Pattern[str]:
+    return re.compile(rf"\bin\s+(?:the\s+)?(?P<p>{patterns().places.pattern})(?![\w'’-])")
 
 
 # "killing at least 50 civilians and wounding 49 others": the -ing forms, with the figure as object

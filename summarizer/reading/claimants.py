@@ -31,8 +31,23 @@ class Attribution:
     verb_spans: list[tuple[int, int]] = field(default_factory=list)  # (start, end) of each reporting verb
 
 
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
+# Patterns of the functions below, compiled once (they run for every sentence that names a speaker).
+_OWNER_PREFIX = re.compile(r"^(?:the\s+|(?:[A-Z][\w-]*\s+)?[A-Z][\w-]*(?:'s|’s)\s+)")
+_THE = re.compile(r"^the\s+")
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+_DATELINE_DASH = re.compile(r"\s[-–—]\s")
+_NO_ONE = re.compile(r"(?:(?:by|the|of|in|on|at|for|to|a|an|with)\s*)+", re.IGNORECASE)
+_SEGMENT = re.compile(r"[^,;\"“”]+")
+_AFTER_QUOTE = re.compile(r"[\"”]\s*$")
+_NAME_AFTER = re.compile(r"\s+([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})")
+_CITED = re.compile(r"\s+(?:that\s+)?(?:the\s+)?([A-Z]{2,6}|(?:[A-Z][\w'’-]*\s+){1,4}"
+                    r"(?:Service|Staff|Agency|Ministry|Command))\b")
+
+
 def quoted_spans(text: str) -> list[tuple[int, int]]:
-    spans = [(m.start(), m.end()) for m in re.finditer(r"“[^”]*”|\"[^\"]*\"", text)]
+    spans = [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
     if text.count('"') % 2 == 1 and text.lstrip().startswith('"'):
         spans.append((0, text.rfind('"') + 1))
     return spans
@@ -78,9 +93,9 @@ class Names:
 
     def agency(self, phrase: str) -> str | None:
         """The full name of the agency a phrase is ('NIS', "Seoul's Joint Chiefs of Staff (JCS)"), if it is one."""
-        core = re.sub(r"^(?:the\s+|(?:[A-Z][\w-]*\s+)?[A-Z][\w-]*(?:'s|’s)\s+)", "", phrase.strip())
-        core = re.sub(r"^the\s+", "", core)
-        if re.fullmatch(r"[A-Z]{2,6}", core) and core not in self.abbr:
+        core = _OWNER_PREFIX.sub("", phrase.strip())
+        core = _THE.sub("", core)
+        if _ACRONYM.fullmatch(core) and core not in self.abbr:
             self.abbr[core] = self._spelled_out(core) or ""
         for abbr, full in self.abbr.items():
             if full and core in (abbr, full, f"{full} ({abbr})"):
@@ -166,13 +181,12 @@ def clean_claimant(phrase: str, names: Names) -> tuple[str | None, bool]:
     for noise in noise_words:
         if s.lower().startswith(noise.lower() + " "):
             s = s[len(noise) + 1 :]
-    s = re.sub(r"^(?:the|a|an)\s+", "", s, flags=re.IGNORECASE).strip()
+    s = _ARTICLE.sub("", s).strip()
     s = adverbs.sub("", s).strip()
     if not s or s.lower() in p.raw["not_claimants"] or len(s.split()) > 9:
         return None, False
-    s = re.split(r"\s[-–—]\s", s)[-1].strip()  # "KYIV, Nov 21 (Dev Wire) - Residents of Tigray": after the dateline
-    if s in MONTHS or s in WEEKDAYS or re.fullmatch(r"(?:(?:by|the|of|in|on|at|for|to|a|an|with)\s*)+", s,
-                                                      re.IGNORECASE):
+    s = _DATELINE_DASH.split(s)[-1].strip()  # "KYIV, Nov 21 (Dev Wire) - Residents of Tigray": after the dateline
+    if s in MONTHS or s in WEEKDAYS or _NO_ONE.fullmatch(s):
         return None, False  # "By the estimate of ...": the words before a reporting noun name no one
     agency = names.agency(s)
     if agency:
@@ -207,7 +221,7 @@ _CLAUSE_CUT = re.compile(r".*\b(?:after|when|while|because|that|as|but|which)\s+
 
 def _subject_before(before: str) -> str:
     """The reporting verb's subject at the end of ``before``."""
-    segs = [m for m in re.finditer(r"[^,;\"“”]+", before) if m.group().strip()]
+    segs = [m for m in _SEGMENT.finditer(before) if m.group().strip()]
     if not segs:
         return ""
     pick = segs[-1]
@@ -262,21 +276,20 @@ def attribution(sent: Sentence, names: Names, *, inside_quotes: bool = False) ->
         if inside(m.start()):
             continue
         before = text[: m.start()]
-        if re.search(r"[\"”]\s*$", before) or not before.strip():
-            after = re.match(r"\s+([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})", text[m.end() :])
+        if _AFTER_QUOTE.search(before) or not before.strip():
+            after = _NAME_AFTER.match(text[m.end() :])
             subject = after.group(1) if after else ""
         else:
             subject = _subject_before(before)
             if not subject:
-                after = re.match(r"\s+([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})", text[m.end() :])
+                after = _NAME_AFTER.match(text[m.end() :])
                 subject = after.group(1) if after else ""
         name, person = clean_claimant(subject, names) if subject else (None, False)
         if name:
             add(name, person)
             out.verb_spans.append((m.start(), m.end()))
             if person:  # "Lee also said the NIS had heard ...": the agency is the source
-                cited = re.match(r"\s+(?:that\s+)?(?:the\s+)?([A-Z]{2,6}|(?:[A-Z][\w'’-]*\s+){1,4}"
-                                 r"(?:Service|Staff|Agency|Ministry|Command))\b", text[m.end() :])
+                cited = _CITED.match(text[m.end() :])
                 if cited:
                     add(names.agency(cited.group(1)) or cited.group(1), False)
     for m in _lead_re().finditer(text):

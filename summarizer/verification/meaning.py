@@ -156,6 +156,11 @@ class Reader:
         return self._ctx
 
     @cached_property
+    def plain_figures(self) -> list[Figure]:
+        """Every figure the text states outside instructions, bracketed conversions included."""
+        return [g for f in find_figures(self.plain_text) for g in (f, *f.equivalents)]
+
+    @cached_property
     def plain_text(self) -> str:
         """The article's text without its instruction-like sentences."""
         text = self.article.text
@@ -567,7 +572,6 @@ def _free_text(item: Item, stated: list[Figure], reader: Reader, out: Outcome) -
         return [f for f in find_figures(text) if not f.year_like and not _MEASURE_UNIT.match(text[f.end :])
                 and not any(same_figure(f, g) for g in stated)]
 
-    elsewhere = [g for f in find_figures(reader.plain_text) for g in (f, *f.equivalents)]
     texts: list[tuple[object, str]] = []
     if isinstance(item, Diplomacy):
         texts = [(item, "summary")]
@@ -578,7 +582,7 @@ def _free_text(item: Item, stated: list[Figure], reader: Reader, out: Outcome) -
     for obj, attr in texts:
         text = original = getattr(obj, attr)
         for f in reversed(unstated(text)):
-            if not any(same_figure(f, g) for g in elsewhere):
+            if not any(same_figure(f, g) for g in reader.plain_figures):
                 out.reasons.append(f"the {attr} states {f.text!r}, which the article does not")
                 return
             text = " ".join((text[: f.start] + text[f.end :]).split())

@@ -216,11 +216,14 @@ def stated_as_origin(place: str, force: str, text: str) -> bool:
         return True
     state = _state_named_as(place) or _state_of([w for w in words_of(place) if w not in _GENERIC_NAME_WORDS])
     names = [place] if state is None else [place, state, *_state_aliases()[state]]
+    came_from, sent = _origin_res(tuple(dict.fromkeys(names)))
     text = undot(text)
-    for name in dict.fromkeys(names):
-        n = re.escape(name)
-        if re.search(rf"\bfrom\s+(?:the\s+)?{n}(?!\w)", text, re.IGNORECASE) or re.search(
-            rf"(?<!\w){n}{_SENDS}", text
-        ):
-            return True
-    return False
+    return came_from.search(text) is not None or sent.search(text) is not None
+
+
+@lru_cache(maxsize=1024)
+def _origin_res(names: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """"from <name>" and "<name> sent/deployed ..." for any of the names, each one alternation (a match of any
+    one name is a match of the alternation)."""
+    alt = "(?:" + "|".join(re.escape(n) for n in names) + ")"
+    return re.compile(rf"\bfrom\s+(?:the\s+)?{alt}(?!\w)", re.IGNORECASE), re.compile(rf"(?<!\w){alt}{_SENDS}")
