@@ -148,3 +148,34 @@ def test_no_gate_drops_a_match_in_random_sentences(words: list[str], name: str) 
     g = GATES[name]
     text = " ".join(words) + "."
     assert (g.search(text) is None) == (g.rx.search(text) is None)
+
+
+# ---------------------------------------------------------------- fast paths equal the straightforward ones
+
+_FOLD_CHARS = "aU.S. b\u200bоé“”’ﬁ½İKxZ.. A.B.C e.g. i.e. \u00adΑ\ufeff"
+
+
+def _fold_per_character(text: str) -> str:
+    import unicodedata
+
+    if text.isascii():
+        return text
+    out = []
+    for ch in injection._INVISIBLE.sub("", text):
+        f = unicodedata.normalize("NFKC", ch).translate(injection._LOOKALIKE)
+        out.append(f if len(f) == 1 else ch.translate(injection._LOOKALIKE))
+    return "".join(out)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(alphabet=_FOLD_CHARS, max_size=40), st.text(max_size=40)))
+def test_fold_equals_folding_each_character(text: str) -> None:
+    assert injection.fold(text) == _fold_per_character(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="aZU.S. e.g.x.1", max_size=40))
+def test_undot_equals_its_regex(text: str) -> None:
+    from summarizer.verification.named import _DOTTED, undot
+
+    assert undot(text) == _DOTTED.sub(lambda m: m.group().replace(".", ""), text)

@@ -72,9 +72,12 @@ def needles(pattern: str, flags: int = 0) -> Needles | None:
     return Needles(exact=_cover([w for w, i in best if not i]), folded=_cover([w for w, i in best if i]))
 
 
-# Words in most sentences: no use as a word to test.
-_COMMON = frozenset("that with into will would have from this they were been their also than more over which when "
-                    "after about there what some said says".split())
+# Words in a good share of news sentences: a gate on one of them rules few out.
+_COMMON = frozenset("""
+a about after all also an and any are as at be been but by can could for from had has have he her his if in into
+is it its more most new no not now of on one or other our over said says she so some than that the their them
+there they this to two up was we were what when which who will with would year
+""".split())
 
 
 def _cover(words: list[str]) -> tuple[str, ...]:
@@ -234,8 +237,9 @@ def _best(found: list[Need]) -> Need | None:
     usable = [n for n in found if len(n) <= MAX_NEEDLES]
     if not usable:
         return None
-    # words of four characters or more first (shorter ones are in most sentences), then the fewest words
-    return max(usable, key=lambda n: (min(4, *(len(w) for w, _ in n)), -len(n), min(len(w) for w, _ in n)))
+    # no common word, words of four characters or more (shorter ones are in most sentences), the fewest words
+    return max(usable, key=lambda n: (not any(w.lower() in _COMMON for w, _ in n), min(4, *(len(w) for w, _ in n)),
+                                      -len(n), min(len(w) for w, _ in n)))
 
 
 @dataclass(frozen=True)

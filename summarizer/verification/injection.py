@@ -118,7 +118,11 @@ def fold(text: str) -> str:
     """
     if text.isascii():
         return text
-    return _INVISIBLE.sub("", text).translate(_FOLDED)
+    text = _INVISIBLE.sub("", text)
+    # only the characters that fold to another one are mapped: most texts have none (curly quotes, dashes
+    # and accented letters stay as they are), and then the text is returned as it is
+    table = {c: f for c in map(ord, set(text)) if c > 127 and (f := _FOLDED[c]) != chr(c)}
+    return text.translate(table) if table else text
 
 
 class _Folded(dict[int, str]):

@@ -450,7 +450,7 @@ def _deployment(item: Deployment, reader: Reader, located: dict[str, int], spans
 
 def _fill_size(item: Deployment, reader: Reader, spans: list[tuple[int, int]], out: Outcome) -> None:
     """A deployment without a size whose quotes state exactly one count of troops, in a deployment clause."""
-    troop = re.compile(rf"\s+(?:more\s+|additional\s+)?(?:{patterns().troop})(?![\w-])", re.IGNORECASE)
+    troop = _troop_after()
     counts = [(s, f) for a, b in spans for s in reader.sentences_over(a, b) for f in s.figures
               if a <= s.start + f.start < b and not (f.year_like or f.percent or f.currency)
               and troop.match(s.text[f.end :])]
@@ -462,6 +462,12 @@ def _fill_size(item: Deployment, reader: Reader, spans: list[tuple[int, int]], o
         return
     item.size = Quantity(text=f.text)
     out.notes.append(f"size filled in from the quote: {f.text} (the one troop count it states)")
+
+
+@lru_cache(maxsize=1)
+def _troop_after() -> re.Pattern[str]:
+    """A troop noun right after a figure ("5,000 more soldiers"): compiled once (the pattern names every demonym)."""
+    return re.compile(rf"\s+(?:more\s+|additional\s+)?(?:{patterns().troop})(?![\w-])", re.IGNORECASE)
 
 
 def _unnamed(item: Item, fields: tuple[str, ...], reader: Reader, window: str, out: Outcome) -> bool:

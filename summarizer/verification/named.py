@@ -34,7 +34,20 @@ _DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}")
 
 def undot(text: str) -> str:
     """"U.S." -> "US", "U.N." -> "UN": dotted initials as one word."""
-    return _DOTTED.sub(lambda m: m.group().replace(".", ""), text)
+    return _DOTTED.sub(lambda m: m.group().replace(".", ""), text) if _has_initials(text) else text
+
+
+def _has_initials(text: str) -> bool:
+    """A letter, a dot, a letter and a dot in a row ("U.S"): what every match of _DOTTED starts with."""
+    d = text.find(".", 1)
+    while 0 <= d < len(text) - 2:
+        if text[d + 2] == "." and text[d - 1] in _ASCII_LETTERS and text[d + 1] in _ASCII_LETTERS:
+            return True
+        d = text.find(".", d + 1)
+    return False
+
+
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 def words_of(text: str) -> list[str]:
