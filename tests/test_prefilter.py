@@ -179,3 +179,17 @@ def test_undot_equals_its_regex(text: str) -> None:
     from summarizer.verification.named import _DOTTED, undot
 
     assert undot(text) == _DOTTED.sub(lambda m: m.group().replace(".", ""), text)
+
+
+def test_finding_instructions_in_a_whole_text_equals_asking_each_sentence() -> None:
+    """_find drops the patterns the whole text rules out before it reads each sentence: same findings."""
+    texts = [a.text for a in load_articles([ROOT / "seeds", ROOT / "evals" / "dev" / "articles"]).articles]
+    texts += [p.read_text(encoding="utf-8") for d in ("verification", "hostile")
+              for p in sorted((ROOT / "tests" / "fixtures" / d).glob("*.txt"))]
+    found = 0
+    for text in texts:
+        each = tuple(injection.Found(a, b, f) for a, b in injection.sentence_spans(text)
+                     if (f := injection.instruction_family(text[a:b])))
+        assert injection._find.__wrapped__(text) == each
+        found += len(each)
+    assert found > 3  # the hostile fixtures do plant instructions

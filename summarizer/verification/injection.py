@@ -140,8 +140,16 @@ _FOLDED = _Folded()
 
 def instruction_family(sentence: str) -> str | None:
     """The pattern family a sentence matches ("override", "machine", "role", "imperative"), or None."""
-    text = " ".join((sentence if sentence.isascii() else fold(sentence)).split())
-    for family, rx in _compiled():
+    return _family(_normalised(sentence), _compiled())
+
+
+def _normalised(text: str) -> str:
+    """What the patterns read: folded, with each run of white space one space."""
+    return " ".join((text if text.isascii() else fold(text)).split())
+
+
+def _family(text: str, patterns: tuple[tuple[str, Gated], ...]) -> str | None:
+    for family, rx in patterns:
         if rx.search(text):
             return family
     unquoted = _QUOTED.sub(" ", text).strip(" \"'“”‘’()[]-–—:*•")
@@ -182,8 +190,12 @@ def find_instructions(text: str) -> list[Found]:
 @lru_cache(maxsize=64)
 def _find(text: str) -> tuple[Found, ...]:
     found: list[Found] = []
+    # Each sentence, normalised, is part of the whole text normalised: a pattern whose gate rules the whole
+    # text out matches no sentence of it, and is not tried on each one.
+    whole = _normalised(text)
+    patterns = tuple((family, rx) for family, rx in _compiled() if rx.needles is None or rx.needles.admit(whole))
     for a, b in sentence_spans(text):
-        family = instruction_family(text[a:b])
+        family = _family(_normalised(text[a:b]), patterns)
         if family:
             found.append(Found(a, b, family))
     return tuple(found)
