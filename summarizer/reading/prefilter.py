@@ -37,14 +37,20 @@ class Needles:
 
     def admit(self, text: str) -> bool:
         """False only when ``text`` holds none of the words (and so no match)."""
-        # map over a bound method runs the substring tests without a Python frame per word
-        if any(map(text.__contains__, self.exact)):
-            return True
+        for w in self.exact:  # a plain loop: quicker than any() for a few words
+            if w in text:
+                return True
         if not self.folded:
             return False
-        if not text.isascii() and any(map(text.__contains__, _CASE_TWINS)):
-            return True
-        return any(map(_lower(text).__contains__, self.folded))
+        if not text.isascii():
+            for c in _CASE_TWINS:
+                if c in text:
+                    return True
+        low = _lower(text)
+        for w in self.folded:
+            if w in low:
+                return True
+        return False
 
 
 _last: tuple[str, str] = ("", "")
