@@ -60,15 +60,7 @@ class Names:
         self.text = text
         # the leaders the run's articles introduce with a nationality (run_leaders(); None: this article's own)
         self.run_leaders = run_leaders
-        self.abbr: dict[str, str] = {}
-        for m in re.finditer(r"((?:[A-Z][\w'’-]*\s+)(?:(?:of|for|and|on)\s+|[A-Z][\w'’-]*\s+){0,7})\(([A-Z]{2,6})\)",
-                             text):
-            words, abbr = m.group(1).split(), m.group(2)
-            for k in range(len(words)):
-                caps = [w for w in words[k:] if w[0].isupper()]
-                if words[k][0].isupper() and "".join(w[0] for w in caps) == abbr:
-                    self.abbr[abbr] = " ".join(words[k:])
-                    break
+        self.abbr: dict[str, str] = dict(_defined_abbreviations(text))  # a copy: agency() adds to it
         self._people: dict[str, str | None] = {}
         self._state_aliases: dict[str, str] | None = None
 
@@ -115,6 +107,21 @@ class Names:
             m = re.search(rf"\b{s}\s+[A-Z][a-z]+-[a-z]+\b|\b[A-Z][a-z]+\s+{s}\b", self.text)
             self._people[surname] = m.group() if m else None
         return self._people[surname]
+
+
+@lru_cache(maxsize=4)  # the offline extractor and verification's second reader read one article in turn
+def _defined_abbreviations(text: str) -> dict[str, str]:
+    """Abbreviations the text defines in brackets: "National Intelligence Service (NIS)" -> NIS."""
+    found: dict[str, str] = {}
+    for m in re.finditer(r"((?:[A-Z][\w'’-]*\s+)(?:(?:of|for|and|on)\s+|[A-Z][\w'’-]*\s+){0,7})\(([A-Z]{2,6})\)",
+                         text):
+        words, abbr = m.group(1).split(), m.group(2)
+        for k in range(len(words)):
+            caps = [w for w in words[k:] if w[0].isupper()]
+            if words[k][0].isupper() and "".join(w[0] for w in caps) == abbr:
+                found[abbr] = " ".join(words[k:])
+                break
+    return found
 
 
 @lru_cache(maxsize=1)
