@@ -10,12 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from summarizer.core import numbers
+from summarizer.core.prefilter import Gated, Needles, candidates, gated, needles
 from summarizer.ingestion.articles import load_articles
 from summarizer.offline import aid, arms, deployments, diplomacy
 from summarizer.reading import casualty_clauses, claimants, dates
 from summarizer.reading.article_sentences import split_sentences
 from summarizer.reading.patterns import patterns
-from summarizer.reading.prefilter import Gated, Needles, candidates, gated, needles
 from summarizer.verification import injection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +69,7 @@ def test_case_twins_disable_a_folded_gate() -> None:
 def test_the_case_twins_are_all_listed() -> None:
     import sys
 
-    from summarizer.reading.prefilter import _CASE_TWINS
+    from summarizer.core.prefilter import _CASE_TWINS
 
     chars = "".join(chr(i) for i in range(128, sys.maxunicode + 1) if not 0xD800 <= i <= 0xDFFF)
     assert set(re.findall("[a-z]", chars, re.IGNORECASE)) == set(_CASE_TWINS)
@@ -87,6 +88,9 @@ def _gates() -> Iterator[tuple[str, Gated]]:
     yield "claimants.lead", claimants._lead_re()
     yield "claimants.attribution", claimants._attribution_re()
     yield "dates", dates._DATES
+    yield "numbers.vague", numbers._VAGUE
+    yield "numbers.words", numbers._WORDS
+    yield "numbers.month_date", numbers._MONTH_DATE
     yield "dates.relative", dates._relative_re()[1]
     yield "deployments.units", Gated(patterns().units, deployments._deployment_res()["units"])
 

@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..core.numbers import find_figures, same_figure
+from ..core.prefilter import gated
 from ..core.schema import (
     Aid,
     AidComponent,
@@ -16,7 +17,6 @@ from ..reading.article_sentences import tables
 from ..reading.dates import find_dates
 from ..reading.gazetteer import gazetteer
 from ..reading.patterns import NODOT, any_of, patterns, slot_tables, trie, word_re
-from ..reading.prefilter import gated
 from .items import dedupe, quantity
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ def _aid_res() -> dict[str, Any]:
     states = p.states
     i = re.IGNORECASE
     # The sentence patterns are searched only in sentences holding one of the words they need
-    # (reading/prefilter.py): a verb of giving or receiving, a link word of a running total.
+    # (core/prefilter.py): a verb of giving or receiving, a link word of a running total.
     verbs, receive = any_of(p.raw["aid_verbs"]), any_of(p.raw["aid_receive_verbs"])
     return {
         # The donor is a state, body or group, an official of one ("German Defence Minister Boris Pistorius"),

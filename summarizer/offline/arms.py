@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..core.numbers import find_figures
+from ..core.prefilter import gated
 from ..core.schema import (
     ArmsItem,
     ArmsTransfer,
@@ -14,7 +15,6 @@ from ..core.schema import (
 )
 from ..reading.claimants import Attribution
 from ..reading.patterns import NODOT, QUOTES, any_of, patterns, states_in, word_re
-from ..reading.prefilter import gated
 from .items import dedupe, quantity
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ def _arms_res() -> dict[str, Any]:
     aux = (r"(?:(?:has|have|had|was|is)\s+)?(?:also\s+)?(?:(?:believed|said|reported)\s+to\s+have\s+|reportedly\s+"
            r"|(?:preparing|planning|set|expected|about|ready|due)\s+to\s+)?")
     to = rf"\s+to\s+(?:support\s+|help\s+|aid\s+|further\s+support\s+)?(?P<rec>{states})(?![\w-])"
-    # Each pattern is searched only in sentences holding a word it needs (reading/prefilter.py): a verb of the
+    # Each pattern is searched only in sentences holding a word it needs (core/prefilter.py): a verb of the
     # transfer, "supplied", "accus..." or "also"; the states' trie they start with is costly to try.
     return {
         "with": gated(re.compile(rf"(?P<sup>{states})\s+{aux}supplied\s+(?P<rec>{states})\s+with\s+"

@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from ..core.prefilter import gated, needles
 from ..core.schema import Deployment, DeploymentStatus, Evidence
 from ..reading.article_sentences import counts
 from ..reading.gazetteer import gazetteer
@@ -20,7 +21,6 @@ from ..reading.patterns import (
     slot_tables,
     states_in,
 )
-from ..reading.prefilter import gated, needles
 from .items import dedupe, merge_evidence, quantity
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def _deployment_res() -> dict[str, Any]:
     i = re.IGNORECASE
     present = any_of([v for v in p.raw["presence_verbs"] if v != "in"])  # "troops in Russia" is no statement
     # Patterns tried on every sentence are searched only in sentences holding a word they need
-    # (reading/prefilter.py): a casualty word, a cue of a plan, a verb of using or moving troops, a unit's noun.
+    # (core/prefilter.py): a casualty word, a cue of a plan, a verb of using or moving troops, a unit's noun.
     return {
         "status_of": status_of,
         "troop_after": re.compile(rf"^\s+(?:more\s+|additional\s+)?(?:of\s+)?(?:its\s+|their\s+)?"

@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from ..core.prefilter import gated
 from ..core.schema import (
     DateRef,
     Diplomacy,
@@ -15,7 +16,6 @@ from ..reading.claimants import Attribution
 from ..reading.dates import find_dates
 from ..reading.gazetteer import gazetteer
 from ..reading.patterns import QUOTES, any_of, patterns, states_in, unique, word_re
-from ..reading.prefilter import gated
 from .items import merge_evidence
 
 if TYPE_CHECKING:

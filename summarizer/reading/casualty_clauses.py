@@ -11,9 +11,9 @@ from functools import lru_cache
 from typing import Any
 
 from ..core.numbers import Figure
+from ..core.prefilter import gated
 from .article_sentences import Sentence, counts
 from .patterns import any_of, patterns, side_name, word_re
-from .prefilter import gated
 
 # Sides that say who only by where they were ("42 people in Lebanon").
 UNNAMED = ("people", "civilians", "crew members")
@@ -40,7 +40,7 @@ def casualty_res() -> dict[str, Any]:
             rf"(?P<side>{noun})(?:\s+(?:who|which|that)\s+[^\"“”.;]*?)?\s+(?:have|has|had)\s+(?:also\s+)?"
             r"suffered\s+[\"“]?\s*$", i
         ), "suffered"),
-        # searched in every figure's head: only where a measure noun is (reading/prefilter.py)
+        # searched in every figure's head: only where a measure noun is (core/prefilter.py)
         "noun_before": gated(re.compile(
             rf"(?:(?P<adj>{adj})\s+)?(?P<m>{p.noun_re})(?:\s+in\s+(?:the\s+)?[A-Z][\w-]*(?:\s+region)?)?\s+"
             rf"(?P<aux>(?:(?:are|is|were|was|have|has|had)\s+)?(?:already\s+)?(?:been\s+)?)(?P<link>{link})?\s*$", i

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from ..core.prefilter import Gated, gated
 from .dates import find_dates
 from .patterns import MONTHS, QUOTES, WEEKDAYS, any_of, patterns, slot_tables
-from .prefilter import Gated, gated
 
 if TYPE_CHECKING:
     from .article_sentences import Sentence
@@ -251,13 +251,13 @@ def _strip_leading_date(subject: str) -> str:
 
 @lru_cache(maxsize=1)
 def _attribution_re() -> Gated:
-    """The reporting verbs ('said', 'told reporters'), searched only in sentences holding one (reading/prefilter.py)."""
+    """The reporting verbs ('said', 'told reporters'), searched only in sentences holding one (core/prefilter.py)."""
     return gated(patterns().attribution)
 
 
 @lru_cache(maxsize=1)
 def _lead_re() -> Gated:
-    """'according to X', 'citing X': searched only in sentences holding one of the lead-ins (reading/prefilter.py)."""
+    """'according to X', 'citing X': searched only in sentences holding one of the lead-ins (core/prefilter.py)."""
     p = patterns()
     lead_ins = any_of(p.raw["citing_lead_ins"] + p.raw["claimant_lead_ins"])
     return gated(re.compile(rf"(?<![\w-]){lead_ins}\s+(?P<c>[^,;]+?)(?=,|;|\s+that\b|\.?$)", re.IGNORECASE))

@@ -8,11 +8,11 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
+from ..core.prefilter import Gated, gated
 from ..core.schema import (
     DateRef,
 )
 from .patterns import MONTHS, WEEKDAYS, any_of, patterns
-from .prefilter import Gated, gated
 
 # ---------------------------------------------------------------- dates
 
@@ -63,7 +63,7 @@ def _relative_re() -> tuple[dict[str, Any], Gated]:
                                  re.IGNORECASE))
 
 
-# Most texts name no weekday, month or year: those are not searched (reading/prefilter.py).
+# Most texts name no weekday, month or year: those are not searched (core/prefilter.py).
 _DATES = gated(_DATE_RE)
 
 

@@ -33,7 +33,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..reading.prefilter import Gated, gated
+from ..core.prefilter import Gated, gated
 
 # Cyrillic and Greek letters that look like Latin ones (the usual homoglyph set for English text).
 _LOOKALIKE = str.maketrans({
@@ -107,7 +107,7 @@ class Found:
 
 @lru_cache(maxsize=1)
 def _compiled() -> tuple[tuple[str, Gated], ...]:
-    """The patterns, each searched only in texts holding a word it needs (see reading/prefilter.py)."""
+    """The patterns, each searched only in texts holding a word it needs (see core/prefilter.py)."""
     return tuple((family, gated(re.compile(p, 0 if case else re.IGNORECASE))) for family, p, case in PATTERNS)
 
 
