@@ -274,5 +274,4 @@ class Gated:
 def gated(rx: re.Pattern[str], required: str | None = None) -> Gated:
     """``rx`` behind a gate built from ``required``: a part of the pattern every match contains (the pattern
     itself when None; a large pattern is cheaper to read through such a part)."""
-    part = rx.pattern if required is None else required
-    return Gated(rx, needles(part, rx.flags if required is None else rx.flags & re.IGNORECASE))
+    return Gated(rx, needles(rx.pattern if required is None else required, rx.flags))

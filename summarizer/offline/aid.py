@@ -39,27 +39,27 @@ def _aid_res() -> dict[str, Any]:
         # The donor is a state, body or group, an official of one ("German Defence Minister Boris Pistorius"),
         # or a name the article gives for one (resolved by _donor); the recipient follows "to" or "for".
         "give": gated(re.compile(rf"(?<![\w-])(?P<donor>{states}|{p.demonyms}(?:\s+[A-Z][\w.'’-]*){{1,5}}"
-                           rf"|[A-Z][\w'’-]+|{any_of(list(p.raw['aid_donor_phrases']))})(?:,\s+who)?\s+"
-                           r"(?:on\s+\w+\s+|today\s+)?(?:has\s+|have\s+|will\s+|is\s+)?(?:also\s+|now\s+|already\s+)?"
-                           rf"(?P<v>{any_of(p.raw['aid_verbs'])})\s+(?P<body>{NODOT}*?)\s+(?:(?:to|for|on)\s+"
-                           rf"(?P<rec>{states})|in\s+(?P<cap>{trie(gazetteer().capital)}))(?![\w-])"), verbs),
+                                 rf"|[A-Z][\w'’-]+|{any_of(list(p.raw['aid_donor_phrases']))})(?:,\s+who)?\s+"
+                                 r"(?:on\s+\w+\s+|today\s+)?(?:has\s+|have\s+|will\s+|is\s+)?(?:also\s+|now\s+|already\s+)?"
+                                 rf"(?P<v>{any_of(p.raw['aid_verbs'])})\s+(?P<body>{NODOT}*?)\s+(?:(?:to|for|on)\s+"
+                                 rf"(?P<rec>{states})|in\s+(?P<cap>{trie(gazetteer().capital)}))(?![\w-])"), verbs),
         # "U.S. Defense Secretary Lloyd Austin, in Kyiv on Monday, announced $100 million in new U.S. military
         # aid": the capital the donor speaks in is the recipient's
         "give_in": gated(re.compile(rf"(?<![\w-])(?P<donor>{states}|{p.demonyms}(?:\s+[A-Z][\w.'’-]*){{1,5}}),\s+in\s+"
-                              rf"(?P<cap>{trie(gazetteer().capital)})(?:\s+on\s+\w+)?,\s+(?:has\s+|have\s+)?"
-                              rf"(?P<v>{any_of(p.raw['aid_verbs'])})\s+(?P<body>{NODOT}*)"), verbs),
+                                    rf"(?P<cap>{trie(gazetteer().capital)})(?:\s+on\s+\w+)?,\s+(?:has\s+|have\s+)?"
+                                    rf"(?P<v>{any_of(p.raw['aid_verbs'])})\s+(?P<body>{NODOT}*)"), verbs),
         "receive": gated(re.compile(rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
-                              rf"(?P<v>{any_of(p.raw['aid_receive_verbs'])})\s+(?P<body>{NODOT}*?)\s+from\s+"
-                              rf"(?P<donor>{states})(?![\w-])"), receive),
+                                    rf"(?P<v>{any_of(p.raw['aid_receive_verbs'])})\s+(?P<body>{NODOT}*?)\s+from\s+"
+                                    rf"(?P<donor>{states})(?![\w-])"), receive),
         "receive_from": gated(re.compile(
             rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
             rf"(?P<v>{any_of(p.raw['aid_receive_verbs'])})\s+(?P<body>{NODOT}*?)\s+from\s+"
             rf"(?P<donor>{any_of(list(p.raw['aid_donor_phrases']))})(?![\w-])"), receive),
         # "German military support for Ukraine amounts to 5.4 billion euros": a donor's total for a recipient
         "total": gated(re.compile(rf"(?<![\w-])(?P<donor>{p.demonyms}|{states}(?=['’]s))(?:['’]s)?\s+(?:total\s+)?"
-                            r"(?:(?P<kind>military|humanitarian|financial)\s+)?(?:support|aid|assistance|help|commitment)"
-                            rf"\s+(?:for|to)\s+(?P<rec>{states})\s+(?:is\s+|now\s+)?"
-                            rf"(?:{any_of(p.raw['aid_total_links'])})\s+(?P<body>{NODOT}*)"),
+                                  r"(?:(?P<kind>military|humanitarian|financial)\s+)?(?:support|aid|assistance|help|commitment)"
+                                  rf"\s+(?:for|to)\s+(?P<rec>{states})\s+(?:is\s+|now\s+)?"
+                                  rf"(?:{any_of(p.raw['aid_total_links'])})\s+(?P<body>{NODOT}*)"),
                        any_of(p.raw["aid_total_links"])),
         # "In November it announced a £113 million package" right after the donor's own aid sentence
         "pronoun": gated(re.compile(rf"^(?:(?:in|on|by|since|last|earlier|later|then)\b[^,;]{{0,30}}?,?\s+)?"
