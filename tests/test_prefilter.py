@@ -197,3 +197,17 @@ def test_finding_instructions_in_a_whole_text_equals_asking_each_sentence() -> N
         assert injection._find.__wrapped__(text) == each
         found += len(each)
     assert found > 3  # the hostile fixtures do plant instructions
+
+
+def test_without_the_private_parser_every_text_is_admitted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If a later Python moves re._parser, the gates fall back to searching every text: same matches."""
+    from summarizer.core import prefilter
+
+    rx = re.compile(r"\b(?:supplied|shipped)\s+(\d+)\s+drones\b")
+    assert needles(rx.pattern) is not None
+    monkeypatch.setattr(prefilter, "_parser", None)
+    assert candidates(rx.pattern) == [] and needles(rx.pattern) is None
+    g = gated(rx)
+    assert g.needles is None
+    assert g.search("Iran shipped 40 drones to Russia.") is not None
+    assert g.search("No transfer was reported.") is None

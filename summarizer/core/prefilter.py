@@ -13,11 +13,15 @@ A gate never changes a result: a text without any of the words has no match.
 from __future__ import annotations
 
 import re
-import re._constants as _sre  # the standard parser's node types (no public API exposes them)
-import re._parser as _parser
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+try:  # the standard parser and its node types: private modules (no public API exposes them), in 3.11-3.13
+    import re._constants as _sre
+    import re._parser as _parser
+except ImportError:  # pragma: no cover - a later Python moved them: every text is admitted, results unchanged
+    _sre = _parser = None
 
 MAX_NEEDLES = 40
 """A gate tests at most this many words: more substring tests cost about what the search saves."""
@@ -120,9 +124,11 @@ def _shortest(words: Any) -> list[str]:
 
 def candidates(pattern: str, flags: int = 0) -> list[Need]:
     """Every list of words the parser shows a match of ``pattern`` must contain one of (an empty list: none)."""
+    if _parser is None:
+        return []
     try:
         parsed = _parser.parse(pattern, flags)
-    except re.error:
+    except (re.error, AttributeError, TypeError):  # AttributeError, TypeError: a parser that changed shape
         return []
     return _sequence(list(parsed), bool(parsed.state.flags & re.IGNORECASE))
 
