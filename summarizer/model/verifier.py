@@ -30,7 +30,9 @@ from ..core.schema import Article, ArticleExtraction, Sections, Usage
 log = logging.getLogger(__name__)
 
 MIN_ANSWERS = 48  # fewer answers to ground than this: the child's start (about 0.5 s of CPU) is not worth it
-WORKER_QUEUE = 8  # when this many answers wait for the child, the next one is grounded in this process
+# When this many answers wait for the child, the next one is grounded in this process. At N=1000, C=64
+# (benchmarks/run.py, load 1): 8 left ~350 answers to this process and took 5.8-6.4 s; 32 left ~100, 5.8-5.9 s.
+WORKER_QUEUE = 32
 _READY = "brief-verifier-ready"
 _CHILD = "from summarizer.model.verifier import serve; serve()"  # what the child runs
 _PACKAGE = Path(__file__).resolve().parent.parent  # the summarizer package this process runs
