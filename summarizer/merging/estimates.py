@@ -243,7 +243,8 @@ def _same_time_pair_sets(whens: list[ClaimTime], keeps: Sequence[PairFilter],
     articles linked to them by a shared report. The ``keeps`` run first, on all of a claim's candidates at once
     (they only read figures and names); the time test then runs on what they kept.
     """
-    outs: list[set[tuple[int, int]]] = [set() for _ in keeps]
+    n_claims = len(whens)
+    outs: list[set[int]] = [set() for _ in keeps]  # pair (i, j), i < j, as i * n_claims + j: cheaper than tuples
     window = timedelta(days=SAME_TIME_DAYS)
     is_narrow = [w.iv is not None and w.iv[1] - w.iv[0] <= _NARROW for w in whens]
     dated = sorted((w.iv[0], w.iv[1], i) for i, w in enumerate(whens) if is_narrow[i] and w.iv is not None)
@@ -252,10 +253,8 @@ def _same_time_pair_sets(whens: list[ClaimTime], keeps: Sequence[PairFilter],
     close = _same_time_test(whens, chron)
 
     def add(i: int, js: list[int]) -> None:
-        for out, keep in zip(outs, keeps, strict=True):
-            for j in keep(i, js):
-                if close(i, j):
-                    out.add((i, j) if i < j else (j, i))  # a pair met twice (two shared groups) is tested twice
+        for out, keep in zip(outs, keeps, strict=True):  # a pair met twice (two shared groups) is tested twice
+            out.update([i * n_claims + j if i < j else j * n_claims + i for j in keep(i, js) if close(i, j)])
 
     for n, (_, end, i) in enumerate(dated):
         stop = bisect_right(starts, end + window, n + 1)  # every later claim starts later still
@@ -272,7 +271,7 @@ def _same_time_pair_sets(whens: list[ClaimTime], keeps: Sequence[PairFilter],
         narrow = [j for j in members if is_narrow[j]]
         for n, i in enumerate(loose):
             add(i, loose[n + 1:] + narrow)
-    return [sorted(out) for out in outs]
+    return [[divmod(p, n_claims) for p in sorted(out)] for out in outs]  # sorted numbers: sorted (i, j)
 
 
 def _interval(q: Quantity) -> tuple[str | None, float, float] | None:
@@ -368,8 +367,9 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
                 and (bj := bounds[j]) is not None and not _disjoint(bi, bj)]
 
     pairs, agreeing = _same_time_pair_sets([whens[c.item_id] for c in claims], [conflict, agree], chron)
-    conflicts = [[claims[i].item_id, claims[j].item_id] for i, j in pairs]
-    corroborations = [[claims[i].item_id, claims[j].item_id] for i, j in agreeing]
+    ids = [c.item_id for c in claims]
+    conflicts = [[ids[i], ids[j]] for i, j in pairs]
+    corroborations = [[ids[i], ids[j]] for i, j in agreeing]
     current = [c for c in claims if c.current and c.item_id not in partial]  # a partial count is no total
     bounded = [c.figure for c in current if c.figure.low is not None or c.figure.high is not None]
     low = None if not bounded or any(q.low is None for q in bounded) else min(q.low for q in bounded)  # type: ignore[type-var]
