@@ -177,59 +177,67 @@ PairFilter = Callable[[int, list[int]], list[int]]
 predicate on unordered pairs, applied to many candidates at once (one call per claim, not per pair)."""
 
 
-def _same_time_test(whens: list[ClaimTime], chron: Chronology | None) -> Callable[[int, int], bool]:
-    """``same_time(whens[i], whens[j], chron)`` as one function of two indexes, on day numbers: the pair scans
-    below ask it hundreds of thousands of times."""
+def _same_time_test(whens: list[ClaimTime], chron: Chronology | None) -> Callable[[int, list[int]], list[int]]:
+    """``close(i, js)``: the ``js`` (in their order) with ``same_time(whens[i], whens[j], chron)``, on day numbers.
+    The pair scans below ask it about hundreds of thousands of pairs: one call per claim, ``i``'s side looked up
+    once, max() and min() written out."""
     far = chron.far_table() if chron is not None else {}
     days = [(w.iv[0].toordinal(), w.iv[1].toordinal()) if w.iv is not None else None for w in whens]
     rels = [w.rel for w in whens]
-    most = 2 * SAME_TIME_DAYS + 1
+    near, most = SAME_TIME_DAYS, 2 * SAME_TIME_DAYS + 1
 
-    def close(i: int, j: int) -> bool:  # max() and min() written out: this runs once per candidate pair
-        lo = hi = 0
-        known = False
-        da, db = days[i], days[j]
-        if da is not None and db is not None:
-            a0, a1 = da
-            b0, b1 = db
-            if (b0 if b0 > a0 else a0) - (a1 if a1 < b1 else b1) > SAME_TIME_DAYS:
-                return False
-            lo, hi, known = b0 - a1, b1 - a0, True
-        ra, rb = rels[i], rels[j]
-        if ra and rb:  # what their articles tell (_rel_range): each a range, all of them hold
-            rlo = rhi = 0
-            found = False
-            for x, xl, xh in ra:
-                fx = far.get(x)
-                for y, yl, yh in rb:
-                    if x == y:
-                        d0 = d1 = 0
+    def close(i: int, js: list[int]) -> list[int]:
+        da = days[i]
+        links = [(x, xl, xh, far.get(x)) for x, xl, xh in rels[i]]  # i's articles and how far they are from others
+        out: list[int] = []
+        for j in js:
+            lo = hi = 0
+            known = False
+            db = days[j]
+            if da is not None and db is not None:
+                a0, a1 = da
+                b0, b1 = db
+                if (b0 if b0 > a0 else a0) - (a1 if a1 < b1 else b1) > near:
+                    continue
+                lo, hi, known = b0 - a1, b1 - a0, True
+            rb = rels[j]
+            if links and rb:  # what their articles tell (_rel_range): each a range, all of them hold
+                rlo = rhi = 0
+                found = False
+                for x, xl, xh, fx in links:
+                    for y, yl, yh in rb:
+                        if x == y:
+                            d0 = d1 = 0
+                        else:
+                            fab = fx.get(y) if fx is not None else None
+                            if fab is None:
+                                continue
+                            fy = far.get(y)
+                            fba = fy.get(x) if fy is not None else None
+                            if fba is None:
+                                continue
+                            d0, d1 = -fba, fab
+                        r0, r1 = d0 + yl - xh, d1 + yh - xl
+                        if not found:
+                            rlo, rhi, found = r0, r1, True
+                        else:
+                            rlo, rhi = (r0 if r0 > rlo else rlo), (r1 if r1 < rhi else rhi)
+                if found:
+                    if known:
+                        lo, hi = (rlo if rlo > lo else lo), (rhi if rhi < hi else hi)
                     else:
-                        fab = fx.get(y) if fx is not None else None
-                        if fab is None:
-                            continue
-                        fy = far.get(y)
-                        fba = fy.get(x) if fy is not None else None
-                        if fba is None:
-                            continue
-                        d0, d1 = -fba, fab
-                    r0, r1 = d0 + yl - xh, d1 + yh - xl
-                    if not found:
-                        rlo, rhi, found = r0, r1, True
-                    else:
-                        rlo, rhi = (r0 if r0 > rlo else rlo), (r1 if r1 < rhi else rhi)
-            if found:
-                if known:
-                    lo, hi = (rlo if rlo > lo else lo), (rhi if rhi < hi else hi)
-                else:
-                    lo, hi, known = rlo, rhi, True
-        if not known or lo > hi:
-            return False
-        if lo > 0:  # nearest is lo, farthest hi
-            return lo <= SAME_TIME_DAYS and hi <= most
-        if hi < 0:
-            return -hi <= SAME_TIME_DAYS and -lo <= most
-        return -lo <= most and hi <= most  # the range holds 0: nearest is 0
+                        lo, hi, known = rlo, rhi, True
+            if not known or lo > hi:
+                continue
+            if lo > 0:  # nearest is lo, farthest hi
+                if lo <= near and hi <= most:
+                    out.append(j)
+            elif hi < 0:
+                if -hi <= near and -lo <= most:
+                    out.append(j)
+            elif -lo <= most and hi <= most:  # the range holds 0: nearest is 0
+                out.append(j)
+        return out
 
     return close
 
@@ -254,7 +262,7 @@ def _same_time_pair_sets(whens: list[ClaimTime], keeps: Sequence[PairFilter],
 
     def add(i: int, js: list[int]) -> None:
         for out, keep in zip(outs, keeps, strict=True):  # a pair met twice (two shared groups) is tested twice
-            out.update([i * n_claims + j if i < j else j * n_claims + i for j in keep(i, js) if close(i, j)])
+            out.update([i * n_claims + j if i < j else j * n_claims + i for j in close(i, keep(i, js))])
 
     for n, (_, end, i) in enumerate(dated):
         stop = bisect_right(starts, end + window, n + 1)  # every later claim starts later still
