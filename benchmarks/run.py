@@ -298,14 +298,14 @@ def merge_worker(items: int) -> None:
         arts.append(s.article)
         count += len(e.items())
         i += 1
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     b = merge(exts, arts)
-    wall = time.perf_counter() - t
+    wall, cpu = time.perf_counter() - t, time.process_time() - c  # CPU: what the load does not change
     tracemalloc.start()
     merge(exts, arts)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(json.dumps({"items": count, "articles": len(arts), "wall": wall, "peak_mb": peak / 1e6,
+    print(json.dumps({"items": count, "articles": len(arts), "wall": wall, "cpu": cpu, "peak_mb": peak / 1e6,
                       "merged_items": len(b.items()), "estimates": len(b.estimates)}))
 
 
@@ -324,7 +324,7 @@ def merges(plan: Plan) -> list[dict[str, Any]]:
         if "error" in runs[0]:
             out.append(runs[0])
         else:
-            out.append({**runs[0], "wall": spread([r["wall"] for r in runs]),
+            out.append({**runs[0], "wall": spread([r["wall"] for r in runs]), "cpu": spread([r["cpu"] for r in runs]),
                         "load": spread([r["load"] for r in runs])})
         print(f"  merge {k}: {out[-1]}", flush=True)
     return out
@@ -577,14 +577,15 @@ def report(res: Results, plan: Plan, quick: bool, server: Server, started: float
               f"code {', '.join(map(str, w['codes']))}; load {_load(w['load'])}"]
     if "merge" in d:
         L += ["", "## 4. Merging (SYNTHETIC items, each run in its own process)", "",
-              "| items | articles | wall s (min / median) | peak MB (tracemalloc) | merged items | load |",
-              "|---:|---:|---:|---:|---:|---:|"]
+              "| items | articles | wall s (min / median) | CPU s (min / median) | peak MB (tracemalloc) "
+              "| merged items | load |",
+              "|---:|---:|---:|---:|---:|---:|---:|"]
         for m in d["merge"]:
             if "error" in m:
-                L.append(f"| {m['items']} | | {m['error']} | | | |")
+                L.append(f"| {m['items']} | | {m['error']} | | | | |")
             else:
-                L.append(f"| {m['items']} | {m['articles']} | {_mm(m['wall'])} | {m['peak_mb']:.1f} | "
-                         f"{m['merged_items']} | {_load(m['load'])} |")
+                L.append(f"| {m['items']} | {m['articles']} | {_mm(m['wall'])} | {_mm(m['cpu'])} | "
+                         f"{m['peak_mb']:.1f} | {m['merged_items']} | {_load(m['load'])} |")
     if "offline" in d:
         o = d["offline"]
         pa = o["per_article_ms"]
@@ -670,7 +671,7 @@ def targets(res: Results, plan: Plan) -> list[str]:
     for items, limit in ((10000, 2.0), (40000, 4.0)):
         m = next((m for m in d.get("merge", []) if m["items"] >= items and "error" not in m), None)
         line(f"merging {items // 1000}k items < {limit:g} s", None if m is None else m["wall"]["median"] < limit,
-             f"{_mm(m['wall'])} s, load {_load(m['load'])}" if m else "not run")
+             f"{_mm(m['wall'])} s wall, {_mm(m['cpu'])} s CPU, load {_load(m['load'])}" if m else "not run")
     o = d.get("offline")
     line("offline extractor < 5 ms per seed article, median", None if o is None else
          o["per_article_ms"]["median"] < 5, f"{o['per_article_ms']['median']:.1f} ms" if o else "-")

@@ -1,8 +1,8 @@
-"""merge's cheaper sort keys give exactly what the straightforward ones gave.
+"""merge's cheaper keys give exactly what the straightforward ones gave.
 
-``_ref_json`` reads a DateRef's fields instead of ``model_dump(mode="json")``, and ``_Rest`` works out the tail of
-an entry's processing order only when two entries of equal content meet. Both are checked here on random
-(SYNTHETIC) dates, quotes and sources against the form they replace.
+``_ref_json`` reads a DateRef's fields instead of ``model_dump(mode="json")``, ``_Rest`` works out the tail of an
+entry's processing order only when two entries of equal content meet, and the bottom line picks its conflict in
+one pass. Each is checked here on random (SYNTHETIC) dates, quotes, sources and pairs against the form it replaces.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from summarizer.core.schema import DateRef, Evidence
+from summarizer.merging.bottom_line import _most_sourced_pair
 from summarizer.merging.merge import _evidence_key, _ref_json, _reports_json, _Rest
 
 _TEXTS = st.one_of(st.none(), st.sampled_from(["last week", "in December", "Monday", "“early 2024”", ""]))
@@ -72,3 +73,14 @@ def test_rest_orders_as_the_full_tuple(rows: list[tuple[str, Any]]) -> None:
 def test_reports_json_keeps_the_articles_and_nones() -> None:
     ref = DateRef(text="last week")
     assert _reports_json({"a1": [ref, None]}) == {"a1": [ref.model_dump(mode="json"), None]}
+
+
+_CLAIM_IDS = st.sampled_from(["a", "b", "c", "d", "zz"])
+
+
+@settings(max_examples=300)
+@given(st.lists(st.lists(_CLAIM_IDS, max_size=3), max_size=12),
+       st.dictionaries(st.sampled_from(["a", "b", "c", "d"]), st.integers(0, 3)))
+def test_most_sourced_pair_is_the_max_of_sources_then_ids(pairs: list[list[str]], n: dict[str, int]) -> None:
+    known = [(n[p[0]] + n[p[1]], p[0], p[1]) for p in pairs if len(p) >= 2 and p[0] in n and p[1] in n]
+    assert _most_sourced_pair(pairs, n) == (max(known)[1:] if known else None)
