@@ -10,6 +10,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import repeat
 from typing import Any, NamedTuple
 
 from ..core.dates import date_interval, date_key, order_key
@@ -279,7 +280,7 @@ def _same_time_pair_sets(whens: list[ClaimTime], keeps: Sequence[PairFilter],
         narrow = [j for j in members if is_narrow[j]]
         for n, i in enumerate(loose):
             add(i, loose[n + 1:] + narrow)
-    return [[divmod(p, n_claims) for p in sorted(out)] for out in outs]  # sorted numbers: sorted (i, j)
+    return [list(map(divmod, sorted(out), repeat(n_claims))) for out in outs]  # sorted numbers: sorted (i, j)
 
 
 def _interval(q: Quantity) -> tuple[str | None, float, float] | None:
@@ -443,7 +444,7 @@ def _related(side: str, items: list[Casualty], by_key: dict[tuple[str, str], Est
                      or (phigh is not None and (low := c_low[j]) is not None and low > phigh))]
 
     pairs = _same_time_pair_sets([dates.when(it) for it in pool], [conflict], dates.chron)[0]
-    conflicts = [(pool[i].id or "", pool[j].id or "") for i, j in pairs]
+    conflicts = [(ids[i] or "", ids[j] or "") for i, j in pairs]
     if not conflicts:
         return None
     involved = {x for pair in conflicts for x in pair}
@@ -451,10 +452,11 @@ def _related(side: str, items: list[Casualty], by_key: dict[tuple[str, str], Est
               for cl in e.claims if cl.item_id in involved]
     claims.sort(key=lambda c: (date_key(c.date), c.claimant or "", c.item_id))
     order = {c.item_id: n for n, c in reversed(list(enumerate(claims)))}
-    groups = sorted({(a, b) if (order[a], a) <= (order[b], b) else (b, a) for a, b in conflicts},
-                    key=lambda g: (order[g[0]], order[g[1]]))
+    # each pair once, its earlier claim first, in claim order (distinct ids have distinct places: no ties)
+    ranked = {(order[a], order[b], a, b) if (order[a], a) <= (order[b], b) else (order[b], order[a], b, a)
+              for a, b in conflicts}
     return Estimate.model_construct(key=f"{s}:{RELATED}", side=side, measure=RELATED, claims=claims,
-                                    conflicts=[list(g) for g in groups], rule=RELATED_RULE)
+                                    conflicts=[[a, b] for _, _, a, b in sorted(ranked)], rule=RELATED_RULE)
 
 
 def build_estimates(sections: dict[str, list[Item]], published: dict[str, date | None],
