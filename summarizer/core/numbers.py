@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .dates import MONTH_ABBREVIATIONS, MONTH_NAMES
+from .prefilter import gated
 
 Number = int | float
 
@@ -168,6 +169,11 @@ _PREFIX_RE = re.compile(
 _RANGE_RE = re.compile(
     rf"^\s*(?:-|–|—|to|and)\s*(?P<cur>{_CUR_PREFIX})?(?P<num>{_DIGITS})(?P<mult>{_MULT})?", re.IGNORECASE
 )
+# Searched only in texts holding a word every match needs (core/prefilter.py): most sentences have no vague
+# phrase ("dozens"), no calendar date with a month name, and many no number word.
+_VAGUE = gated(_VAGUE_RE)
+_WORDS = gated(_WORD_RE)
+_MONTH_DATE = gated(_MONTH_DATE_RE)
 _CUR_WORD_RE = re.compile(
     r"^\s?(?:US\s)?(?P<w>" + "|".join(sorted(CURRENCY_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE
 )
@@ -235,7 +241,7 @@ def _bounds(qualifier: str, style: str, n: Number) -> tuple[Number | None, Numbe
 def _masked(text: str) -> str:
     """Blank out calendar dates so their parts are not read as figures."""
     blank = _DATE_RE.sub(lambda m: " " * len(m.group()), text)
-    return _MONTH_DATE_RE.sub(lambda m: " " * len(m.group()), blank)
+    return _MONTH_DATE_RE.sub(lambda m: " " * len(m.group()), blank) if _MONTH_DATE.admit(blank) else blank
 
 
 def find_figures(text: str) -> list[Figure]:
@@ -258,7 +264,7 @@ def _scan(text: str) -> list[Figure]:
         return all(b <= s or a >= e for s, e in taken)
 
     # 1. Vague phrases ("several hundred") before word numbers ("hundred").
-    for m in _VAGUE_RE.finditer(scan):
+    for m in _VAGUE.finditer(scan):
         vague_low, vague_high = VAGUE[m.group("v").lower()]
         taken.append((m.start(), m.end()))
         raw.append((m.start(), m.end(), "vague", "exact", (), vague_low, vague_high, {}))
@@ -303,7 +309,7 @@ def _scan(text: str) -> list[Figure]:
         taken.append((start, end))
         raw.append((start, end, "exact", "exact", (n,), n, n, extras))
     # 3. Number words ("eight members", "nine million rounds").
-    for m in _WORD_RE.finditer(scan):
+    for m in _WORDS.finditer(scan):
         if not free(m.start(), m.end()):
             continue
         n = _word_to_number(m.group("num"), m.group("mult"))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 # Longest stretch handed to the rules at once; longer paragraphs are cut at a likely sentence end.
 MAX_SEGMENT = 3000
@@ -70,6 +70,13 @@ _NUMBER_RULES = (
     re.compile(r"(?<=^\d)\.(?=\s\S|\))"),
     re.compile(r"(?<=^\d\d)\.(?=\s\S|\))"),
 )
+_DIGIT_DOT = re.compile(r"\d\.|\.\d")
+# What every match of a rule holds (its rule is skipped without): _SINGLE_LETTER, _MULTI_PERIOD (which folds
+# case like it), _NUMBERED_REF (a bracket or digit after the mark), _FILE_FORMAT (extensions are lower case).
+_CAPITAL_DOT = re.compile(r"[A-Z]\.")
+_LETTER_DOT_LETTER = re.compile(r"[a-z]\.[a-z]", re.IGNORECASE)
+_DOT_REF = re.compile(r"[.\x00][\[\d]")
+_SPACE_DOT_LETTER = re.compile(r"\s\.[a-z]")
 _CONTINUOUS = re.compile(r"(?<=\S)[!?]{3,}(?=\s|$)")
 # A footnote number after a dot ("shelled.12 The"): the dot is not the end.
 _NUMBERED_REF = re.compile(
@@ -113,9 +120,13 @@ _LIKELY_END = re.compile(r"[.!?][\x04\"'”’)]*\s+(?=[\"“‘(]?[A-Z])")
 
 def _sub(pattern: re.Pattern[str], text: str, group: int = 0, table: dict[int, str] = _MASK) -> str:
     """Mask the marks inside every match (or inside one group of it) of ``pattern``."""
+    return _mask_matches(text, pattern.finditer(text), group, table)
+
+
+def _mask_matches(text: str, matches: Iterable[re.Match[str]], group: int = 0, table: dict[int, str] = _MASK) -> str:
     pieces: list[str] = []
     last = 0
-    for m in pattern.finditer(text):
+    for m in matches:
         s, e = m.span(group)
         pieces.append(text[last:s])
         pieces.append(text[s:e].translate(table))
@@ -177,24 +188,32 @@ def _mask_words(text: str) -> tuple[str, list[int]]:
     A forced break comes after a footnote number ("shelled.12 The" ends after "12"). Rules whose
     characters are absent are skipped: most sentences need only a few of them.
     """
-    t = _sub(_SINGLE_LETTER, text)
+    # A rule is skipped where the characters every one of its matches holds are absent.
+    t = _sub(_SINGLE_LETTER, text) if _CAPITAL_DOT.search(text) else text
     breaks: list[int] = []
     if "." in t:
-        t = _sub(_POSSESSIVE, t)
+        if ".'s" in t:
+            t = _sub(_POSSESSIVE, t)
         t = _abbreviations(t)
-        t = _sub(_MULTI_PERIOD, t)
-        t = _unhide(_AM_PM, t)
-        t = _unhide(_ABBR_BOUNDARY, t)
-        for rule in _NUMBER_RULES:
-            t = _sub(rule, t)
+        if _LETTER_DOT_LETTER.search(t):
+            t = _sub(_MULTI_PERIOD, t)
+        if _DOT in t:  # both give back a dot hidden above (their group 1 is the private character)
+            t = _unhide(_AM_PM, t)
+            t = _unhide(_ABBR_BOUNDARY, t)
+        if _DIGIT_DOT.search(t):  # each number rule needs a dot next to a digit; rules only hide dots
+            for rule in _NUMBER_RULES:
+                t = _sub(rule, t)
     if "!" in t or "?" in t:
         t = _sub(_CONTINUOUS, t)
     if "." in t:
-        breaks = [m.end() for m in _NUMBERED_REF.finditer(t)]
-        t = _sub(_NUMBERED_REF, t)
+        if _DOT_REF.search(t):
+            refs = list(_NUMBERED_REF.finditer(t))
+            breaks = [m.end() for m in refs]
+            t = _mask_matches(t, refs)
         if "°" in t:
             t = _sub(_GEO, t)
-        t = _sub(_FILE_FORMAT, t)
+        if _SPACE_DOT_LETTER.search(t):
+            t = _sub(_FILE_FORMAT, t)
         t = _sub(_INNER_DOT, t)
         if ". ." in t or ".." in t:
             for rule in _ELLIPSIS_RULES:

@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..core.numbers import find_figures, same_figure
+from ..core.prefilter import gated
 from ..core.schema import (
     Aid,
     AidComponent,
@@ -31,36 +32,41 @@ def _aid_res() -> dict[str, Any]:
     p = patterns()
     states = p.states
     i = re.IGNORECASE
+    # The sentence patterns are searched only in sentences holding one of the words they need
+    # (core/prefilter.py): a verb of giving or receiving, a link word of a running total.
+    verbs, receive = any_of(p.raw["aid_verbs"]), any_of(p.raw["aid_receive_verbs"])
     return {
         # The donor is a state, body or group, an official of one ("German Defence Minister Boris Pistorius"),
         # or a name the article gives for one (resolved by _donor); the recipient follows "to" or "for".
-        "give": re.compile(rf"(?<![\w-])(?P<donor>{states}|{p.demonyms}(?:\s+[A-Z][\w.'’-]*){{1,5}}"
-                           rf"|[A-Z][\w'’-]+|{any_of(list(p.raw['aid_donor_phrases']))})(?:,\s+who)?\s+"
-                           r"(?:on\s+\w+\s+|today\s+)?(?:has\s+|have\s+|will\s+|is\s+)?(?:also\s+|now\s+|already\s+)?"
-                           rf"(?P<v>{any_of(p.raw['aid_verbs'])})\s+(?P<body>{NODOT}*?)\s+(?:(?:to|for|on)\s+"
-                           rf"(?P<rec>{states})|in\s+(?P<cap>{trie(gazetteer().capital)}))(?![\w-])"),
+        "give": gated(re.compile(rf"(?<![\w-])(?P<donor>{states}|{p.demonyms}(?:\s+[A-Z][\w.'’-]*){{1,5}}"
+                                 rf"|[A-Z][\w'’-]+|{any_of(list(p.raw['aid_donor_phrases']))})(?:,\s+who)?\s+"
+                                 r"(?:on\s+\w+\s+|today\s+)?(?:has\s+|have\s+|will\s+|is\s+)?(?:also\s+|now\s+|already\s+)?"
+                                 rf"(?P<v>{any_of(p.raw['aid_verbs'])})\s+(?P<body>{NODOT}*?)\s+(?:(?:to|for|on)\s+"
+                                 rf"(?P<rec>{states})|in\s+(?P<cap>{trie(gazetteer().capital)}))(?![\w-])"), verbs),
         # "U.S. Defense Secretary Lloyd Austin, in Kyiv on Monday, announced $100 million in new U.S. military
         # aid": the capital the donor speaks in is the recipient's
-        "give_in": re.compile(rf"(?<![\w-])(?P<donor>{states}|{p.demonyms}(?:\s+[A-Z][\w.'’-]*){{1,5}}),\s+in\s+"
-                              rf"(?P<cap>{trie(gazetteer().capital)})(?:\s+on\s+\w+)?,\s+(?:has\s+|have\s+)?"
-                              rf"(?P<v>{any_of(p.raw['aid_verbs'])})\s+(?P<body>{NODOT}*)"),
-        "receive": re.compile(rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
-                              rf"(?P<v>{any_of(p.raw['aid_receive_verbs'])})\s+(?P<body>{NODOT}*?)\s+from\s+"
-                              rf"(?P<donor>{states})(?![\w-])"),
-        "receive_from": re.compile(
+        "give_in": gated(re.compile(rf"(?<![\w-])(?P<donor>{states}|{p.demonyms}(?:\s+[A-Z][\w.'’-]*){{1,5}}),\s+in\s+"
+                                    rf"(?P<cap>{trie(gazetteer().capital)})(?:\s+on\s+\w+)?,\s+(?:has\s+|have\s+)?"
+                                    rf"(?P<v>{any_of(p.raw['aid_verbs'])})\s+(?P<body>{NODOT}*)"), verbs),
+        "receive": gated(re.compile(rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
+                                    rf"(?P<v>{any_of(p.raw['aid_receive_verbs'])})\s+(?P<body>{NODOT}*?)\s+from\s+"
+                                    rf"(?P<donor>{states})(?![\w-])"), receive),
+        "receive_from": gated(re.compile(
             rf"(?<![\w-])(?P<rec>{states})\s+(?:has\s+|had\s+|have\s+)?(?:already\s+)?"
             rf"(?P<v>{any_of(p.raw['aid_receive_verbs'])})\s+(?P<body>{NODOT}*?)\s+from\s+"
-            rf"(?P<donor>{any_of(list(p.raw['aid_donor_phrases']))})(?![\w-])"),
+            rf"(?P<donor>{any_of(list(p.raw['aid_donor_phrases']))})(?![\w-])"), receive),
         # "German military support for Ukraine amounts to 5.4 billion euros": a donor's total for a recipient
-        "total": re.compile(rf"(?<![\w-])(?P<donor>{p.demonyms}|{states}(?=['’]s))(?:['’]s)?\s+(?:total\s+)?"
-                            r"(?:(?P<kind>military|humanitarian|financial)\s+)?(?:support|aid|assistance|help|commitment)"
-                            rf"\s+(?:for|to)\s+(?P<rec>{states})\s+(?:is\s+|now\s+)?"
-                            rf"(?:{any_of(p.raw['aid_total_links'])})\s+(?P<body>{NODOT}*)"),
+        "total": gated(re.compile(rf"(?<![\w-])(?P<donor>{p.demonyms}|{states}(?=['’]s))(?:['’]s)?\s+(?:total\s+)?"
+                                  r"(?:(?P<kind>military|humanitarian|financial)\s+)?(?:support|aid|assistance|help|commitment)"
+                                  rf"\s+(?:for|to)\s+(?P<rec>{states})\s+(?:is\s+|now\s+)?"
+                                  rf"(?:{any_of(p.raw['aid_total_links'])})\s+(?P<body>{NODOT}*)"),
+                       any_of(p.raw["aid_total_links"])),
         # "In November it announced a £113 million package" right after the donor's own aid sentence
-        "pronoun": re.compile(rf"^(?:(?:in|on|by|since|last|earlier|later|then)\b[^,;]{{0,30}}?,?\s+)?(?:it|they)\s+"
-                              r"(?:has\s+|have\s+|had\s+)?(?:also\s+|already\s+|now\s+)?"
-                              rf"(?P<v>{any_of(p.raw['aid_verbs'])})\s+(?P<body>{NODOT}*)", i),
-        "running": re.compile(rf"(?<![\w-]){any_of(p.raw['aid_running_totals'])}\s+(?P<body>{NODOT}*)", i),
+        "pronoun": gated(re.compile(rf"^(?:(?:in|on|by|since|last|earlier|later|then)\b[^,;]{{0,30}}?,?\s+)?"
+                                    r"(?:it|they)\s+(?:has\s+|have\s+|had\s+)?(?:also\s+|already\s+|now\s+)?"
+                                    rf"(?P<v>{any_of(p.raw['aid_verbs'])})\s+(?P<body>{NODOT}*)", i), verbs),
+        "running": gated(re.compile(rf"(?<![\w-]){any_of(p.raw['aid_running_totals'])}\s+(?P<body>{NODOT}*)", i),
+                         any_of(p.raw["aid_running_totals"])),
         "kinds": [(k, word_re(words)) for k, words in p.raw["aid_kinds"].items()],
         "refs": word_re(p.raw["package_refs"]),
         "cont": re.compile(rf"^\s*{any_of(p.raw['package_continuations'])}\b|\b(?:would|will)\s+be\s+supplied\b", i),

@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..core.numbers import find_figures
+from ..core.prefilter import gated
 from ..core.schema import (
     ArmsItem,
     ArmsTransfer,
@@ -32,19 +33,24 @@ def _arms_res() -> dict[str, Any]:
     aux = (r"(?:(?:has|have|had|was|is)\s+)?(?:also\s+)?(?:(?:believed|said|reported)\s+to\s+have\s+|reportedly\s+"
            r"|(?:preparing|planning|set|expected|about|ready|due)\s+to\s+)?")
     to = rf"\s+to\s+(?:support\s+|help\s+|aid\s+|further\s+support\s+)?(?P<rec>{states})(?![\w-])"
+    # Each pattern is searched only in sentences holding a word it needs (core/prefilter.py): a verb of the
+    # transfer, "supplied", "accus..." or "also"; the states' trie they start with is costly to try.
     return {
-        "with": re.compile(rf"(?P<sup>{states})\s+{aux}supplied\s+(?P<rec>{states})\s+with\s+(?P<items>{NODOT}+?)"
-                           r"(?=,\s+(?:enabling|which|while|and)\b|\.|$)"),
-        "accused": re.compile(rf"accus\w*\s+(?P<sup>{states})\s+of\s+(?P<v>{verbs})\s+(?P<items>{NODOT}+?){to}"),
+        "with": gated(re.compile(rf"(?P<sup>{states})\s+{aux}supplied\s+(?P<rec>{states})\s+with\s+"
+                                 rf"(?P<items>{NODOT}+?)(?=,\s+(?:enabling|which|while|and)\b|\.|$)"), "supplied"),
+        "accused": gated(re.compile(rf"accus\w*\s+(?P<sup>{states})\s+of\s+(?P<v>{verbs})\s+(?P<items>{NODOT}+?){to}"),
+                         "accus"),
         # "accused Tehran of supplying Russia with Shahed attack drones", "accused Iran before of sending Russia drones"
-        "accused_with": re.compile(rf"accus\w*\s+(?P<sup>{states})\s+(?:[a-z]+\s+)?of\s+(?P<v>{verbs})\s+"
-                                   rf"(?P<rec>{states})\s+(?:with\s+)?"
-                                   rf"(?P<items>{NODOT}+?)(?=,|\s+in\s+the\b|\s+(?:in|since|from)\s+\d|\.|$)"),
-        "direct": re.compile(rf"(?P<sup>{states})\s+{aux}(?P<v>{verbs})\s+(?P<items>{NODOT}+?){to}"),
-        "gapped": re.compile(rf"(?P<sup>{states})\s+(?:was|is|has|have|had)\s+[^.;]{{0,80}}?\b(?:along\s+with|and)\s+"
-                             rf"(?P<v>supplying|providing|sending|shipping)\s+(?P<items>{NODOT}+?){to}"),
-        "also": re.compile(rf"(?P<sup>{states})\s+(?:has|have|had)\s+also\s+(?P<v>{verbs})\s+"
-                           rf"(?P<items>{NODOT}+?)\s*\.?$"),
+        "accused_with": gated(re.compile(rf"accus\w*\s+(?P<sup>{states})\s+(?:[a-z]+\s+)?of\s+(?P<v>{verbs})\s+"
+                                         rf"(?P<rec>{states})\s+(?:with\s+)?"
+                                         rf"(?P<items>{NODOT}+?)(?=,|\s+in\s+the\b|\s+(?:in|since|from)\s+\d|\.|$)"),
+                              "accus"),
+        "direct": gated(re.compile(rf"(?P<sup>{states})\s+{aux}(?P<v>{verbs})\s+(?P<items>{NODOT}+?){to}"), verbs),
+        "gapped": gated(re.compile(rf"(?P<sup>{states})\s+(?:was|is|has|have|had)\s+[^.;]{{0,80}}?\b(?:along\s+with"
+                                   rf"|and)\s+(?P<v>supplying|providing|sending|shipping)\s+(?P<items>{NODOT}+?){to}"),
+                        "supplying|providing|sending|shipping"),
+        "also": gated(re.compile(rf"(?P<sup>{states})\s+(?:has|have|had)\s+also\s+(?P<v>{verbs})\s+"
+                                 rf"(?P<items>{NODOT}+?)\s*\.?$"), "also"),
         "recipient": re.compile(rf"(?:\b(?:sent|deployed|dispatched|shipped|delivered)\s+to|\b(?:help|support|assist"
                                 rf"|reinforce))\s+(?P<rec>{states})(?![\w-])"),
         "containers": re.compile(rf"^(?P<q>.+?)\s+(?P<c>{any_of(p.raw['arms_containers'])})\s+of\s+(?P<rest>.+)$",
@@ -138,7 +144,7 @@ def arms_transfers(ctx: Context) -> list[ArmsTransfer]:
         attr = ctx.attr(s)
         if attr.claimant is None and len(evidence) > 1:
             attr = ctx.attr(evidence[1])
-        accused = m.re is a["accused"] or m.re is a["accused_with"]
+        accused = m.re is a["accused"].rx or m.re is a["accused_with"].rx
         accusers = [name for _, name in states_in(t[: m.start()], ctx.names.state_aliases())] if accused else []
         if attr.claimant is None and accusers:
             attr = Attribution(claimant=accusers[-1])

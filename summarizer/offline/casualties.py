@@ -27,7 +27,7 @@ def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
     item_of: dict[int, Casualty] = {}
     cues = r["cues"]
     for s in ctx.sentences:
-        if p.rate.search(s.text) or r["exchange"].search(s.text):
+        if r["rate"].search(s.text) or r["exchange"].search(s.text):
             continue
         readings = read_casualties(s)
         if not readings:
@@ -75,9 +75,9 @@ def casualties(ctx: Context) -> tuple[list[Casualty], set[tuple[int, int]]]:
             group = by_side.setdefault(side, [])
             if not group or getattr(group[-1], measure) is not None:
                 fields: dict[str, Any] = {**ctx.fields(s, f.start, attr), measure: quantity(f, s.text)}
+                place = named_place(s.text)
                 group.append(Casualty(side=side, evidence=[Evidence(quote=e.text) for e in evidence],
-                                      location=None if is_country(named_place(s.text)) else named_place(s.text),
-                                      **fields))
+                                      location=None if is_country(place) else place, **fields))
             else:
                 setattr(group[-1], measure, quantity(f, s.text))
         for side, group in by_side.items():

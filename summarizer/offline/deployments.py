@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from ..core.prefilter import gated, needles
 from ..core.schema import Deployment, DeploymentStatus, Evidence
 from ..reading.article_sentences import counts
 from ..reading.gazetteer import gazetteer
@@ -51,6 +52,8 @@ def _deployment_res() -> dict[str, Any]:
            r"(?:(?:believed|said|estimated|reported)\s+to\s+have\s+|reportedly\s+)?")
     i = re.IGNORECASE
     present = any_of([v for v in p.raw["presence_verbs"] if v != "in"])  # "troops in Russia" is no statement
+    # Patterns tried on every sentence are searched only in sentences holding a word they need
+    # (core/prefilter.py): a casualty word, a cue of a plan, a verb of using or moving troops, a unit's noun.
     return {
         "status_of": status_of,
         "troop_after": re.compile(rf"^\s+(?:more\s+|additional\s+)?(?:of\s+)?(?:its\s+|their\s+)?"
@@ -61,17 +64,18 @@ def _deployment_res() -> dict[str, Any]:
                               rf"(?:{any_of(p.raw['presence_verbs'])})|fight|operate|serve|remain)\b", i),
         "modal": re.compile(r"^[^.;]{0,40}?\b(?:could|would|will|may|might)\s+be\s+", i),
         "out_of": re.compile(rf"\b(?:from|out\s+of)\s+(?:the\s+)?(?:[a-z-]+ern\s+)?(?P<d>{p.places.pattern}|{_TOWN})"),
-        "subject": re.compile(rf"(?<![\w-])(?P<troop>{p.troop})\s+"
-                              r"(?:(?:have|has|had|are|is|were|was|would|will)\s+|(?=remain|leave|withdraw))"
-                              r"(?:(?:been|now|still|also|reportedly|largely|mostly|begun|started)\s+)*"
-                              rf"(?:(?P<v>{verbs})|(?:to\s+)?(?P<pv>{present}))"
-                              r"\b", i),
-        "entity": re.compile(
+        "subject": gated(re.compile(rf"(?<![\w-])(?P<troop>{p.troop})\s+"
+                                    r"(?:(?:have|has|had|are|is|were|was|would|will)\s+|(?=remain|leave|withdraw))"
+                                    r"(?:(?:been|now|still|also|reportedly|largely|mostly|begun|started)\s+)*"
+                                    rf"(?:(?P<v>{verbs})|(?:to\s+)?(?P<pv>{present}))"
+                                    r"\b", i), rf"(?:(?P<v>{verbs})|(?:to\s+)?(?P<pv>{present}))"),
+        "entity": gated(re.compile(
             rf"(?<![\w-])(?P<st>{states})(?:['’]s\s+(?:army|military|forces|troops|contingent))?\s+"
             r"(?:(?:says?|said)\s+(?:that\s+)?(?:it|its\s+(?:troops|forces|fighters))\s+)?"
             r"(?:(?:is|are|was|were|has|have|had|will|would)\s+)?(?:(?:to|now|still|also|begun|started|been)\s+)*"
             rf"(?P<v>{any_of(list(_MOVES_RE))})(?:\s+(?:its|their)\s+(?:troops|forces|fighters|soldiers))?(?![\w-])"),
-        "harm": re.compile(rf"\b(?:{p.verb_re}|{p.noun_re}|suffered|died)\b", i),
+            any_of(list(_MOVES_RE))),
+        "harm": gated(re.compile(rf"\b(?:{p.verb_re}|{p.noun_re}|suffered|died)\b", i)),
         "passive": re.compile(rf"^[^.;\"“”]{{0,80}}?\b(?:have|has|had|were|was|are|is|could|would|will|may|might)\s+"
                               r"(?:already\s+)?(?:been\s+|be\s+)?"
                               rf"(?P<v>{verbs})(?![\w-])", i),
@@ -86,15 +90,16 @@ def _deployment_res() -> dict[str, Any]:
                              rf"(?P<d>{p.places.pattern}|{_TOWN})"),
         "casualty_after": re.compile(rf"^[^.;]{{0,160}}?\b(?:have|has|had|were|was)\s+(?:been\s+)?"
                                      rf"(?:{p.verb_re})\b", i),
-        "planned": re.compile(any_of([expand(c) for c in p.raw["planned_cues"]]), i),
+        "planned": gated(re.compile(any_of([expand(c) for c in p.raw["planned_cues"]]), i)),
         "troopish": re.compile(r"\b(?:troops?|soldiers|servicemen|personnel|fighters|mercenaries|deploy|deployments?"
                                r"|army|rotation)\b", i),
         "demonym": re.compile(rf"(?<![\w-]){p.demonyms}(?![\w-])"),
         "unit_cue": re.compile(any_of(p.raw["unit_deployment_cues"]), i),
-        "uses": re.compile(rf"(?<![\w-])(?P<st>{states})\s+(?:has\s+|had\s+|is\s+|was\s+)?"
+        "uses": gated(re.compile(rf"(?<![\w-])(?P<st>{states})\s+(?:has\s+|had\s+|is\s+|was\s+)?"
                            r"(?:begun\s+to\s+|started\s+to\s+)?"
                            rf"{any_of(p.raw['use_verbs'])}\s+(?P<troop>(?:soldiers|troops)\s+from\s+(?P<from>{states})|{p.troop})"
-                           rf"(?![\w-])(?P<rest>[^;]*)"),
+                           rf"(?![\w-])(?P<rest>[^;]*)"), any_of(p.raw["use_verbs"])),
+        "units": needles(p.units.pattern, p.units.flags & re.IGNORECASE),
     }
 
 
@@ -107,8 +112,18 @@ def _force(state: str | None) -> str | None:
 
 def _force_state(force: str) -> str | None:
     """The state whose forces a side is ("North Korean forces" -> "North Korea")."""
+    return _state_of_forces().get(force)
+
+
+@lru_cache(maxsize=1)
+def _state_of_forces() -> dict[str, str]:
+    """A state's forces -> the state: the first state in the gazetteer's order whose forces they are."""
     g = gazetteer()
-    return next((n for n, e in g.entities.items() if e.kind == "state" and g.forces(n) == force), None)
+    out: dict[str, str] = {}
+    for n, e in g.entities.items():
+        if e.kind == "state":
+            out.setdefault(g.forces(n), n)
+    return out
 
 
 def _destination(text: str, force: str | None) -> str | None:
@@ -142,7 +157,8 @@ def deployments(ctx: Context, used: set[tuple[int, int]]) -> list[Deployment]:
     unsized: list[tuple[Sentence, Deployment]] = []
     for s in ctx.sentences:
         t = s.text
-        unit_m = next((u for u in p.units.finditer(t) if u.group() not in p.state_alias), None)
+        unit_m = next((u for u in p.units.finditer(t) if u.group() not in p.state_alias), None) if (
+            d["units"] is None or d["units"].admit(t)) else None
         unit = unit_m.group() if unit_m else None  # a unit, not an armed group ("Africa Corps")
         found = False
         for f in counts(s):

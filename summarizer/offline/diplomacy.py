@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from ..core.prefilter import gated
 from ..core.schema import (
     DateRef,
     Diplomacy,
@@ -30,7 +31,8 @@ def _diplomacy_res() -> dict[str, Any]:
     p = patterns()
     states = p.states
     return {
-        "triggers": [(kind, word_re(words)) for kind, words in p.raw["diplomacy"].items()],
+        # each kind's words, searched only in sentences holding one of the literal words they need
+        "triggers": [(kind, gated(word_re(words))) for kind, words in p.raw["diplomacy"].items()],
         "agreement": word_re(p.raw["agreement_nouns"]),
         "negation": word_re(p.raw["negations"]),
         # one or more states or bodies; a single capitalised name is resolved through the article's own names
@@ -47,6 +49,15 @@ def _diplomacy_res() -> dict[str, Any]:
                                   r"((?:[A-Z][\w.'’-]*\s+){2,5})(?=[a-z])"),
         "place": re.compile(rf"^\s+(?P<p>{states}|[A-Z][a-z]+)"),
     }
+
+
+@lru_cache(maxsize=1)
+def _visitor_res() -> tuple[re.Pattern[str], ...]:
+    """What comes off a visitor's name: a demonym, titles, an owner ("Germany's"), titles again."""
+    p = patterns()
+    titles = any_of(p.raw["titles"])
+    return (re.compile(rf"^{p.demonyms}\s+"), re.compile(rf"^(?:(?:{titles}|Defen[cs]e|Foreign)\s+)+"),
+            re.compile(r"^.*?(?:'s|’s)\s+"), re.compile(rf"^(?:{titles}\s+)+"))
 
 
 _VERB_PAST = {"acknowledgement": "acknowledged", "condemnation": "condemned", "sanction": "sanctioned",
@@ -173,10 +184,11 @@ def _summary(kind: str, t: str, m: re.Match[str], parties: list[str], subject: s
         where = r["place"].match(t[m.end() :])
         if not who or not where:
             return None
-        visitor = re.sub(rf"^{patterns().demonyms}\s+", "", who.group(1).strip())  # "German Defence Minister X"
-        visitor = re.sub(rf"^(?:(?:{any_of(patterns().raw['titles'])}|Defen[cs]e|Foreign)\s+)+", "", visitor)
-        visitor = re.sub(r"^.*?(?:'s|’s)\s+", "", visitor)
-        visitor = re.sub(rf"^(?:{any_of(patterns().raw['titles'])}\s+)+", "", visitor)
+        demonym, titled, owner, titles = _visitor_res()
+        visitor = demonym.sub("", who.group(1).strip())  # "German Defence Minister X"
+        visitor = titled.sub("", visitor)
+        visitor = owner.sub("", visitor)
+        visitor = titles.sub("", visitor)
         return f"{visitor} visited {where.group('p')}"
     rest = _object_clause(t[m.end() :])
     for d in reversed(find_dates(rest, None)):

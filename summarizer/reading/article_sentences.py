@@ -68,6 +68,9 @@ def split_sentences(text: str) -> list[Sentence]:
     return list(_split(text))
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+
+
 @lru_cache(maxsize=8)
 def _split(text: str) -> tuple[Sentence, ...]:
     out: list[Sentence] = []
@@ -80,7 +83,7 @@ def _split(text: str) -> tuple[Sentence, ...]:
             raw = block[a:b]
             lead = len(raw) - len(raw.lstrip())
             s, e = bstart + a + lead, bstart + a + len(raw.rstrip())
-            if e <= s or not re.search(r"[^\W\d_]", text[s:e]):
+            if e <= s or not _LETTER.search(text, s, e):
                 continue
             sent = text[s:e]
             heading = single_line and len(spans) == 1 and sent[-1] not in END_PUNCT

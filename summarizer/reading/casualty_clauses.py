@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from ..core.numbers import Figure
+from ..core.prefilter import gated
 from .article_sentences import Sentence, counts
 from .patterns import any_of, patterns, side_name, word_re
 
@@ -18,7 +20,7 @@ UNNAMED = ("people", "civilians", "crew members")
 
 
 @lru_cache(maxsize=1)
-def casualty_res() -> dict[str, re.Pattern[str]]:
+def casualty_res() -> dict[str, Any]:
     p = patterns()
     noun, adj = p.side_noun_alt, p.side_adj_alt
     aux = (r"(?:(?:have|has|had)\s+(?:already\s+)?(?:been\s+)?|(?:were|was|are|is)\s+(?:already\s+)?"
@@ -34,19 +36,21 @@ def casualty_res() -> dict[str, re.Pattern[str]]:
             rf"(?P<m>{verb})(?![\w-])", i
         ),
         "bare": re.compile(rf"^\s+(?P<side>{noun})\s+(?P<m>{verb})(?![\w-])", i),
-        "suffered": re.compile(
+        "suffered": gated(re.compile(
             rf"(?P<side>{noun})(?:\s+(?:who|which|that)\s+[^\"“”.;]*?)?\s+(?:have|has|had)\s+(?:also\s+)?"
             r"suffered\s+[\"“]?\s*$", i
-        ),
-        "noun_before": re.compile(
+        ), "suffered"),
+        # searched in every figure's head: only where a measure noun is (core/prefilter.py)
+        "noun_before": gated(re.compile(
             rf"(?:(?P<adj>{adj})\s+)?(?P<m>{p.noun_re})(?:\s+in\s+(?:the\s+)?[A-Z][\w-]*(?:\s+region)?)?\s+"
             rf"(?P<aux>(?:(?:are|is|were|was|have|has|had)\s+)?(?:already\s+)?(?:been\s+)?)(?P<link>{link})?\s*$", i
-        ),
+        ), p.noun_re),
         "object": re.compile(rf"(?<![\w-])(?P<m>{verb}|{any_of(list(_OBJECT_VERBS))})\s+$", i),
         "object_side": re.compile(rf"^\s+(?P<side>{noun})(?![\w-])", i),
         "paren": re.compile(rf"\(\s*(?:the\s+)?(?P<side>{noun})\s*\)", i),
         "cues": word_re(p.raw["continuation_cues"]),
-        "exchange": word_re(p.raw["exchange_phrases"]),
+        "exchange": gated(word_re(p.raw["exchange_phrases"])),
+        "rate": gated(p.rate),
         "join": re.compile(r"^\s*,?\s*(?:and|with|including|of\s+which|of\s+whom|among\s+them)\s+"
                            rf"(?:(?:{any_of(list(_OBJECT_VERBS))})\s+)?(?:another\s+|a\s+further\s+)?$", i),
         "others": re.compile(r"^\s+(?:others|more)\b", i),
@@ -60,9 +64,13 @@ def casualty_res() -> dict[str, re.Pattern[str]]:
 
 def place_in(text: str) -> str | None:
     """The one place the sentence puts something "in" ("42 people in Lebanon"), else None."""
-    p = patterns()
-    found = {m.group("p") for m in re.finditer(rf"\bin\s+(?:the\s+)?(?P<p>{p.places.pattern})(?![\w'’-])", text)}
+    found = {m.group("p") for m in _place_in_re().finditer(text)}
     return found.pop() if len(found) == 1 else None
+
+
+@lru_cache(maxsize=1)
+def _place_in_re() -> re.Pattern[str]:
+    return re.compile(rf"\bin\s+(?:the\s+)?(?P<p>{patterns().places.pattern})(?![\w'’-])")
 
 
 # "killing at least 50 civilians and wounding 49 others": the -ing forms, with the figure as object

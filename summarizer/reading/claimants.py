@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from ..core.prefilter import Gated, gated
 from .dates import find_dates
 from .patterns import MONTHS, QUOTES, WEEKDAYS, any_of, patterns, slot_tables
 
@@ -30,8 +31,23 @@ class Attribution:
     verb_spans: list[tuple[int, int]] = field(default_factory=list)  # (start, end) of each reporting verb
 
 
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
+# Patterns of the functions below, compiled once (they run for every sentence that names a speaker).
+_OWNER_PREFIX = re.compile(r"^(?:the\s+|(?:[A-Z][\w-]*\s+)?[A-Z][\w-]*(?:'s|’s)\s+)")
+_THE = re.compile(r"^the\s+")
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+_DATELINE_DASH = re.compile(r"\s[-–—]\s")
+_NO_ONE = re.compile(r"(?:(?:by|the|of|in|on|at|for|to|a|an|with)\s*)+", re.IGNORECASE)
+_SEGMENT = re.compile(r"[^,;\"“”]+")
+_AFTER_QUOTE = re.compile(r"[\"”]\s*$")
+_NAME_AFTER = re.compile(r"\s+([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})")
+_CITED = re.compile(r"\s+(?:that\s+)?(?:the\s+)?([A-Z]{2,6}|(?:[A-Z][\w'’-]*\s+){1,4}"
+                    r"(?:Service|Staff|Agency|Ministry|Command))\b")
+
+
 def quoted_spans(text: str) -> list[tuple[int, int]]:
-    spans = [(m.start(), m.end()) for m in re.finditer(r"“[^”]*”|\"[^\"]*\"", text)]
+    spans = [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
     if text.count('"') % 2 == 1 and text.lstrip().startswith('"'):
         spans.append((0, text.rfind('"') + 1))
     return spans
@@ -44,15 +60,7 @@ class Names:
         self.text = text
         # the leaders the run's articles introduce with a nationality (run_leaders(); None: this article's own)
         self.run_leaders = run_leaders
-        self.abbr: dict[str, str] = {}
-        for m in re.finditer(r"((?:[A-Z][\w'’-]*\s+)(?:(?:of|for|and|on)\s+|[A-Z][\w'’-]*\s+){0,7})\(([A-Z]{2,6})\)",
-                             text):
-            words, abbr = m.group(1).split(), m.group(2)
-            for k in range(len(words)):
-                caps = [w for w in words[k:] if w[0].isupper()]
-                if words[k][0].isupper() and "".join(w[0] for w in caps) == abbr:
-                    self.abbr[abbr] = " ".join(words[k:])
-                    break
+        self.abbr: dict[str, str] = dict(_defined_abbreviations(text))  # a copy: agency() adds to it
         self._people: dict[str, str | None] = {}
         self._state_aliases: dict[str, str] | None = None
 
@@ -77,9 +85,9 @@ class Names:
 
     def agency(self, phrase: str) -> str | None:
         """The full name of the agency a phrase is ('NIS', "Seoul's Joint Chiefs of Staff (JCS)"), if it is one."""
-        core = re.sub(r"^(?:the\s+|(?:[A-Z][\w-]*\s+)?[A-Z][\w-]*(?:'s|’s)\s+)", "", phrase.strip())
-        core = re.sub(r"^the\s+", "", core)
-        if re.fullmatch(r"[A-Z]{2,6}", core) and core not in self.abbr:
+        core = _OWNER_PREFIX.sub("", phrase.strip())
+        core = _THE.sub("", core)
+        if _ACRONYM.fullmatch(core) and core not in self.abbr:
             self.abbr[core] = self._spelled_out(core) or ""
         for abbr, full in self.abbr.items():
             if full and core in (abbr, full, f"{full} ({abbr})"):
@@ -99,6 +107,21 @@ class Names:
             m = re.search(rf"\b{s}\s+[A-Z][a-z]+-[a-z]+\b|\b[A-Z][a-z]+\s+{s}\b", self.text)
             self._people[surname] = m.group() if m else None
         return self._people[surname]
+
+
+@lru_cache(maxsize=4)  # the offline extractor and verification's second reader read one article in turn
+def _defined_abbreviations(text: str) -> dict[str, str]:
+    """Abbreviations the text defines in brackets: "National Intelligence Service (NIS)" -> NIS."""
+    found: dict[str, str] = {}
+    for m in re.finditer(r"((?:[A-Z][\w'’-]*\s+)(?:(?:of|for|and|on)\s+|[A-Z][\w'’-]*\s+){0,7})\(([A-Z]{2,6})\)",
+                         text):
+        words, abbr = m.group(1).split(), m.group(2)
+        for k in range(len(words)):
+            caps = [w for w in words[k:] if w[0].isupper()]
+            if words[k][0].isupper() and "".join(w[0] for w in caps) == abbr:
+                found[abbr] = " ".join(words[k:])
+                break
+    return found
 
 
 @lru_cache(maxsize=1)
@@ -149,20 +172,28 @@ _TITLE_RUN = re.compile(r"^(?:(?:MP|Gen\.|Sen\.|Rep\.|Dr\.|Sir|Prime|President|M
                         r"|General|Commander|Chief|Senator)\s+)+")
 
 
+@lru_cache(maxsize=1)
+def _claimant_noise() -> tuple[list[str], re.Pattern[str]]:
+    """The noise phrases stripped from a claimant's front (longest first) and the adverbs after its name."""
+    p = patterns()
+    noise = sorted(p.raw["claimant_noise"], key=len, reverse=True)
+    return noise, re.compile(rf"(?:\s+{any_of(p.raw['claimant_adverbs'])})+$")
+
+
 def clean_claimant(phrase: str, names: Names) -> tuple[str | None, bool]:
     """(claimant, is_person) named by a subject phrase; (None, False) when it names no one."""
     p = patterns()
+    noise_words, adverbs = _claimant_noise()
     s = phrase.strip().strip(QUOTES + " ,.;:")
-    for noise in sorted(p.raw["claimant_noise"], key=len, reverse=True):
+    for noise in noise_words:
         if s.lower().startswith(noise.lower() + " "):
             s = s[len(noise) + 1 :]
-    s = re.sub(r"^(?:the|a|an)\s+", "", s, flags=re.IGNORECASE).strip()
-    s = re.sub(rf"(?:\s+{any_of(p.raw['claimant_adverbs'])})+$", "", s).strip()
+    s = _ARTICLE.sub("", s).strip()
+    s = adverbs.sub("", s).strip()
     if not s or s.lower() in p.raw["not_claimants"] or len(s.split()) > 9:
         return None, False
-    s = re.split(r"\s[-–—]\s", s)[-1].strip()  # "KYIV, Nov 21 (Dev Wire) - Residents of Tigray": after the dateline
-    if s in MONTHS or s in WEEKDAYS or re.fullmatch(r"(?:(?:by|the|of|in|on|at|for|to|a|an|with)\s*)+", s,
-                                                      re.IGNORECASE):
+    s = _DATELINE_DASH.split(s)[-1].strip()  # "KYIV, Nov 21 (Dev Wire) - Residents of Tigray": after the dateline
+    if s in MONTHS or s in WEEKDAYS or _NO_ONE.fullmatch(s):
         return None, False  # "By the estimate of ...": the words before a reporting noun name no one
     agency = names.agency(s)
     if agency:
@@ -197,7 +228,7 @@ _CLAUSE_CUT = re.compile(r".*\b(?:after|when|while|because|that|as|but|which)\s+
 
 def _subject_before(before: str) -> str:
     """The reporting verb's subject at the end of ``before``."""
-    segs = [m for m in re.finditer(r"[^,;\"“”]+", before) if m.group().strip()]
+    segs = [m for m in _SEGMENT.finditer(before) if m.group().strip()]
     if not segs:
         return ""
     pick = segs[-1]
@@ -219,15 +250,21 @@ def _strip_leading_date(subject: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _lead_re() -> re.Pattern[str]:
+def _attribution_re() -> Gated:
+    """The reporting verbs ('said', 'told reporters'), searched only in sentences holding one (core/prefilter.py)."""
+    return gated(patterns().attribution)
+
+
+@lru_cache(maxsize=1)
+def _lead_re() -> Gated:
+    """'according to X', 'citing X': searched only in sentences holding one of the lead-ins (core/prefilter.py)."""
     p = patterns()
     lead_ins = any_of(p.raw["citing_lead_ins"] + p.raw["claimant_lead_ins"])
-    return re.compile(rf"(?<![\w-]){lead_ins}\s+(?P<c>[^,;]+?)(?=,|;|\s+that\b|\.?$)", re.IGNORECASE)
+    return gated(re.compile(rf"(?<![\w-]){lead_ins}\s+(?P<c>[^,;]+?)(?=,|;|\s+that\b|\.?$)", re.IGNORECASE))
 
 
 def attribution(sent: Sentence, names: Names, *, inside_quotes: bool = False) -> Attribution:
     """Claimant and conduit of a sentence from 'said', 'told reporters', 'according to', 'citing ...'."""
-    p = patterns()
     text = sent.text
     quoted = [] if inside_quotes else quoted_spans(text)
 
@@ -242,25 +279,24 @@ def attribution(sent: Sentence, names: Names, *, inside_quotes: bool = False) ->
         if name:
             (people if person else orgs).append(name)
 
-    for m in p.attribution.finditer(text):
+    for m in _attribution_re().finditer(text):
         if inside(m.start()):
             continue
         before = text[: m.start()]
-        if re.search(r"[\"”]\s*$", before) or not before.strip():
-            after = re.match(r"\s+([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})", text[m.end() :])
+        if _AFTER_QUOTE.search(before) or not before.strip():
+            after = _NAME_AFTER.match(text[m.end() :])
             subject = after.group(1) if after else ""
         else:
             subject = _subject_before(before)
             if not subject:
-                after = re.match(r"\s+([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})", text[m.end() :])
+                after = _NAME_AFTER.match(text[m.end() :])
                 subject = after.group(1) if after else ""
         name, person = clean_claimant(subject, names) if subject else (None, False)
         if name:
             add(name, person)
             out.verb_spans.append((m.start(), m.end()))
             if person:  # "Lee also said the NIS had heard ...": the agency is the source
-                cited = re.match(r"\s+(?:that\s+)?(?:the\s+)?([A-Z]{2,6}|(?:[A-Z][\w'’-]*\s+){1,4}"
-                                 r"(?:Service|Staff|Agency|Ministry|Command))\b", text[m.end() :])
+                cited = _CITED.match(text[m.end() :])
                 if cited:
                     add(names.agency(cited.group(1)) or cited.group(1), False)
     for m in _lead_re().finditer(text):

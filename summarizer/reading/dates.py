@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 
+from ..core.prefilter import Gated, gated
 from ..core.schema import (
     DateRef,
 )
@@ -53,11 +55,22 @@ def _resolve(expr: str, base: date) -> date | None:
     return got.date() if got is not None else None
 
 
+@lru_cache(maxsize=1)
+def _relative_re() -> tuple[dict[str, Any], Gated]:
+    """The pattern file's relative date phrases ("last week") and one regex for them, built once."""
+    rel = patterns().raw["relative_dates"]
+    return rel, gated(re.compile(rf"(?<![\w-])(?P<p>{any_of([re.escape(k) for k in rel])})(?![\w-])",
+                                 re.IGNORECASE))
+
+
+# Most texts name no weekday, month or year: those are not searched (core/prefilter.py).
+_DATES = gated(_DATE_RE)
+
+
 def find_dates(text: str, published: date | None) -> list[DatePhrase]:
     """Date phrases in ``text``, each only as precise as its words (and the publication date) allow."""
     found: list[DatePhrase] = []
-    rel = patterns().raw["relative_dates"]
-    rel_re = re.compile(rf"(?<![\w-])(?P<p>{any_of([re.escape(k) for k in rel])})(?![\w-])", re.IGNORECASE)
+    rel, rel_re = _relative_re()
     for m in rel_re.finditer(text):
         expr, precision = rel[m.group("p").lower()]
         day = _resolve(expr, published) if published else None
@@ -65,7 +78,7 @@ def find_dates(text: str, published: date | None) -> list[DatePhrase]:
             text=m.group()
         )
         found.append(DatePhrase(m.start(), m.end(), ref))
-    for m in _DATE_RE.finditer(text):
+    for m in _DATES.finditer(text):
         if any(m.start() < f.end and f.start < m.end() for f in found):
             continue
         phrase = m.group().strip()

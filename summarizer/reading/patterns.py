@@ -233,10 +233,16 @@ def states_in(text: str, extra: dict[str, str] | None = None) -> list[tuple[int,
     p = patterns()
     found = [(m.start(), m.end(), p.state_alias[m.group()]) for m in p.state_re.finditer(text)]
     if extra:
-        rx = re.compile(rf"(?<![\w-]){any_of([re.escape(k) for k in extra])}(?![\w-])")
+        rx = _names_re(tuple(extra))
         found += [(m.start(), m.end(), extra[m.group()]) for m in rx.finditer(text)
                   if not any(a < m.end() and m.start() < b for a, b, _ in found)]
     return [(a, name) for a, _, name in sorted(found)]
+
+@lru_cache(maxsize=64)
+def _names_re(names: tuple[str, ...]) -> re.Pattern[str]:
+    """Any of an article's own names for states, as whole words (built once per article, not per sentence)."""
+    return re.compile(rf"(?<![\w-]){any_of([re.escape(k) for k in names])}(?![\w-])")
+
 
 def unique(names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))

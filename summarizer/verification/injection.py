@@ -33,6 +33,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..core.prefilter import Gated, gated
+
 # Cyrillic and Greek letters that look like Latin ones (the usual homoglyph set for English text).
 _LOOKALIKE = str.maketrans({
     "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s",
@@ -104,8 +106,9 @@ class Found:
 
 
 @lru_cache(maxsize=1)
-def _compiled() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    return tuple((family, re.compile(p, 0 if case else re.IGNORECASE)) for family, p, case in PATTERNS)
+def _compiled() -> tuple[tuple[str, Gated], ...]:
+    """The patterns, each searched only in texts holding a word it needs (see core/prefilter.py)."""
+    return tuple((family, gated(re.compile(p, 0 if case else re.IGNORECASE))) for family, p, case in PATTERNS)
 
 
 def fold(text: str) -> str:
@@ -115,17 +118,38 @@ def fold(text: str) -> str:
     """
     if text.isascii():
         return text
-    out = []
-    for ch in _INVISIBLE.sub("", text):
+    text = _INVISIBLE.sub("", text)
+    # only the characters that fold to another one are mapped: most texts have none (curly quotes, dashes
+    # and accented letters stay as they are), and then the text is returned as it is
+    table = {c: f for c in map(ord, set(text)) if c > 127 and (f := _FOLDED[c]) != chr(c)}
+    return text.translate(table) if table else text
+
+
+class _Folded(dict[int, str]):
+    """Code point -> its folded character, worked out on first sight (``str.translate`` asks for each one)."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
         f = unicodedata.normalize("NFKC", ch).translate(_LOOKALIKE)
-        out.append(f if len(f) == 1 else ch.translate(_LOOKALIKE))
-    return "".join(out)
+        self[code] = out = f if len(f) == 1 else ch.translate(_LOOKALIKE)
+        return out
+
+
+_FOLDED = _Folded()
 
 
 def instruction_family(sentence: str) -> str | None:
     """The pattern family a sentence matches ("override", "machine", "role", "imperative"), or None."""
-    text = " ".join((sentence if sentence.isascii() else fold(sentence)).split())
-    for family, rx in _compiled():
+    return _family(_normalised(sentence), _compiled())
+
+
+def _normalised(text: str) -> str:
+    """What the patterns read: folded, with each run of white space one space."""
+    return " ".join((text if text.isascii() else fold(text)).split())
+
+
+def _family(text: str, patterns: tuple[tuple[str, Gated], ...]) -> str | None:
+    for family, rx in patterns:
         if rx.search(text):
             return family
     unquoted = _QUOTED.sub(" ", text).strip(" \"'“”‘’()[]-–—:*•")
@@ -166,8 +190,12 @@ def find_instructions(text: str) -> list[Found]:
 @lru_cache(maxsize=64)
 def _find(text: str) -> tuple[Found, ...]:
     found: list[Found] = []
+    # Each sentence, normalised, is part of the whole text normalised: a pattern whose gate rules the whole
+    # text out matches no sentence of it, and is not tried on each one.
+    whole = _normalised(text)
+    patterns = tuple((family, rx) for family, rx in _compiled() if rx.needles is None or rx.needles.admit(whole))
     for a, b in sentence_spans(text):
-        family = instruction_family(text[a:b])
+        family = _family(_normalised(text[a:b]), patterns)
         if family:
             found.append(Found(a, b, family))
     return tuple(found)

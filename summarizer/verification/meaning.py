@@ -135,6 +135,7 @@ class Reader:
         self._sentences: list[Sentence] | None = None
         self._starts: list[int] = []
         self._ctx: Context | None = None
+        self._casualties: dict[int, list[tuple[Figure, str, str | None, int]]] = {}
         self.instructions = find_instructions(article.text)
         self._spans = [sp for sp in sentence_spans(article.text)
                        if not any(f.start < sp[1] and sp[0] < f.end for f in self.instructions)]
@@ -153,6 +154,11 @@ class Reader:
         if self._ctx is None:
             self._ctx = Context(self.article, self.sentences, Names(self.article.text))
         return self._ctx
+
+    @cached_property
+    def plain_figures(self) -> list[Figure]:
+        """Every figure the text states outside instructions, bracketed conversions included."""
+        return [g for f in find_figures(self.plain_text) for g in (f, *f.equivalents)]
 
     @cached_property
     def plain_text(self) -> str:
@@ -189,7 +195,9 @@ class Reader:
         s = self.sentence_at(offset)
         if s is None:
             return None
-        for f, measure, side, _ in read_casualties(s):
+        if s.index not in self._casualties:  # an item's figures, and the items of one sentence, ask again
+            self._casualties[s.index] = read_casualties(s)
+        for f, measure, side, _ in self._casualties[s.index]:
             if s.start + f.start <= offset < s.start + f.end:
                 return measure, side
         return None
@@ -442,7 +450,7 @@ def _deployment(item: Deployment, reader: Reader, located: dict[str, int], spans
 
 def _fill_size(item: Deployment, reader: Reader, spans: list[tuple[int, int]], out: Outcome) -> None:
     """A deployment without a size whose quotes state exactly one count of troops, in a deployment clause."""
-    troop = re.compile(rf"\s+(?:more\s+|additional\s+)?(?:{patterns().troop})(?![\w-])", re.IGNORECASE)
+    troop = _troop_after()
     counts = [(s, f) for a, b in spans for s in reader.sentences_over(a, b) for f in s.figures
               if a <= s.start + f.start < b and not (f.year_like or f.percent or f.currency)
               and troop.match(s.text[f.end :])]
@@ -456,11 +464,17 @@ def _fill_size(item: Deployment, reader: Reader, spans: list[tuple[int, int]], o
     out.notes.append(f"size filled in from the quote: {f.text} (the one troop count it states)")
 
 
+@lru_cache(maxsize=1)
+def _troop_after() -> re.Pattern[str]:
+    """A troop noun right after a figure ("5,000 more soldiers"): compiled once (the pattern names every demonym)."""
+    return re.compile(rf"\s+(?:more\s+|additional\s+)?(?:{patterns().troop})(?![\w-])", re.IGNORECASE)
+
+
 def _unnamed(item: Item, fields: tuple[str, ...], reader: Reader, window: str, out: Outcome) -> bool:
     """Reject the item when one of these states is named neither near the quote nor anywhere in the article."""
     for who in fields:
         name = getattr(item, who)
-        if not named(name, window) and not named(name, reader.plain_text):
+        if not named(name, reader.plain_text) and not named(name, window):  # the whole text first: its words are kept
             out.reasons.append(f"the {who} {name!r} is not named in the article")
             return True
     return False
@@ -518,7 +532,7 @@ def _diplomacy(item: Diplomacy, spans: list[tuple[int, int]], reader: Reader, wi
         out.reasons.append(f"event type {item.event_type.replace('_', ' ')!r}: the quote says nothing of it")
         return
     for p in item.parties:  # a party may be named once, by its capital or leader, paragraphs earlier
-        if not named(p, window) and not named(p, reader.plain_text):
+        if not named(p, reader.plain_text) and not named(p, window):
             out.reasons.append(f"the party {p!r} is not named in the article")
             return
 
@@ -564,7 +578,6 @@ def _free_text(item: Item, stated: list[Figure], reader: Reader, out: Outcome) -
         return [f for f in find_figures(text) if not f.year_like and not _MEASURE_UNIT.match(text[f.end :])
                 and not any(same_figure(f, g) for g in stated)]
 
-    elsewhere = [g for f in find_figures(reader.plain_text) for g in (f, *f.equivalents)]
     texts: list[tuple[object, str]] = []
     if isinstance(item, Diplomacy):
         texts = [(item, "summary")]
@@ -575,7 +588,7 @@ def _free_text(item: Item, stated: list[Figure], reader: Reader, out: Outcome) -
     for obj, attr in texts:
         text = original = getattr(obj, attr)
         for f in reversed(unstated(text)):
-            if not any(same_figure(f, g) for g in elsewhere):
+            if not any(same_figure(f, g) for g in reader.plain_figures):
                 out.reasons.append(f"the {attr} states {f.text!r}, which the article does not")
                 return
             text = " ".join((text[: f.start] + text[f.end :]).split())
@@ -594,13 +607,13 @@ def _free_text(item: Item, stated: list[Figure], reader: Reader, out: Outcome) -
 
 def _claimant(item: Item, reader: Reader, spans: list[tuple[int, int]], window: str, out: Outcome) -> None:
     # Near the quote, else anywhere in the article (a source named once is relayed paragraphs later),
-    # never in a planted instruction.
-    if item.claimant and not claimant_named(item.claimant, window) and not claimant_named(item.claimant,
-                                                                                           reader.plain_text):
+    # never in a planted instruction. The whole text is asked first: its words are worked out once per article.
+    if item.claimant and not claimant_named(item.claimant, reader.plain_text) and not claimant_named(
+            item.claimant, window):
         out.notes.append(f"claimant {item.claimant!r} removed: the article never names it")
         item.claimant = None
-    if item.conduit and not claimant_named(item.conduit, window) and not claimant_named(item.conduit,
-                                                                                         reader.plain_text):
+    if item.conduit and not claimant_named(item.conduit, reader.plain_text) and not claimant_named(
+            item.conduit, window):
         out.notes.append(f"conduit {item.conduit!r} removed: the article never names it")
         item.conduit = None
     if item.claimant is None and spans:

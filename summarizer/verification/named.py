@@ -10,6 +10,7 @@ do not have to appear.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from typing import Any
 
@@ -33,7 +34,20 @@ _DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}")
 
 def undot(text: str) -> str:
     """"U.S." -> "US", "U.N." -> "UN": dotted initials as one word."""
-    return _DOTTED.sub(lambda m: m.group().replace(".", ""), text)
+    return _DOTTED.sub(lambda m: m.group().replace(".", ""), text) if _has_initials(text) else text
+
+
+def _has_initials(text: str) -> bool:
+    """A letter, a dot, a letter and a dot in a row ("U.S"): what every match of _DOTTED starts with."""
+    d = text.find(".", 1)
+    while 0 <= d < len(text) - 2:
+        if text[d + 2] == "." and text[d - 1] in _ASCII_LETTERS and text[d + 1] in _ASCII_LETTERS:
+            return True
+        d = text.find(".", d + 1)
+    return False
+
+
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 def words_of(text: str) -> list[str]:
@@ -45,7 +59,19 @@ def _words_of(text: str) -> tuple[str, ...]:
     return tuple(re.findall(r"[^\W\d_]+", undot(fold(text)).lower()))
 
 
-def stem_match(w: str, have: set[str]) -> bool:
+@lru_cache(maxsize=4)  # an article's text stays in while the windows around its quotes come and go
+def _undotted(text: str) -> str:
+    """:func:`undot` of a text checked many times over (an article's text, the window around a quote)."""
+    return undot(text)
+
+
+@lru_cache(maxsize=4)
+def _word_set(text: str) -> frozenset[str]:
+    """The words of a text checked many times over (each item of an article looks names up in it)."""
+    return frozenset(words_of(text))
+
+
+def stem_match(w: str, have: AbstractSet[str]) -> bool:
     """``w`` or a word sharing its stem ("Korean"/"Korea", "civilians"/"civilian") is in ``have``."""
     if w in have:
         return True
@@ -97,25 +123,50 @@ def _state_of(words: list[str]) -> str | None:
     """The state whose name the words spell ("north korean" -> North Korea)."""
     if not words:
         return None
-    for canon in _state_aliases():
-        cw = set(words_of(canon))
-        if all(stem_match(w, cw) for w in words) and all(stem_match(c, set(words)) for c in cw):
+    return _state_spelled(tuple(words))
+
+
+@lru_cache(maxsize=4096)
+def _state_spelled(words: tuple[str, ...]) -> str | None:
+    have = set(words)
+    for canon, cw in _canon_words():
+        if all(stem_match(w, cw) for w in words) and all(stem_match(c, have) for c in cw):
             return canon
     return None
+
+
+@lru_cache(maxsize=1)
+def _canon_words() -> tuple[tuple[str, set[str]], ...]:
+    """Each state's canonical name with the set of its words, in the table's order."""
+    return tuple((canon, set(words_of(canon))) for canon in _state_aliases())
 
 
 def _state_named_as(name: str) -> str | None:
     """The state ``name`` is one of the names of ("UK", "Britain", "Kyiv"), if any."""
-    n = " ".join(name.split()).lower().removeprefix("the ")
+    return _named_as().get(" ".join(name.split()).lower().removeprefix("the "))
+
+
+@lru_cache(maxsize=1)
+def _named_as() -> dict[str, str]:
+    """Every state's names, lower case without a leading "the " -> the first state (in the table's order)
+    with that name: its canonical name, or one of its aliases."""
+    out: dict[str, str] = {}
     for canon, aliases in _state_aliases().items():
-        if n == canon.lower() or any(n == a.lower().removeprefix("the ") for a in aliases):
-            return canon
-    return None
+        out.setdefault(canon.lower(), canon)
+        for a in aliases:
+            out.setdefault(a.lower().removeprefix("the "), canon)
+    return out
 
 
 def _state_in(state: str, text: str) -> bool:
-    text = undot(text)
-    return any(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", text) for a in [state, *_state_aliases()[state]])
+    return _state_name_re(state).search(_undotted(text)) is not None
+
+
+@lru_cache(maxsize=1024)
+def _state_name_re(state: str) -> re.Pattern[str]:
+    """Any name of ``state`` as a whole word (one alternation: a match of any one name is a match)."""
+    names = [state, *_state_aliases()[state]]
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(a) for a in names) + r")(?!\w)")
 
 
 def named(name: str, text: str) -> bool:
@@ -123,7 +174,7 @@ def named(name: str, text: str) -> bool:
     want = [w for w in words_of(name) if w not in _GENERIC_NAME_WORDS and len(w) > 1]
     if not want:
         return True
-    have = set(words_of(text))
+    have = _word_set(text)
     if all(stem_match(w, have) for w in want):
         return True
     whole = _state_named_as(name)
@@ -143,14 +194,14 @@ def named(name: str, text: str) -> bool:
 
 def claimant_named(claimant: str, text: str) -> bool:
     """A claimant is named when its acronym, its surname or most of its words appear in ``text``."""
-    text = undot(text)
+    text = _undotted(text)
     for acr in re.findall(r"\b[A-Z]{2,6}\b", undot(claimant)):
         if re.search(rf"(?<![\w-]){acr}(?![\w-])", text):
             return True
     want = [w for w in words_of(claimant) if w not in _CLAIMANT_STOP and len(w) > 1]
     if not want:
         return True
-    have = set(words_of(text))
+    have = _word_set(text)
     hits = sum(stem_match(w, have) for w in want)
     if hits * 2 > len(want):  # more than half: "United States" does not name the "United Nations"
         return True
@@ -178,11 +229,14 @@ def stated_as_origin(place: str, force: str, text: str) -> bool:
         return True
     state = _state_named_as(place) or _state_of([w for w in words_of(place) if w not in _GENERIC_NAME_WORDS])
     names = [place] if state is None else [place, state, *_state_aliases()[state]]
+    came_from, sent = _origin_res(tuple(dict.fromkeys(names)))
     text = undot(text)
-    for name in dict.fromkeys(names):
-        n = re.escape(name)
-        if re.search(rf"\bfrom\s+(?:the\s+)?{n}(?!\w)", text, re.IGNORECASE) or re.search(
-            rf"(?<!\w){n}{_SENDS}", text
-        ):
-            return True
-    return False
+    return came_from.search(text) is not None or sent.search(text) is not None
+
+
+@lru_cache(maxsize=1024)
+def _origin_res(names: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """"from <name>" and "<name> sent/deployed ..." for any of the names, each one alternation (a match of any
+    one name is a match of the alternation)."""
+    alt = "(?:" + "|".join(re.escape(n) for n in names) + ")"
+    return re.compile(rf"\bfrom\s+(?:the\s+)?{alt}(?!\w)", re.IGNORECASE), re.compile(rf"(?<!\w){alt}{_SENDS}")

@@ -1,0 +1,283 @@
+"""Cheap tests that rule a text out before an expensive pattern is searched in it.
+
+Most sentences match none of a section's patterns, and a pattern that starts with every state's name
+(a trie of thousands) is tried at every capital letter. But each pattern also holds words no match can
+do without ("supplied", one of the verbs of a transfer): when none of them is in the sentence, the
+pattern cannot match there, and a substring test (``in``) says so for a fraction of the search's cost.
+
+:func:`needles` reads those words off a pattern (or off a part that every match of a larger pattern
+contains) with the standard library's own regex parser, so they always follow the pattern tables.
+A gate never changes a result: a text without any of the words has no match.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+try:  # the standard parser and its node types: private modules (no public API exposes them), in 3.11-3.13
+    import re._constants as _sre
+    import re._parser as _parser
+except ImportError:  # pragma: no cover - a later Python moved them: every text is admitted, results unchanged
+    _sre = _parser = None
+
+MAX_NEEDLES = 40
+"""A gate tests at most this many words: more substring tests cost about what the search saves."""
+_MAX_STRINGS = 64  # a part's literal strings are spelled out while there are at most this many
+
+# Characters outside ASCII that a case-insensitive pattern matches to an ASCII letter ("ſ" to "s", the Kelvin
+# sign to "k"): lower-casing the text does not turn them into that letter, so their presence disables a gate.
+_CASE_TWINS = "\u0130\u0131\u017f\u212a"
+
+
+@dataclass(frozen=True)
+class Needles:
+    """Words one of which is in every text a pattern matches: ``exact`` as written, ``folded`` in lower case."""
+
+    exact: tuple[str, ...]
+    folded: tuple[str, ...]
+
+    def admit(self, text: str) -> bool:
+        """False only when ``text`` holds none of the words (and so no match)."""
+        for w in self.exact:  # a plain loop: quicker than any() for a few words
+            if w in text:
+                return True
+        if not self.folded:
+            return False
+        if not text.isascii():
+            for c in _CASE_TWINS:
+                if c in text:
+                    return True
+        low = _lower(text)
+        for w in self.folded:
+            if w in low:
+                return True
+        return False
+
+
+_last: tuple[str, str] = ("", "")
+
+
+def _lower(text: str) -> str:
+    """``text.lower()``, kept for the text asked last: the gates of one sentence's patterns ask in turn."""
+    global _last
+    last = _last
+    if last[0] is text:
+        return last[1]
+    low = text.lower()
+    _last = (text, low)
+    return low
+
+
+Need = frozenset[tuple[str, bool]]  # (word, case-insensitive?): every match contains one of them
+
+
+def needles(pattern: str, flags: int = 0) -> Needles | None:
+    """The words every match of ``pattern`` contains one of, or None when the pattern has no short such list."""
+    best = _best(candidates(pattern, flags))
+    if best is None:
+        return None
+    return Needles(exact=_cover([w for w, i in best if not i]), folded=_cover([w for w, i in best if i]))
+
+
+# Words in a good share of news sentences: a gate on one of them rules few out.
+_COMMON = frozenset("""
+a about after all also an and any are as at be been but by can could for from had has have he her his if in into
+is it its more most new no not now of on one or other our over said says she so some than that the their them
+there they this to two up was we were what when which who will with would year
+""".split())
+
+
+def _cover(words: list[str]) -> tuple[str, ...]:
+    """Fewer words to test: a word of four letters or more that several of them share stands for them all
+    ("talks" for "held talks", "talks with", "peace talks"): a text holding one of them holds it too."""
+    left = set(words)
+    out: list[str] = []
+    while left:
+        parts = {p for w in left for p in w.split() if len(p) >= 4 and p.lower() not in _COMMON}
+        share = max(sorted(parts), key=lambda p: (sum(p in w for w in left), len(p)), default=None)
+        if share is None or sum(share in w for w in left) < 2:
+            out.extend(left)
+            break
+        out.append(share)
+        left = {w for w in left if share not in w}
+    return tuple(sorted(_shortest(out)))
+
+
+def _reduce(need: Need) -> Need:
+    """Without the words that hold another word of the list ("talks" makes "talks in" redundant): a text
+    with the longer word has the shorter one. A folded word stands for its exact words too."""
+    folded = _shortest(w for w, i in need if i)
+    exact = [w for w in _shortest(w for w, i in need if not i) if not any(f in w.lower() for f in folded)]
+    return frozenset([*((w, True) for w in folded), *((w, False) for w in exact)])
+
+
+def _shortest(words: Any) -> list[str]:
+    kept: list[str] = []
+    for w in sorted(set(words), key=lambda w: (len(w), w)):
+        if not any(k in w for k in kept):
+            kept.append(w)
+    return kept
+
+
+def candidates(pattern: str, flags: int = 0) -> list[Need]:
+    """Every list of words the parser shows a match of ``pattern`` must contain one of (an empty list: none)."""
+    if _parser is None:
+        return []
+    try:
+        parsed = _parser.parse(pattern, flags)
+    except (re.error, AttributeError, TypeError):  # AttributeError, TypeError: a parser that changed shape
+        return []
+    return _sequence(list(parsed), bool(parsed.state.flags & re.IGNORECASE))
+
+
+def _word(s: str, icase: bool) -> tuple[str, bool] | None:
+    if not s:
+        return None
+    if not icase:
+        return s, False
+    # Lower-casing is a faithful test for ASCII only (the regex engine folds case per character).
+    return (s.lower(), True) if s.isascii() else None
+
+
+def _need(strings: set[str], icase: bool) -> Need | None:
+    words = [_word(s, icase) for s in strings]
+    if not words or any(w is None for w in words):
+        return None
+    return _reduce(frozenset(w for w in words if w is not None))
+
+
+def _sequence(seq: list[tuple[Any, Any]], icase: bool) -> list[Need]:
+    """Candidates of a sequence: the strings each run of spelled-out items can be (the run so far, at each
+    item that is not a single character, is one candidate), and each required part that is not spelled out
+    (a group, an alternation, a repeat of at least once) on its own."""
+    out: list[Need] = []
+    run: set[str] = {""}  # the strings the current run spells out
+
+    def emit() -> None:
+        if run != {""}:
+            need = _need(run, icase)
+            if need is not None:
+                out.append(need)
+
+    for op, av in seq:
+        strings = _strings(op, av, icase)
+        if strings is not None:
+            if op is not _sre.LITERAL:
+                emit()  # the run before this part is a candidate of its own (fewer strings)
+            grown = {a + b for a in run for b in strings}
+            if len(grown) <= _MAX_STRINGS:
+                run = grown
+                continue
+            run = strings if len(strings) <= _MAX_STRINGS else {""}  # too many: a new run starts here
+            continue
+        emit()
+        run = {""}
+        out.extend(_inner(op, av, icase))
+    emit()
+    return out
+
+
+def _flags(av: Any, icase: bool) -> bool:
+    _group, add, remove, _sub = av
+    return (icase or bool(add & re.IGNORECASE)) and not remove & re.IGNORECASE
+
+
+def _strings(op: Any, av: Any, icase: bool) -> set[str] | None:
+    """The strings an item matches, when they are few and literal (case kept as written), else None."""
+    if op is _sre.LITERAL:
+        return {chr(av)}
+    if op is _sre.IN and all(o is _sre.LITERAL for o, _ in av):  # a class of a few letters: "[cs]"
+        return {chr(c) for _, c in av}
+    if op is _sre.SUBPATTERN:
+        if _flags(av, icase) != icase:
+            return None  # another case mode: its words are tested on their own
+        return _spelled(list(av[3]), icase)
+    if op is _sre.BRANCH:
+        found: set[str] = set()
+        for alt in av[1]:
+            s = _spelled(list(alt), icase)
+            if s is None:
+                return None
+            found |= s
+        return found if len(found) <= _MAX_STRINGS else None
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] == 0 and av[1] == 1:
+        s = _spelled(list(av[2]), icase)
+        return None if s is None else s | {""}
+    return None
+
+
+def _spelled(seq: list[tuple[Any, Any]], icase: bool) -> set[str] | None:
+    found = {""}
+    for op, av in seq:
+        s = _strings(op, av, icase)
+        if s is None:
+            return None
+        found = {a + b for a in found for b in s}
+        if len(found) > _MAX_STRINGS:
+            return None
+    return found
+
+
+def _inner(op: Any, av: Any, icase: bool) -> list[Need]:
+    """Candidates of one required item that is not spelled out."""
+    if op is _sre.SUBPATTERN:
+        best = _best(_sequence(list(av[3]), _flags(av, icase)))
+        return [best] if best is not None else []
+    if op is _sre.ATOMIC_GROUP:
+        best = _best(_sequence(list(av), icase))
+        return [best] if best is not None else []
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT) and av[0] >= 1:
+        best = _best(_sequence(list(av[2]), icase))
+        return [best] if best is not None else []
+    if op is _sre.BRANCH:  # each alternative must give a list; a match contains a word of its alternative's
+        union: set[tuple[str, bool]] = set()
+        for alt in av[1]:
+            best = _best(_sequence(list(alt), icase))
+            if best is None:
+                return []
+            union |= best
+        reduced = _reduce(frozenset(union))
+        return [reduced] if len(reduced) <= MAX_NEEDLES else []
+    return []  # a class, a look-around, a boundary, an optional part: nothing required
+
+
+def _best(found: list[Need]) -> Need | None:
+    """The list likeliest to rule a text out among those short enough."""
+    usable = [n for n in found if len(n) <= MAX_NEEDLES]
+    if not usable:
+        return None
+    # no common word, words of four characters or more (shorter ones are in most sentences), the fewest words
+    return max(usable, key=lambda n: (not any(w.lower() in _COMMON for w, _ in n), min(4, *(len(w) for w, _ in n)),
+                                      -len(n), min(len(w) for w, _ in n)))
+
+
+@dataclass(frozen=True)
+class Gated:
+    """A compiled pattern that is only searched in texts holding one of its needles.
+
+    ``needles`` of None: no gate, every text is searched.
+    """
+
+    rx: re.Pattern[str]
+    needles: Needles | None
+
+    def admit(self, text: str) -> bool:
+        """False only when the pattern cannot match in ``text``."""
+        return self.needles is None or self.needles.admit(text)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        n = self.needles
+        return self.rx.search(text) if n is None or n.admit(text) else None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        n = self.needles
+        return self.rx.finditer(text) if n is None or n.admit(text) else iter(())
+
+
+def gated(rx: re.Pattern[str], required: str | None = None) -> Gated:
+    """``rx`` behind a gate built from ``required``: a part of the pattern every match contains (the pattern
+    itself when None; a large pattern is cheaper to read through such a part)."""
+    return Gated(rx, needles(rx.pattern if required is None else required, rx.flags))

@@ -1,0 +1,213 @@
+"""Pattern gates: the words a pattern needs are read off it correctly, and a gate never drops a match."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from summarizer.core import numbers
+from summarizer.core.prefilter import Gated, Needles, candidates, gated, needles
+from summarizer.ingestion.articles import load_articles
+from summarizer.offline import aid, arms, deployments, diplomacy
+from summarizer.reading import casualty_clauses, claimants, dates
+from summarizer.reading.article_sentences import split_sentences
+from summarizer.reading.patterns import patterns
+from summarizer.verification import injection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _words(n: Needles | None) -> set[tuple[str, bool]] | None:
+    return None if n is None else {(w, False) for w in n.exact} | {(w, True) for w in n.folded}
+
+
+@pytest.mark.parametrize(
+    ("pattern", "flags", "expected"),
+    [
+        ("supplied", 0, {("supplied", False)}),
+        (r"accus\w*\s+(?P<x>[A-Z]\w+)\s+of", 0, {("accus", False)}),
+        # a small class or alternation is spelled out; the shortest list of words long enough wins
+        ("(?:Defen[cs]e|Home) (?:Minister|Secretary)", 0,
+         {("Defence ", False), ("Defense ", False), ("Home ", False)}),
+        ("Defen[cs]e (?:Minister|Secretary)", 0, {("Defen", False)}),
+        # a case-insensitive part is tested in lower case; a case-sensitive part as written
+        (r"(?i:Held) talks", 0, {(" talks", False)}),
+        (r"(?i:Ceasefire) \d", 0, {("ceasefire", True)}),
+        (r"x+(?-i:Abc)", re.IGNORECASE, {("Abc", False)}),
+        # every alternative must need a word: one that needs none leaves nothing to test
+        (r"(?:meeting with|met)\b", re.IGNORECASE, {("meeting with", True), ("met", True)}),
+        (r"killed|\d+", 0, None),
+        (r"\w+\s+\w+", 0, None),
+        # an optional part needs nothing; a repeat of at least once needs its words
+        (r"(?:very )?(?:big )+deals", 0, {("deals", False)}),
+        (r"(?:big )+\d", 0, {("big ", False)}),
+        # a word that holds another adds nothing
+        (r"(?:talks in|talks|talks with)", 0, {("talks", False)}),
+        # non-ASCII words of a case-insensitive pattern are not lower-cased (the engine folds per character)
+        ("café", re.IGNORECASE, None),
+        ("café", 0, {("café", False)}),
+    ],
+)
+def test_needles(pattern: str, flags: int, expected: set[tuple[str, bool]] | None) -> None:
+    assert _words(needles(pattern, flags)) == expected
+
+
+def test_case_twins_disable_a_folded_gate() -> None:
+    """'ſ' matches 's' and the Kelvin sign 'k' under IGNORECASE, but lower-casing keeps them as they are."""
+    rx = gated(re.compile("suffered|killed", re.IGNORECASE))
+    for text in ("they ſuffered", "\u212ailled"):
+        assert rx.rx.search(text) is not None
+        assert rx.search(text) is not None
+    assert rx.search("nothing here") is None
+
+
+def test_the_case_twins_are_all_listed() -> None:
+    import sys
+
+    from summarizer.core.prefilter import _CASE_TWINS
+
+    chars = "".join(chr(i) for i in range(128, sys.maxunicode + 1) if not 0xD800 <= i <= 0xDFFF)
+    assert set(re.findall("[a-z]", chars, re.IGNORECASE)) == set(_CASE_TWINS)
+
+
+def _gates() -> Iterator[tuple[str, Gated]]:
+    tables = {"arms": arms._arms_res(), "aid": aid._aid_res(), "deployments": deployments._deployment_res(),
+              "diplomacy": diplomacy._diplomacy_res(), "casualties": casualty_clauses.casualty_res()}
+    for table, d in tables.items():
+        for key, value in d.items():
+            if isinstance(value, Gated):
+                yield f"{table}.{key}", value
+            elif isinstance(value, list):
+                yield from ((f"{table}.{key}.{k}", v) for k, v in value if isinstance(v, Gated))
+    yield from ((f"injection.{family}.{k}", rx) for k, (family, rx) in enumerate(injection._compiled()))
+    yield "claimants.lead", claimants._lead_re()
+    yield "claimants.attribution", claimants._attribution_re()
+    yield "dates", dates._DATES
+    yield "numbers.vague", numbers._VAGUE
+    yield "numbers.words", numbers._WORDS
+    yield "numbers.month_date", numbers._MONTH_DATE
+    yield "dates.relative", dates._relative_re()[1]
+    yield "deployments.units", Gated(patterns().units, deployments._deployment_res()["units"])
+
+
+GATES = dict(_gates())
+
+
+def _implied(word: tuple[str, bool], gate: set[tuple[str, bool]]) -> bool:
+    """A text holding ``word`` holds one of the gate's words."""
+    w, folded = word
+    return any((g in w.lower()) if g_folded else (not folded and g in w) for g, g_folded in gate)
+
+
+@pytest.mark.parametrize("name", sorted(GATES))
+def test_each_gate_follows_from_its_whole_pattern(name: str) -> None:
+    """The gate's words are implied by words the parser shows every match of the whole pattern needs
+    (a gate built from a part of the pattern must be built from a part every match contains)."""
+    g = GATES[name]
+    gate = _words(g.needles)
+    if gate is None:
+        return
+    found = candidates(g.rx.pattern, g.rx.flags)
+    assert any(all(_implied(w, gate) for w in c) for c in found), (name, gate)
+
+
+def _texts() -> Iterator[str]:
+    """Every sentence of the seeds and the dev corpus, and each sentence's head before every figure."""
+    arts = load_articles([ROOT / "seeds", ROOT / "evals" / "dev" / "articles"]).articles
+    for a in arts:
+        for s in split_sentences(a.text):
+            yield s.text
+            yield from (s.text[: f.start] for f in s.figures)
+            yield from (s.text[f.end :] for f in s.figures)
+
+
+def test_no_gate_drops_a_match_in_the_corpora() -> None:
+    texts = list(_texts())
+    hits = 0
+    for name, g in GATES.items():
+        for t in texts:
+            if g.rx.search(t) is not None:
+                hits += 1
+                assert g.search(t) is not None, (name, t)
+            else:
+                assert g.search(t) is None
+    assert hits > 50  # the corpora do exercise the patterns
+
+
+_VOCAB = ["Russia", "Iran", "North Korean", "troops", "soldiers", "supplied", "sent", "drones", "to", "with", "has",
+          "also", "accused", "of", "killed", "wounded", "casualties", "were", "ſuffered", "suffered", "announced",
+          "$100 million", "aid", "for", "Ukraine", "1,000", "signed", "agreement", "visited", "Kyiv", "ignore",
+          "previous", "instructions", "AI", "model", "SYSTEM:", "released", "in exchange for", "the", "said",
+          "deployments", "plans", "to", "send", "more", "troops", "met", "with", "condemned", "sanctions"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_VOCAB), min_size=1, max_size=14), st.sampled_from(sorted(GATES)))
+def test_no_gate_drops_a_match_in_random_sentences(words: list[str], name: str) -> None:
+    g = GATES[name]
+    text = " ".join(words) + "."
+    assert (g.search(text) is None) == (g.rx.search(text) is None)
+
+
+# ---------------------------------------------------------------- fast paths equal the straightforward ones
+
+_FOLD_CHARS = "aU.S. b\u200bоé“”’ﬁ½İKxZ.. A.B.C e.g. i.e. \u00adΑ\ufeff"
+
+
+def _fold_per_character(text: str) -> str:
+    import unicodedata
+
+    if text.isascii():
+        return text
+    out = []
+    for ch in injection._INVISIBLE.sub("", text):
+        f = unicodedata.normalize("NFKC", ch).translate(injection._LOOKALIKE)
+        out.append(f if len(f) == 1 else ch.translate(injection._LOOKALIKE))
+    return "".join(out)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(alphabet=_FOLD_CHARS, max_size=40), st.text(max_size=40)))
+def test_fold_equals_folding_each_character(text: str) -> None:
+    assert injection.fold(text) == _fold_per_character(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="aZU.S. e.g.x.1", max_size=40))
+def test_undot_equals_its_regex(text: str) -> None:
+    from summarizer.verification.named import _DOTTED, undot
+
+    assert undot(text) == _DOTTED.sub(lambda m: m.group().replace(".", ""), text)
+
+
+def test_finding_instructions_in_a_whole_text_equals_asking_each_sentence() -> None:
+    """_find drops the patterns the whole text rules out before it reads each sentence: same findings."""
+    texts = [a.text for a in load_articles([ROOT / "seeds", ROOT / "evals" / "dev" / "articles"]).articles]
+    texts += [p.read_text(encoding="utf-8") for d in ("verification", "hostile")
+              for p in sorted((ROOT / "tests" / "fixtures" / d).glob("*.txt"))]
+    found = 0
+    for text in texts:
+        each = tuple(injection.Found(a, b, f) for a, b in injection.sentence_spans(text)
+                     if (f := injection.instruction_family(text[a:b])))
+        assert injection._find.__wrapped__(text) == each
+        found += len(each)
+    assert found > 3  # the hostile fixtures do plant instructions
+
+
+def test_without_the_private_parser_every_text_is_admitted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If a later Python moves re._parser, the gates fall back to searching every text: same matches."""
+    from summarizer.core import prefilter
+
+    rx = re.compile(r"\b(?:supplied|shipped)\s+(\d+)\s+drones\b")
+    assert needles(rx.pattern) is not None
+    monkeypatch.setattr(prefilter, "_parser", None)
+    assert candidates(rx.pattern) == [] and needles(rx.pattern) is None
+    g = gated(rx)
+    assert g.needles is None
+    assert g.search("Iran shipped 40 drones to Russia.") is not None
+    assert g.search("No transfer was reported.") is None
