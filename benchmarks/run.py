@@ -311,14 +311,14 @@ def merge_worker(items: int) -> None:
         arts.append(s.article)
         count += len(e.items())
         i += 1
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     b = merge(exts, arts)
-    wall = time.perf_counter() - t
+    wall, cpu = time.perf_counter() - t, time.process_time() - c  # CPU: what the load does not change
     tracemalloc.start()
     merge(exts, arts)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(json.dumps({"items": count, "articles": len(arts), "wall": wall, "peak_mb": peak / 1e6,
+    print(json.dumps({"items": count, "articles": len(arts), "wall": wall, "cpu": cpu, "peak_mb": peak / 1e6,
                       "merged_items": len(b.items()), "estimates": len(b.estimates)}))
 
 
@@ -337,7 +337,7 @@ def merges(plan: Plan) -> list[dict[str, Any]]:
         if "error" in runs[0]:
             out.append(runs[0])
         else:
-            out.append({**runs[0], "wall": spread([r["wall"] for r in runs]),
+            out.append({**runs[0], "wall": spread([r["wall"] for r in runs]), "cpu": spread([r["cpu"] for r in runs]),
                         "load": spread([r["load"] for r in runs])})
         print(f"  merge {k}: {out[-1]}", flush=True)
     return out
@@ -394,14 +394,19 @@ def _seed_copies(tmp: Path, n: int) -> Path:
 
 
 def memory(plan: Plan, tmp: Path, res: Results) -> None:
-    """Peak RSS of `brief DIR --offline` in a new process, for n copies of the seed articles."""
+    """Peak RSS of `brief DIR --offline` in a new process, for n copies of the seed articles, repeated."""
     out = []
     for n in plan.memory_n:
         folder = _seed_copies(tmp, n)
-        ld = load()
-        r = cli([str(folder), "--offline", "-q", "-o", str(tmp / f"memory-{n}.md")], timeout=1800)
-        out.append({"n": n, "rss_mb": r["rss_mb"], "wall": r["wall"], "cpu": r["cpu"], "code": r["code"],
-                    "load": ld, "out_kb": (tmp / f"memory-{n}.md").stat().st_size / 1024})
+        runs = []
+        for _ in range(plan.repeat):
+            ld = load()
+            r = cli([str(folder), "--offline", "-q", "-o", str(tmp / f"memory-{n}.md")], timeout=1800)
+            runs.append({**r, "load": ld})
+        out.append({"n": n, "rss_mb": spread([r["rss_mb"] for r in runs]), "wall": spread([r["wall"] for r in runs]),
+                    "cpu": spread([r["cpu"] for r in runs]), "codes": sorted({r["code"] for r in runs}),
+                    "load": spread([r["load"] for r in runs]),
+                    "out_kb": (tmp / f"memory-{n}.md").stat().st_size / 1024})
         print(f"  memory: {out[-1]}", flush=True)
     res.data["memory"] = out
 
@@ -592,14 +597,15 @@ def report(res: Results, plan: Plan, quick: bool, server: Server, started: float
               f"code {', '.join(map(str, w['codes']))}; load {_load(w['load'])}"]
     if "merge" in d:
         L += ["", "## 4. Merging (SYNTHETIC items, each run in its own process)", "",
-              "| items | articles | wall s (min / median) | peak MB (tracemalloc) | merged items | load |",
-              "|---:|---:|---:|---:|---:|---:|"]
+              "| items | articles | wall s (min / median) | CPU s (min / median) | peak MB (tracemalloc) "
+              "| merged items | load |",
+              "|---:|---:|---:|---:|---:|---:|---:|"]
         for m in d["merge"]:
             if "error" in m:
-                L.append(f"| {m['items']} | | {m['error']} | | | |")
+                L.append(f"| {m['items']} | | {m['error']} | | | | |")
             else:
-                L.append(f"| {m['items']} | {m['articles']} | {_mm(m['wall'])} | {m['peak_mb']:.1f} | "
-                         f"{m['merged_items']} | {_load(m['load'])} |")
+                L.append(f"| {m['items']} | {m['articles']} | {_mm(m['wall'])} | {_mm(m['cpu'])} | "
+                         f"{m['peak_mb']:.1f} | {m['merged_items']} | {_load(m['load'])} |")
     if "offline" in d:
         o = d["offline"]
         pa = o["per_article_ms"]
@@ -614,10 +620,12 @@ def report(res: Results, plan: Plan, quick: bool, server: Server, started: float
                      f"{_load(z['load'])}")
     if "memory" in d:
         L += ["", "## 6. Memory of an offline run (`brief DIR --offline`, new process, peak RSS)", "",
-              "| articles | peak RSS MB | wall s | CPU s | output KB | load |", "|---:|---:|---:|---:|---:|---:|"]
+              "| articles | peak RSS MB (min / median) | wall s | CPU s | output KB | exit | load |",
+              "|---:|---:|---:|---:|---:|---:|---:|"]
         for m in d["memory"]:
-            L.append(f"| {m['n']} | {m['rss_mb']:.0f} | {m['wall']:.1f} | {m['cpu']:.1f} | {m['out_kb']:.0f} | "
-                     f"{m['load']:.1f} |")
+            L.append(f"| {m['n']} | {_mm(m['rss_mb'], '{:.0f}')} | {_mm(m['wall'], '{:.1f}')} | "
+                     f"{_mm(m['cpu'], '{:.1f}')} | {m['out_kb']:.0f} | {','.join(map(str, m['codes']))} | "
+                     f"{_load(m['load'])} |")
     if "tokens" in d:
         t = d["tokens"]
         L += ["", f"## 7. Tokens per article ({t['tokenizer']})", "", "| part | tokens |", "|---|---:|"]
@@ -685,13 +693,14 @@ def targets(res: Results, plan: Plan) -> list[str]:
     for items, limit in ((10000, 2.0), (40000, 4.0)):
         m = next((m for m in d.get("merge", []) if m["items"] >= items and "error" not in m), None)
         line(f"merging {items // 1000}k items < {limit:g} s", None if m is None else m["wall"]["median"] < limit,
-             f"{_mm(m['wall'])} s, load {_load(m['load'])}" if m else "not run")
+             f"{_mm(m['wall'])} s wall, {_mm(m['cpu'])} s CPU, load {_load(m['load'])}" if m else "not run")
     o = d.get("offline")
     line("offline extractor < 5 ms per seed article, median", None if o is None else
          o["per_article_ms"]["median"] < 5, f"{o['per_article_ms']['median']:.1f} ms" if o else "-")
     mem = next((m for m in d.get("memory", []) if m["n"] >= 10000), None)
-    line("offline run of 10,000 seed-like articles peaks under 300 MB", None if mem is None else mem["rss_mb"] < 300,
-         f"{mem['rss_mb']:.0f} MB" if mem else "not run")
+    line("offline run of 10,000 seed-like articles peaks under 300 MB", None if mem is None else
+         mem["rss_mb"]["median"] < 300, f"{_mm(mem['rss_mb'], '{:.0f}')} MB, load {_load(mem['load'])}" if mem
+         else "not run")
     s = d.get("side", {})
     b, x = s.get("brief"), s.get("langextract", {})
     ok = b and "prompt_tokens_per_article" in x and b["prompt_tokens_per_article"] < x["prompt_tokens_per_article"]

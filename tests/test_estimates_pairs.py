@@ -73,6 +73,8 @@ def test_pair_scan_finds_what_testing_every_pair_finds(whens: list[ClaimTime], c
 @given(st.lists(_claim(), min_size=2, max_size=8), _chronology())
 def test_same_time_on_day_numbers_is_same_time(whens: list[ClaimTime], chron: Chronology | None) -> None:
     close = _same_time_test(whens, chron)
-    for i in range(len(whens)):
-        for j in range(len(whens)):
-            assert close(i, j) == same_time(whens[i], whens[j], chron)
+    everyone = list(range(len(whens)))
+    for i in everyone:
+        for j in everyone:
+            assert close(i, [j]) == ([j] if same_time(whens[i], whens[j], chron) else [])
+        assert close(i, everyone[::-1]) == [j for j in everyone[::-1] if same_time(whens[i], whens[j], chron)]

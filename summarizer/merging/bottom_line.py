@@ -142,15 +142,30 @@ def _figures_of(item: Item | None, fallback: Claim) -> str:
     return " and ".join(f"{_fig(q)} {_MEASURE_WORDS.get(m, m)}" for m, q in figs.items())
 
 
+def _most_sourced_pair(pairs: list[list[str]], n: dict[str, int]) -> tuple[str, str] | None:
+    """Of the pairs whose first two ids are both in ``n`` (sources per claim), the one with the most sources, then
+    the highest ids: ``max((n[x] + n[y], x, y))``, in one pass written out (there can be a million pairs)."""
+    most, best = -1, ("", "")
+    for p in pairs:
+        if len(p) < 2:
+            continue
+        x, y = p[0], p[1]
+        nx, ny = n.get(x), n.get(y)
+        if nx is None or ny is None:
+            continue
+        if nx + ny > most:
+            most, best = nx + ny, (x, y)
+        elif nx + ny == most and (x, y) > best:
+            best = (x, y)
+    return best if most >= 0 else None
+
+
 def _conflict_sentence(e: Estimate, items: dict[str, Item]) -> BottomLineSentence | None:
     by_id = {c.item_id: c for c in e.claims}
-    n = {c.item_id: len(c.sources) for c in e.claims}
-    pairs = [(a, b) for a, b in (p[:2] for p in e.conflicts if len(p) >= 2) if a in by_id and b in by_id]
-    if not pairs:
+    pick = _most_sourced_pair(e.conflicts, {c.item_id: len(c.sources) for c in e.claims})
+    if pick is None:
         return None
-    # the pair with the most sources, then the highest ids (one pass for each: there can be a million pairs)
-    most = max(n[x] + n[y] for x, y in pairs)
-    a, b = (by_id[x] for x in max(p for p in pairs if n[p[0]] + n[p[1]] == most))
+    a, b = by_id[pick[0]], by_id[pick[1]]
     what = "their figures" if e.measure == "related_measures" else _measure(e)
     text = (f"{_who(a)} and {_who(b)} disagree on {what} at about the same time: {_fig(a.figure)} against "
             f"{_fig(b.figure)}; both are shown, neither is averaged.")

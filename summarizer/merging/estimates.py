@@ -10,6 +10,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import repeat
 from typing import Any, NamedTuple
 
 from ..core.dates import date_interval, date_key, order_key
@@ -177,59 +178,67 @@ PairFilter = Callable[[int, list[int]], list[int]]
 predicate on unordered pairs, applied to many candidates at once (one call per claim, not per pair)."""
 
 
-def _same_time_test(whens: list[ClaimTime], chron: Chronology | None) -> Callable[[int, int], bool]:
-    """``same_time(whens[i], whens[j], chron)`` as one function of two indexes, on day numbers: the pair scans
-    below ask it hundreds of thousands of times."""
+def _same_time_test(whens: list[ClaimTime], chron: Chronology | None) -> Callable[[int, list[int]], list[int]]:
+    """``close(i, js)``: the ``js`` (in their order) with ``same_time(whens[i], whens[j], chron)``, on day numbers.
+    The pair scans below ask it about hundreds of thousands of pairs: one call per claim, ``i``'s side looked up
+    once, max() and min() written out."""
     far = chron.far_table() if chron is not None else {}
     days = [(w.iv[0].toordinal(), w.iv[1].toordinal()) if w.iv is not None else None for w in whens]
     rels = [w.rel for w in whens]
-    most = 2 * SAME_TIME_DAYS + 1
+    near, most = SAME_TIME_DAYS, 2 * SAME_TIME_DAYS + 1
 
-    def close(i: int, j: int) -> bool:  # max() and min() written out: this runs once per candidate pair
-        lo = hi = 0
-        known = False
-        da, db = days[i], days[j]
-        if da is not None and db is not None:
-            a0, a1 = da
-            b0, b1 = db
-            if (b0 if b0 > a0 else a0) - (a1 if a1 < b1 else b1) > SAME_TIME_DAYS:
-                return False
-            lo, hi, known = b0 - a1, b1 - a0, True
-        ra, rb = rels[i], rels[j]
-        if ra and rb:  # what their articles tell (_rel_range): each a range, all of them hold
-            rlo = rhi = 0
-            found = False
-            for x, xl, xh in ra:
-                fx = far.get(x)
-                for y, yl, yh in rb:
-                    if x == y:
-                        d0 = d1 = 0
+    def close(i: int, js: list[int]) -> list[int]:
+        da = days[i]
+        links = [(x, xl, xh, far.get(x)) for x, xl, xh in rels[i]]  # i's articles and how far they are from others
+        out: list[int] = []
+        for j in js:
+            lo = hi = 0
+            known = False
+            db = days[j]
+            if da is not None and db is not None:
+                a0, a1 = da
+                b0, b1 = db
+                if (b0 if b0 > a0 else a0) - (a1 if a1 < b1 else b1) > near:
+                    continue
+                lo, hi, known = b0 - a1, b1 - a0, True
+            rb = rels[j]
+            if links and rb:  # what their articles tell (_rel_range): each a range, all of them hold
+                rlo = rhi = 0
+                found = False
+                for x, xl, xh, fx in links:
+                    for y, yl, yh in rb:
+                        if x == y:
+                            d0 = d1 = 0
+                        else:
+                            fab = fx.get(y) if fx is not None else None
+                            if fab is None:
+                                continue
+                            fy = far.get(y)
+                            fba = fy.get(x) if fy is not None else None
+                            if fba is None:
+                                continue
+                            d0, d1 = -fba, fab
+                        r0, r1 = d0 + yl - xh, d1 + yh - xl
+                        if not found:
+                            rlo, rhi, found = r0, r1, True
+                        else:
+                            rlo, rhi = (r0 if r0 > rlo else rlo), (r1 if r1 < rhi else rhi)
+                if found:
+                    if known:
+                        lo, hi = (rlo if rlo > lo else lo), (rhi if rhi < hi else hi)
                     else:
-                        fab = fx.get(y) if fx is not None else None
-                        if fab is None:
-                            continue
-                        fy = far.get(y)
-                        fba = fy.get(x) if fy is not None else None
-                        if fba is None:
-                            continue
-                        d0, d1 = -fba, fab
-                    r0, r1 = d0 + yl - xh, d1 + yh - xl
-                    if not found:
-                        rlo, rhi, found = r0, r1, True
-                    else:
-                        rlo, rhi = (r0 if r0 > rlo else rlo), (r1 if r1 < rhi else rhi)
-            if found:
-                if known:
-                    lo, hi = (rlo if rlo > lo else lo), (rhi if rhi < hi else hi)
-                else:
-                    lo, hi, known = rlo, rhi, True
-        if not known or lo > hi:
-            return False
-        if lo > 0:  # nearest is lo, farthest hi
-            return lo <= SAME_TIME_DAYS and hi <= most
-        if hi < 0:
-            return -hi <= SAME_TIME_DAYS and -lo <= most
-        return -lo <= most and hi <= most  # the range holds 0: nearest is 0
+                        lo, hi, known = rlo, rhi, True
+            if not known or lo > hi:
+                continue
+            if lo > 0:  # nearest is lo, farthest hi
+                if lo <= near and hi <= most:
+                    out.append(j)
+            elif hi < 0:
+                if -hi <= near and -lo <= most:
+                    out.append(j)
+            elif -lo <= most and hi <= most:  # the range holds 0: nearest is 0
+                out.append(j)
+        return out
 
     return close
 
@@ -243,7 +252,8 @@ def _same_time_pair_sets(whens: list[ClaimTime], keeps: Sequence[PairFilter],
     articles linked to them by a shared report. The ``keeps`` run first, on all of a claim's candidates at once
     (they only read figures and names); the time test then runs on what they kept.
     """
-    outs: list[set[tuple[int, int]]] = [set() for _ in keeps]
+    n_claims = len(whens)
+    outs: list[set[int]] = [set() for _ in keeps]  # pair (i, j), i < j, as i * n_claims + j: cheaper than tuples
     window = timedelta(days=SAME_TIME_DAYS)
     is_narrow = [w.iv is not None and w.iv[1] - w.iv[0] <= _NARROW for w in whens]
     dated = sorted((w.iv[0], w.iv[1], i) for i, w in enumerate(whens) if is_narrow[i] and w.iv is not None)
@@ -252,10 +262,8 @@ def _same_time_pair_sets(whens: list[ClaimTime], keeps: Sequence[PairFilter],
     close = _same_time_test(whens, chron)
 
     def add(i: int, js: list[int]) -> None:
-        for out, keep in zip(outs, keeps, strict=True):
-            for j in keep(i, js):
-                if close(i, j):
-                    out.add((i, j) if i < j else (j, i))  # a pair met twice (two shared groups) is tested twice
+        for out, keep in zip(outs, keeps, strict=True):  # a pair met twice (two shared groups) is tested twice
+            out.update([i * n_claims + j if i < j else j * n_claims + i for j in close(i, keep(i, js))])
 
     for n, (_, end, i) in enumerate(dated):
         stop = bisect_right(starts, end + window, n + 1)  # every later claim starts later still
@@ -272,7 +280,7 @@ def _same_time_pair_sets(whens: list[ClaimTime], keeps: Sequence[PairFilter],
         narrow = [j for j in members if is_narrow[j]]
         for n, i in enumerate(loose):
             add(i, loose[n + 1:] + narrow)
-    return [sorted(out) for out in outs]
+    return [list(map(divmod, sorted(out), repeat(n_claims))) for out in outs]  # sorted numbers: sorted (i, j)
 
 
 def _interval(q: Quantity) -> tuple[str | None, float, float] | None:
@@ -368,8 +376,9 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
                 and (bj := bounds[j]) is not None and not _disjoint(bi, bj)]
 
     pairs, agreeing = _same_time_pair_sets([whens[c.item_id] for c in claims], [conflict, agree], chron)
-    conflicts = [[claims[i].item_id, claims[j].item_id] for i, j in pairs]
-    corroborations = [[claims[i].item_id, claims[j].item_id] for i, j in agreeing]
+    ids = [c.item_id for c in claims]
+    conflicts = [[ids[i], ids[j]] for i, j in pairs]
+    corroborations = [[ids[i], ids[j]] for i, j in agreeing]
     current = [c for c in claims if c.current and c.item_id not in partial]  # a partial count is no total
     bounded = [c.figure for c in current if c.figure.low is not None or c.figure.high is not None]
     low = None if not bounded or any(q.low is None for q in bounded) else min(q.low for q in bounded)  # type: ignore[type-var]
@@ -435,7 +444,7 @@ def _related(side: str, items: list[Casualty], by_key: dict[tuple[str, str], Est
                      or (phigh is not None and (low := c_low[j]) is not None and low > phigh))]
 
     pairs = _same_time_pair_sets([dates.when(it) for it in pool], [conflict], dates.chron)[0]
-    conflicts = [(pool[i].id or "", pool[j].id or "") for i, j in pairs]
+    conflicts = [(ids[i] or "", ids[j] or "") for i, j in pairs]
     if not conflicts:
         return None
     involved = {x for pair in conflicts for x in pair}
@@ -443,10 +452,11 @@ def _related(side: str, items: list[Casualty], by_key: dict[tuple[str, str], Est
               for cl in e.claims if cl.item_id in involved]
     claims.sort(key=lambda c: (date_key(c.date), c.claimant or "", c.item_id))
     order = {c.item_id: n for n, c in reversed(list(enumerate(claims)))}
-    groups = sorted({(a, b) if (order[a], a) <= (order[b], b) else (b, a) for a, b in conflicts},
-                    key=lambda g: (order[g[0]], order[g[1]]))
+    # each pair once, its earlier claim first, in claim order (distinct ids have distinct places: no ties)
+    ranked = {(order[a], order[b], a, b) if (order[a], a) <= (order[b], b) else (order[b], order[a], b, a)
+              for a, b in conflicts}
     return Estimate.model_construct(key=f"{s}:{RELATED}", side=side, measure=RELATED, claims=claims,
-                                    conflicts=[list(g) for g in groups], rule=RELATED_RULE)
+                                    conflicts=[[a, b] for _, _, a, b in sorted(ranked)], rule=RELATED_RULE)
 
 
 def build_estimates(sections: dict[str, list[Item]], published: dict[str, date | None],

@@ -89,11 +89,39 @@ class _Entry:
     claimed: tuple[date, date] | None
     period: tuple[date, date] | None
     content: str  # JSON without evidence/sources/variants/id: picks the displayed member
-    full: tuple[Any, ...]  # content, then sources, quotes and spellings: the processing order
+    full: tuple[str, _Rest]  # content, then sources, quotes, spellings and reports: the processing order
     event: bool = False  # a reported event (diplomacy): undated, it is matched by its words
     words: str = ""  # an event: the key of its words
     when_words: str = ""  # an event: the period's words when they name a month or year
     cmp: tuple[Any, ...] = ()  # everything _compatible reads: entries with equal ``cmp`` compare alike
+
+
+class _Rest:
+    """The tail of an entry's processing order: its sources, quotes, spellings and reports, worked out only when
+    two entries of equal content are compared (most never are). Compares as the tuple it stands for."""
+
+    __slots__ = ("_parts", "_key")
+
+    def __init__(self, sources: list[str], evidence: list[Evidence], variants: list[str],
+                 reports: dict[str, list[DateRef | None]]) -> None:
+        self._parts: tuple[Any, ...] | None = (sources, evidence, variants, reports)
+        self._key: tuple[Any, ...] = ()
+
+    def key(self) -> tuple[Any, ...]:
+        if self._parts is not None:
+            sources, evidence, variants, reports = self._parts
+            self._key = (tuple(sources), tuple(_evidence_key(ev) for ev in evidence), tuple(variants),
+                         json.dumps(_reports_json(reports), sort_keys=True))
+            self._parts = None
+        return self._key
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Rest) and self.key() == other.key()
+
+    def __lt__(self, other: _Rest) -> bool:
+        return self.key() < other.key()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable cache inside: compared, never hashed
 
 
 # Not part of what an item says: where it comes from, and verification's record (so ids stay stable).
@@ -134,8 +162,7 @@ def _entry(section: str, item: Item) -> _Entry:
         claimed=date_interval(item.claimed),
         period=date_interval(item.period),
         content=content,
-        full=(content, tuple(item.sources), tuple(_evidence_key(ev) for ev in item.evidence), tuple(item.variants),
-              json.dumps(_reports_json(item.reports), sort_keys=True)),
+        full=(content, _Rest(item.sources, item.evidence, item.variants, item.reports)),
         event=words is not None,
         words=key(words) if words is not None else "",
         when_words=_absolute_words(item.period) if words is not None else "",
@@ -341,8 +368,14 @@ def _union(base: Item, items: list[Item]) -> Item:
     return base.model_copy(update=upd)
 
 
+def _ref_json(ref: DateRef | None) -> dict[str, Any] | None:
+    """``ref.model_dump(mode="json")``, read straight from its fields: every DateRef field is a string or None, which
+    JSON mode leaves as they are (tests/test_merge_keys.py checks the two agree)."""
+    return None if ref is None else dict(ref.__dict__)
+
+
 def _reports_json(reports: dict[str, list[DateRef | None]]) -> dict[str, list[Any]]:
-    return {a: [r.model_dump(mode="json") if r is not None else None for r in refs] for a, refs in reports.items()}
+    return {a: [_ref_json(r) for r in refs] for a, refs in reports.items()}
 
 
 def _union_reports(items: list[Item]) -> dict[str, list[DateRef | None]]:
@@ -354,7 +387,7 @@ def _union_reports(items: list[Item]) -> dict[str, list[DateRef | None]]:
 
     def rank(refs: list[DateRef | None]) -> tuple[Any, ...]:
         return (tuple(-(_PRECISION_RANK[r.precision] if r is not None else -1) for r in refs),
-                json.dumps([r.model_dump(mode="json") if r is not None else None for r in refs], sort_keys=True))
+                json.dumps([_ref_json(r) for r in refs], sort_keys=True))
 
     return {aid: min(cands, key=rank) for aid, cands in sorted(found.items())}
 
@@ -435,7 +468,8 @@ def _merge_section(section: str, raw: list[tuple[str, Item]], c: Canonicalizer, 
         if item_id in seen:  # same content, different actors' evidence: keep both, tell them apart
             item_id = hashlib.sha256(f"{item_id}{_dump(e.item)}".encode()).hexdigest()[:12]
         seen.add(item_id)
-        out.append(e.item.model_copy(update={"id": item_id}))
+        e.item.id = item_id  # merge's own copy (made by _canonical_item or _union): no need to copy it again
+        out.append(e.item)
     return sorted(out, key=lambda it: (date_key(it.period or it.claimed), it.id or ""))
 
 
@@ -464,13 +498,22 @@ def _title(sources: list[Source]) -> str:
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector (if it runs): merging makes many objects that live on, so it would
     otherwise walk the caller's whole heap several times (half of the time for 10k items). Merging makes no
-    reference cycles of its own; anything left over is collected once the collector runs again."""
+    reference cycles of its own; anything left over is collected once the collector runs again.
+
+    On the way out, the objects made meanwhile go straight to the oldest generation (``gc.freeze()`` then
+    ``gc.unfreeze()``: two list splices, no walk). Re-enabled as they were, the first allocation would start a
+    young-generation pass over every one of them (0.3 s for 40k items), and the next passes would walk
+    them again on their way to the oldest generation, where they end anyway. Skipped when the caller has
+    frozen objects of its own (unfreezing would release them)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
@@ -547,7 +590,8 @@ def _dated(merged: dict[str, list[Item]], articles: list[Article]
                               unstated_is_article=True, names=names)
             period = recover(it.period, [(m.article_id, m.period) for m in reps], chron,
                              unstated_is_article=False, names=names)
-            out[s].append(it.model_copy(update={"claimed": claimed, "period": period}))
+            it.claimed, it.period = claimed, period  # merge's own copy (see _merge_section): set in place
+            out[s].append(it)
         out[s].sort(key=lambda it: (date_key(it.period or it.claimed), it.id or ""))
     return out, chron, members
 
