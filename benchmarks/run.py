@@ -13,6 +13,7 @@ import json
 import math
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -236,29 +237,42 @@ def cpu_per_article(server: Server, corpus: list[synth.SynthArticle], n: int, tm
     print(f"  CPU per article: {res.data['cpu']}", flush=True)
 
 
+# Started by the benchmark, this small process starts brief and reports brief's own rusage. A process
+# forked straight from the benchmark would count the benchmark's own memory in its peak RSS: Linux keeps
+# the largest RSS a process had before exec (and a fork or vfork starts as a copy of its parent).
+_LAUNCH = """import json, os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
+_, status, ru = os.wait4(pid, 0)
+print("BENCH_RUSAGE " + json.dumps([ru.ru_utime + ru.ru_stime, ru.ru_maxrss]), file=sys.stderr)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def cli(args: list[str], env: dict[str, str] | None = None, timeout: float = 900) -> dict[str, Any]:
-    """Run the brief CLI in a fresh process: wall, its own CPU and peak RSS (os.wait4), exit code."""
+    """Run the brief CLI in a fresh process: wall, its own CPU and peak RSS (os.wait4 in a small launcher
+    process, so the benchmark's own memory is not counted), exit code."""
     child_env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT),
                                                                             os.environ.get("PYTHONPATH")])),
                  **(env or {})}
     t = time.perf_counter()
     # -P: the package comes from PYTHONPATH (BENCH_PACKAGE_ROOT), never from the current folder
-    proc = subprocess.Popen([sys.executable, "-P", "-m", "summarizer.cli", *args], env=child_env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + timeout
-    while True:  # wait4 gives this child's own rusage (the server's is not mixed in)
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise SystemExit(f"brief {' '.join(args)} did not finish within {timeout:g} s")
-        time.sleep(0.02)
+    proc = subprocess.Popen([sys.executable, "-c", _LAUNCH, "-P", "-m", "summarizer.cli", *args], env=child_env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        _, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # the launcher and brief under it
+        raise SystemExit(f"brief {' '.join(args)} did not finish within {timeout:g} s") from None
     wall = time.perf_counter() - t
-    stderr = proc.stderr.read() if proc.stderr else ""
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
-            "code": proc.returncode, "stderr": stderr.strip().splitlines()[-1:] or [""]}
+    lines = stderr.strip().splitlines()
+    usage = next((json.loads(x.split(" ", 1)[1]) for x in reversed(lines) if x.startswith("BENCH_RUSAGE ")), None)
+    if usage is None:
+        raise SystemExit(f"brief {' '.join(args)}: the launcher reported no resource usage ({lines[-1:]})")
+    cpu, maxrss_kb = usage
+    rest = [x for x in lines if not x.startswith("BENCH_RUSAGE ")]
+    return {"wall": wall, "cpu": cpu, "rss_mb": maxrss_kb / 1024, "code": proc.returncode, "stderr": rest[-1:] or [""]}
 
 
 def warm(server: Server, corpus: list[synth.SynthArticle], plan: Plan, tmp: Path, res: Results) -> None:
