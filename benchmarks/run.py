@@ -357,6 +357,22 @@ def merges(plan: Plan) -> list[dict[str, Any]]:
     return out
 
 
+_FIRST_SIGHT = """import json, sys, time
+from pathlib import Path
+from summarizer.ingestion.articles import load_articles
+from summarizer.offline import extract_offline
+root = Path(sys.argv[1])
+for a in load_articles([root / "evals" / "dev" / "articles"]).articles:
+    extract_offline(a)
+times = []
+for a in load_articles([root / "seeds"]).articles:
+    t = time.process_time()
+    extract_offline(a)
+    times.append(time.process_time() - t)
+print(json.dumps(times))
+"""
+
+
 def offline(corpus: list[synth.SynthArticle], plan: Plan, tmp: Path, res: Results) -> None:
     """Per-article CPU on the seeds (each seed timed alone, repeated), and the whole CLI in new processes."""
     from summarizer.ingestion.articles import load_articles
@@ -378,6 +394,16 @@ def offline(corpus: list[synth.SynthArticle], plan: Plan, tmp: Path, res: Result
     res.data["offline"] = {"distinct": len(seeds), "per_article_ms": {k: v * 1000 if k != "n" else v
                                                                       for k, v in spread(per).items()},
                            "load": spread(loads)}
+    # Each seed seen for the first time, as in a run over distinct articles: a new process reads the 32
+    # dev-corpus articles first (caches then hold other articles' sentences and the names a story repeats,
+    # never this article's text), then times each seed once. The repeated figure above serves an article's
+    # own sentences from caches keyed on text (figures, words, instruction sentences) after its first run.
+    first: list[float] = []
+    for _ in range(plan.repeat):
+        out = subprocess.run([sys.executable, "-P", "-c", _FIRST_SIGHT, str(ROOT)], capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": str(PACKAGE_ROOT)}, timeout=600, check=True)
+        first += json.loads(out.stdout.strip().splitlines()[-1])
+    res.data["offline"]["first_sight_ms"] = {k: v * 1000 if k != "n" else v for k, v in spread(first).items()}
     # The same in a new process, as users run it: the seeds copied to n files (each with its own last line,
     # so no copy is skipped as a duplicate).
     n = plan.offline_n
@@ -627,6 +653,13 @@ def report(res: Results, plan: Plan, quick: bool, server: Server, started: float
               f"- per article, the {o['distinct']} seed articles each timed alone ({pa['n']} runs): min "
               f"{pa['min']:.1f} ms, median {pa['median']:.1f} ms, max {pa['max']:.1f} ms (CPU); load "
               f"{_load(o['load'])}"]
+        if "first_sight_ms" in o:
+            f1 = o["first_sight_ms"]
+            L.append(f"- per seed article seen for the first time (a new process reads the 32 dev-corpus articles "
+                     f"first, then each seed once; {f1['n']} timings): min {f1['min']:.1f} ms, median "
+                     f"{f1['median']:.1f} ms, max {f1['max']:.1f} ms (CPU). This is what a run over distinct "
+                     "articles pays; the figure above re-reads the same article, whose sentences caches keyed on "
+                     "text then serve")
         if "cli" in o:
             z = o["cli"]
             L.append(f"- `brief DIR --offline` on {z['n']} copies of the seeds, new process: wall {_mm(z['wall'])} s,"
@@ -710,7 +743,11 @@ def targets(res: Results, plan: Plan) -> list[str]:
              f"{_mm(m['wall'])} s wall, {_mm(m['cpu'])} s CPU, load {_load(m['load'])}" if m else "not run")
     o = d.get("offline")
     line("offline extractor < 5 ms per seed article, median", None if o is None else
-         o["per_article_ms"]["median"] < 5, f"{o['per_article_ms']['median']:.1f} ms" if o else "-")
+         o["per_article_ms"]["median"] < 5, f"{o['per_article_ms']['median']:.1f} ms, each seed re-read" if o
+         else "-")
+    f1 = o.get("first_sight_ms") if o else None
+    line("offline extractor < 5 ms per seed article seen for the first time, median", None if f1 is None else
+         f1["median"] < 5, f"{f1['median']:.1f} ms" if f1 else "-")
     mem = next((m for m in d.get("memory", []) if m["n"] >= 10000), None)
     line("offline run of 10,000 seed-like articles peaks under 300 MB", None if mem is None else
          mem["rss_mb"]["median"] < 300, f"{_mm(mem['rss_mb'], '{:.0f}')} MB, load {_load(mem['load'])}" if mem
