@@ -98,5 +98,5 @@ async def amodel_bottom_line(b: Briefing, client: LLMClient) -> tuple[list[Botto
     """Ask the model for the bottom line and keep only the sentences whose numbers belong to cited items."""
     with client.task("bottom-line", "the bottom line") as state:
         answer = await client.structured(bottom_line_messages(b), WrittenBottomLine)
-    kept, dropped = accept(answer, b, f"model:{client.config.model}")
+    kept, dropped = accept(answer, b, client.config.extractor_name)
     return kept, dropped, state.usage.model_copy()

@@ -123,6 +123,11 @@ class ModelConfig:
     max_tokens_per_article: bool = False  # size max_tokens from the article's length (local models)
     prices: Path | None = None
 
+    @property
+    def extractor_name(self) -> str:
+        """What an extraction made with this model is labelled (its ``extractor``), and its grounding keyed on."""
+        return f"model:{self.model}"
+
     def __post_init__(self) -> None:
         if self.mode not in Mode.__members__.values():
             raise ConfigError(f"unknown mode: {option('mode', self.mode)}; use one of {', '.join(Mode)} "

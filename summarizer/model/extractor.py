@@ -146,23 +146,19 @@ async def aextract(
     """Extract and verify one article (several calls when it is longer than the context budget)."""
     prompts = prompts or load_prompts()
     index = AnswerIndex.for_config(config, prompts.version)
-    if index is not None and (answer := index.get(article, extractor=f"model:{config.model}")) is not None:
-        return _from_index(article, config, prompts, answer, index)
+    if index is not None and (answer := index.get(article, extractor=config.extractor_name)) is not None:
+        if answer.verified is not None:
+            return _stored(answer)
+        return await _grounded(answer.sections, article, config, prompts, Usage(calls=0, cached_calls=answer.calls),
+                               worker=None, index=index, answer=answer)
     return await _aextract_model(article, config, client=client, prompts=prompts, index=index)
 
 
-def _from_index(
-    article: Article, config: ModelConfig, prompts: PromptSet, answer: Answer, index: AnswerIndex
-) -> ArticleExtraction:
-    """A cached answer's extraction: its stored grounded extraction, else grounded now (and stored)."""
-    usage = Usage(calls=0, cached_calls=answer.calls)
-    if answer.verified is not None:
-        answer.verified.usage = usage
-        return answer.verified
-    extraction = verify(answer.sections, article, extractor=f"model:{config.model}", prompt_version=prompts.version,
-                        usage=usage, copy=False)
-    index.put_verified(answer, article, extraction)
-    return extraction
+def _stored(answer: Answer) -> ArticleExtraction:
+    """A cached answer's stored grounded extraction, counted as a cached call."""
+    assert answer.verified is not None
+    answer.verified.usage = Usage(calls=0, cached_calls=answer.calls)
+    return answer.verified
 
 
 async def _grounded(
@@ -173,7 +169,7 @@ async def _grounded(
 
     When answers arrive faster than the worker grounds them, this process grounds the overflow itself, so the
     two processes share the work (and the worker's start, about half a second, costs no waiting)."""
-    extractor = f"model:{config.model}"
+    extractor = config.extractor_name
     got = None
     if worker is not None and worker.waiting() < WORKER_QUEUE:
         got = await worker.verify(sections, article, extractor=extractor, prompt_version=prompts.version, usage=usage)
@@ -265,14 +261,14 @@ async def aextract_many(
     todo: list[int] = []
     ungrounded: list[tuple[int, Answer]] = []  # cached answers without a stored grounded extraction
     for i, article in enumerate(articles):
-        answer = index.get(article, extractor=f"model:{config.model}") if index is not None else None
+        answer = index.get(article, extractor=config.extractor_name) if index is not None else None
         if answer is None:
             todo.append(i)
         elif answer.verified is None:
             ungrounded.append((i, answer))
         else:
             try:
-                done(i, _from_index(article, config, prompts, answer, index))  # type: ignore[arg-type]
+                done(i, _stored(answer))
             except Exception as exc:  # a bug must not stop the other articles
                 done(i, ModelError(article.id, f"unexpected {type(exc).__name__}: {exc}"))
     if len(todo) + len(ungrounded) < MIN_ANSWERS or not spare_cores():
@@ -398,7 +394,7 @@ class ModelExtractor:
         config = self.config
         versions = sorted({e.prompt_version for e in extractions if e.prompt_version})
         return RunInfo(
-            extractor=f"model:{config.model}",
+            extractor=config.extractor_name,
             model=config.model,
             base_url=config.safe_base_url(),
             mode=config.mode,
