@@ -19,6 +19,7 @@ from summarizer.core.schema import Article, ArticleExtraction, Casualty, Diploma
 from summarizer.merging.merge import (
     MergeError,
     _cluster,
+    _combine,
     _compatible,
     _Entry,
     _entry,
@@ -161,3 +162,43 @@ def test_clusters_are_those_of_plain_complete_linkage(items: list[Item]) -> None
         entries = [_entry(section, it) for it in items if isinstance(it, kind)]
         got = [[id(e) for e in cl] for cl in _cluster(entries)]
         assert got == [[id(e) for e in cl] for cl in _reference(entries)]
+
+
+def _passes(section: str, items: list[Item], restricted: bool) -> tuple[list[str], int]:
+    """_merge_section's passes: each pass's clusters combined until none is; the items in their final order."""
+    entries = [_entry(section, it) for it in items]
+    fresh: list[_Entry] | None = None
+    n = 0
+    while True:
+        clusters = _cluster(entries, fresh if restricted else None)
+        n += 1
+        if all(len(cl) == 1 for cl in clusters):
+            return [e.item.model_dump_json() for e in entries], n
+        entries = [cl[0] if len(cl) == 1 else _entry(section, _combine(section, cl)) for cl in clusters]
+        fresh = [e for e, cl in zip(entries, clusters, strict=True) if len(cl) > 1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(_items(), st.randoms(use_true_random=False))
+def test_a_later_pass_over_what_was_combined_clusters_as_a_pass_over_all(items: list[Item], rnd: Any) -> None:
+    rnd.shuffle(items)
+    for section, kind in (("casualties", Casualty), ("diplomacy", Diplomacy)):
+        mine = [it for it in items if isinstance(it, kind)]
+        assert _passes(section, mine, restricted=True) == _passes(section, mine, restricted=False)
+
+
+def test_a_later_pass_is_restricted_to_entries_near_a_combined_one() -> None:
+    """NIS's three reports of 100 killed combine in the first pass; the second looks again at what is near them."""
+    rows = [("NIS", "100", "2024-12-19"), ("NIS", "100", "2024-12"), ("NIS", "100", None), ("JCS", "600", None),
+            ("JCS", "about 600", "2024-12"), ("Pentagon", "5", None)]
+    items: list[Item] = [Casualty.model_validate({"side": "North Korean forces", "claimant": who,
+                                                  "killed": {"text": fig}, "claimed": _date(day),
+                                                  "sources": [f"a{i}"], "evidence": [{"quote": f"q{i}"}]})
+                         for i, (who, fig, day) in enumerate(rows)]
+    entries = [_entry("casualties", it) for it in items]
+    clusters = _cluster(entries)
+    merged = [cl[0] if len(cl) == 1 else _entry("casualties", _combine("casualties", cl)) for cl in clusters]
+    fresh = [e for e, cl in zip(merged, clusters, strict=True) if len(cl) > 1]
+    assert fresh and len(merged) < len(entries)
+    again = _cluster(merged, fresh)
+    assert [[id(e) for e in cl] for cl in again] == [[id(e) for e in cl] for cl in _cluster(merged)]

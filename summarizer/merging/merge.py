@@ -94,6 +94,7 @@ class _Entry:
     words: str = ""  # an event: the key of its words
     when_words: str = ""  # an event: the period's words when they name a month or year
     cmp: tuple[Any, ...] = ()  # everything _compatible reads: entries with equal ``cmp`` compare alike
+    keyed: tuple[bool, list[tuple[Any, ...]], list[tuple[Any, ...]]] | None = None  # _keys' last answer
 
 
 class _Rest:
@@ -274,6 +275,8 @@ def _keys(e: _Entry, by_figure: bool) -> tuple[list[tuple[Any, ...]], list[tuple
     """Index keys an entry is filed under and those it looks in: the block, the claimant or conduit (unattributed
     items: an identical figure) and, with ``by_figure``, the bucket of the first figure. Two compatible entries
     share a key."""
+    if e.keyed is not None and e.keyed[0] == by_figure:  # a later pass over the same entry
+        return e.keyed[1], e.keyed[2]
     if e.claimant is None and e.conduit is None:  # merges only with an identical unattributed figure
         actors: list[tuple[Any, ...]] = [("anonymous", tuple((x.qualifier, x.low, x.high, x.unit, x.text)
                                                               for x in e.sigs))]
@@ -285,18 +288,45 @@ def _keys(e: _Entry, by_figure: bool) -> tuple[list[tuple[Any, ...]], list[tuple
         buckets = _fig_buckets(e.sigs[0])
         assert buckets is not None  # by_figure: every first figure has buckets
         own, look = buckets
-    return ([(e.block, *a, b) for a in actors for b in dict.fromkeys(own)],
+    keys = ([(e.block, *a, b) for a in actors for b in dict.fromkeys(own)],
             [(e.block, *a, b) for a in actors for b in dict.fromkeys(look)])
+    e.keyed = (by_figure, *keys)
+    return keys
 
 
-def _cluster(entries: list[_Entry]) -> list[list[_Entry]]:
+def _cluster(entries: list[_Entry], fresh: Sequence[_Entry] | None = None) -> list[list[_Entry]]:
     """Greedy complete linkage in content order, looking only at clusters that share an index key (see _keys).
 
     Each cluster keeps the latest first day and the earliest last day of its members' dated ``claimed`` and
     ``period``: an entry whose dates miss that window cannot fit every member, so it is not compared one by one.
     Members that look alike to _compatible (same ``cmp``) are compared once.
+
+    ``fresh``: the entries of ``entries`` that the previous pass combined, when ``entries`` is that pass's output
+    in its order (every other entry was alone in its cluster). Two such lone entries are not compatible (the later
+    one would have joined the other), so an entry sharing no key with a fresh one stays alone, and the rest cluster
+    as they would among all: only they are clustered again (tests/test_merge_blocking.py compares the two).
     """
     by_figure = all(_fig_buckets(e.sigs[0]) is not None for e in entries if e.sigs)
+    if fresh is None:
+        return _greedy(entries, by_figure)
+    keys = [_keys(e, by_figure) for e in entries]
+    new = {id(e) for e in fresh}
+    new_own: set[tuple[Any, ...]] = set()
+    new_look: set[tuple[Any, ...]] = set()
+    for e, (own, look) in zip(entries, keys, strict=True):
+        if id(e) in new:
+            new_own.update(own)
+            new_look.update(look)
+    touched = [id(e) in new or not new_look.isdisjoint(own) or not new_own.isdisjoint(look)
+               for e, (own, look) in zip(entries, keys, strict=True)]
+    place = {id(e): n for n, e in enumerate(entries)}
+    clusters = _greedy([e for e, t in zip(entries, touched, strict=True) if t], by_figure)
+    clusters += [[e] for e, t in zip(entries, touched, strict=True) if not t]
+    return sorted(clusters, key=lambda cl: (cl[0].full, place[id(cl[0])]))  # the order _greedy(entries) makes them
+
+
+def _greedy(entries: list[_Entry], by_figure: bool) -> list[list[_Entry]]:
+    """_cluster over all ``entries``, in content order (ties: their order in ``entries``)."""
     clusters: list[list[_Entry]] = []
     kinds: list[dict[tuple[Any, ...], _Entry]] = []  # per cluster: one member for each distinct ``cmp``
     windows: list[list[date]] = []  # per cluster: claimed max start, min end; period max start, min end
@@ -456,11 +486,13 @@ def _merge_section(section: str, raw: list[tuple[str, Item]], c: Canonicalizer, 
                    relayed: dict[str, str]) -> list[Item]:
     tidy = [_canonical_item(section, it, aid, c, names, relayed) for aid, it in raw]
     entries = [_entry(section, it) for it in tidy]
+    fresh: list[_Entry] | None = None  # what the last pass combined (first pass: None, all entries are new)
     while True:  # merge until no two merged items are compatible: merging the output again changes nothing
-        clusters = _cluster(entries)
+        clusters = _cluster(entries, fresh)
         if all(len(cl) == 1 for cl in clusters):
             break
         entries = [cl[0] if len(cl) == 1 else _entry(section, _combine(section, cl)) for cl in clusters]
+        fresh = [e for e, cl in zip(entries, clusters, strict=True) if len(cl) > 1]
     out: list[Item] = []
     seen: set[str] = set()
     for e in entries:
