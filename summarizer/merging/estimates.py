@@ -181,64 +181,102 @@ predicate on unordered pairs, applied to many candidates at once (one call per c
 def _same_time_test(whens: list[ClaimTime], chron: Chronology | None) -> Callable[[int, list[int]], list[int]]:
     """``close(i, js)``: the ``js`` (in their order) with ``same_time(whens[i], whens[j], chron)``, on day numbers.
     The pair scans below ask it about hundreds of thousands of pairs: one call per claim, ``i``'s side looked up
-    once, max() and min() written out."""
+    once, max() and min() written out.
+
+    Most pairs are decided by their dates alone: what their articles tell (``rel``) counts only when the two
+    claims have a common article or linked ones. So when ``i`` is dated, each ``j`` is tested against four day
+    bounds worked out once for ``i``, and only the claims of ``i``'s articles and of the articles linked to them
+    (found through an index of claims by article) are tested in full."""
     far = chron.far_table() if chron is not None else {}
     days = [(w.iv[0].toordinal(), w.iv[1].toordinal()) if w.iv is not None else None for w in whens]
+    never = 1 << 62  # an undated claim's day numbers: outside every bound
+    firsts = [d[0] if d is not None else never for d in days]
+    lasts = [d[1] if d is not None else never for d in days]
     rels = [w.rel for w in whens]
     near, most = SAME_TIME_DAYS, 2 * SAME_TIME_DAYS + 1
+    by_article: dict[str, list[int]] = {}
+    for j, rel in enumerate(rels):
+        for y in dict.fromkeys(y for y, _, _ in rel):
+            by_article.setdefault(y, []).append(j)
+    reached: dict[tuple[str, ...], set[int]] = {}
+
+    def linked(arts: tuple[str, ...]) -> set[int]:
+        """The claims whose articles are among ``arts`` or linked both ways to one of them (_rel_range's pairs)."""
+        got = reached.get(arts)
+        if got is None:
+            got = set()
+            for x in arts:
+                fx = far.get(x, {})
+                for y in (x, *(y for y in fx if x in far.get(y, {}))):
+                    got.update(by_article.get(y, ()))
+            reached[arts] = got
+        return got
+
+    def full(da: tuple[int, int] | None, links: list[tuple[str, int, int, dict[str, int] | None]], j: int) -> bool:
+        """same_time of ``i`` (its days ``da`` and ``links``) and ``j``."""
+        lo = hi = 0
+        known = False
+        db = days[j]
+        if da is not None and db is not None:
+            a0, a1 = da
+            b0, b1 = db
+            if (b0 if b0 > a0 else a0) - (a1 if a1 < b1 else b1) > near:
+                return False
+            lo, hi, known = b0 - a1, b1 - a0, True
+        rb = rels[j]
+        if links and rb:  # what their articles tell (_rel_range): each a range, all of them hold
+            rlo = rhi = 0
+            found = False
+            for x, xl, xh, fx in links:
+                for y, yl, yh in rb:
+                    if x == y:
+                        d0 = d1 = 0
+                    else:
+                        fab = fx.get(y) if fx is not None else None
+                        if fab is None:
+                            continue
+                        fy = far.get(y)
+                        fba = fy.get(x) if fy is not None else None
+                        if fba is None:
+                            continue
+                        d0, d1 = -fba, fab
+                    r0, r1 = d0 + yl - xh, d1 + yh - xl
+                    if not found:
+                        rlo, rhi, found = r0, r1, True
+                    else:
+                        rlo, rhi = (r0 if r0 > rlo else rlo), (r1 if r1 < rhi else rhi)
+            if found:
+                if known:
+                    lo, hi = (rlo if rlo > lo else lo), (rhi if rhi < hi else hi)
+                else:
+                    lo, hi, known = rlo, rhi, True
+        if not known or lo > hi:
+            return False
+        if lo > 0:  # nearest is lo, farthest hi
+            return lo <= near and hi <= most
+        if hi < 0:
+            return -hi <= near and -lo <= most
+        return -lo <= most and hi <= most  # the range holds 0: nearest is 0
 
     def close(i: int, js: list[int]) -> list[int]:
         da = days[i]
         links = [(x, xl, xh, far.get(x)) for x, xl, xh in rels[i]]  # i's articles and how far they are from others
-        out: list[int] = []
-        for j in js:
-            lo = hi = 0
-            known = False
-            db = days[j]
-            if da is not None and db is not None:
-                a0, a1 = da
-                b0, b1 = db
-                if (b0 if b0 > a0 else a0) - (a1 if a1 < b1 else b1) > near:
-                    continue
-                lo, hi, known = b0 - a1, b1 - a0, True
-            rb = rels[j]
-            if links and rb:  # what their articles tell (_rel_range): each a range, all of them hold
-                rlo = rhi = 0
-                found = False
-                for x, xl, xh, fx in links:
-                    for y, yl, yh in rb:
-                        if x == y:
-                            d0 = d1 = 0
-                        else:
-                            fab = fx.get(y) if fx is not None else None
-                            if fab is None:
-                                continue
-                            fy = far.get(y)
-                            fba = fy.get(x) if fy is not None else None
-                            if fba is None:
-                                continue
-                            d0, d1 = -fba, fab
-                        r0, r1 = d0 + yl - xh, d1 + yh - xl
-                        if not found:
-                            rlo, rhi, found = r0, r1, True
-                        else:
-                            rlo, rhi = (r0 if r0 > rlo else rlo), (r1 if r1 < rhi else rhi)
-                if found:
-                    if known:
-                        lo, hi = (rlo if rlo > lo else lo), (rhi if rhi < hi else hi)
-                    else:
-                        lo, hi, known = rlo, rhi, True
-            if not known or lo > hi:
-                continue
-            if lo > 0:  # nearest is lo, farthest hi
-                if lo <= near and hi <= most:
-                    out.append(j)
-            elif hi < 0:
-                if -hi <= near and -lo <= most:
-                    out.append(j)
-            elif -lo <= most and hi <= most:  # the range holds 0: nearest is 0
-                out.append(j)
-        return out
+        if da is None:
+            return [j for j in js if full(da, links, j)]
+        # by dates alone (b the days of j): b0 - a1 and b1 - a0 hold 0 or are at most ``near`` from it, and
+        # neither is more than ``most`` from it
+        a0, a1 = da
+        lo0, hi0, lo1, hi1 = a1 - most, a1 + near, a0 - near, a0 + most
+        fixed: dict[int, bool] = {}  # j with a common or linked article: with what their articles tell
+        if links and (special := linked(tuple(x for x, _, _ in rels[i]))):
+            if len(special) < len(js):
+                wanted = set(js)
+                fixed = {j: full(da, links, j) for j in special if j in wanted}
+            else:
+                fixed = {j: full(da, links, j) for j in js if j in special}
+        if not fixed:
+            return [j for j in js if lo0 <= firsts[j] <= hi0 and lo1 <= lasts[j] <= hi1]
+        return [j for j in js if (fixed[j] if j in fixed else lo0 <= firsts[j] <= hi0 and lo1 <= lasts[j] <= hi1)]
 
     return close
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -131,6 +131,12 @@ _NOT_CONTENT = {"evidence", "sources", "variants", "id", "verification", "verifi
 
 def _verification(items: Sequence[Item], claimant: str | None) -> dict[str, Any]:
     """Status of an item made of ``items``: corrected if any was, else unattributed without a claimant."""
+    if len(items) == 1:  # each item as it comes (_canonical_item): the same, without the generators
+        v = items[0].verification
+        if v is None:
+            return {}
+        return {"verification": "corrected" if v == "corrected" else "unattributed" if claimant is None
+                else "verified", "verification_notes": list(dict.fromkeys(items[0].verification_notes))}
     if all(it.verification is None for it in items):
         return {}
     notes = list(dict.fromkeys(n for it in items for n in it.verification_notes))
@@ -465,16 +471,24 @@ def _canonical_item(section: str, item: Item, article_id: str, c: Canonicalizer,
         "id": None,
         **_verification([item], claimant),
     }
-    fields = type(item).model_fields
-    for f in ("side", "force"):
-        if f in fields:
-            upd[f] = c.side(getattr(item, f))
-    for f in ("location", "destination", "origin", "supplier", "recipient", "donor"):
-        if f in fields and isinstance(v := getattr(item, f), str) and v.strip():
+    sides, places, parties = _name_fields(type(item))
+    for f in sides:
+        upd[f] = c.side(getattr(item, f))
+    for f in places:
+        if isinstance(v := getattr(item, f), str) and v.strip():
             upd[f] = c.canonical(v)
-    if "parties" in fields:
+    if parties:
         upd["parties"] = sorted({c.canonical(p) for p in getattr(item, "parties", ())})
     return item.model_copy(update=upd)
+
+
+@cache
+def _name_fields(kind: type[Item]) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """The fields of a kind of item that _canonical_item names canonically: sides, places and people, parties."""
+    fields = kind.model_fields
+    return (tuple(f for f in ("side", "force") if f in fields),
+            tuple(f for f in ("location", "destination", "origin", "supplier", "recipient", "donor") if f in fields),
+            "parties" in fields)
 
 
 def _item_id(section: str, content: str) -> str:
