@@ -8,13 +8,15 @@ one pass. Each is checked here on random (SYNTHETIC) dates, quotes, sources and 
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from summarizer.core.schema import DateRef, Evidence
+from summarizer.core.schema import DateRef, DateSource, Evidence
 from summarizer.merging.bottom_line import _most_sourced_pair
+from summarizer.merging.dating import _interval_ref, interval_ref
 from summarizer.merging.merge import _evidence_key, _ref_json, _reports_json, _Rest
 
 _TEXTS = st.one_of(st.none(), st.sampled_from(["last week", "in December", "Monday", "“early 2024”", ""]))
@@ -84,3 +86,26 @@ _CLAIM_IDS = st.sampled_from(["a", "b", "c", "d", "zz"])
 def test_most_sourced_pair_is_the_max_of_sources_then_ids(pairs: list[list[str]], n: dict[str, int]) -> None:
     known = [(n[p[0]] + n[p[1]], p[0], p[1]) for p in pairs if len(p) >= 2 and p[0] in n and p[1] in n]
     assert _most_sourced_pair(pairs, n) == (max(known)[1:] if known else None)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=2, max_size=2), max_size=12),
+       st.fixed_dictionaries({k: st.integers(0, 3) for k in "abcd"}))
+def test_most_sourced_pair_of_an_estimates_own_pairs(pairs: list[list[str]], n: dict[str, int]) -> None:
+    """Every pair two ids with a count (an estimate's conflicts): the short way by map()."""
+    known = [(n[x] + n[y], x, y) for x, y in pairs]
+    assert _most_sourced_pair(pairs, n) == (max(known)[1:] if known else None)
+
+
+@settings(max_examples=200)
+@given(st.dates(min_value=date(2020, 1, 1), max_value=date(2026, 12, 31)), st.integers(0, 400),
+       st.sampled_from(["day", "week", "month", "year", "unknown"]), _TEXTS,
+       st.sampled_from(["relative", "published", "carried", "bounded"]), st.one_of(st.none(), st.text(max_size=8)))
+def test_interval_ref_is_a_fresh_copy_of_what_validation_makes(lo: date, days: int, precision: str, text: str | None,
+                                                                source: DateSource, basis: str | None) -> None:
+    hi = lo + timedelta(days=days)
+    made = _interval_ref.__wrapped__(lo, hi, precision, text, source, basis)
+    first = interval_ref(lo, hi, precision, text=text, source=source, basis=basis)
+    again = interval_ref(lo, hi, precision, text=text, source=source, basis=basis)
+    assert first == made and again == made and first is not again
+    assert first.model_dump_json() == made.model_dump_json() and first.model_fields_set == made.model_fields_set

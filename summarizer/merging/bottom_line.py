@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import compress
+from operator import add, itemgetter
 
 from ..core.dates import date_interval
 from ..core.numbers import find_figures, parse_quantity, same_figure
@@ -144,7 +146,18 @@ def _figures_of(item: Item | None, fallback: Claim) -> str:
 
 def _most_sourced_pair(pairs: list[list[str]], n: dict[str, int]) -> tuple[str, str] | None:
     """Of the pairs whose first two ids are both in ``n`` (sources per claim), the one with the most sources, then
-    the highest ids: ``max((n[x] + n[y], x, y))``, in one pass written out (there can be a million pairs)."""
+    the highest ids: ``max((n[x] + n[y], x, y))``. There can be a million pairs: when every pair is two ids of
+    ``n`` (an estimate's own conflicts), the sums are taken by map() and the highest ids only among the pairs
+    with the highest sum; otherwise in one pass written out."""
+    if pairs and all(map((2).__eq__, map(len, pairs))):
+        xs, ys = list(map(itemgetter(0), pairs)), list(map(itemgetter(1), pairs))
+        try:
+            sums = list(map(add, map(n.__getitem__, xs), map(n.__getitem__, ys)))
+        except KeyError:
+            pass  # an id without a count: the pass below skips that pair
+        else:
+            top = max(sums)
+            return max(compress(zip(xs, ys, strict=True), map(top.__eq__, sums)))
     most, best = -1, ("", "")
     for p in pairs:
         if len(p) < 2:

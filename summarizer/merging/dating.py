@@ -51,7 +51,16 @@ def _iso(day: date, precision: str) -> str:
 
 def interval_ref(lo: date, hi: date, precision: str, *, text: str | None, source: DateSource,
                  basis: str | None) -> DateRef:
-    """A DateRef covering [lo, hi] at ``precision``; an interval longer than two months is written in months."""
+    """A DateRef covering [lo, hi] at ``precision``; an interval longer than two months is written in months.
+
+    A copy of the one made for the same arguments before (most recovered dates repeat: the items of one article
+    have one article date), so each caller owns what it gets."""
+    return _interval_ref(lo, hi, precision, text, source, basis).model_copy()
+
+
+@lru_cache(maxsize=16384)
+def _interval_ref(lo: date, hi: date, precision: str, text: str | None, source: DateSource,
+                  basis: str | None) -> DateRef:
     if precision in ("day", "week", "unknown") and (hi - lo).days > 62:
         precision = "month"
     if precision == "unknown":
@@ -425,6 +434,7 @@ class Chronology:
     dates: dict[str, ArticleDate | None] = field(default_factory=dict)
     _far: dict[str, dict[str, int]] = field(default_factory=dict)  # a -> b -> most t_b - t_a can be
     _group: dict[str, int] = field(default_factory=dict)
+    _mutual: dict[str, frozenset[str]] = field(default_factory=dict)  # linked_both_ways, as asked
 
     # -- building
 
@@ -532,6 +542,15 @@ class Chronology:
             return None
         far_ba = self._far.get(b, {}).get(a)
         return (-far_ba, far_ab) if far_ba is not None else None
+
+    def linked_both_ways(self, article_id: str) -> frozenset[str]:
+        """The article and every article that link() relates to it (both ways of the far table known)."""
+        got = self._mutual.get(article_id)
+        if got is None:
+            far = self._far
+            got = self._mutual[article_id] = frozenset(
+                (article_id, *(b for b in far.get(article_id, {}) if article_id in far.get(b, {}))))
+        return got
 
     def far_table(self) -> dict[str, dict[str, int]]:
         """What link() reads: ``table[a][b]`` is the most days from article ``a``'s date to ``b``'s (read only)."""

@@ -186,7 +186,7 @@ def _same_time_test(whens: list[ClaimTime], chron: Chronology | None) -> Callabl
     Most pairs are decided by their dates alone: what their articles tell (``rel``) counts only when the two
     claims have a common article or linked ones. So when ``i`` is dated, each ``j`` is tested against four day
     bounds worked out once for ``i``, and only the claims of ``i``'s articles and of the articles linked to them
-    (found through an index of claims by article) are tested in full."""
+    both ways are tested in full."""
     far = chron.far_table() if chron is not None else {}
     days = [(w.iv[0].toordinal(), w.iv[1].toordinal()) if w.iv is not None else None for w in whens]
     never = 1 << 62  # an undated claim's day numbers: outside every bound
@@ -194,22 +194,21 @@ def _same_time_test(whens: list[ClaimTime], chron: Chronology | None) -> Callabl
     lasts = [d[1] if d is not None else never for d in days]
     rels = [w.rel for w in whens]
     near, most = SAME_TIME_DAYS, 2 * SAME_TIME_DAYS + 1
-    by_article: dict[str, list[int]] = {}
-    for j, rel in enumerate(rels):
-        for y in dict.fromkeys(y for y, _, _ in rel):
-            by_article.setdefault(y, []).append(j)
-    reached: dict[tuple[str, ...], set[int]] = {}
+    arts = [frozenset(y for y, _, _ in rel) for rel in rels]
+    reached: dict[tuple[str, ...], frozenset[str]] = {}
 
-    def linked(arts: tuple[str, ...]) -> set[int]:
-        """The claims whose articles are among ``arts`` or linked both ways to one of them (_rel_range's pairs)."""
-        got = reached.get(arts)
+    def linked(xs: tuple[str, ...]) -> frozenset[str]:
+        """The articles among ``xs`` or linked both ways to one of them: a claim of any other article shares
+        nothing with ``xs`` that _rel_range could use."""
+        got = reached.get(xs)
         if got is None:
-            got = set()
-            for x in arts:
-                fx = far.get(x, {})
-                for y in (x, *(y for y in fx if x in far.get(y, {}))):
-                    got.update(by_article.get(y, ()))
-            reached[arts] = got
+            if chron is None:
+                got = frozenset(xs)
+            elif len(xs) == 1:
+                got = chron.linked_both_ways(xs[0])
+            else:
+                got = frozenset().union(*(chron.linked_both_ways(x) for x in xs))
+            reached[xs] = got
         return got
 
     def full(da: tuple[int, int] | None, links: list[tuple[str, int, int, dict[str, int] | None]], j: int) -> bool:
@@ -267,16 +266,11 @@ def _same_time_test(whens: list[ClaimTime], chron: Chronology | None) -> Callabl
         # neither is more than ``most`` from it
         a0, a1 = da
         lo0, hi0, lo1, hi1 = a1 - most, a1 + near, a0 - near, a0 + most
-        fixed: dict[int, bool] = {}  # j with a common or linked article: with what their articles tell
-        if links and (special := linked(tuple(x for x, _, _ in rels[i]))):
-            if len(special) < len(js):
-                wanted = set(js)
-                fixed = {j: full(da, links, j) for j in special if j in wanted}
-            else:
-                fixed = {j: full(da, links, j) for j in js if j in special}
-        if not fixed:
+        if not links:
             return [j for j in js if lo0 <= firsts[j] <= hi0 and lo1 <= lasts[j] <= hi1]
-        return [j for j in js if (fixed[j] if j in fixed else lo0 <= firsts[j] <= hi0 and lo1 <= lasts[j] <= hi1)]
+        reach = linked(tuple(x for x, _, _ in rels[i]))  # a claim of other articles: by dates alone
+        return [j for j in js if (full(da, links, j) if not reach.isdisjoint(arts[j])
+                                  else lo0 <= firsts[j] <= hi0 and lo1 <= lasts[j] <= hi1)]
 
     return close
 
