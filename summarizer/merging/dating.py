@@ -450,8 +450,9 @@ class Chronology:
         return chron
 
     def _solve(self, links: list[_Link], names: dict[str, str]) -> None:
-        lo = {a: (d.lo if d else None) for a, d in self.own.items()}
-        hi = {a: (d.hi if d else None) for a, d in self.own.items()}
+        # day numbers (date.toordinal), so that a step adds integers, not timedeltas
+        lo = {a: (d.lo.toordinal() if d and d.lo else None) for a, d in self.own.items()}
+        hi = {a: (d.hi.toordinal() if d and d.hi else None) for a, d in self.own.items()}
         why: dict[str, str] = {}
         adj: dict[str, list[tuple[str, int, int]]] = {}
         for ln in links:
@@ -469,8 +470,8 @@ class Chronology:
             for y, l_, h_ in adj[x]:
                 steps -= 1
                 lx, hx = lo[x], hi[x]
-                new_lo = lx + timedelta(days=l_) if lx is not None else None
-                new_hi = hx + timedelta(days=h_) if hx is not None else None
+                new_lo = lx + l_ if lx is not None else None
+                new_hi = hx + h_ if hx is not None else None
                 changed = False
                 ly, hy = lo[y], hi[y]
                 if new_lo is not None and (ly is None or new_lo > ly) and (hy is None or new_lo <= hy):
@@ -486,9 +487,13 @@ class Chronology:
         for a, d in self.own.items():
             if d is not None and d.source in ("stated", "dateline"):
                 self.dates[a] = d
-            elif a in why and (lo[a], hi[a]) != ((d.lo, d.hi) if d else (None, None)) and lo[a] is not None:
+                continue
+            la, ha = lo[a], hi[a]
+            day_lo = date.fromordinal(la) if la is not None else None
+            day_hi = date.fromordinal(ha) if ha is not None else None
+            if a in why and (day_lo, day_hi) != ((d.lo, d.hi) if d else (None, None)) and day_lo is not None:
                 basis = f"the same report in {why[a]}" + (f"; {d.basis}" if d else "")
-                self.dates[a] = ArticleDate(lo[a], hi[a], "carried", basis)
+                self.dates[a] = ArticleDate(day_lo, day_hi, "carried", basis)
             else:
                 self.dates[a] = d
         self._pairs(links)

@@ -436,8 +436,8 @@ def _partial_counts(items: list[Casualty], dates: _Dates) -> set[str]:
         if c.killed_or_wounded is None or not c.claimant:
             continue
         when = dates.when(c)
-        if any(same_time(when, w, dates.chron) and not _components_fit(parts, c.killed_or_wounded)
-               for w, parts in by_claimant.get(c.claimant, ())):
+        if any(not _components_fit(parts, c.killed_or_wounded) and same_time(when, w, dates.chron)
+               for w, parts in by_claimant.get(c.claimant, ())):  # the cheap test first: both are pure
             out.add(c.id or "")
     return out
 

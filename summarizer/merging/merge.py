@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 
-from ..core.dates import MONTH_NAMES, date_interval, date_key, dates_compatible
+from ..core.dates import MONTH_NAMES, date_interval, date_key
 from ..core.errors import BriefError
 from ..core.numbers import Figure, overlaps, parse_quantity
 from ..core.runinfo import all_instructions, all_rejected, total_usage
@@ -75,7 +75,7 @@ def _fig(q: Quantity) -> _Fig:
                 key(q.text) if q.qualifier is None else "")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     """One item in canonical form, with what comparisons need precomputed."""
 
@@ -95,6 +95,7 @@ class _Entry:
     when_words: str = ""  # an event: the period's words when they name a month or year
     cmp: tuple[Any, ...] = ()  # everything _compatible reads: entries with equal ``cmp`` compare alike
     keyed: tuple[bool, list[tuple[Any, ...]], list[tuple[Any, ...]]] | None = None  # _keys' last answer
+    buckets: tuple[tuple[Any, ...], tuple[Any, ...]] | None = None  # _fig_buckets of the first figure, if any
 
 
 class _Rest:
@@ -175,6 +176,7 @@ def _entry(section: str, item: Item) -> _Entry:
         when_words=_absolute_words(item.period) if words is not None else "",
     )
     e.cmp = (e.claimed, e.period, e.claimant, e.conduit, frozenset(figs), e.sigs, e.words, e.when_words)
+    e.buckets = _fig_buckets(e.sigs[0]) if e.sigs else None
     return e
 
 
@@ -224,12 +226,17 @@ def _actors_ok(a: _Entry, b: _Entry) -> bool:
 
 def _compatible(a: _Entry, b: _Entry) -> bool:
     """Two entries of one block (see _cluster) are the same claim."""
-    if not (dates_compatible(a.claimed, b.claimed) and dates_compatible(a.period, b.period)):
+    x, y = a.claimed, b.claimed  # dates_compatible, written out (the clustering asks this most)
+    if x is not None and y is not None and (x[0] > y[1] or y[0] > x[1]):
+        return False
+    x, y = a.period, b.period
+    if x is not None and y is not None and (x[0] > y[1] or y[0] > x[1]):
         return False
     if not _actors_ok(a, b):
         return False
-    if not all(_figure_ok(x, y) for x, y in zip(a.sigs, b.sigs, strict=True)):
-        return False
+    for f, g in zip(a.sigs, b.sigs, strict=True):
+        if not _figure_ok(f, g):
+            return False
     if a.event and (a.period is None or b.period is None):
         if a.when_words and a.when_words == b.when_words:  # "In June" in both, year unknown: the same stated date
             return True
@@ -291,7 +298,7 @@ def _keys(e: _Entry, by_figure: bool) -> tuple[list[tuple[Any, ...]], list[tuple
     own: tuple[Any, ...] = ((),)
     look: tuple[Any, ...] = ((),)
     if by_figure and e.sigs:
-        buckets = _fig_buckets(e.sigs[0])
+        buckets = e.buckets
         assert buckets is not None  # by_figure: every first figure has buckets
         own, look = buckets
     keys = ([(e.block, *a, b) for a in actors for b in dict.fromkeys(own)],
@@ -312,7 +319,7 @@ def _cluster(entries: list[_Entry], fresh: Sequence[_Entry] | None = None) -> li
     one would have joined the other), so an entry sharing no key with a fresh one stays alone, and the rest cluster
     as they would among all: only they are clustered again (tests/test_merge_blocking.py compares the two).
     """
-    by_figure = all(_fig_buckets(e.sigs[0]) is not None for e in entries if e.sigs)
+    by_figure = all(e.buckets is not None for e in entries if e.sigs)
     if fresh is None:
         return _greedy(entries, by_figure)
     keys = [_keys(e, by_figure) for e in entries]
