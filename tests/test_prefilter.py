@@ -211,3 +211,40 @@ def test_without_the_private_parser_every_text_is_admitted(monkeypatch: pytest.M
     assert g.needles is None
     assert g.search("Iran shipped 40 drones to Russia.") is not None
     assert g.search("No transfer was reported.") is None
+
+
+# ---------------------------------------------------------------- the index equals each gate's own words
+
+def _admits_each(g: Gated, text: str) -> bool:
+    return g.needles is None or g.needles.admit_each(text)
+
+
+def test_the_index_admits_what_each_gates_words_admit_in_the_corpora() -> None:
+    """One pass of the automata over a text gives every gate the answer of its own substring tests."""
+    texts = list(_texts())
+    for name, g in GATES.items():
+        for t in texts:
+            assert g.admit(t) == _admits_each(g, t), (name, t)
+
+
+_GATE_CHARS = "aeiostuAKS ,.-'\u017f\u212a\u0130\u0131é’1"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(_VOCAB), max_size=14).map(" ".join),
+                 st.text(alphabet=_GATE_CHARS, max_size=30), st.text(max_size=30)),
+       st.sampled_from(sorted(GATES)))
+def test_the_index_admits_what_each_gates_words_admit_in_random_text(text: str, name: str) -> None:
+    g = GATES[name]
+    assert g.admit(text) == _admits_each(g, text)
+    assert (g.search(text) is None) == (not _admits_each(g, text) or g.rx.search(text) is None)
+
+
+def test_a_gate_made_after_a_text_was_read_still_admits_it() -> None:
+    """A new word list replaces the index's state: masks worked out without its words are not used for it."""
+    text = "the quokka census counted 12 quokkas."
+    assert GATES["numbers.vague"].admit(text) is False  # the text's mask is worked out and kept
+    late = gated(re.compile(r"quokka census"))
+    assert late.needles is not None and late.admit(text) and late.search(text) is not None
+    assert gated(re.compile(r"quokka census")).bit == late.bit  # the same words share one bit
+    assert not late.admit("a census of wombats")
