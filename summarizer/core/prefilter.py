@@ -54,6 +54,8 @@ class Needles:
 
     def admit(self, text: str) -> bool:
         """False only when ``text`` holds none of the words (and so no match)."""
+        if len(text) >= _LONG:
+            return self.admit_each(text)
         st = _INDEX.state
         m = st.masks.get(text)
         if m is None:
@@ -71,15 +73,31 @@ class Needles:
             for c in _CASE_TWINS:
                 if c in text:
                     return True
-        low = text.lower()
+        low = _lower(text)
         for w in self.folded:
             if w in low:
                 return True
         return False
 
 
+_last: tuple[str, str] = ("", "")
+
+
+def _lower(text: str) -> str:
+    """``text.lower()``, kept for the text asked last: the gates of one text ask in turn."""
+    global _last
+    last = _last
+    if last[0] is text:
+        return last[1]
+    low = text.lower()
+    _last = (text, low)
+    return low
+
+
 _ALWAYS = 1  # the bit in every text's mask: a pattern without a gate searches every text
 _MAX_MASKS = 2048  # texts whose masks are kept (a run asks about one article's sentences at a time)
+_LONG = 1000  # a text this long (a whole article) is asked about by few gates: each tests its own words, which
+# stops at the first one found, instead of the automata finding every word of every list in it
 
 
 @dataclass
@@ -359,6 +377,8 @@ class Gated:
     # The index is looked up inline below: these run for every sentence and pattern.
     def admit(self, text: str) -> bool:
         """False only when the pattern cannot match in ``text``."""
+        if len(text) >= _LONG:
+            return self.needles is None or self.needles.admit_each(text)
         st = _INDEX.state
         m = st.masks.get(text)
         if m is None:
@@ -366,6 +386,8 @@ class Gated:
         return bool(m & self.bit)
 
     def search(self, text: str) -> re.Match[str] | None:
+        if len(text) >= _LONG:
+            return self.rx.search(text) if self.admit(text) else None
         st = _INDEX.state
         m = st.masks.get(text)
         if m is None:
@@ -373,6 +395,8 @@ class Gated:
         return self.rx.search(text) if m & self.bit else None
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        if len(text) >= _LONG:
+            return self.rx.finditer(text) if self.admit(text) else iter(())
         st = _INDEX.state
         m = st.masks.get(text)
         if m is None:
