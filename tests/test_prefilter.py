@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from summarizer.core import numbers
+from summarizer.core import numbers, prefilter
 from summarizer.core.prefilter import Gated, Needles, candidates, gated, needles
 from summarizer.ingestion.articles import load_articles
 from summarizer.offline import aid, arms, deployments, diplomacy
@@ -222,9 +222,12 @@ def _admits_each(g: Gated, text: str) -> bool:
 def test_the_index_admits_what_each_gates_words_admit_in_the_corpora() -> None:
     """One pass of the automata over a text gives every gate the answer of its own substring tests."""
     texts = list(_texts())
+    texts += [a.text for a in load_articles([ROOT / "seeds", ROOT / "evals" / "dev" / "articles"]).articles]
+    assert any(len(t) >= prefilter._LONG for t in texts)  # long texts: each gate tests its own words
     for name, g in GATES.items():
         for t in texts:
             assert g.admit(t) == _admits_each(g, t), (name, t)
+            assert (g.search(t) is None) == (not _admits_each(g, t) or g.rx.search(t) is None)
 
 
 _GATE_CHARS = "aeiostuAKS ,.-'\u017f\u212a\u0130\u0131é’1"
@@ -248,3 +251,50 @@ def test_a_gate_made_after_a_text_was_read_still_admits_it() -> None:
     assert late.needles is not None and late.admit(text) and late.search(text) is not None
     assert gated(re.compile(r"quokka census")).bit == late.bit  # the same words share one bit
     assert not late.admit("a census of wombats")
+
+
+def test_the_currency_prefix_width_is_the_longest_it_matches() -> None:
+    from re import _parser  # type: ignore[attr-defined]
+
+    assert numbers._CUR_WIDTH == _parser.parse(numbers._CUR_PREFIX, re.IGNORECASE).getwidth()[1]
+
+
+def _scan_from_the_start(text: str, monkeypatch: pytest.MonkeyPatch) -> list[numbers.Figure]:
+    with monkeypatch.context() as m:
+        m.setattr(numbers, "_CUR_WIDTH", 10**9)  # the digit figures searched from the text's first character
+        return numbers._scan(text)
+
+
+def test_figures_found_from_the_first_digit_equal_a_search_of_the_whole_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = list(_texts())
+    assert sum(bool(numbers._scan(t)) for t in texts) > 100
+    for t in texts:
+        assert numbers._scan(t) == _scan_from_the_start(t, monkeypatch), t
+
+
+_NUMBER_CHARS = "0123456789 ,.-$£€US Rs USD per cent%to and between million bn k,"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(alphabet=_NUMBER_CHARS, max_size=30),
+                 st.lists(st.sampled_from(["US$", "Rs.", "USD", "€", "5", "1,000", "2.5", "million", "to", "and",
+                                           "between", "%", "per cent", "June 5", "2024-05-01", "x", "-", "/"]),
+                          max_size=10).map(" ".join)))
+def test_figures_found_from_the_first_digit_in_random_text(text: str) -> None:
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(numbers, "_CUR_WIDTH", 10**9)
+        whole = numbers._scan(text)
+    assert numbers._scan(text) == whole
+
+
+def test_a_sentence_read_again_gives_the_same_casualty_readings() -> None:
+    """read_casualties keeps each sentence's readings for verification's second reader: the same as reading anew."""
+    arts = load_articles([ROOT / "seeds", ROOT / "evals" / "dev" / "articles"]).articles
+    read = 0
+    for a in arts:
+        for s in split_sentences(a.text):
+            fresh = casualty_clauses._read_casualties(s)
+            assert casualty_clauses.read_casualties(s) == fresh
+            assert casualty_clauses.read_casualties(s) == fresh  # served from what was kept
+            read += bool(fresh)
+    assert read > 20
