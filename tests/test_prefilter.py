@@ -298,3 +298,41 @@ def test_a_sentence_read_again_gives_the_same_casualty_readings() -> None:
             assert casualty_clauses.read_casualties(s) == fresh  # served from what was kept
             read += bool(fresh)
     assert read > 20
+
+
+def test_an_article_without_the_north_or_south_gets_the_same_state_names_where_they_can_be_read() -> None:
+    """Names.state_aliases reads which states an article names only when it says "the North" (South, East,
+    West): in an article without any of those, the entries it leaves out could never be looked up."""
+    from summarizer.reading.claimants import _POINTS, Names
+
+    p = patterns()
+    texts = [a.text for a in load_articles([ROOT / "seeds", ROOT / "evals" / "dev" / "articles"]).articles]
+    texts += ["Troops of North Korea crossed; the North denied it.", "South Sudan said the South had left."]
+    for text in texts:
+        got = Names(text).state_aliases()
+        every = dict(got)
+        named = {p.state_alias[m.group()] for m in p.state_re.finditer(text)}
+        for word in _POINTS:
+            fits = [n for n in named if n.startswith(word + " ")]
+            if len(fits) == 1:
+                every[f"the {word}"] = fits[0]
+        assert {k: v for k, v in every.items() if k in text} == {k: v for k, v in got.items() if k in text}, text
+        assert all(k in got for k in every if k.startswith("the ") and k in text)
+
+
+def test_no_character_folds_to_one_that_folds_again() -> None:
+    """fold() replaces each character in turn: that equals translate() because a folded character never folds."""
+    import sys
+
+    for code in range(128, sys.maxunicode + 1):
+        f = injection._FOLDED[code]
+        if f != chr(code) and not f.isascii():
+            assert injection._FOLDED[ord(f)] == f, hex(code)
+    injection._FOLDED.clear()
+
+
+def test_fold_with_many_folded_characters_equals_folding_each_character() -> None:
+    many = "".join(chr(0xFF21 + k) for k in range(26)) + " ﬁ ½ о Α \u00a0x\u200b"  # fullwidth letters and more
+    assert len({c for c in many if injection._FOLDED[ord(c)] != c}) > injection._MAX_REPLACED
+    assert injection.fold(many) == _fold_per_character(many)
+    assert injection.fold(many[20:]) == _fold_per_character(many[20:])

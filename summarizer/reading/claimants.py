@@ -53,6 +53,9 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_POINTS = ("North", "South", "East", "West")
+
+
 class Names:
     """Per-article names: abbreviations defined in brackets, full forms of people's names."""
 
@@ -75,11 +78,14 @@ class Names:
         if self._state_aliases is None:
             p = patterns()
             found = _join(dict(self.run_leaders or {}), _leaders(self.text))
-            named = {p.state_alias[m.group()] for m in p.state_re.finditer(self.text)}
-            for word in ("North", "South", "East", "West"):
-                fits = [n for n in named if n.startswith(word + " ")]
-                if len(fits) == 1:
-                    found[f"the {word}"] = fits[0]
+            # "the North" is only ever looked up in this article's text: without one of the four, no need to
+            # read which states it names
+            if any(f"the {word}" in self.text for word in _POINTS):
+                named = {p.state_alias[m.group()] for m in p.state_re.finditer(self.text)}
+                for word in _POINTS:
+                    fits = [n for n in named if n.startswith(word + " ")]
+                    if len(fits) == 1:
+                        found[f"the {word}"] = fits[0]
             self._state_aliases = {k: v for k, v in found.items() if v is not None}
         return self._state_aliases
 

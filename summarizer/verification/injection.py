@@ -121,8 +121,18 @@ def fold(text: str) -> str:
     text = _INVISIBLE.sub("", text)
     # only the characters that fold to another one are mapped: most texts have none (curly quotes, dashes
     # and accented letters stay as they are), and then the text is returned as it is
-    table = {c: f for c in map(ord, set(text)) if c > 127 and (f := _FOLDED[c]) != chr(c)}
-    return text.translate(table) if table else text
+    table = {c: f for c in set(_NON_ASCII.findall(text)) if (f := _FOLDED[ord(c)]) != c}
+    if len(table) > _MAX_REPLACED:
+        return text.translate({ord(c): f for c, f in table.items()})
+    # a few characters (a no-break space): one replace() each is much quicker than translate(), which looks up
+    # every character of the text; the same result, as no character folds to one that folds again
+    for c, f in table.items():
+        text = text.replace(c, f)
+    return text
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_MAX_REPLACED = 16
 
 
 class _Folded(dict[int, str]):
