@@ -103,7 +103,11 @@ class Names:
     def _spelled_out(self, abbr: str) -> str | None:
         """'NIS' -> 'National Intelligence Service' when the article spells it out somewhere."""
         words = r"\s+(?:(?:of|for|and|on)\s+)?".join(rf"{c}[a-z]+" for c in abbr)
-        m = re.search(rf"\b{words}\b", self.text)
+        # "\bN[a-z]+ ..." written as "N(?<!\wN)[a-z]+ ...": the same matches (N is a word character, so the
+        # boundary before it is no word character before it), but a pattern that opens with a letter is searched
+        # by skipping to each N, not tried at every position of the article
+        first = abbr[0]
+        m = re.search(rf"{first}(?<!\w{first}){words[1:]}\b", self.text)
         return m.group() if m else None
 
     def person(self, surname: str) -> str | None:
