@@ -336,3 +336,56 @@ def test_fold_with_many_folded_characters_equals_folding_each_character() -> Non
     assert len({c for c in many if injection._FOLDED[ord(c)] != c}) > injection._MAX_REPLACED
     assert injection.fold(many) == _fold_per_character(many)
     assert injection.fold(many[20:]) == _fold_per_character(many[20:])
+
+
+def _spelled_out_with_a_boundary(text: str, abbr: str) -> str | None:
+    words = r"\s+(?:(?:of|for|and|on)\s+)?".join(rf"{c}[a-z]+" for c in abbr)
+    m = re.search(rf"\b{words}\b", text)
+    return m.group() if m else None
+
+
+def test_an_abbreviation_spelled_out_is_found_as_with_a_word_boundary() -> None:
+    from summarizer.reading.claimants import Names
+
+    texts = [a.text for a in load_articles([ROOT / "seeds", ROOT / "evals" / "dev" / "articles"]).articles]
+    found = 0
+    for text in texts:
+        names = Names(text)
+        for abbr in sorted(set(re.findall(r"\b[A-Z]{2,6}\b", text))):
+            got = names._spelled_out(abbr)
+            assert got == _spelled_out_with_a_boundary(text, abbr), (abbr, text[:80])
+            found += got is not None
+    assert found > 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="NIS nis_é-1Nation Intel Service of", max_size=40), st.sampled_from(["NIS", "NS", "IS"]))
+def test_an_abbreviation_spelled_out_in_random_text(text: str, abbr: str) -> None:
+    from summarizer.reading.claimants import Names
+
+    assert Names(text)._spelled_out(abbr) == _spelled_out_with_a_boundary(text, abbr)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="NIS nis_-é1x.", max_size=30), st.sampled_from(["NIS", "NS", "IS", "SN"]))
+def test_an_acronym_is_found_as_with_a_look_behind(text: str, acr: str) -> None:
+    from summarizer.verification.named import _acronym_in
+
+    assert _acronym_in(acr, text) == (re.search(rf"(?<![\w-]){acr}(?![\w-])", text) is not None)
+
+
+_ENDS_AS_WRITTEN = re.compile(r"[.!?]+[\"”’)\]]*(?=\s|$)|\n[ \t]*\n|\n(?=[ \t]*[\"“‘(\[*•A-Z0-9-])")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=".!?\n \t\"”’)]“‘([*•A0-b-", max_size=40))
+def test_sentence_ends_opening_with_their_character_class_equal_the_pattern_as_written(text: str) -> None:
+    assert [m.span() for m in injection._ENDS.finditer(text)] == [m.span() for m in _ENDS_AS_WRITTEN.finditer(text)]
+
+
+def test_sentence_ends_in_the_corpora_equal_the_pattern_as_written() -> None:
+    texts = [a.text for a in load_articles([ROOT / "seeds", ROOT / "evals" / "dev" / "articles"]).articles]
+    texts += [p.read_text(encoding="utf-8") for d in ("verification", "hostile")
+              for p in sorted((ROOT / "tests" / "fixtures" / d).glob("*.txt"))]
+    for text in texts:
+        assert [m.span() for m in injection._ENDS.finditer(text)] == [m.span() for m in _ENDS_AS_WRITTEN.finditer(text)]

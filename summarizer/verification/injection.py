@@ -170,7 +170,12 @@ def _family(text: str, patterns: tuple[tuple[str, Gated], ...]) -> str | None:
     return None
 
 
-_ENDS = re.compile(r"[.!?]+[\"”’)\]]*(?=\s|$)|\n[ \t]*\n|\n(?=[ \t]*[\"“‘(\[*•A-Z0-9-])")
+# A sentence ends at end punctuation before a space or the end, at a blank line, or at a line break before a
+# new line's capital: r"[.!?]+[\"”’)\]]*(?=\s|$)|\n[ \t]*\n|\n(?=[ \t]*[\"“‘(\[*•A-Z0-9-])", written to open with
+# the one character class every match starts with, so the search skips to those characters
+# (tests/test_prefilter.py compares the two).
+_ENDS = re.compile(r"[.!?\n](?:(?<=[.!?])[.!?]*[\"”’)\]]*(?=\s|$)|(?<=\n)[ \t]*\n|(?<=\n)(?=[ \t]*[\"“‘(\[*•A-Z0-9-]))")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -187,7 +192,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             a += 1
         while b > a and text[b - 1].isspace():
             b -= 1
-        if b > a and re.search(r"[^\W\d_]", text[a:b]):
+        if b > a and _LETTER.search(text, a, b):
             out.append((a, b))
     return out
 
