@@ -252,6 +252,7 @@ def is_country(place: str | None) -> bool:
     name = patterns().state_alias.get(place) if place else None
     return name is not None and gazetteer().is_state(name)
 
+@lru_cache(maxsize=64)  # asked for each item of a sentence, and twice for some
 def named_place(text: str) -> str | None:
     """The one specific place (region, city) a sentence names, else the one country, else None."""
     found = unique([m.group() for m in patterns().places.finditer(text)])
