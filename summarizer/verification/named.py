@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..core.errors import ConfigError
+from ..core.language import letter_runs
 from ..core.resources import data_path, read_data_yaml
 from ..reading.entities import load_aliases, looks_like_person
 from ..reading.gazetteer import gazetteer
@@ -56,7 +57,7 @@ def words_of(text: str) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def _words_of(text: str) -> tuple[str, ...]:
-    return tuple(re.findall(r"[^\W\d_]+", undot(fold(text)).lower()))
+    return tuple(letter_runs(undot(fold(text)).lower()))
 
 
 @lru_cache(maxsize=4)  # an article's text stays in while the windows around its quotes come and go
