@@ -205,10 +205,9 @@ def find_instructions(text: str) -> list[Found]:
 @lru_cache(maxsize=64)
 def _find(text: str) -> tuple[Found, ...]:
     found: list[Found] = []
-    # Each sentence, normalised, is part of the whole text normalised: a pattern whose gate rules the whole
-    # text out matches no sentence of it, and is not tried on each one.
-    whole = _normalised(text)
-    patterns = tuple((family, rx) for family, rx in _compiled() if rx.needles is None or rx.needles.admit(whole))
+    # Each pattern's gate is asked about each sentence: one pass over a sentence answers every gate
+    # (core/prefilter.py), which costs less than testing the whole text's words for each pattern first.
+    patterns = _compiled()
     for a, b in sentence_spans(text):
         family = _family(_normalised(text[a:b]), patterns)
         if family:
