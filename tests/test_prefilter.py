@@ -186,7 +186,7 @@ def test_undot_equals_its_regex(text: str) -> None:
 
 
 def test_finding_instructions_in_a_whole_text_equals_asking_each_sentence() -> None:
-    """_find drops the patterns the whole text rules out before it reads each sentence: same findings."""
+    """_find reads each sentence of a whole text: the same findings as asking about each sentence on its own."""
     texts = [a.text for a in load_articles([ROOT / "seeds", ROOT / "evals" / "dev" / "articles"]).articles]
     texts += [p.read_text(encoding="utf-8") for d in ("verification", "hostile")
               for p in sorted((ROOT / "tests" / "fixtures" / d).glob("*.txt"))]
@@ -389,3 +389,19 @@ def test_sentence_ends_in_the_corpora_equal_the_pattern_as_written() -> None:
               for p in sorted((ROOT / "tests" / "fixtures" / d).glob("*.txt"))]
     for text in texts:
         assert [m.span() for m in injection._ENDS.finditer(text)] == [m.span() for m in _ENDS_AS_WRITTEN.finditer(text)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(max_size=40), st.text(alphabet="ab Z_1٣²½é’“—\u00a0ßİſ.-", max_size=40)))
+def test_letter_runs_equal_the_regex(text: str) -> None:
+    from summarizer.core.language import letter_runs
+
+    assert letter_runs(text) == re.findall(r"[^\W\d_]+", text)
+
+
+def test_letter_runs_in_the_corpora_equal_the_regex() -> None:
+    from summarizer.core.language import letter_runs
+
+    for a in load_articles([ROOT / "seeds", ROOT / "evals" / "dev" / "articles"]).articles:
+        for text in (a.text, a.text.lower()):
+            assert letter_runs(text) == re.findall(r"[^\W\d_]+", text)

@@ -59,7 +59,7 @@ class Needles:
         st = _INDEX.state
         m = st.masks.get(text)
         if m is None:
-            m = _INDEX.mask(text, st)
+            m = _INDEX.mask(text, st, self)
         return bool(m & self.bit)
 
     def admit_each(self, text: str) -> bool:
@@ -109,6 +109,7 @@ class _State:
     folded: Any = None  # the same over the text in lower case, for the lists' case-insensitive words
     built: bool = False
     masks: dict[str, int] = field(default_factory=dict)  # text -> the bits of the lists it holds a word of
+    seen: set[str] = field(default_factory=set)  # texts asked about once, whose masks are not worked out yet
 
 
 class _Index:
@@ -148,8 +149,17 @@ class _Index:
                     setattr(st, attr, a)
         st.built = True
 
-    def mask(self, text: str, st: _State) -> int:
-        """``text``'s mask (kept in ``st``): one pass of each automaton over the text finds every list's words."""
+    def mask(self, text: str, st: _State, asking: Needles | None) -> int:
+        """``text``'s mask (kept in ``st``): one pass of each automaton over the text finds every list's words.
+
+        The first time a text is asked about, only the ``asking`` list tests its own words (a figure's head is
+        asked about by one or two patterns: a pass of the automata would cost more), and the answer is not kept.
+        """
+        if text not in st.seen:
+            if len(st.seen) >= _MAX_MASKS:
+                st.seen.clear()
+            st.seen.add(text)
+            return _ALWAYS | asking.bit if asking is not None and asking.admit_each(text) else _ALWAYS
         if not st.built:
             self._build(st)
         m = _ALWAYS
@@ -382,7 +392,7 @@ class Gated:
         st = _INDEX.state
         m = st.masks.get(text)
         if m is None:
-            m = _INDEX.mask(text, st)
+            m = _INDEX.mask(text, st, self.needles)
         return bool(m & self.bit)
 
     def search(self, text: str) -> re.Match[str] | None:
@@ -391,7 +401,7 @@ class Gated:
         st = _INDEX.state
         m = st.masks.get(text)
         if m is None:
-            m = _INDEX.mask(text, st)
+            m = _INDEX.mask(text, st, self.needles)
         return self.rx.search(text) if m & self.bit else None
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
@@ -400,7 +410,7 @@ class Gated:
         st = _INDEX.state
         m = st.masks.get(text)
         if m is None:
-            m = _INDEX.mask(text, st)
+            m = _INDEX.mask(text, st, self.needles)
         return self.rx.finditer(text) if m & self.bit else iter(())
 
 
