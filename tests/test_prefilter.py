@@ -405,3 +405,33 @@ def test_letter_runs_in_the_corpora_equal_the_regex() -> None:
     for a in load_articles([ROOT / "seeds", ROOT / "evals" / "dev" / "articles"]).articles:
         for text in (a.text, a.text.lower()):
             assert letter_runs(text) == re.findall(r"[^\W\d_]+", text)
+
+
+def _names_re_as_written(names: tuple[str, ...]) -> re.Pattern[str]:
+    from summarizer.reading.patterns import any_of
+
+    return re.compile(rf"(?<![\w-]){any_of([re.escape(k) for k in names])}(?![\w-])")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet="Kim JongU.-tNh", min_size=1, max_size=8), min_size=1, max_size=5, unique=True),
+       st.text(alphabet="Kim JongU.-tNh x", max_size=40))
+def test_an_articles_own_names_are_found_as_with_a_look_behind(names: list[str], text: str) -> None:
+    from summarizer.reading.patterns import _names_re
+
+    got = [m.span() for m in _names_re(tuple(names)).finditer(text)]
+    assert got == [m.span() for m in _names_re_as_written(tuple(names)).finditer(text)]
+
+
+def test_an_articles_own_names_in_the_corpora_are_found_as_with_a_look_behind() -> None:
+    from summarizer.reading.claimants import Names
+    from summarizer.reading.patterns import _names_re
+
+    hits = 0
+    for a in load_articles([ROOT / "seeds", ROOT / "evals" / "dev" / "articles"]).articles:
+        names = tuple(Names(a.text, {"Putin": "Russia", "Kim": "North Korea"}).state_aliases())
+        for s in split_sentences(a.text):
+            got = [m.span() for m in _names_re(names).finditer(s.text)]
+            assert got == [m.span() for m in _names_re_as_written(names).finditer(s.text)]
+            hits += len(got)
+    assert hits > 5

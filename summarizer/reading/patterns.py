@@ -240,8 +240,19 @@ def states_in(text: str, extra: dict[str, str] | None = None) -> list[tuple[int,
 
 @lru_cache(maxsize=64)
 def _names_re(names: tuple[str, ...]) -> re.Pattern[str]:
-    """Any of an article's own names for states, as whole words (built once per article, not per sentence)."""
-    return re.compile(rf"(?<![\w-]){any_of([re.escape(k) for k in names])}(?![\w-])")
+    r"""Any of an article's own names for states, as whole words (built once per article, not per sentence).
+
+    rf"(?<![\w-]){any_of(names)}(?![\w-])", with each name's first character before the look-behind
+    ("P(?<![\w-]P)utin"): the same matches, but every alternative opens with a character, so the search skips to
+    those characters instead of trying every position of a sentence.
+    """
+    return re.compile(any_of([_opening_word(k) for k in names]) + r"(?![\w-])")
+
+
+def _opening_word(name: str) -> str:
+    """``name`` (escaped), matching only where no word character or hyphen comes before it."""
+    first = re.escape(name[:1])
+    return rf"{first}(?<![\w-]{first}){re.escape(name[1:])}"
 
 
 def unique(names: list[str]) -> list[str]:
