@@ -95,7 +95,7 @@ def _lower(text: str) -> str:
 
 
 _ALWAYS = 1  # the bit in every text's mask: a pattern without a gate searches every text
-_MAX_MASKS = 2048  # texts whose masks are kept (a run asks about one article's sentences at a time)
+_MAX_MASKS = 512  # texts whose masks are kept (a run asks about one article's sentences at a time)
 _LONG = 1000  # a text this long (a whole article) is asked about by few gates: each tests its own words, which
 # stops at the first one found, instead of the automata finding every word of every list in it
 
