@@ -176,6 +176,8 @@ async def _grounded(
     if got is not None:
         extraction, body = got
     else:
+        if worker is not None:
+            await worker.here_ready()
         extraction, body = verify(sections, article, extractor=extractor, prompt_version=prompts.version,
                                   usage=usage, copy=False), None
     if index is not None and answer is not None:
@@ -311,8 +313,11 @@ async def _extract_rest(
 
     from .client import LLMClient
 
-    warm_grounding()
     client = LLMClient(config)
+    if worker is None:
+        warm_grounding()
+    else:
+        worker.warm_here()
 
     async def one(i: int) -> None:
         article = articles[i]

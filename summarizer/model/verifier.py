@@ -43,12 +43,13 @@ _WARM_TEXT = "At least 10 soldiers were killed near the border on Monday, the de
 
 @lru_cache(maxsize=1)
 def warm_grounding() -> None:
-    """Ground a small made-up answer, once per process, before any request is sent.
+    """Ground a small made-up answer, once per process, before this process grounds a real one.
 
-    Grounding's first call builds its patterns and tables (about 0.4 s of CPU). Done while answers are
-    arriving, it holds the event loop that long, and requests in flight meanwhile can run past a short
-    timeout and be sent again; done first, no answer waits for it. The child does it before it says it is
-    ready.
+    Grounding's first call builds its patterns and tables (about 0.4 s of CPU). Done in the event loop while
+    answers are arriving, it holds the loop that long, and requests in flight meanwhile can run past a short
+    timeout and be sent again. Without a child it is done before any request is sent; with one, in a thread
+    while the first requests are in flight (:meth:`VerifyWorker.warm_here`). The child does it before it
+    says it is ready.
     """
     from ..verification.grounding import verify
 
@@ -75,6 +76,20 @@ class VerifyWorker:
         self.next_id = 0
         self.broken = False
         self.reader = asyncio.ensure_future(self._read())
+        self._warm: asyncio.Future[None] | None = None
+
+    def warm_here(self) -> None:
+        """Start this process's own warm-up (:func:`warm_grounding`) in a thread, so the first requests go out
+        meanwhile: while they are in flight this process has nothing else to do. This process grounds an
+        answer only when the child falls behind, and then first waits for the warm-up (:meth:`here_ready`)."""
+        if self._warm is None:
+            self._warm = asyncio.get_running_loop().run_in_executor(None, warm_grounding)
+
+    async def here_ready(self) -> None:
+        """Wait for :meth:`warm_here`'s warm-up, if one was started (its failure is left to verify() itself)."""
+        if self._warm is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._warm)
 
     @classmethod
     async def start(cls) -> VerifyWorker | None:
@@ -167,6 +182,7 @@ class VerifyWorker:
             await self.proc.wait()
         with contextlib.suppress(asyncio.CancelledError):
             await self.reader
+        await self.here_ready()
 
 
 def _relog(body: bytes) -> None:
