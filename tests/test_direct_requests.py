@@ -115,3 +115,15 @@ def test_other_modes_always_go_through_openai_and_instructor(
         results, _, read = _run(oai_server, monkeypatch, [numbered_article(i) for i in range(3)], direct=True,
                                 mode=mode, concurrency=1, context_tokens=16384)
         assert read == 0 and not any(isinstance(r, BriefError) for r in results)
+
+
+def test_asks_started_together_wait_for_the_template(oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run's first asks start at once: one goes through openai and instructor, the others wait for its request
+    to become the template and are sent directly, the same bytes as through openai and instructor."""
+    articles = [numbered_article(i) for i in range(8)]
+    oai_server.respond_with(answer_for)
+    through, sent_through, _ = _run(oai_server, monkeypatch, articles, direct=False, concurrency=5)
+    direct, sent_direct, read = _run(oai_server, monkeypatch, articles, direct=True, concurrency=5)
+    assert read == len(articles) - 1
+    assert sorted(sent_direct, key=lambda s: s[3]) == sorted(sent_through, key=lambda s: s[3])
+    assert _dumps(direct) == _dumps(through)

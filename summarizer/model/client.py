@@ -145,7 +145,7 @@ class _Template:
     """A request that openai and instructor built: what the direct requests with the same options reuse."""
 
     url: httpx2.URL
-    headers: list[tuple[bytes, bytes]]  # without Content-Length
+    headers: list[tuple[bytes, bytes]]  # as sent (Content-Length is set per request)
     extensions: dict[str, Any]
     body: dict[str, Any]
 
@@ -204,6 +204,9 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         # requests openai and instructor built so far were exactly the direct ones.
         self.templates: dict[frozenset[str], _Template] = {}
         self.direct = Mode(config.mode) == Mode.TOOLS
+        # Set once the ask that is to become a template has reached this transport (or ended): the run's
+        # first asks, all started together, wait for it instead of each going through openai and instructor.
+        self.learning: dict[frozenset[str], asyncio.Event] = {}
 
     async def cache_scope(self, request: httpx2.Request) -> dict[str, Any]:
         """What the cache key adds to the request body: the endpoint (no credentials) and the served model.
@@ -307,9 +310,15 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         if "cookie" in request.headers or _direct_bytes(body, ask.messages, ask.max_tokens) != raw:
             self.direct = False
             log.debug("openai and instructor changed the messages or the body's form; not sending directly")
-            return
-        headers = [(k, v) for k, v in request.headers.raw if k.lower() != b"content-length"]
-        self.templates[ask.options] = _Template(request.url, headers, dict(request.extensions), body)
+        else:
+            self.templates[ask.options] = _Template(request.url, list(request.headers.raw),
+                                                    dict(request.extensions), body)
+        self.learnt(ask)
+
+    def learnt(self, ask: _Ask) -> None:
+        """The ask meant to become a template has reached the transport or ended: the asks waiting go on."""
+        if (event := self.learning.pop(ask.options, None)) is not None:
+            event.set()
 
     def commit(self, state: CallState) -> None:
         """Cache the answers of a call that validated."""
@@ -873,6 +882,8 @@ class LLMClient:
                     )
                 finally:
                     _ASK.reset(token)
+                    if first is not None and first.learn:
+                        self.transport.learnt(first)
                 break
             except Exception as exc:  # every failure becomes one clear ModelError
                 failure = _answer_failure(exc)
@@ -916,8 +927,13 @@ class LLMClient:
         extra = self.sampling(messages, max_tokens)
         ask = _Ask(messages, extra.get("max_tokens"), frozenset(extra))
         template = transport.templates.get(ask.options)
+        if template is None and (learning := transport.learning.get(ask.options)) is not None:
+            await learning.wait()  # a few ms: the ask being learnt reaches the transport
+            template = transport.templates.get(ask.options)
         if template is None or self.http_client.cookies:  # cookies: the client keeps and sends them
-            ask.learn = template is None
+            if template is None and transport.direct and ask.options not in transport.learning:
+                ask.learn = True
+                transport.learning[ask.options] = asyncio.Event()
             return None, ask
         body = _direct_body(template.body, messages, ask.max_tokens)
         raw = _dumps(body)
