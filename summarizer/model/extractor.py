@@ -167,8 +167,8 @@ async def _grounded(
 ) -> ArticleExtraction:
     """verify() in the worker process when there is one and it is not behind, else here; stored with the answer.
 
-    When answers arrive faster than the worker grounds them, this process grounds the overflow itself, so the
-    two processes share the work (and the worker's start, about half a second, costs no waiting)."""
+    When the worker falls far behind (WORKER_QUEUE answers waiting), this process grounds the overflow itself,
+    after its own warm-up (in a thread, once)."""
     extractor = config.extractor_name
     got = None
     if worker is not None and worker.waiting() < WORKER_QUEUE:
@@ -176,7 +176,8 @@ async def _grounded(
     if got is not None:
         extraction, body = got
     else:
-        if worker is not None:
+        if worker is not None:  # the child is far behind (or gone): this process's own warm-up, in a thread
+            worker.warm_here()
             await worker.here_ready()
         extraction, body = verify(sections, article, extractor=extractor, prompt_version=prompts.version,
                                   usage=usage, copy=False), None
@@ -316,8 +317,6 @@ async def _extract_rest(
     client = LLMClient(config)
     if worker is None:
         warm_grounding()
-    else:
-        worker.warm_here()
 
     async def one(i: int) -> None:
         article = articles[i]
