@@ -167,8 +167,8 @@ async def _grounded(
 ) -> ArticleExtraction:
     """verify() in the worker process when there is one and it is not behind, else here; stored with the answer.
 
-    When the worker falls far behind (WORKER_QUEUE answers waiting), this process grounds the overflow itself,
-    after its own warm-up (in a thread, once)."""
+    When the worker falls behind (WORKER_QUEUE answers waiting), this process grounds the overflow itself,
+    after its own warm-up (in a thread, once), so the two processes share the work."""
     extractor = config.extractor_name
     got = None
     if worker is not None and worker.waiting() < WORKER_QUEUE:
@@ -176,7 +176,7 @@ async def _grounded(
     if got is not None:
         extraction, body = got
     else:
-        if worker is not None:  # the child is far behind (or gone): this process's own warm-up, in a thread
+        if worker is not None:  # the child is behind (or gone): this process's own warm-up, in a thread
             worker.warm_here()
             await worker.here_ready()
         extraction, body = verify(sections, article, extractor=extractor, prompt_version=prompts.version,

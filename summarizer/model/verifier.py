@@ -4,9 +4,9 @@ A model run is CPU-bound in one process once enough requests are in flight: each
 instructor and httpx about 4 ms, and grounding it (:func:`~summarizer.verification.grounding.verify`)
 about as much again. For a large run, :class:`VerifyWorker` starts one child process
 (``python -c "...; serve()"``) and sends it each answer and its article as a line of JSON; the
-child grounds it and sends back the extraction's JSON. When the child falls far behind (``WORKER_QUEUE``
-answers waiting: starved of CPU on a busy machine, or stuck), the next answer is grounded in this process,
-so the run goes on. The answer and the article are sent exactly as they
+child grounds it and sends back the extraction's JSON. When the child falls behind (``WORKER_QUEUE``
+answers waiting), the next answer is grounded in this process, so the two share the work whichever is
+slower (a busy machine, the child still starting). The answer and the article are sent exactly as they
 are (their JSON reads back equal, as the answer index already relies on), and the extraction comes back only
 when its JSON reads back as an equal tree (:func:`~summarizer.model.answers.readable_back`): otherwise, or
 when the child fails in any way, the answer is grounded in this process, so the result never depends on
@@ -32,12 +32,11 @@ log = logging.getLogger(__name__)
 MIN_ANSWERS = 48  # fewer answers to ground than this: the child's start (about 0.5 s of CPU) is not worth it
 # When this many answers wait for the child, the next one is grounded in this process. At N=1000, C=64
 # (benchmarks/run.py, load 1): 8 left ~350 answers to this process and took 5.8-6.4 s; 32 left ~100, 5.8-5.9 s.
-# This process is the one that limits a run with many requests in flight, and grounding here first costs it
-# grounding's warm-up (0.5-1.2 s of CPU), while the child grounds an answer in about 2 ms: so this process
-# only takes over from a child that is far behind (starved of CPU on a loaded machine, or stuck). At the start
-# of a large run the child is still starting (about a second) while the first answers arrive: up to about
-# 200 of them wait for it at C=64, and none is grounded here.
-WORKER_QUEUE = 256
+# 256 (this process grounding only for a child far behind, and so seldom paying grounding's warm-up) was
+# measured too, at load 6 with direct requests (client.py): 13.5-15.3 s and 6.5-7.0 ms of CPU per answer,
+# first answer at 2.9 s, against 8.3-12.9 s, 5.6-6.6 ms and 1.2 s with 32: a child starved of CPU then
+# held the run back while this process waited.
+WORKER_QUEUE = 32
 _READY = "brief-verifier-ready"
 _CHILD = "from summarizer.model.verifier import serve; serve()"  # what the child runs
 _PACKAGE = Path(__file__).resolve().parent.parent  # the summarizer package this process runs
@@ -85,8 +84,8 @@ class VerifyWorker:
 
     def warm_here(self) -> None:
         """Start this process's own warm-up (:func:`warm_grounding`) in a thread, once: the event loop goes on
-        handling answers meanwhile. Called when this process is first to ground an answer itself (the child
-        is far behind, or gone), which then waits for it (:meth:`here_ready`)."""
+        sending requests and handling answers meanwhile. Called when this process is first to ground an answer
+        itself (the child is behind, or gone), which then waits for it (:meth:`here_ready`)."""
         if self._warm is None:
             self._warm = asyncio.get_running_loop().run_in_executor(None, warm_grounding)
 
