@@ -432,9 +432,14 @@ class Chronology:
     def build(cls, articles: Iterable[Article], shared: Sequence[Sequence[Member]],
               names: dict[str, str] | None = None) -> Chronology:
         """``shared``: for each merged item, the reports of it in different articles."""
-        arts = list(articles)
-        own = {a.id: article_date(a) for a in arts}
-        chron = cls(own=own)
+        return cls.from_dates({a.id: article_date(a) for a in articles}, shared, names)
+
+    @classmethod
+    def from_dates(cls, own: dict[str, ArticleDate | None], shared: Sequence[Sequence[Member]],
+                   names: dict[str, str] | None = None) -> Chronology:
+        """:meth:`build` with each article's own date already worked out (:func:`article_date`), so the
+        articles' texts need not be kept until now."""
+        chron = cls(own=dict(own))
         links = [ln for members in shared for ln in _links(members)]
         chron._solve(links, names or {})
         return chron
