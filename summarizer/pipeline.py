@@ -18,7 +18,7 @@ from .core.extractor import Extractor, Progress
 from .core.packed import Packed
 from .core.runinfo import Totals
 from .core.schema import Article, ArticleExtraction, Briefing, FailedArticle, RunInfo, Usage
-from .ingestion.articles import load_articles
+from .ingestion.articles import LoadResult, load_into
 from .verification.coverage import unread
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,17 +41,19 @@ class BriefRun:
 
 
 def _collect(
-    paths_or_articles: Sequence[str | Path | Article] | str | Path, max_bytes: int, related: str
-) -> tuple[list[Article], list[BriefError], list[ArticleError]]:
+    paths_or_articles: Sequence[str | Path | Article] | str | Path, max_bytes: int, related: str, pack: bool = False
+) -> tuple[Sequence[Article], list[BriefError], list[ArticleError]]:
+    """The articles given and those loaded from the paths given; ``pack``: kept packed as they load."""
     if isinstance(paths_or_articles, (str, Path)):
         paths_or_articles = [paths_or_articles]
-    articles = [a for a in paths_or_articles if isinstance(a, Article)]
+    given = [a for a in paths_or_articles if isinstance(a, Article)]
+    articles: list[Article] | Packed[Article] = Packed(Article, given) if pack else given
     paths = [p for p in paths_or_articles if not isinstance(p, Article)]
     errors: list[BriefError] = []
     duplicates: list[ArticleError] = []
     if paths:
-        loaded = load_articles(paths, max_bytes=max_bytes, related=related)  # type: ignore[arg-type]
-        articles.extend(loaded.articles)
+        loaded = LoadResult(articles=[])
+        load_into(articles.append, loaded, paths, max_bytes=max_bytes, related=related)  # type: ignore[arg-type]
         errors.extend(loaded.errors)
         duplicates.extend(loaded.duplicates)
     return articles, errors, duplicates
@@ -197,8 +199,10 @@ def run_with_options(
 
     config, title = options.config, options.title
     until = None if options.deadline is None else time.monotonic() + options.deadline
-    articles: Sequence[Article]
-    articles, errors, duplicates = _collect(paths_or_articles, options.max_bytes, options.related)
+    # An offline run keeps its articles packed (compressed JSON, validated on access) and its extractions too:
+    # 10,000 articles as objects take over 100 MB, their extractions about 480 MB (see summarizer/core/packed.py).
+    articles, errors, duplicates = _collect(paths_or_articles, options.max_bytes, options.related,
+                                            pack=config is None)
     if not articles:
         inputs = [paths_or_articles] if isinstance(paths_or_articles, (str, Path)) else list(paths_or_articles)
         raise _nothing_loaded(inputs, errors)
@@ -209,9 +213,6 @@ def run_with_options(
     extractor: Extractor
     if config is None:
         extractor = OfflineExtractor()
-        # Kept packed (compressed JSON, validated on access) for the rest of the run: 10,000 articles as objects
-        # take over 100 MB, their extractions about 480 MB (see summarizer/core/packed.py).
-        articles = Packed(Article, articles)
     else:
         from .model.extractor import ModelExtractor
 

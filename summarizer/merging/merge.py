@@ -452,10 +452,40 @@ def _item_id(section: str, content: str) -> str:
     return hashlib.sha256(f"{section}\n{content}".encode()).hexdigest()[:12]
 
 
+class _Shared:
+    """One object for each value that many items of a briefing repeat: quotes, article ids, the dates of each
+    article's report. Articles that report the same claim (or copies of one article) give many equal values;
+    without this, 10,000 seed copies make a briefing of about 200 MB. Values are only ever replaced by an equal
+    one, and a DateRef shared here is never changed in place afterwards (merge replaces an item's dates)."""
+
+    def __init__(self) -> None:
+        self._strings: dict[str, str] = {}
+        self._refs: dict[tuple[Any, ...], DateRef] = {}
+
+    def string(self, value: str) -> str:
+        return self._strings.setdefault(value, value)
+
+    def ref(self, ref: DateRef | None) -> DateRef | None:
+        return None if ref is None else self._refs.setdefault(tuple(ref.__dict__.values()), ref)
+
+    def item(self, item: Item) -> Item:
+        """``item`` (merge's own copy, made by _canonical_item) with its repeated values shared, in place."""
+        for ev in item.evidence:
+            # Written to the evidence's __dict__ with an equal value: the field stays as set (or unset) as it was
+            # (an item's evidence can be the caller's own object).
+            ev.__dict__["quote"] = self.string(ev.quote)
+            if ev.article_id is not None:
+                ev.__dict__["article_id"] = self.string(ev.article_id)
+        item.sources = [self.string(x) for x in item.sources]
+        item.reports = {self.string(a): [self.ref(r) for r in refs] for a, refs in item.reports.items()}
+        item.claimed, item.period = self.ref(item.claimed), self.ref(item.period)
+        return item
+
+
 def _merge_section(section: str, raw: Iterable[tuple[str, Item]], c: Canonicalizer, names: dict[str, str],
                    relayed: dict[str, str]) -> list[Item]:
-    tidy = [_canonical_item(section, it, aid, c, names, relayed) for aid, it in raw]
-    entries = [_entry(section, it) for it in tidy]
+    shared = _Shared()
+    entries = [_entry(section, shared.item(_canonical_item(section, it, aid, c, names, relayed))) for aid, it in raw]
     while True:  # merge until no two merged items are compatible: merging the output again changes nothing
         clusters = _cluster(entries)
         if all(len(cl) == 1 for cl in clusters):
