@@ -454,13 +454,21 @@ def _item_id(section: str, content: str) -> str:
 
 class _Shared:
     """One object for each value that many items of a briefing repeat: quotes, article ids, the dates of each
-    article's report. Articles that report the same claim (or copies of one article) give many equal values;
+    article's report, figures. Articles that report the same claim (or copies of one article) give many equal values;
     without this, 10,000 seed copies make a briefing of about 200 MB. Values are only ever replaced by an equal
-    one, and a DateRef shared here is never changed in place afterwards (merge replaces an item's dates)."""
+    one, and a DateRef or Quantity shared here is never changed in place afterwards (merge replaces an item's
+    dates; verification, which corrects figures in place, runs before merge)."""
 
     def __init__(self) -> None:
         self._strings: dict[str, str] = {}
         self._refs: dict[tuple[Any, ...], DateRef] = {}
+        self._figures: dict[tuple[Any, ...], Quantity] = {}
+
+    def figure(self, q: Quantity) -> Quantity:
+        if q.equivalents:  # a list inside: not shared
+            return q
+        k = (q.text, q.low, q.high, type(q.low), type(q.high), q.qualifier, q.unit)  # 200 and 200.0 kept apart
+        return self._figures.setdefault(k, q)
 
     def string(self, value: str) -> str:
         return self._strings.setdefault(value, value)
@@ -479,6 +487,9 @@ class _Shared:
         item.sources = [self.string(x) for x in item.sources]
         item.reports = {self.string(a): [self.ref(r) for r in refs] for a, refs in item.reports.items()}
         item.claimed, item.period = self.ref(item.claimed), self.ref(item.period)
+        for name, value in list(item.__dict__.items()):
+            if isinstance(value, Quantity):
+                item.__dict__[name] = self.figure(value)  # an equal figure: the field stays as set as it was
         return item
 
 
