@@ -8,7 +8,7 @@ import pytest
 
 from summarizer.core.errors import ArticleError
 from summarizer.core.packed import Packed
-from summarizer.core.schema import Article, ArticleExtraction
+from summarizer.core.schema import SECTIONS, Article, ArticleExtraction, Briefing, Item
 from summarizer.ingestion.articles import load_articles
 from summarizer.merging.merge import merge
 from summarizer.offline import extract_offline
@@ -60,3 +60,33 @@ def test_merge_of_packed_inputs_is_the_same_briefing(seeds: tuple[list[Article],
     plain = merge(extractions, articles)
     packed = merge(Packed(ArticleExtraction, extractions), Packed(Article, articles))
     assert render_json(packed) == render_json(plain)
+
+
+def test_merge_leaves_the_callers_extractions_as_they_were(
+        seeds: tuple[list[Article], list[ArticleExtraction]]) -> None:
+    articles, extractions = seeds
+    before = [(e.model_dump_json(), [ev.model_fields_set for _, it in e.items() for ev in it.evidence])
+              for e in extractions]
+    merge(extractions, articles)
+    after = [(e.model_dump_json(), [ev.model_fields_set for _, it in e.items() for ev in it.evidence])
+             for e in extractions]
+    assert after == before
+
+
+def test_shared_values_stay_independent(seeds: tuple[list[Article], list[ArticleExtraction]]) -> None:
+    """Merge shares equal quotes, dates, figures and pydantic's record of set fields between objects; changing one
+    object afterwards changes no other."""
+    articles, extractions = seeds
+    b = merge(Packed(ArticleExtraction, extractions), Packed(Article, articles))
+    evidence = [ev for _, it in briefing_items(b) for ev in it.evidence]
+    assert len(evidence) > 1
+    first, rest = evidence[0], evidence[1:]
+    dumps = [ev.model_dump_json() for ev in rest]
+    sets = [set(ev.model_fields_set) for ev in rest]
+    first.quote, first.start = "changed", 0
+    assert [ev.model_dump_json() for ev in rest] == dumps
+    assert [set(ev.model_fields_set) for ev in rest] == sets
+
+
+def briefing_items(b: Briefing) -> list[tuple[str, Item]]:
+    return [(s, it) for s in SECTIONS for it in getattr(b, s)]

@@ -463,18 +463,36 @@ class _Shared:
         self._strings: dict[str, str] = {}
         self._refs: dict[tuple[Any, ...], DateRef] = {}
         self._figures: dict[tuple[Any, ...], Quantity] = {}
+        self._all_set: dict[type, set[str]] = {}
+
+    def fields_set(self, obj: Any) -> None:
+        """An object whose every field is set shares one record of that with its kind (pydantic keeps a set per
+        object: 728 bytes for an Evidence, more than the rest of it). Marking a field as set adds nothing to a
+        set that already holds every field, so sharing it changes nothing."""
+        full = self._all_set.get(type(obj))
+        if full is None:
+            full = self._all_set[type(obj)] = set(type(obj).model_fields)
+        if obj.__pydantic_fields_set__ == full:
+            obj.__pydantic_fields_set__ = full
 
     def figure(self, q: Quantity) -> Quantity:
         if q.equivalents:  # a list inside: not shared
             return q
         k = (q.text, q.low, q.high, type(q.low), type(q.high), q.qualifier, q.unit)  # 200 and 200.0 kept apart
-        return self._figures.setdefault(k, q)
+        q = self._figures.setdefault(k, q)
+        self.fields_set(q)
+        return q
+
+    def ref(self, ref: DateRef | None) -> DateRef | None:
+        if ref is None:
+            return None
+        ref = self._refs.setdefault(tuple(ref.__dict__.values()), ref)
+        self.fields_set(ref)
+        return ref
 
     def string(self, value: str) -> str:
         return self._strings.setdefault(value, value)
 
-    def ref(self, ref: DateRef | None) -> DateRef | None:
-        return None if ref is None else self._refs.setdefault(tuple(ref.__dict__.values()), ref)
 
     def item(self, item: Item) -> Item:
         """``item`` (merge's own copy, made by _canonical_item) with its repeated values shared, in place."""
@@ -484,12 +502,14 @@ class _Shared:
             ev.__dict__["quote"] = self.string(ev.quote)
             if ev.article_id is not None:
                 ev.__dict__["article_id"] = self.string(ev.article_id)
+            self.fields_set(ev)
         item.sources = [self.string(x) for x in item.sources]
         item.reports = {self.string(a): [self.ref(r) for r in refs] for a, refs in item.reports.items()}
         item.claimed, item.period = self.ref(item.claimed), self.ref(item.period)
         for name, value in list(item.__dict__.items()):
             if isinstance(value, Quantity):
                 item.__dict__[name] = self.figure(value)  # an equal figure: the field stays as set as it was
+        self.fields_set(item)
         return item
 
 
