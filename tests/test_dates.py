@@ -1,4 +1,5 @@
-"""summarizer/core/dates.py: the one month table and the day intervals an ISO partial date covers."""
+"""summarizer/core/dates.py: the one month table and the day intervals an ISO partial date covers; reading/dates.py:
+the phrases it resolves without dateparser."""
 
 from __future__ import annotations
 
@@ -39,3 +40,30 @@ def test_one_month_table() -> None:
                 isinstance(n, ast.Attribute) and n.attr in ("month_name", "month_abbr") for n in ast.walk(tree)):
             spelled.append(str(path.relative_to(ROOT)))
     assert spelled == []
+
+
+# ---------------------------------------------------------------- phrases resolved without dateparser
+
+_SIMPLE = ["today", "yesterday", "1 week ago", "1 month ago", "1 year ago", "Monday", "Tuesday", "Wednesday",
+           "Thursday", "Friday", "Saturday", "Sunday", "saturday", "monday"]
+
+
+def _bases() -> list[date]:
+    """A fortnight (every weekday twice), month and year ends, leap days, and days spread over 30 years."""
+    from datetime import timedelta
+
+    days = [date(2024, 2, 20) + timedelta(days=k) for k in range(14)]
+    days += [date(y, m, d) for y in (2023, 2024) for m, d in ((1, 1), (1, 31), (3, 1), (3, 29), (3, 30), (3, 31),
+                                                                 (5, 31), (12, 31), (2, 28))]
+    days += [date(2024, 2, 29), date(2000, 2, 29), date(2100, 3, 1)]
+    days += [date(1995, 1, 1) + timedelta(days=389 * k) for k in range(30)]
+    return days
+
+
+def test_phrases_resolved_directly_equal_dateparser() -> None:
+    from summarizer.reading.dates import _dateparser, _resolve_simply
+
+    for base in _bases():
+        for expr in _SIMPLE:
+            assert _resolve_simply(expr, base) == _dateparser(expr, base), (expr, base)
+    assert _resolve_simply("March 7", date(2024, 5, 1)) is None  # anything else is dateparser's

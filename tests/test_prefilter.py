@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from summarizer.core import numbers
+from summarizer.core import numbers, prefilter
 from summarizer.core.prefilter import Gated, Needles, candidates, gated, needles
 from summarizer.ingestion.articles import load_articles
 from summarizer.offline import aid, arms, deployments, diplomacy
@@ -186,7 +186,7 @@ def test_undot_equals_its_regex(text: str) -> None:
 
 
 def test_finding_instructions_in_a_whole_text_equals_asking_each_sentence() -> None:
-    """_find drops the patterns the whole text rules out before it reads each sentence: same findings."""
+    """_find reads each sentence of a whole text: the same findings as asking about each sentence on its own."""
     texts = [a.text for a in load_articles([ROOT / "seeds", ROOT / "evals" / "dev" / "articles"]).articles]
     texts += [p.read_text(encoding="utf-8") for d in ("verification", "hostile")
               for p in sorted((ROOT / "tests" / "fixtures" / d).glob("*.txt"))]
@@ -211,3 +211,227 @@ def test_without_the_private_parser_every_text_is_admitted(monkeypatch: pytest.M
     assert g.needles is None
     assert g.search("Iran shipped 40 drones to Russia.") is not None
     assert g.search("No transfer was reported.") is None
+
+
+# ---------------------------------------------------------------- the index equals each gate's own words
+
+def _admits_each(g: Gated, text: str) -> bool:
+    return g.needles is None or g.needles.admit_each(text)
+
+
+def test_the_index_admits_what_each_gates_words_admit_in_the_corpora() -> None:
+    """One pass of the automata over a text gives every gate the answer of its own substring tests."""
+    texts = list(_texts())
+    texts += [a.text for a in load_articles([ROOT / "seeds", ROOT / "evals" / "dev" / "articles"]).articles]
+    assert any(len(t) >= prefilter._LONG for t in texts)  # long texts: each gate tests its own words
+    for name, g in GATES.items():
+        for t in texts:
+            assert g.admit(t) == _admits_each(g, t), (name, t)
+            assert (g.search(t) is None) == (not _admits_each(g, t) or g.rx.search(t) is None)
+
+
+_GATE_CHARS = "aeiostuAKS ,.-'\u017f\u212a\u0130\u0131é’1"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(_VOCAB), max_size=14).map(" ".join),
+                 st.text(alphabet=_GATE_CHARS, max_size=30), st.text(max_size=30)),
+       st.sampled_from(sorted(GATES)))
+def test_the_index_admits_what_each_gates_words_admit_in_random_text(text: str, name: str) -> None:
+    g = GATES[name]
+    assert g.admit(text) == _admits_each(g, text)
+    assert (g.search(text) is None) == (not _admits_each(g, text) or g.rx.search(text) is None)
+
+
+def test_a_gate_made_after_a_text_was_read_still_admits_it() -> None:
+    """A new word list replaces the index's state: masks worked out without its words are not used for it."""
+    text = "the quokka census counted 12 quokkas."
+    assert GATES["numbers.vague"].admit(text) is False  # the text's mask is worked out and kept
+    late = gated(re.compile(r"quokka census"))
+    assert late.needles is not None and late.admit(text) and late.search(text) is not None
+    assert gated(re.compile(r"quokka census")).bit == late.bit  # the same words share one bit
+    assert not late.admit("a census of wombats")
+
+
+def test_the_currency_prefix_width_is_the_longest_it_matches() -> None:
+    from re import _parser  # type: ignore[attr-defined]
+
+    assert numbers._CUR_WIDTH == _parser.parse(numbers._CUR_PREFIX, re.IGNORECASE).getwidth()[1]
+
+
+def _scan_from_the_start(text: str, monkeypatch: pytest.MonkeyPatch) -> list[numbers.Figure]:
+    with monkeypatch.context() as m:
+        m.setattr(numbers, "_CUR_WIDTH", 10**9)  # the digit figures searched from the text's first character
+        return numbers._scan(text)
+
+
+def test_figures_found_from_the_first_digit_equal_a_search_of_the_whole_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = list(_texts())
+    assert sum(bool(numbers._scan(t)) for t in texts) > 100
+    for t in texts:
+        assert numbers._scan(t) == _scan_from_the_start(t, monkeypatch), t
+
+
+_NUMBER_CHARS = "0123456789 ,.-$£€US Rs USD per cent%to and between million bn k,"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(alphabet=_NUMBER_CHARS, max_size=30),
+                 st.lists(st.sampled_from(["US$", "Rs.", "USD", "€", "5", "1,000", "2.5", "million", "to", "and",
+                                           "between", "%", "per cent", "June 5", "2024-05-01", "x", "-", "/"]),
+                          max_size=10).map(" ".join)))
+def test_figures_found_from_the_first_digit_in_random_text(text: str) -> None:
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(numbers, "_CUR_WIDTH", 10**9)
+        whole = numbers._scan(text)
+    assert numbers._scan(text) == whole
+
+
+def test_a_sentence_read_again_gives_the_same_casualty_readings() -> None:
+    """read_casualties keeps each sentence's readings for verification's second reader: the same as reading anew."""
+    arts = load_articles([ROOT / "seeds", ROOT / "evals" / "dev" / "articles"]).articles
+    read = 0
+    for a in arts:
+        for s in split_sentences(a.text):
+            fresh = casualty_clauses._read_casualties(s)
+            assert casualty_clauses.read_casualties(s) == fresh
+            assert casualty_clauses.read_casualties(s) == fresh  # served from what was kept
+            read += bool(fresh)
+    assert read > 20
+
+
+def test_an_article_without_the_north_or_south_gets_the_same_state_names_where_they_can_be_read() -> None:
+    """Names.state_aliases reads which states an article names only when it says "the North" (South, East,
+    West): in an article without any of those, the entries it leaves out could never be looked up."""
+    from summarizer.reading.claimants import _POINTS, Names
+
+    p = patterns()
+    texts = [a.text for a in load_articles([ROOT / "seeds", ROOT / "evals" / "dev" / "articles"]).articles]
+    texts += ["Troops of North Korea crossed; the North denied it.", "South Sudan said the South had left."]
+    for text in texts:
+        got = Names(text).state_aliases()
+        every = dict(got)
+        named = {p.state_alias[m.group()] for m in p.state_re.finditer(text)}
+        for word in _POINTS:
+            fits = [n for n in named if n.startswith(word + " ")]
+            if len(fits) == 1:
+                every[f"the {word}"] = fits[0]
+        assert {k: v for k, v in every.items() if k in text} == {k: v for k, v in got.items() if k in text}, text
+        assert all(k in got for k in every if k.startswith("the ") and k in text)
+
+
+def test_no_character_folds_to_one_that_folds_again() -> None:
+    """fold() replaces each character in turn: that equals translate() because a folded character never folds."""
+    import sys
+
+    for code in range(128, sys.maxunicode + 1):
+        f = injection._FOLDED[code]
+        if f != chr(code) and not f.isascii():
+            assert injection._FOLDED[ord(f)] == f, hex(code)
+    injection._FOLDED.clear()
+
+
+def test_fold_with_many_folded_characters_equals_folding_each_character() -> None:
+    many = "".join(chr(0xFF21 + k) for k in range(26)) + " ﬁ ½ о Α \u00a0x\u200b"  # fullwidth letters and more
+    assert len({c for c in many if injection._FOLDED[ord(c)] != c}) > injection._MAX_REPLACED
+    assert injection.fold(many) == _fold_per_character(many)
+    assert injection.fold(many[20:]) == _fold_per_character(many[20:])
+
+
+def _spelled_out_with_a_boundary(text: str, abbr: str) -> str | None:
+    words = r"\s+(?:(?:of|for|and|on)\s+)?".join(rf"{c}[a-z]+" for c in abbr)
+    m = re.search(rf"\b{words}\b", text)
+    return m.group() if m else None
+
+
+def test_an_abbreviation_spelled_out_is_found_as_with_a_word_boundary() -> None:
+    from summarizer.reading.claimants import Names
+
+    texts = [a.text for a in load_articles([ROOT / "seeds", ROOT / "evals" / "dev" / "articles"]).articles]
+    found = 0
+    for text in texts:
+        names = Names(text)
+        for abbr in sorted(set(re.findall(r"\b[A-Z]{2,6}\b", text))):
+            got = names._spelled_out(abbr)
+            assert got == _spelled_out_with_a_boundary(text, abbr), (abbr, text[:80])
+            found += got is not None
+    assert found > 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="NIS nis_é-1Nation Intel Service of", max_size=40), st.sampled_from(["NIS", "NS", "IS"]))
+def test_an_abbreviation_spelled_out_in_random_text(text: str, abbr: str) -> None:
+    from summarizer.reading.claimants import Names
+
+    assert Names(text)._spelled_out(abbr) == _spelled_out_with_a_boundary(text, abbr)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="NIS nis_-é1x.", max_size=30), st.sampled_from(["NIS", "NS", "IS", "SN"]))
+def test_an_acronym_is_found_as_with_a_look_behind(text: str, acr: str) -> None:
+    from summarizer.verification.named import _acronym_in
+
+    assert _acronym_in(acr, text) == (re.search(rf"(?<![\w-]){acr}(?![\w-])", text) is not None)
+
+
+_ENDS_AS_WRITTEN = re.compile(r"[.!?]+[\"”’)\]]*(?=\s|$)|\n[ \t]*\n|\n(?=[ \t]*[\"“‘(\[*•A-Z0-9-])")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=".!?\n \t\"”’)]“‘([*•A0-b-", max_size=40))
+def test_sentence_ends_opening_with_their_character_class_equal_the_pattern_as_written(text: str) -> None:
+    assert [m.span() for m in injection._ENDS.finditer(text)] == [m.span() for m in _ENDS_AS_WRITTEN.finditer(text)]
+
+
+def test_sentence_ends_in_the_corpora_equal_the_pattern_as_written() -> None:
+    texts = [a.text for a in load_articles([ROOT / "seeds", ROOT / "evals" / "dev" / "articles"]).articles]
+    texts += [p.read_text(encoding="utf-8") for d in ("verification", "hostile")
+              for p in sorted((ROOT / "tests" / "fixtures" / d).glob("*.txt"))]
+    for text in texts:
+        assert [m.span() for m in injection._ENDS.finditer(text)] == [m.span() for m in _ENDS_AS_WRITTEN.finditer(text)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(max_size=40), st.text(alphabet="ab Z_1٣²½é’“—\u00a0ßİſ.-", max_size=40)))
+def test_letter_runs_equal_the_regex(text: str) -> None:
+    from summarizer.core.language import letter_runs
+
+    assert letter_runs(text) == re.findall(r"[^\W\d_]+", text)
+
+
+def test_letter_runs_in_the_corpora_equal_the_regex() -> None:
+    from summarizer.core.language import letter_runs
+
+    for a in load_articles([ROOT / "seeds", ROOT / "evals" / "dev" / "articles"]).articles:
+        for text in (a.text, a.text.lower()):
+            assert letter_runs(text) == re.findall(r"[^\W\d_]+", text)
+
+
+def _names_re_as_written(names: tuple[str, ...]) -> re.Pattern[str]:
+    from summarizer.reading.patterns import any_of
+
+    return re.compile(rf"(?<![\w-]){any_of([re.escape(k) for k in names])}(?![\w-])")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet="Kim JongU.-tNh", min_size=1, max_size=8), min_size=1, max_size=5, unique=True),
+       st.text(alphabet="Kim JongU.-tNh x", max_size=40))
+def test_an_articles_own_names_are_found_as_with_a_look_behind(names: list[str], text: str) -> None:
+    from summarizer.reading.patterns import _names_re
+
+    got = [m.span() for m in _names_re(tuple(names)).finditer(text)]
+    assert got == [m.span() for m in _names_re_as_written(tuple(names)).finditer(text)]
+
+
+def test_an_articles_own_names_in_the_corpora_are_found_as_with_a_look_behind() -> None:
+    from summarizer.reading.claimants import Names
+    from summarizer.reading.patterns import _names_re
+
+    hits = 0
+    for a in load_articles([ROOT / "seeds", ROOT / "evals" / "dev" / "articles"]).articles:
+        names = tuple(Names(a.text, {"Putin": "Russia", "Kim": "North Korea"}).state_aliases())
+        for s in split_sentences(a.text):
+            got = [m.span() for m in _names_re(names).finditer(s.text)]
+            assert got == [m.span() for m in _names_re_as_written(names).finditer(s.text)]
+            hits += len(got)
+    assert hits > 5

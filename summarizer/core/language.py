@@ -61,8 +61,24 @@ _ENGLISH = frozenset("the a an and of to in is was were are has have had said sa
                      "at as it its they their this which who".split())
 
 
+_LETTER_RUNS = re.compile(r"[^\W\d_]+")
+_ASCII_LETTER_RUNS = re.compile(r"[A-Za-z]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def letter_runs(text: str) -> list[str]:
+    r"""``re.findall(r"[^\W\d_]+", text)``: the words of a text, as runs of letters.
+
+    When no character outside ASCII in the text is a letter (curly quotes, dashes, currency signs and no-break
+    spaces are not), the runs are those of ``[A-Za-z]``, which the regex engine finds about twice as fast.
+    """
+    if text.isascii() or not any(c.isalnum() and not c.isdecimal() for c in set(_NON_ASCII.findall(text))):
+        return _ASCII_LETTER_RUNS.findall(text)
+    return _LETTER_RUNS.findall(text)
+
+
 @lru_cache(maxsize=4)  # the offline extractor and verification ask about the same article text in turn
 def looks_english(text: str) -> bool:
     """English function words make up a fair share of the words (about a third in news prose; under 5% elsewhere)."""
-    words = re.findall(r"[^\W\d_]+", text[:20_000].lower())
+    words = letter_runs(text[:20_000].lower())
     return len(words) < 20 or sum(map(_ENGLISH.__contains__, words)) >= 0.12 * len(words)

@@ -238,8 +238,15 @@ def _bounds(qualifier: str, style: str, n: Number) -> tuple[Number | None, Numbe
     return n, n
 
 
+_DIGIT = re.compile(r"\d")
+_CUR_WIDTH = 4  # the most characters _CUR_PREFIX matches ("Rs. ", "USD "): a digit figure starts that far
+# before its first digit at most
+
+
 def _masked(text: str) -> str:
     """Blank out calendar dates so their parts are not read as figures."""
+    if not _DIGIT.search(text):
+        return text  # both date patterns need a digit
     blank = _DATE_RE.sub(lambda m: " " * len(m.group()), text)
     return _MONTH_DATE_RE.sub(lambda m: " " * len(m.group()), blank) if _MONTH_DATE.admit(blank) else blank
 
@@ -268,8 +275,10 @@ def _scan(text: str) -> list[Figure]:
         vague_low, vague_high = VAGUE[m.group("v").lower()]
         taken.append((m.start(), m.end()))
         raw.append((m.start(), m.end(), "vague", "exact", (), vague_low, vague_high, {}))
-    # 2. Digit figures, with ranges and currency.
-    for m in _NUM_RE.finditer(scan):
+    # 2. Digit figures, with ranges and currency; none starts before the first digit's currency prefix, so the
+    # search starts there (the look-behind still sees the text before it).
+    first = _DIGIT.search(scan)
+    for m in _NUM_RE.finditer(scan, max(0, first.start() - _CUR_WIDTH)) if first else ():
         start, end = m.start(), m.end()
         if not free(start, end):
             continue

@@ -8,13 +8,17 @@ pattern cannot match there, and a substring test (``in``) says so for a fraction
 :func:`needles` reads those words off a pattern (or off a part that every match of a larger pattern
 contains) with the standard library's own regex parser, so they always follow the pattern tables.
 A gate never changes a result: a text without any of the words has no match.
+
+A sentence is asked about by dozens of gates in turn. Instead of each gate testing its own words, one pass
+of an Aho-Corasick automaton (pyahocorasick) over the text finds the words of every gate at once; the answer
+for all gates is kept per text as a bit mask, and each gate tests its own bit (:class:`_Index`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 try:  # the standard parser and its node types: private modules (no public API exposes them), in 3.11-3.13
@@ -22,6 +26,11 @@ try:  # the standard parser and its node types: private modules (no public API e
     import re._parser as _parser
 except ImportError:  # pragma: no cover - a later Python moved them: every text is admitted, results unchanged
     _sre = _parser = None
+
+try:
+    import ahocorasick
+except ImportError:  # pragma: no cover - a dependency; without it each gate tests its own words (same answers)
+    ahocorasick = None
 
 MAX_NEEDLES = 40
 """A gate tests at most this many words: more substring tests cost about what the search saves."""
@@ -38,9 +47,23 @@ class Needles:
 
     exact: tuple[str, ...]
     folded: tuple[str, ...]
+    bit: int = field(default=0, init=False, repr=False, compare=False)  # this word list's bit in the index
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "bit", _INDEX.register(self))
 
     def admit(self, text: str) -> bool:
         """False only when ``text`` holds none of the words (and so no match)."""
+        if len(text) >= _LONG:
+            return self.admit_each(text)
+        st = _INDEX.state
+        m = st.masks.get(text)
+        if m is None:
+            m = _INDEX.mask(text, st, self)
+        return bool(m & self.bit)
+
+    def admit_each(self, text: str) -> bool:
+        """:meth:`admit` by a substring test per word: the index's reference, and its stand-in without one."""
         for w in self.exact:  # a plain loop: quicker than any() for a few words
             if w in text:
                 return True
@@ -61,7 +84,7 @@ _last: tuple[str, str] = ("", "")
 
 
 def _lower(text: str) -> str:
-    """``text.lower()``, kept for the text asked last: the gates of one sentence's patterns ask in turn."""
+    """``text.lower()``, kept for the text asked last: the gates of one text ask in turn."""
     global _last
     last = _last
     if last[0] is text:
@@ -69,6 +92,98 @@ def _lower(text: str) -> str:
     low = text.lower()
     _last = (text, low)
     return low
+
+
+_ALWAYS = 1  # the bit in every text's mask: a pattern without a gate searches every text
+_MAX_MASKS = 512  # texts whose masks are kept (a run asks about one article's sentences at a time)
+_LONG = 1000  # a text this long (a whole article) is asked about by few gates: each tests its own words, which
+# stops at the first one found, instead of the automata finding every word of every list in it
+
+
+@dataclass
+class _State:
+    """The automata of the word lists registered so far and the masks they gave. Registering a list replaces
+    the whole state, so no mask worked out without that list's words is read after it."""
+
+    exact: Any = None  # an ahocorasick.Automaton over the text as written: word -> bits of the lists holding it
+    folded: Any = None  # the same over the text in lower case, for the lists' case-insensitive words
+    built: bool = False
+    masks: dict[str, int] = field(default_factory=dict)  # text -> the bits of the lists it holds a word of
+    seen: set[str] = field(default_factory=set)  # texts asked about once, whose masks are not worked out yet
+
+
+class _Index:
+    """Every gate's word list, each with a bit; a text's mask has the bits of the lists it holds a word of."""
+
+    def __init__(self) -> None:
+        self.lists: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[int, Needles]] = {}
+        self.exact: dict[str, int] = {}  # word -> bits of the lists holding it as written
+        self.folded: dict[str, int] = {}  # word (lower case) -> bits of the lists holding it folded
+        self.any_folded = 0  # bits of the lists with a folded word (a case twin in the text admits them all)
+        self.state = _State()
+
+    def register(self, n: Needles) -> int:
+        """The bit of ``n``'s word list (the same for the same words)."""
+        key = (n.exact, n.folded)
+        if key in self.lists:
+            return self.lists[key][0]
+        bit = 1 << (len(self.lists) + 1)  # after _ALWAYS
+        self.lists[key] = (bit, n)
+        for w in n.exact:
+            self.exact[w] = self.exact.get(w, 0) | bit
+        for w in n.folded:
+            self.folded[w] = self.folded.get(w, 0) | bit
+        if n.folded:
+            self.any_folded |= bit
+        self.state = _State()
+        return bit
+
+    def _build(self, st: _State) -> None:
+        if ahocorasick is not None:
+            for words, attr in ((self.exact, "exact"), (self.folded, "folded")):
+                if words:
+                    a = ahocorasick.Automaton()
+                    for w, bits in words.items():
+                        a.add_word(w, bits)
+                    a.make_automaton()
+                    setattr(st, attr, a)
+        st.built = True
+
+    def mask(self, text: str, st: _State, asking: Needles | None) -> int:
+        """``text``'s mask (kept in ``st``): one pass of each automaton over the text finds every list's words.
+
+        The first time a text is asked about, only the ``asking`` list tests its own words (a figure's head is
+        asked about by one or two patterns: a pass of the automata would cost more), and the answer is not kept.
+        """
+        if text not in st.seen:
+            if len(st.seen) >= _MAX_MASKS:
+                st.seen.clear()
+            st.seen.add(text)
+            return _ALWAYS | asking.bit if asking is not None and asking.admit_each(text) else _ALWAYS
+        if not st.built:
+            self._build(st)
+        m = _ALWAYS
+        if ahocorasick is None:  # pragma: no cover - each list tests its own words
+            for bit, n in self.lists.values():
+                if n.admit_each(text):
+                    m |= bit
+        else:
+            if st.exact is not None:
+                for _, bits in st.exact.iter(text):
+                    m |= bits
+            if st.folded is not None:
+                if not text.isascii() and any(c in text for c in _CASE_TWINS):
+                    m |= self.any_folded  # "ſ" matches "s" under IGNORECASE: every folded list admits the text
+                else:
+                    for _, bits in st.folded.iter(text.lower()):
+                        m |= bits
+        if len(st.masks) >= _MAX_MASKS:
+            st.masks.clear()
+        st.masks[text] = m
+        return m
+
+
+_INDEX = _Index()
 
 
 Need = frozenset[tuple[str, bool]]  # (word, case-insensitive?): every match contains one of them
@@ -263,18 +378,40 @@ class Gated:
 
     rx: re.Pattern[str]
     needles: Needles | None
+    bit: int = field(default=_ALWAYS, init=False, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        if self.needles is not None:
+            object.__setattr__(self, "bit", self.needles.bit)
+
+    # The index is looked up inline below: these run for every sentence and pattern.
     def admit(self, text: str) -> bool:
         """False only when the pattern cannot match in ``text``."""
-        return self.needles is None or self.needles.admit(text)
+        if len(text) >= _LONG:
+            return self.needles is None or self.needles.admit_each(text)
+        st = _INDEX.state
+        m = st.masks.get(text)
+        if m is None:
+            m = _INDEX.mask(text, st, self.needles)
+        return bool(m & self.bit)
 
     def search(self, text: str) -> re.Match[str] | None:
-        n = self.needles
-        return self.rx.search(text) if n is None or n.admit(text) else None
+        if len(text) >= _LONG:
+            return self.rx.search(text) if self.admit(text) else None
+        st = _INDEX.state
+        m = st.masks.get(text)
+        if m is None:
+            m = _INDEX.mask(text, st, self.needles)
+        return self.rx.search(text) if m & self.bit else None
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        n = self.needles
-        return self.rx.finditer(text) if n is None or n.admit(text) else iter(())
+        if len(text) >= _LONG:
+            return self.rx.finditer(text) if self.admit(text) else iter(())
+        st = _INDEX.state
+        m = st.masks.get(text)
+        if m is None:
+            m = _INDEX.mask(text, st, self.needles)
+        return self.rx.finditer(text) if m & self.bit else iter(())
 
 
 def gated(rx: re.Pattern[str], required: str | None = None) -> Gated:

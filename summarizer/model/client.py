@@ -121,6 +121,52 @@ def _error_text(content: bytes) -> str:
     return " ".join(text.split())[:300]
 
 
+_Exchange = tuple[int, list[tuple[str, str]], bytes, Any]  # status, headers, content, the JSON of a 200's content
+
+
+@dataclass
+class _Ask:
+    """One structured call's first ask, seen by the transport (a context variable: chunks of one article are
+    asked concurrently). ``learn``: the ask goes through openai and instructor and its request may become a
+    template; ``fetched``: the direct request's body and what came of it (an exchange or an exception)."""
+
+    messages: list[dict[str, str]]
+    max_tokens: int | None
+    options: frozenset[str]
+    learn: bool = False
+    fetched: tuple[bytes, _Exchange | Exception] | None = None
+
+
+_ASK: contextvars.ContextVar[_Ask | None] = contextvars.ContextVar("brief_ask", default=None)
+
+
+@dataclass
+class _Template:
+    """A request that openai and instructor built: what the direct requests with the same options reuse."""
+
+    url: httpx2.URL
+    headers: list[tuple[bytes, bytes]]  # as sent (Content-Length is set per request)
+    extensions: dict[str, Any]
+    body: dict[str, Any]
+
+
+def _direct_body(template: dict[str, Any], messages: list[dict[str, str]], max_tokens: int | None) -> dict[str, Any]:
+    """The template's body with these messages and max_tokens (every key keeps its place)."""
+    body = {**template, "messages": messages}
+    if max_tokens is not None:
+        body["max_tokens"] = max_tokens
+    return body
+
+
+def _dumps(body: dict[str, Any]) -> bytes:
+    """JSON as openai encodes a request body (openai._utils._json.openapi_dumps, for plain JSON values)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _direct_bytes(template: dict[str, Any], messages: list[dict[str, str]], max_tokens: int | None) -> bytes:
+    return _dumps(_direct_body(template, messages, max_tokens))
+
+
 def _json_response(status: int, body: bytes, request: httpx2.Request, headers: Any = None) -> httpx2.Response:
     kept = [(k, v) for k, v in (headers or []) if k.lower() not in ("content-encoding", "content-length",
                                                                      "transfer-encoding", "connection")]
@@ -154,6 +200,13 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         self.connect_failures = 0
         self._scope: dict[str, Any] | None = None
         self._scope_lock = asyncio.Lock()
+        # Direct requests (LLMClient._direct): templates by the set of request options, and whether the
+        # requests openai and instructor built so far were exactly the direct ones.
+        self.templates: dict[frozenset[str], _Template] = {}
+        self.direct = Mode(config.mode) == Mode.TOOLS
+        # Set once the ask that is to become a template has reached this transport (or ended): the run's
+        # first asks, all started together, wait for it instead of each going through openai and instructor.
+        self.learning: dict[frozenset[str], asyncio.Event] = {}
 
     async def cache_scope(self, request: httpx2.Request) -> dict[str, Any]:
         """What the cache key adds to the request body: the endpoint (no credentials) and the served model.
@@ -197,12 +250,31 @@ class StoreTransport(httpx2.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         state = _STATE.get() or CallState(article_id="-", label="(no article)")
         raw = await request.aread()
+        ask = _ASK.get()
+        if ask is not None and ask.fetched is not None:
+            sent, outcome = ask.fetched
+            ask.fetched = None
+            if sent == raw:  # the direct request's exchange (LLMClient._direct), handed to openai as it happened
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                return _json_response(outcome[0], outcome[2], request, outcome[1])
+            self.direct = False  # openai and instructor built another body: every request goes through them
+            log.debug("the direct request differs from the one openai builds; not sending directly any more")
         try:
             body = json.loads(raw)
         except ValueError:
             body = None
         if not isinstance(body, dict):
             raise ModelError(state.article_id, f"unexpected non-JSON request to {request.url.path}")
+        if ask is not None and ask.learn:
+            self._learn(request, raw, body, ask)
+        status, headers, content, _ = await self.exchange(request, body, state)
+        return _json_response(status, content, request, headers)
+
+    async def exchange(self, request: httpx2.Request, body: dict[str, Any], state: CallState) -> _Exchange:
+        """One request's answer from the replay folder, the cache or the server (with retries), the answer
+        recorded and (once it validates, :meth:`commit`) cached: status, headers, content and, for a 200,
+        the content's JSON."""
         meta = {"article_id": state.article_id, "article": state.label, "mode": self.config.mode,
                 "base_url": self.config.safe_base_url(), "path": request.url.path}
         if self.replay is not None:
@@ -214,22 +286,39 @@ class StoreTransport(httpx2.AsyncBaseTransport):
                     f"{request_key(body)}; record it first ({option('record')}) or run without {option('replay')}",
                 )
             state.usage.cached_calls += 1
-            return _json_response(200, json.dumps(stored).encode(), request)
+            return 200, [], json.dumps(stored).encode(), stored
         scope = await self.cache_scope(request) if self.cache is not None else None
         key = self.cache.key(body, scope) if self.cache is not None else ""
         if self.cache is not None and (stored := self.cache.get(body, scope, key=key)) is not None:
             state.usage.cached_calls += 1
             if self.record is not None:
                 self.record.put(body, stored, {**meta, "from_cache": True})
-            return _json_response(200, json.dumps(stored).encode(), request)
-        status, headers, content = await self._send(request, state)
+            return 200, [], json.dumps(stored).encode(), stored
+        status, headers, content, data = await self._send(request, state)
         if status == 200:
-            data = json.loads(content)
             if self.record is not None:
                 self.record.put(body, data, meta)
             if self.cache is not None:
                 state.pending.append((key, body, data, meta))
-        return _json_response(status, content, request, headers)
+        return status, headers, content, data
+
+    def _learn(self, request: httpx2.Request, raw: bytes, body: dict[str, Any], ask: _Ask) -> None:
+        """Keep the request openai and instructor built as the template of the direct requests with the same
+        options, when its body is exactly what :meth:`LLMClient._direct` would send for the same messages."""
+        if not self.direct or ask.options in self.templates:
+            return
+        if "cookie" in request.headers or _direct_bytes(body, ask.messages, ask.max_tokens) != raw:
+            self.direct = False
+            log.debug("openai and instructor changed the messages or the body's form; not sending directly")
+        else:
+            self.templates[ask.options] = _Template(request.url, list(request.headers.raw),
+                                                    dict(request.extensions), body)
+        self.learnt(ask)
+
+    def learnt(self, ask: _Ask) -> None:
+        """The ask meant to become a template has reached the transport or ended: the asks waiting go on."""
+        if (event := self.learning.pop(ask.options, None)) is not None:
+            event.set()
 
     def commit(self, state: CallState) -> None:
         """Cache the answers of a call that validated."""
@@ -282,7 +371,7 @@ class StoreTransport(httpx2.AsyncBaseTransport):
     def _close_gate(self, seconds: float) -> None:
         self.not_before = max(self.not_before, time.monotonic() + min(seconds, self.config.retry_after_max))
 
-    async def _send(self, request: httpx2.Request, state: CallState) -> tuple[int, list[tuple[str, str]], bytes]:
+    async def _send(self, request: httpx2.Request, state: CallState) -> _Exchange:
         retrying = AsyncRetrying(
             stop=self._stop,
             wait=self._wait,
@@ -301,7 +390,7 @@ class StoreTransport(httpx2.AsyncBaseTransport):
                              f"{self._advice(exc)}") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _send_once(self, request: httpx2.Request, state: CallState) -> tuple[int, list[tuple[str, str]], bytes]:
+    async def _send_once(self, request: httpx2.Request, state: CallState) -> _Exchange:
         if self.inner is None:
             raise ModelError(state.article_id, "no network transport (replay mode)")
         if self.down is not None:
@@ -350,7 +439,7 @@ class StoreTransport(httpx2.AsyncBaseTransport):
                 # Transient: a proxy or an overloaded server; the same request usually works when repeated.
                 raise _Retryable(f"the server answered HTTP 200 with a body that is not a usable chat completion "
                                  f"({problem})", response=None)
-            return status, headers, content
+            return status, headers, content, data
         message = _error_text(content)
         if status in (400, 422, 500, 501) and self.config.mode != Mode.TOOLS and _mentions_mode(message):
             raise self._refused(state, status, message)
@@ -362,7 +451,7 @@ class StoreTransport(httpx2.AsyncBaseTransport):
                 self._close_gate(retry_after)
             raise _Retryable(f"HTTP {status}: {message}", response=(status, headers, content),
                              retry_after=retry_after)
-        return status, headers, content
+        return status, headers, content, None
 
     def _advice(self, exc: _Retryable) -> str:
         if exc.response is not None and exc.response[0] == 429:
@@ -396,7 +485,9 @@ class _Pools(httpx2.AsyncBaseTransport):
     """
 
     def __init__(self, n: int) -> None:
-        self.pools = [httpx2.AsyncHTTPTransport() for _ in range(n)]
+        # One TLS context for all (each pool would otherwise load the certificate store again: 35 ms each).
+        context = httpx2.create_ssl_context()
+        self.pools = [httpx2.AsyncHTTPTransport(verify=context) for _ in range(n)]
         self.turn = 0
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -602,6 +693,35 @@ def _answer_text(completion: Any) -> str:
     return fenced.group(1) if fenced else text
 
 
+def _tool_answer(data: Any) -> Sections | None:
+    """The answer in a tools-mode completion (its JSON) when instructor would take it as it is, else None.
+
+    What instructor 1.17's tools handler does on success (v2/providers/openai/handlers.py,
+    ``OpenAIToolsHandler.parse_response``): no answer cut off at max_tokens (``finish_reason`` "length"), no
+    refusal, the first tool call's arguments validated by ``model_validate_json`` with ``strict=False``.
+    Anything less plain (no tool call, arguments not a string, a validation error) returns None and goes
+    through instructor itself."""
+    try:
+        choice = data["choices"][0]
+        message = choice["message"]
+        if choice.get("finish_reason") == "length" or message.get("refusal") is not None:
+            return None
+        call = message["tool_calls"][0]
+        if call.get("type") != "function":
+            return None
+        arguments = call["function"]["arguments"]
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
+    if not isinstance(arguments, str):
+        return None
+    from pydantic import ValidationError
+
+    try:
+        return RESPONSE_MODEL.model_validate_json(arguments, strict=False)
+    except ValidationError:
+        return None
+
+
 def _answer_failure(exc: BaseException) -> _Failure | None:
     """An unusable answer (cut off, not JSON, or not matching the schema), or None for any other failure."""
     from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
@@ -686,7 +806,8 @@ class LLMClient:
         _guard_logs(config.api_key)
         inner = None if config.replay is not None else _pools(config.concurrency)
         self.transport = StoreTransport(config, inner)
-        http_client = openai.DefaultAsyncHttpxClient(transport=self.transport, timeout=config.timeout)
+        self.http_client = http_client = openai.DefaultAsyncHttpxClient(transport=self.transport,
+                                                                        timeout=config.timeout)
         # openai appends "/chat/completions" to the base URL as a string, so a query string in it
         # ("?api-key=...") is sent as parameters of every request instead.
         base_url, query = config.endpoint()
@@ -744,15 +865,25 @@ class LLMClient:
         problems: list[str] = []
         for attempt in range(self.config.max_reasks + 1):
             try:
-                result = await self.instructor.chat.completions.create(
-                    model=self.config.model,
-                    response_model=RESPONSE_MODEL,
-                    messages=ask,  # type: ignore[arg-type]
-                    max_retries=0,
-                    temperature=self.config.temperature,
-                    **self.sampling(ask, max_tokens),
-                    strict=False,
-                )
+                direct, first = await self._direct(ask, max_tokens) if attempt == 0 else (None, None)
+                if direct is not None:
+                    result = direct
+                    break
+                token = _ASK.set(first)
+                try:
+                    result = await self.instructor.chat.completions.create(
+                        model=self.config.model,
+                        response_model=RESPONSE_MODEL,
+                        messages=ask,  # type: ignore[arg-type]
+                        max_retries=0,
+                        temperature=self.config.temperature,
+                        **self.sampling(ask, max_tokens),
+                        strict=False,
+                    )
+                finally:
+                    _ASK.reset(token)
+                    if first is not None and first.learn:
+                        self.transport.learnt(first)
                 break
             except Exception as exc:  # every failure becomes one clear ModelError
                 failure = _answer_failure(exc)
@@ -774,6 +905,55 @@ class LLMClient:
         assert isinstance(result, Sections)
         self.transport.commit(state)
         return result
+
+    async def _direct(self, messages: list[dict[str, str]],
+                      max_tokens: int | None) -> tuple[Sections | None, _Ask | None]:
+        """A first ask in tools mode sent as the request openai and instructor build, and its answer read as
+        instructor reads it when that is plain: (the answer, None), else (None, what the instructor call needs).
+
+        Per request, openai and instructor cost this process about 2 ms of CPU (copying the tools schema,
+        building and checking the request, building openai's response objects), which bounds a run with many
+        requests in flight. A run's first ask with a given set of options goes through them; its request
+        becomes the template (:meth:`StoreTransport._learn`) only if its body is exactly this template's
+        body with those messages and max_tokens (the same bytes), so a later ask's body is the one openai
+        would send. Only an answer instructor would accept as it is becomes the result here (a tool call's
+        arguments validated as instructor does it, :func:`_tool_answer`); anything else (an error, a refusal,
+        an answer cut off or invalid) is handed to the instructor call, whose request is answered with this
+        exchange (no second request) and which then does what it always does: re-asks, errors, salvage.
+        """
+        transport = self.transport
+        if not transport.direct:
+            return None, None
+        extra = self.sampling(messages, max_tokens)
+        ask = _Ask(messages, extra.get("max_tokens"), frozenset(extra))
+        template = transport.templates.get(ask.options)
+        if template is None and (learning := transport.learning.get(ask.options)) is not None:
+            await learning.wait()  # a few ms: the ask being learnt reaches the transport
+            template = transport.templates.get(ask.options)
+        if template is None or self.http_client.cookies:  # cookies: the client keeps and sends them
+            if template is None and transport.direct and ask.options not in transport.learning:
+                ask.learn = True
+                transport.learning[ask.options] = asyncio.Event()
+            return None, ask
+        body = _direct_body(template.body, messages, ask.max_tokens)
+        raw = _dumps(body)
+        length = str(len(raw)).encode()
+        request = httpx2.Request("POST", template.url, content=raw, extensions=dict(template.extensions),
+                                 headers=[(k, length if k.lower() == b"content-length" else v)
+                                          for k, v in template.headers])
+        state = _STATE.get() or CallState(article_id="-", label="(no article)")
+        try:
+            exchange = await transport.exchange(request, body, state)
+        except Exception as exc:  # the instructor call meets it where it always did
+            ask.fetched = (raw, exc)
+            return None, ask
+        status, headers, _, data = exchange
+        if status == 200 and not any(k.lower() == "set-cookie" for k, _ in headers):
+            answer = _tool_answer(data)
+            if answer is not None:
+                return answer, None
+        ask.fetched = (raw, exchange)
+        return None, ask
 
     async def structured(self, messages: list[dict[str, str]], response_model: type[_M]) -> _M:
         """One structured call for another answer than Sections (the bottom line): transient HTTP failures are

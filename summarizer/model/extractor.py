@@ -167,8 +167,8 @@ async def _grounded(
 ) -> ArticleExtraction:
     """verify() in the worker process when there is one and it is not behind, else here; stored with the answer.
 
-    When answers arrive faster than the worker grounds them, this process grounds the overflow itself, so the
-    two processes share the work (and the worker's start, about half a second, costs no waiting)."""
+    When the worker falls behind (WORKER_QUEUE answers waiting), this process grounds the overflow itself,
+    after its own warm-up (in a thread, once), so the two processes share the work."""
     extractor = config.extractor_name
     got = None
     if worker is not None and worker.waiting() < WORKER_QUEUE:
@@ -176,6 +176,9 @@ async def _grounded(
     if got is not None:
         extraction, body = got
     else:
+        if worker is not None:  # the child is behind (or gone): this process's own warm-up, in a thread
+            worker.warm_here()
+            await worker.here_ready()
         extraction, body = verify(sections, article, extractor=extractor, prompt_version=prompts.version,
                                   usage=usage, copy=False), None
     if index is not None and answer is not None:
@@ -311,8 +314,9 @@ async def _extract_rest(
 
     from .client import LLMClient
 
-    warm_grounding()
     client = LLMClient(config)
+    if worker is None:
+        warm_grounding()
 
     async def one(i: int) -> None:
         article = articles[i]

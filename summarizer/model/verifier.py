@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 MIN_ANSWERS = 48  # fewer answers to ground than this: the child's start (about 0.5 s of CPU) is not worth it
 # When this many answers wait for the child, the next one is grounded in this process. At N=1000, C=64
 # (benchmarks/run.py, load 1): 8 left ~350 answers to this process and took 5.8-6.4 s; 32 left ~100, 5.8-5.9 s.
+# 256 (this process grounding only for a child far behind, and so seldom paying grounding's warm-up) was
+# measured too, at load 6 with direct requests (client.py): 13.5-15.3 s and 6.5-7.0 ms of CPU per answer,
+# first answer at 2.9 s, against 8.3-12.9 s, 5.6-6.6 ms and 1.2 s with 32: a child starved of CPU then
+# held the run back while this process waited.
 WORKER_QUEUE = 32
 _READY = "brief-verifier-ready"
 _CHILD = "from summarizer.model.verifier import serve; serve()"  # what the child runs
@@ -43,12 +47,13 @@ _WARM_TEXT = "At least 10 soldiers were killed near the border on Monday, the de
 
 @lru_cache(maxsize=1)
 def warm_grounding() -> None:
-    """Ground a small made-up answer, once per process, before any request is sent.
+    """Ground a small made-up answer, once per process, before this process grounds a real one.
 
-    Grounding's first call builds its patterns and tables (about 0.4 s of CPU). Done while answers are
-    arriving, it holds the event loop that long, and requests in flight meanwhile can run past a short
-    timeout and be sent again; done first, no answer waits for it. The child does it before it says it is
-    ready.
+    Grounding's first call builds its patterns and tables (about 0.4 s of CPU). Done in the event loop while
+    answers are arriving, it holds the loop that long, and requests in flight meanwhile can run past a short
+    timeout and be sent again. Without a child it is done before any request is sent; with one, in a thread
+    when this process is first to ground an answer itself (:meth:`VerifyWorker.warm_here`), which may be never.
+    The child does it before it says it is ready.
     """
     from ..verification.grounding import verify
 
@@ -75,6 +80,20 @@ class VerifyWorker:
         self.next_id = 0
         self.broken = False
         self.reader = asyncio.ensure_future(self._read())
+        self._warm: asyncio.Future[None] | None = None
+
+    def warm_here(self) -> None:
+        """Start this process's own warm-up (:func:`warm_grounding`) in a thread, once: the event loop goes on
+        sending requests and handling answers meanwhile. Called when this process is first to ground an answer
+        itself (the child is behind, or gone), which then waits for it (:meth:`here_ready`)."""
+        if self._warm is None:
+            self._warm = asyncio.get_running_loop().run_in_executor(None, warm_grounding)
+
+    async def here_ready(self) -> None:
+        """Wait for :meth:`warm_here`'s warm-up, if one was started (its failure is left to verify() itself)."""
+        if self._warm is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._warm)
 
     @classmethod
     async def start(cls) -> VerifyWorker | None:
@@ -167,6 +186,7 @@ class VerifyWorker:
             await self.proc.wait()
         with contextlib.suppress(asyncio.CancelledError):
             await self.reader
+        await self.here_ready()
 
 
 def _relog(body: bytes) -> None:

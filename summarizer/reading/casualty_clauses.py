@@ -84,8 +84,27 @@ def _measure(phrase: str) -> str:
             or ("killed" if key == "died" else ""))
 
 
-def read_casualties(s: Sentence) -> list[tuple[Figure, str, str | None, int]]:
+Reading = tuple[Figure, str, str | None, int]
+
+# sentence text -> (its figures, its readings): the offline extractor reads every sentence, then verification's
+# second reader asks again about the sentences its items quote
+_READ: dict[str, tuple[list[Figure], tuple[Reading, ...]]] = {}
+_MAX_READ = 256
+
+
+def read_casualties(s: Sentence) -> list[Reading]:
     """(figure, measure, side or None, end of the reading) for each casualty figure of a sentence."""
+    hit = _READ.get(s.text)
+    if hit is not None and (hit[0] is s.figures or hit[0] == s.figures):
+        return list(hit[1])
+    out = _read_casualties(s)
+    if len(_READ) >= _MAX_READ:
+        _READ.clear()
+    _READ[s.text] = (s.figures, tuple(out))
+    return out
+
+
+def _read_casualties(s: Sentence) -> list[Reading]:
     r = casualty_res()
     t = s.text
     out: list[tuple[Figure, str, str | None, int]] = []

@@ -53,6 +53,9 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_POINTS = ("North", "South", "East", "West")
+
+
 class Names:
     """Per-article names: abbreviations defined in brackets, full forms of people's names."""
 
@@ -75,11 +78,14 @@ class Names:
         if self._state_aliases is None:
             p = patterns()
             found = _join(dict(self.run_leaders or {}), _leaders(self.text))
-            named = {p.state_alias[m.group()] for m in p.state_re.finditer(self.text)}
-            for word in ("North", "South", "East", "West"):
-                fits = [n for n in named if n.startswith(word + " ")]
-                if len(fits) == 1:
-                    found[f"the {word}"] = fits[0]
+            # "the North" is only ever looked up in this article's text: without one of the four, no need to
+            # read which states it names
+            if any(f"the {word}" in self.text for word in _POINTS):
+                named = {p.state_alias[m.group()] for m in p.state_re.finditer(self.text)}
+                for word in _POINTS:
+                    fits = [n for n in named if n.startswith(word + " ")]
+                    if len(fits) == 1:
+                        found[f"the {word}"] = fits[0]
             self._state_aliases = {k: v for k, v in found.items() if v is not None}
         return self._state_aliases
 
@@ -97,7 +103,11 @@ class Names:
     def _spelled_out(self, abbr: str) -> str | None:
         """'NIS' -> 'National Intelligence Service' when the article spells it out somewhere."""
         words = r"\s+(?:(?:of|for|and|on)\s+)?".join(rf"{c}[a-z]+" for c in abbr)
-        m = re.search(rf"\b{words}\b", self.text)
+        # "\bN[a-z]+ ..." written as "N(?<!\wN)[a-z]+ ...": the same matches (N is a word character, so the
+        # boundary before it is no word character before it), but a pattern that opens with a letter is searched
+        # by skipping to each N, not tried at every position of the article
+        first = abbr[0]
+        m = re.search(rf"{first}(?<!\w{first}){words[1:]}\b", self.text)
         return m.group() if m else None
 
     def person(self, surname: str) -> str | None:

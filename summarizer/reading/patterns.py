@@ -240,8 +240,19 @@ def states_in(text: str, extra: dict[str, str] | None = None) -> list[tuple[int,
 
 @lru_cache(maxsize=64)
 def _names_re(names: tuple[str, ...]) -> re.Pattern[str]:
-    """Any of an article's own names for states, as whole words (built once per article, not per sentence)."""
-    return re.compile(rf"(?<![\w-]){any_of([re.escape(k) for k in names])}(?![\w-])")
+    r"""Any of an article's own names for states, as whole words (built once per article, not per sentence).
+
+    rf"(?<![\w-]){any_of(names)}(?![\w-])", with each name's first character before the look-behind
+    ("P(?<![\w-]P)utin"): the same matches, but every alternative opens with a character, so the search skips to
+    those characters instead of trying every position of a sentence.
+    """
+    return re.compile(any_of([_opening_word(k) for k in names]) + r"(?![\w-])")
+
+
+def _opening_word(name: str) -> str:
+    """``name`` (escaped), matching only where no word character or hyphen comes before it."""
+    first = re.escape(name[:1])
+    return rf"{first}(?<![\w-]{first}){re.escape(name[1:])}"
 
 
 def unique(names: list[str]) -> list[str]:
@@ -252,6 +263,7 @@ def is_country(place: str | None) -> bool:
     name = patterns().state_alias.get(place) if place else None
     return name is not None and gazetteer().is_state(name)
 
+@lru_cache(maxsize=64)  # asked for each item of a sentence, and twice for some
 def named_place(text: str) -> str | None:
     """The one specific place (region, city) a sentence names, else the one country, else None."""
     found = unique([m.group() for m in patterns().places.finditer(text)])

@@ -121,8 +121,18 @@ def fold(text: str) -> str:
     text = _INVISIBLE.sub("", text)
     # only the characters that fold to another one are mapped: most texts have none (curly quotes, dashes
     # and accented letters stay as they are), and then the text is returned as it is
-    table = {c: f for c in map(ord, set(text)) if c > 127 and (f := _FOLDED[c]) != chr(c)}
-    return text.translate(table) if table else text
+    table = {c: f for c in set(_NON_ASCII.findall(text)) if (f := _FOLDED[ord(c)]) != c}
+    if len(table) > _MAX_REPLACED:
+        return text.translate({ord(c): f for c, f in table.items()})
+    # a few characters (a no-break space): one replace() each is much quicker than translate(), which looks up
+    # every character of the text; the same result, as no character folds to one that folds again
+    for c, f in table.items():
+        text = text.replace(c, f)
+    return text
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_MAX_REPLACED = 16
 
 
 class _Folded(dict[int, str]):
@@ -160,7 +170,12 @@ def _family(text: str, patterns: tuple[tuple[str, Gated], ...]) -> str | None:
     return None
 
 
-_ENDS = re.compile(r"[.!?]+[\"”’)\]]*(?=\s|$)|\n[ \t]*\n|\n(?=[ \t]*[\"“‘(\[*•A-Z0-9-])")
+# A sentence ends at end punctuation before a space or the end, at a blank line, or at a line break before a
+# new line's capital: r"[.!?]+[\"”’)\]]*(?=\s|$)|\n[ \t]*\n|\n(?=[ \t]*[\"“‘(\[*•A-Z0-9-])", written to open with
+# the one character class every match starts with, so the search skips to those characters
+# (tests/test_prefilter.py compares the two).
+_ENDS = re.compile(r"[.!?\n](?:(?<=[.!?])[.!?]*[\"”’)\]]*(?=\s|$)|(?<=\n)[ \t]*\n|(?<=\n)(?=[ \t]*[\"“‘(\[*•A-Z0-9-]))")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -177,7 +192,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             a += 1
         while b > a and text[b - 1].isspace():
             b -= 1
-        if b > a and re.search(r"[^\W\d_]", text[a:b]):
+        if b > a and _LETTER.search(text, a, b):
             out.append((a, b))
     return out
 
@@ -190,10 +205,9 @@ def find_instructions(text: str) -> list[Found]:
 @lru_cache(maxsize=64)
 def _find(text: str) -> tuple[Found, ...]:
     found: list[Found] = []
-    # Each sentence, normalised, is part of the whole text normalised: a pattern whose gate rules the whole
-    # text out matches no sentence of it, and is not tried on each one.
-    whole = _normalised(text)
-    patterns = tuple((family, rx) for family, rx in _compiled() if rx.needles is None or rx.needles.admit(whole))
+    # Each pattern's gate is asked about each sentence: one pass over a sentence answers every gate
+    # (core/prefilter.py), which costs less than testing the whole text's words for each pattern first.
+    patterns = _compiled()
     for a, b in sentence_spans(text):
         family = _family(_normalised(text[a:b]), patterns)
         if family:

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..core.errors import ConfigError
+from ..core.language import letter_runs
 from ..core.resources import data_path, read_data_yaml
 from ..reading.entities import load_aliases, looks_like_person
 from ..reading.gazetteer import gazetteer
@@ -66,7 +67,7 @@ def _words_of(text: str) -> tuple[str, ...]:
 
 
 def _read_words(text: str) -> list[str]:
-    return re.findall(r"[^\W\d_]+", undot(fold(text)).lower())
+    return letter_runs(undot(fold(text)).lower())
 
 
 @lru_cache(maxsize=4)  # an article's text stays in while the windows around its quotes come and go
@@ -202,11 +203,17 @@ def named(name: str, text: str) -> bool:
     return True
 
 
+def _acronym_in(acr: str, text: str) -> bool:
+    r"""``acr`` (capital letters) stands as a word of ``text``: "(?<![\w-])NIS(?![\w-])" written as
+    "N(?<![\w-]N)IS(?![\w-])", the same matches, but searched by skipping to each "N" of the text."""
+    return re.search(rf"{acr[0]}(?<![\w-]{acr[0]}){acr[1:]}(?![\w-])", text) is not None
+
+
 def claimant_named(claimant: str, text: str) -> bool:
     """A claimant is named when its acronym, its surname or most of its words appear in ``text``."""
     text = _undotted(text)
     for acr in re.findall(r"\b[A-Z]{2,6}\b", undot(claimant)):
-        if re.search(rf"(?<![\w-]){acr}(?![\w-])", text):
+        if _acronym_in(acr, text):
             return True
     want = [w for w in words_of(claimant) if w not in _CLAIMANT_STOP and len(w) > 1]
     if not want:
