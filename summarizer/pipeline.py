@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from .core.errors import ArticleError, BriefError, ConfigError, DeadlineError, NoArticlesError, option
 from .core.extractor import Extractor, Progress
-from .core.runinfo import all_instructions, all_rejected, total_usage
+from .core.packed import Packed
+from .core.runinfo import Totals
 from .core.schema import Article, ArticleExtraction, Briefing, FailedArticle, RunInfo, Usage
-from .ingestion.articles import load_articles
+from .ingestion.articles import LoadResult, load_into
 from .verification.coverage import unread
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,8 +30,8 @@ class BriefRun:
     """A briefing with the articles it was made from and every error met on the way."""
 
     briefing: Briefing
-    articles: list[Article]
-    extractions: list[ArticleExtraction] = field(default_factory=list)
+    articles: Sequence[Article]  # a list, or packed (summarizer.core.packed): a sequence either way
+    extractions: Sequence[ArticleExtraction] = field(default_factory=list)
     errors: list[BriefError] = field(default_factory=list)
     duplicates: list[ArticleError] = field(default_factory=list)  # skipped copies: notes, not failures
 
@@ -40,17 +41,19 @@ class BriefRun:
 
 
 def _collect(
-    paths_or_articles: Sequence[str | Path | Article] | str | Path, max_bytes: int, related: str
-) -> tuple[list[Article], list[BriefError], list[ArticleError]]:
+    paths_or_articles: Sequence[str | Path | Article] | str | Path, max_bytes: int, related: str, pack: bool = False
+) -> tuple[Sequence[Article], list[BriefError], list[ArticleError]]:
+    """The articles given and those loaded from the paths given; ``pack``: kept packed as they load."""
     if isinstance(paths_or_articles, (str, Path)):
         paths_or_articles = [paths_or_articles]
-    articles = [a for a in paths_or_articles if isinstance(a, Article)]
+    given = [a for a in paths_or_articles if isinstance(a, Article)]
+    articles: list[Article] | Packed[Article] = Packed(Article, given) if pack else given
     paths = [p for p in paths_or_articles if not isinstance(p, Article)]
     errors: list[BriefError] = []
     duplicates: list[ArticleError] = []
     if paths:
-        loaded = load_articles(paths, max_bytes=max_bytes, related=related)  # type: ignore[arg-type]
-        articles.extend(loaded.articles)
+        loaded = LoadResult(articles=[])
+        load_into(articles.append, loaded, paths, max_bytes=max_bytes, related=related)  # type: ignore[arg-type]
         errors.extend(loaded.errors)
         duplicates.extend(loaded.duplicates)
     return articles, errors, duplicates
@@ -196,12 +199,16 @@ def run_with_options(
 
     config, title = options.config, options.title
     until = None if options.deadline is None else time.monotonic() + options.deadline
-    articles, errors, duplicates = _collect(paths_or_articles, options.max_bytes, options.related)
+    # An offline run keeps its articles packed (compressed JSON, validated on access) and its extractions too:
+    # 10,000 articles as objects take over 100 MB, their extractions about 480 MB (see summarizer/core/packed.py).
+    articles, errors, duplicates = _collect(paths_or_articles, options.max_bytes, options.related,
+                                            pack=config is None)
     if not articles:
         inputs = [paths_or_articles] if isinstance(paths_or_articles, (str, Path)) else list(paths_or_articles)
         raise _nothing_loaded(inputs, errors)
     if on_loaded is not None:
         on_loaded(len(articles))
+    ids = [a.id for a in articles]
 
     extractor: Extractor
     if config is None:
@@ -210,29 +217,40 @@ def run_with_options(
         from .model.extractor import ModelExtractor
 
         extractor = ModelExtractor(config)
-    extractions: list[ArticleExtraction] = []
     results = extractor.extract_many(articles, progress, deadline=None if until is None else until - time.monotonic())
-    for res in results:
-        if isinstance(res, BriefError):
-            errors.append(res)
-        else:
-            extractions.append(res)
+    extractions: Sequence[ArticleExtraction]
+    if isinstance(results, Packed):
+        extractions = results.models()
+        errors.extend(results.others())
+    else:
+        extractions = [res for res in results if not isinstance(res, BriefError)]
+        errors.extend(res for res in results if isinstance(res, BriefError))
+    del results
     run = extractor.run_info(extractions)
+    totals = Totals()
+    ok_ids: set[str] = set()
+    no_items: set[str] = set()  # articles whose extraction has no item: coverage.unread reads only those
+    for ex in extractions:
+        totals.add(ex)
+        ok_ids.add(ex.article_id)
+        if not any(True for _ in ex.items()):
+            no_items.add(ex.article_id)
     failed_usage = [u for err in errors if isinstance(u := getattr(err, "usage", None), Usage)]
-    run.usage = total_usage(extractions, failed_usage)
+    run.usage = totals.usage(failed_usage)
     run.partial = any(isinstance(err, DeadlineError) for err in errors)
-    run.rejected = all_rejected(extractions)
-    run.instructions = all_instructions(extractions)
-    where = {a.id: a.path or a.id for a in articles}
+    run.rejected = totals.rejected()
+    run.instructions = totals.instructions()
+    where = {a.id: a.path or a.id for a in articles} if errors else {}
     run.failed = [FailedArticle(path=_error_path(err, where), reason=_error_reason(err)) for err in errors]
-    ok_ids = {e.article_id for e in extractions}
-    run.unread = unread(extractions, articles, offline=extractor.offline)
+    run.unread = unread([ex for ex in extractions if ex.article_id in no_items] if no_items else [],
+                        [a for a in articles if a.id in no_items] if no_items else [], offline=extractor.offline)
     if not extractions and title is None:  # "Briefing: 0 articles" would hide that articles were read
         n = len(articles)
         title = f"Briefing: none of the {n} article{'s' if n != 1 else ''} read could be briefed"
+    ok = [i for i, art_id in enumerate(ids) if art_id in ok_ids]
     briefing = merge(
         extractions,
-        [a for a in articles if a.id in ok_ids],
+        articles.subset(ok) if isinstance(articles, Packed) else [articles[i] for i in ok],
         run=run,
         title=title,
         aliases=list(options.aliases),
@@ -255,13 +273,15 @@ class OfflineExtractor:
     offline = True
 
     def extract_many(self, articles: Sequence[Article], progress: Progress | None = None, *,
-                     deadline: float | None = None) -> list[ArticleExtraction | BriefError]:
+                     deadline: float | None = None) -> Sequence[ArticleExtraction | BriefError]:
+        """As the Extractor interface says; the extractions come back packed (summarizer.core.packed), so a
+        large run does not hold them all as objects."""
         from .offline import extract_offline
         from .reading.claimants import run_leaders
 
         until = None if deadline is None else time.monotonic() + deadline
         leaders = run_leaders(a.text for a in articles)  # once for the run, not once per article
-        out: list[ArticleExtraction | BriefError] = []
+        out: Packed[ArticleExtraction | BriefError] = Packed(ArticleExtraction)
         for art in articles:
             result: ArticleExtraction | BriefError
             if until is not None and time.monotonic() >= until:

@@ -23,7 +23,7 @@ class Extractor(Protocol):
     offline: bool
 
     def extract_many(self, articles: Sequence[Article], progress: Progress | None = None, *,
-                     deadline: float | None = None) -> list[ArticleExtraction | BriefError]:
+                     deadline: float | None = None) -> Sequence[ArticleExtraction | BriefError]:
         """One entry per article, in order: its verified extraction or the error it met.
 
         ``progress(article, result)`` is called as each article finishes. ``deadline`` (seconds from now):

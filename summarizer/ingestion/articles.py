@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -664,13 +664,23 @@ def load_articles(
     article; the default "drop" cuts the block (its lines stay in ``dropped_lines``).
     Never raises for a bad file: each one becomes one error in the result.
     """
+    result = LoadResult(articles=[], errors=[])
+    load_into(result.articles.append, result, paths, max_bytes=max_bytes, related=related)
+    return result
+
+
+def load_into(
+    keep: Callable[[Article], None], result: LoadResult, paths: Sequence[str | Path], *, max_bytes: int = 5_000_000,
+    related: RelatedMode = "drop"
+) -> None:
+    """:func:`load_articles`, each article handed to ``keep`` as it loads (errors and duplicates go to ``result``),
+    so a caller can keep them packed rather than all as objects."""
     if related not in ("drop", "split"):
         raise ConfigError(f"{option('related', related)}: use 'drop' or 'split'")
     if max_bytes <= 0:
         raise ConfigError(f"{option('max_bytes', max_bytes)}: give a positive number of bytes")
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    result = LoadResult(articles=[], errors=[])
     seen_files: set[str] = set()
     seen_ids: dict[str, str] = {}
     for found in _discover_inputs(paths):
@@ -715,8 +725,7 @@ def load_articles(
                 result.duplicates.append(ArticleError(art.path or where, reason))
                 continue
             seen_ids[art.id] = art.path or where
-            result.articles.append(art)
-    return result
+            keep(art)
 
 
 def _discover_inputs(paths: Sequence[str | Path]) -> Iterator[tuple[Path, int] | ArticleError | str]:

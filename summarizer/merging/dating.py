@@ -385,7 +385,7 @@ def article_date(article: Article) -> ArticleDate | None:
     return _dateline(article) or _bounded_cached(article.text)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)  # keyed on whole texts: 4,096 of them held ~24 MB in a run of 10,000 articles
 def _bounded_cached(text: str) -> ArticleDate | None:
     return bounded_by_events(text)
 
@@ -442,9 +442,14 @@ class Chronology:
     def build(cls, articles: Iterable[Article], shared: Sequence[Sequence[Member]],
               names: dict[str, str] | None = None) -> Chronology:
         """``shared``: for each merged item, the reports of it in different articles."""
-        arts = list(articles)
-        own = {a.id: article_date(a) for a in arts}
-        chron = cls(own=own)
+        return cls.from_dates({a.id: article_date(a) for a in articles}, shared, names)
+
+    @classmethod
+    def from_dates(cls, own: dict[str, ArticleDate | None], shared: Sequence[Sequence[Member]],
+                   names: dict[str, str] | None = None) -> Chronology:
+        """:meth:`build` with each article's own date already worked out (:func:`article_date`), so the
+        articles' texts need not be kept until now."""
+        chron = cls(own=dict(own))
         links = [ln for members in shared for ln in _links(members)]
         chron._solve(links, names or {})
         return chron

@@ -10,7 +10,7 @@ import gc
 import hashlib
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -38,7 +38,7 @@ from ..core.schema import (
 )
 from ..reading.entities import Canonicalizer, key
 from .bottom_line import template_bottom_line
-from .dating import Chronology, Member, recover, words_of
+from .dating import ArticleDate, Chronology, Member, article_date, recover, words_of
 from .estimates import SAME_TIME_DAYS, build_estimates, timeline
 
 __all__ = ["SAME_TIME_DAYS", "MergeError", "briefing_as_extraction", "date_interval", "merge"]
@@ -435,14 +435,14 @@ def _union_reports(items: list[Item]) -> dict[str, list[DateRef | None]]:
     return {aid: min(cands, key=rank) for aid, cands in sorted(found.items())}
 
 
-def _actors(item: Item, c: Canonicalizer, names: dict[str, str]) -> tuple[str | None, str | None]:
+def _actors(item: Item | _Actors, c: Canonicalizer, names: dict[str, str]) -> tuple[str | None, str | None]:
     """Canonical claimant and conduit; a generic conduit ("MPs", "reporters") is no conduit."""
     claimant = names.get(item.claimant or "") or None
     conduit = None if item.conduit and c.is_generic(item.conduit) else names.get(item.conduit or "") or None
     return claimant, conduit
 
 
-def relays(items: Sequence[Item], c: Canonicalizer, names: dict[str, str]) -> dict[str, str]:
+def relays(items: Sequence[Item | _Actors], c: Canonicalizer, names: dict[str, str]) -> dict[str, str]:
     """Named conduits that relay exactly one claimant in the input: {"Lee Seong-kweun": "...NIS"}."""
     seen: dict[str, set[str]] = {}
     for it in items:
@@ -503,10 +503,71 @@ def _item_id(section: str, content: str) -> str:
     return hashlib.sha256(f"{section}\n{content}".encode()).hexdigest()[:12]
 
 
-def _merge_section(section: str, raw: list[tuple[str, Item]], c: Canonicalizer, names: dict[str, str],
+class _Shared:
+    """One object for each value that many items of a briefing repeat: quotes, article ids, the dates of each
+    article's report, figures. Articles that report the same claim (or copies of one article) give many equal values;
+    without this, 10,000 seed copies make a briefing of about 200 MB. Values are only ever replaced by an equal
+    one, and a DateRef or Quantity shared here is never changed in place afterwards (merge replaces an item's
+    dates; verification, which corrects figures in place, runs before merge)."""
+
+    def __init__(self) -> None:
+        self._strings: dict[str, str] = {}
+        self._refs: dict[tuple[Any, ...], DateRef] = {}
+        self._figures: dict[tuple[Any, ...], Quantity] = {}
+        self._all_set: dict[type, set[str]] = {}
+
+    def fields_set(self, obj: Any) -> None:
+        """An object whose every field is set shares one record of that with its kind (pydantic keeps a set per
+        object: 728 bytes for an Evidence, more than the rest of it). Marking a field as set adds nothing to a
+        set that already holds every field, so sharing it changes nothing."""
+        full = self._all_set.get(type(obj))
+        if full is None:
+            full = self._all_set[type(obj)] = set(type(obj).model_fields)
+        if obj.__pydantic_fields_set__ == full:
+            obj.__pydantic_fields_set__ = full
+
+    def figure(self, q: Quantity) -> Quantity:
+        if q.equivalents:  # a list inside: not shared
+            return q
+        k = (q.text, q.low, q.high, type(q.low), type(q.high), q.qualifier, q.unit)  # 200 and 200.0 kept apart
+        q = self._figures.setdefault(k, q)
+        self.fields_set(q)
+        return q
+
+    def ref(self, ref: DateRef | None) -> DateRef | None:
+        if ref is None:
+            return None
+        ref = self._refs.setdefault(tuple(ref.__dict__.values()), ref)
+        self.fields_set(ref)
+        return ref
+
+    def string(self, value: str) -> str:
+        return self._strings.setdefault(value, value)
+
+
+    def item(self, item: Item) -> Item:
+        """``item`` (merge's own copy, made by _canonical_item) with its repeated values shared, in place."""
+        for ev in item.evidence:
+            # Written to the evidence's __dict__ with an equal value: the field stays as set (or unset) as it was
+            # (an item's evidence can be the caller's own object).
+            ev.__dict__["quote"] = self.string(ev.quote)
+            if ev.article_id is not None:
+                ev.__dict__["article_id"] = self.string(ev.article_id)
+            self.fields_set(ev)
+        item.sources = [self.string(x) for x in item.sources]
+        item.reports = {self.string(a): [self.ref(r) for r in refs] for a, refs in item.reports.items()}
+        item.claimed, item.period = self.ref(item.claimed), self.ref(item.period)
+        for name, value in list(item.__dict__.items()):
+            if isinstance(value, Quantity):
+                item.__dict__[name] = self.figure(value)  # an equal figure: the field stays as set as it was
+        self.fields_set(item)
+        return item
+
+
+def _merge_section(section: str, raw: Iterable[tuple[str, Item]], c: Canonicalizer, names: dict[str, str],
                    relayed: dict[str, str]) -> list[Item]:
-    tidy = [_canonical_item(section, it, aid, c, names, relayed) for aid, it in raw]
-    entries = [_entry(section, it) for it in tidy]
+    shared = _Shared()
+    entries = [_entry(section, shared.item(_canonical_item(section, it, aid, c, names, relayed))) for aid, it in raw]
     fresh: list[_Entry] | None = None  # what the last pass combined (first pass: None, all entries are new)
     while True:  # merge until no two merged items are compatible: merging the output again changes nothing
         clusters = _cluster(entries, fresh)
@@ -585,17 +646,21 @@ def merge(
 
 def _merge(extractions: Sequence[ArticleExtraction], articles: Sequence[Article], run: RunInfo | None,
            title: str | None, aliases: Path | Sequence[Path] | None) -> Briefing:
-    by_id = {a.id: a for a in sorted(articles, key=lambda a: (a.id, a.model_dump_json()))}
+    # The extractions and articles are read in passes and not kept: a packed sequence (summarizer.core.packed)
+    # validates each on access, so a large run never holds them all as objects.
+    by_id = {k.id: k for k in _kept_articles(articles)}
     c = Canonicalizer(aliases)
-    raw: dict[str, list[tuple[str, Item]]] = {s: [] for s in SECTIONS}
-    pool: set[str] = set()
+    pool: dict[str, None] = {}
+    actors: dict[tuple[str | None, str | None], None] = {}
     for ex in extractions:
-        for s, it in ex.items():
-            raw[s].append((ex.article_id, it))
-            pool |= {n for n in (it.claimant, it.conduit, *it.variants) if n}
-    names = c.resolve(pool)
-    relayed = relays([it for s in SECTIONS for _, it in raw[s]], c, names)
-    merged: dict[str, list[Item]] = {s: _merge_section(s, raw[s], c, names, relayed) for s in SECTIONS}
+        for _, it in ex.items():
+            pool.update(dict.fromkeys(n for n in (it.claimant, it.conduit, *it.variants) if n))
+            actors[it.claimant, it.conduit] = None
+    names = c.resolve(set(pool))
+    relayed = relays([_Actors(*a) for a in actors], c, names)
+    merged: dict[str, list[Item]] = {
+        s: _merge_section(s, ((ex.article_id, it) for ex in extractions for it in getattr(ex, s)), c, names, relayed)
+        for s in SECTIONS}
     missing = sorted({sid for items in merged.values() for it in items for sid in it.sources} - by_id.keys())
     if missing:
         raise MergeError(
@@ -621,11 +686,44 @@ def _merge(extractions: Sequence[ArticleExtraction], articles: Sequence[Article]
     return briefing
 
 
-def _outlet_names(articles: list[Article]) -> dict[str, str]:
+class _Actors(NamedTuple):
+    """An item's claimant and conduit as given: all :func:`relays` reads of it."""
+
+    claimant: str | None
+    conduit: str | None
+
+
+class _Kept(NamedTuple):
+    """What merge keeps of an article: what its Source shows (``dated`` comes later), when it was written."""
+
+    id: str
+    title: str
+    outlet: str | None
+    published: date | None
+    url: str | None
+    path: str | None
+    content_hash: str
+    own: ArticleDate | None  # dating.article_date: worked out here, so the text need not stay
+
+
+def _kept_articles(articles: Sequence[Article]) -> list[_Kept]:
+    """Each article id once, sorted by id; of two articles with one id, the later in (id, JSON) order (the
+    JSON is compared only then). Each article is read once and its text not kept."""
+    best: dict[str, tuple[int, _Kept]] = {}
+    for i, a in enumerate(articles):
+        prev = best.get(a.id)
+        if prev is not None and a.model_dump_json() <= articles[prev[0]].model_dump_json():
+            continue
+        best[a.id] = (i, _Kept(a.id, a.title, a.outlet, a.published, a.url, a.path, a.content_hash,
+                               article_date(a)))
+    return [best[k][1] for k in sorted(best)]
+
+
+def _outlet_names(articles: Sequence[_Kept]) -> dict[str, str]:
     return {a.id: f"{a.outlet} ({a.id})" if a.outlet else a.id for a in articles}
 
 
-def _dated(merged: dict[str, list[Item]], articles: list[Article]
+def _dated(merged: dict[str, list[Item]], articles: list[_Kept]
            ) -> tuple[dict[str, list[Item]], Chronology, dict[str, list[Member]]]:
     """Dates recovered for every item: each article's date (stated, date line, bounded by the events it reports,
     or carried along claims it shares with other articles), then each item's words resolved against it."""
@@ -633,7 +731,8 @@ def _dated(merged: dict[str, list[Item]], articles: list[Article]
     members = {it.id or "": [Member(a, refs[0], refs[1], recent=it.event_words() is None)
                              for a, refs in it.reports.items()]
                for s in SECTIONS for it in merged[s]}
-    chron = Chronology.build(articles, [m for m in members.values() if len(m) > 1], names)
+    chron = Chronology.from_dates({a.id: a.own for a in articles}, [m for m in members.values() if len(m) > 1],
+                                  names)
     out: dict[str, list[Item]] = {}
     for s in SECTIONS:
         out[s] = []

@@ -51,13 +51,23 @@ def _has_initials(text: str) -> bool:
 _ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
+_CACHED_WORDS_CHARS = 200
+"""Texts up to this long (names, phrases) have their words cached: they are looked up again and again. A longer
+text (an article, the window around a quote) is read through _word_set, whose own small cache keeps it while it
+is checked; kept here too, 4,096 of them held about 52 MB for the whole run."""
+
+
 def words_of(text: str) -> list[str]:
-    return list(_words_of(text))
+    return list(_words_of(text)) if len(text) <= _CACHED_WORDS_CHARS else _read_words(text)
 
 
 @lru_cache(maxsize=4096)
 def _words_of(text: str) -> tuple[str, ...]:
-    return tuple(letter_runs(undot(fold(text)).lower()))
+    return tuple(_read_words(text))
+
+
+def _read_words(text: str) -> list[str]:
+    return letter_runs(undot(fold(text)).lower())
 
 
 @lru_cache(maxsize=4)  # an article's text stays in while the windows around its quotes come and go
