@@ -66,4 +66,23 @@ def test_phrases_resolved_directly_equal_dateparser() -> None:
     for base in _bases():
         for expr in _SIMPLE:
             assert _resolve_simply(expr, base) == _dateparser(expr, base), (expr, base)
-    assert _resolve_simply("March 7", date(2024, 5, 1)) is None  # anything else is dateparser's
+    assert _resolve_simply("2 weeks ago", date(2024, 5, 1)) is None  # anything else is dateparser's
+
+
+def test_month_names_resolved_directly_equal_dateparser() -> None:
+    """"December" and "December 18" (what find_dates asks of a month without a year) as dateparser gives them;
+    the days a month lacks in some year fall back to dateparser."""
+    from summarizer.core.dates import MONTH_NAMES
+    from summarizer.reading.dates import _dateparser, _resolve_simply
+
+    resolved = 0
+    for base in _bases():
+        for month in MONTH_NAMES:
+            for day in ("", " 1", " 9", " 18", " 28", " 29", " 30", " 31", " 45"):
+                expr = month + day
+                got = _resolve_simply(expr, base)
+                if got is not None:
+                    resolved += 1
+                    assert got == _dateparser(expr, base), (expr, base)
+    assert resolved >= 80 * len(_bases())  # per base all but the days a month lacks (and Feb 29), not one skipped
+    assert _resolve_simply("February 29", date(2023, 3, 1)) is None  # left to dateparser

@@ -414,3 +414,13 @@ def test_a_run_reads_each_article_for_leader_names_once() -> None:
     info = claimants._leaders.cache_info()
     assert info.hits + info.misses <= 2 * len(articles) + 5, info  # was 60 x 60 calls
     assert claimants.run_leaders(a.text for a in articles)["Putin"] == "Russia"
+
+
+@given(st.text(alphabet="ab S", max_size=30), st.text(alphabet="ab S", max_size=4))
+def test_body_occurrences_equal_regex(text: str, needle: str) -> None:
+    """context._occurrences (a literal's starts found with str.find) gives re.finditer(re.escape(...))'s starts."""
+    import re
+
+    from summarizer.reading.context import _occurrences
+
+    assert list(_occurrences(needle, text)) == [m.start() for m in re.finditer(re.escape(needle), text)]

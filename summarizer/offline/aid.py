@@ -81,6 +81,9 @@ def _aid_res() -> dict[str, Any]:
     }
 
 
+_TRAILING_AND = re.compile(r",?\s*(?:and)?\s*$")  # compiled with the module, not by the first aid
+
+
 def _components(s: Sentence) -> list[AidComponent]:
     """'£92 million for X', '1,000 Y at a cost of £39 million': the parts of a package one sentence names."""
     a = _aid_res()
@@ -103,7 +106,7 @@ def _components(s: Sentence) -> list[AidComponent]:
         if not m:
             continue
         desc = a["said"].sub("", m.group("desc"))
-        desc = re.sub(r",?\s*(?:and)?\s*$", "", desc).strip(" .,;")
+        desc = _TRAILING_AND.sub("", desc).strip(" .,;")
         if desc and len(desc) <= 200:
             out.append((f.start, AidComponent(description=desc, amount=quantity(f))))
     return [c for _, c in sorted(out, key=lambda x: x[0])]

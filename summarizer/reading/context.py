@@ -8,6 +8,7 @@ the article names, a person relaying an agency's briefing).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -132,14 +133,23 @@ def _role_res() -> dict[str, Any]:
     }
 
 
+def _occurrences(needle: str, text: str) -> Iterator[int]:
+    """Where ``needle`` starts in ``text``, left to right without overlaps: re.finditer(re.escape(needle), text)'s
+    starts, without compiling a pattern for each text."""
+    at = text.find(needle)
+    while at >= 0:
+        yield at
+        at = text.find(needle, at + (len(needle) or 1))
+
+
 def _role_body(ctx: Context, state: str, role: str) -> str | None:
     """The one body of ``role`` the article names that can be ``state``'s ('Seoul's Joint Chiefs of Staff')."""
     r, p = _role_res(), patterns()
     text = ctx.article.text
     fits: list[str] = []
     for body in dict.fromkeys(m.group() for m in r["bodies"][role].finditer(text)):
-        owners = {p.state_alias[m.group("st")] for k in re.finditer(re.escape(body), text)
-                  if (m := r["owner"].search(text[max(0, k.start() - 40) : k.start()]))}
+        owners = {p.state_alias[m.group("st")] for k in _occurrences(body, text)
+                  if (m := r["owner"].search(text[max(0, k - 40) : k]))}
         if owners <= {state}:
             fits.append(ctx.names.agency(body) or body)
     return fits[0] if len(fits) == 1 else None

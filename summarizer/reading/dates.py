@@ -63,8 +63,9 @@ def _dateparser(expr: str, base: date) -> date | None:
     return got.date() if got is not None else None
 
 
-# The phrases asked most (the pattern file's relative dates, a weekday): what dateparser gives for them, worked
-# out directly (dateparser takes about a millisecond a phrase). tests/test_dates.py compares the two.
+# The phrases asked most (the pattern file's relative dates, a weekday, a month with or without its day): what
+# dateparser gives for them, worked out directly (dateparser takes about a millisecond a phrase).
+# tests/test_dates.py compares the two.
 _DAYS_BACK = {"today": 0, "yesterday": 1, "1 week ago": 7}
 _WEEKDAY = {name: k for k, w in enumerate(WEEKDAYS) for name in (w, w.lower())}
 
@@ -80,7 +81,29 @@ def _resolve_simply(expr: str, base: date) -> date | None:
         if m == 0:
             y, m = y - 1, 12
         return date(y, m, min(base.day, calendar.monthrange(y, m)[1]))
-    return None
+    return _month_day(expr, base)
+
+
+_MONTH_NUMBER = {name: k + 1 for k, name in enumerate(MONTHS)}
+
+
+def _month_day(expr: str, base: date) -> date | None:
+    """A month name ("December", the base's day in it) or a month and day ("December 18"): the last such day on
+    or before the base, as dateparser resolves them; None for anything else (a day the month lacks)."""
+    name, _, day = expr.partition(" ")
+    if (month := _MONTH_NUMBER.get(name)) is None:
+        return None
+    year = base.year - (month > base.month)
+    if not day:  # the base's day in that month; a day the month lacks is dateparser's (it looks years back)
+        return date(year, month, base.day) if base.day <= calendar.monthrange(year, month)[1] else None
+    if not (day.isascii() and day.isdigit()):
+        return None
+    d = int(day)
+    if (month, d) > (base.month, base.day):
+        year = base.year - 1
+    if not 1 <= d <= calendar.monthrange(year, month)[1] or not 1 <= d <= calendar.monthrange(base.year, month)[1]:
+        return None  # a day the month lacks in one of the years (29 February): left to dateparser
+    return date(year, month, d)
 
 
 @lru_cache(maxsize=1)

@@ -37,6 +37,7 @@ _TITLE = (
 )
 _TITLE_RE = re.compile(rf"^(?:{_NATIONALITY} )?{_TITLE} (?!of\b|for\b|to\b)(?=\S)")
 _ARTICLE_RE = re.compile(r"^(?:the|a|an) (?=\S)")
+_MIX = re.compile(r"(.+?) and (.+)")
 _POSSESSIVE_RE = re.compile(r"(?<=\w)['’]s\b|(?<=s)['’](?=\s|$)")
 _PAREN_RE = re.compile(r"\s*\([^)]*\)")
 _PERSON_RE = re.compile(r"[A-Z][a-z'’]+(?:-[A-Za-z][a-z'’]*)*(?: [A-Z][a-z'’]+(?:-[A-Za-z][a-z'’]*)*){1,3}")
@@ -183,7 +184,7 @@ class Canonicalizer:
             if hit:
                 return hit
             who = display(name).rsplit(" ", 1)[0]
-            mix = re.fullmatch(r"(.+?) and (.+)", who)  # "Russian and North Korean": one mix in either order
+            mix = _MIX.fullmatch(who)  # "Russian and North Korean": one mix in either order
             return f"{' and '.join(sorted(mix.groups()))} forces" if mix else f"{who} forces"
         return display(name)
 

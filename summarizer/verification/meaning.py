@@ -328,9 +328,9 @@ def _best(section: str, name: str, item: Item, offsets: list[int], reader: Reade
     if section == "deployments":
         return next((at for at in offsets if reader.casualty_reading(at) is None), offsets[0])
     label = ""
-    if isinstance(item, ArmsTransfer) and (m := re.fullmatch(r"items\[(\d+)\]", name)):
+    if isinstance(item, ArmsTransfer) and (m := _ITEM_FIELD.fullmatch(name)):
         label = item.items[int(m.group(1))].name
-    elif isinstance(item, Aid) and (m := re.fullmatch(r"components\[(\d+)\]\.\w+", name)):
+    elif isinstance(item, Aid) and (m := _COMPONENT_FIELD.fullmatch(name)):
         label = item.components[int(m.group(1))].description
     if label:
         fits = [at for at in offsets if (t := _counted_noun(reader, at)) and _same_thing(t, label)]
@@ -543,7 +543,7 @@ def _counted_noun(reader: Reader, at: int) -> str | None:
     f = _figure_at(s, at) if s is not None else None
     if s is None or f is None:
         return None
-    m = re.match(r"\s*((?:[^\W\d_][\w'’-]*\s*){1,4})", s.text[f.end :])
+    m = _WORDS_AFTER.match(s.text[f.end :])
     if not m:
         return None
     words = m.group(1).split()
@@ -563,6 +563,10 @@ def _has_currency(text: str) -> bool:
     return any(f.currency for f in find_figures(text))
 
 
+# Compiled with the module (not by the first article that needs them).
+_ITEM_FIELD = re.compile(r"items\[(\d+)\]")
+_COMPONENT_FIELD = re.compile(r"components\[(\d+)\]\.\w+")
+_WORDS_AFTER = re.compile(r"\s*((?:[^\W\d_][\w'’-]*\s*){1,4})")
 # A number followed by a unit of measure in a name is a calibre or size ("155 mm artillery shells"), not a count.
 _MEASURE_UNIT = re.compile(r"\s?-?(?:mm|cm|km|m|kg|kt|t|kw|mw|mph)\b|\s?-?(?:millimet|kilomet|calib)", re.IGNORECASE)
 
