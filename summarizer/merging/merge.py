@@ -159,14 +159,15 @@ def _entry(section: str, item: Item) -> _Entry:
     figs = item.comparable_figures(key)
     content = _dump(item, _NOT_CONTENT)
     words = item.event_words()
+    names = sorted(figs)
     e = _Entry(
         section=section,
         item=item,
-        block=(section, *item.block_key(), tuple(sorted(figs))),
+        block=(section, *item.block_key(), tuple(names)),
         claimant=item.claimant,
         conduit=item.conduit,
         figs=figs,
-        sigs=tuple(_fig(figs[k]) for k in sorted(figs)),
+        sigs=tuple(_fig(figs[k]) for k in names),
         claimed=date_interval(item.claimed),
         period=date_interval(item.period),
         content=content,
@@ -520,11 +521,15 @@ class _Shared:
         """An object whose every field is set shares one record of that with its kind (pydantic keeps a set per
         object: 728 bytes for an Evidence, more than the rest of it). Marking a field as set adds nothing to a
         set that already holds every field, so sharing it changes nothing."""
+        now = obj.__pydantic_fields_set__
         full = self._all_set.get(type(obj))
+        if now is full:  # shared already (a shared quote's DateRef or figure comes back many times)
+            return
         if full is None:
             full = self._all_set[type(obj)] = set(type(obj).model_fields)
-        if obj.__pydantic_fields_set__ == full:
-            obj.__pydantic_fields_set__ = full
+        if now == full:
+            # what pydantic's __setattr__ does with this name, without its look-ups (it memoizes no handler for it)
+            object.__setattr__(obj, "__pydantic_fields_set__", full)
 
     def figure(self, q: Quantity) -> Quantity:
         if q.equivalents:  # a list inside: not shared
@@ -554,12 +559,16 @@ class _Shared:
             if ev.article_id is not None:
                 ev.__dict__["article_id"] = self.string(ev.article_id)
             self.fields_set(ev)
-        item.sources = [self.string(x) for x in item.sources]
-        item.reports = {self.string(a): [self.ref(r) for r in refs] for a, refs in item.reports.items()}
-        item.claimed, item.period = self.ref(item.claimed), self.ref(item.period)
-        for name, value in list(item.__dict__.items()):
+        # Written to the item's __dict__: what pydantic's __setattr__ does, less its look-ups. These fields are
+        # already marked as set (_canonical_item's model_copy updates them); the others get an equal value.
+        d = item.__dict__
+        string, ref = self.string, self.ref
+        d["sources"] = [string(x) for x in item.sources]
+        d["reports"] = {string(a): [ref(r) for r in refs] for a, refs in item.reports.items()}
+        d["claimed"], d["period"] = ref(item.claimed), ref(item.period)
+        for name, value in list(d.items()):
             if isinstance(value, Quantity):
-                item.__dict__[name] = self.figure(value)  # an equal figure: the field stays as set as it was
+                d[name] = self.figure(value)  # an equal figure: the field stays as set as it was
         self.fields_set(item)
         return item
 
@@ -582,7 +591,9 @@ def _merge_section(section: str, raw: Iterable[tuple[str, Item]], c: Canonicaliz
         if item_id in seen:  # same content, different actors' evidence: keep both, tell them apart
             item_id = hashlib.sha256(f"{item_id}{_dump(e.item)}".encode()).hexdigest()[:12]
         seen.add(item_id)
-        e.item.id = item_id  # merge's own copy (made by _canonical_item or _union): no need to copy it again
+        # merge's own copy (made by _canonical_item or _union): no need to copy it again; written to __dict__ as
+        # pydantic's __setattr__ would (their model_copy marked "id" as set)
+        e.item.__dict__["id"] = item_id
         out.append(e.item)
     return sorted(out, key=lambda it: (date_key(it.period or it.claimed), it.id or ""))
 
@@ -742,7 +753,8 @@ def _dated(merged: dict[str, list[Item]], articles: list[_Kept]
                               unstated_is_article=True, names=names)
             period = recover(it.period, [(m.article_id, m.period) for m in reps], chron,
                              unstated_is_article=False, names=names)
-            it.claimed, it.period = claimed, period  # merge's own copy (see _merge_section): set in place
+            # merge's own copy (see _merge_section), set in place; both fields already marked as set
+            it.__dict__["claimed"], it.__dict__["period"] = claimed, period
             out[s].append(it)
         out[s].sort(key=lambda it: (date_key(it.period or it.claimed), it.id or ""))
     return out, chron, members
