@@ -549,7 +549,6 @@ class _Shared:
     def string(self, value: str) -> str:
         return self._strings.setdefault(value, value)
 
-
     def item(self, item: Item) -> Item:
         """``item`` (merge's own copy, made by _canonical_item) with its repeated values shared, in place."""
         for ev in item.evidence:

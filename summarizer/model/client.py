@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 import httpx2
 import instructor
 import openai
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_random_exponential
 
 from ..core.errors import BriefError, ModelError, ModeRefusedError, ReplayMissError, option
@@ -714,8 +714,6 @@ def _tool_answer(data: Any) -> Sections | None:
         return None
     if not isinstance(arguments, str):
         return None
-    from pydantic import ValidationError
-
     try:
         return RESPONSE_MODEL.model_validate_json(arguments, strict=False)
     except ValidationError:
@@ -725,7 +723,6 @@ def _tool_answer(data: Any) -> Sections | None:
 def _answer_failure(exc: BaseException) -> _Failure | None:
     """An unusable answer (cut off, not JSON, or not matching the schema), or None for any other failure."""
     from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
-    from pydantic import ValidationError
 
     if isinstance(exc, IncompleteOutputException):
         text = _answer_text(exc.last_completion)
