@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from summarizer.merging.dating import Chronology, ClaimTime
-from summarizer.merging.estimates import _same_time_pair_sets, _same_time_test, same_time
+from summarizer.merging.estimates import _same_time_id_pairs, _same_time_pair_sets, _same_time_test, same_time
 
 _ARTICLES = [f"a{n}" for n in range(6)]
 _BASE = date(2024, 10, 1)
@@ -67,6 +67,9 @@ def test_pair_scan_finds_what_testing_every_pair_finds(whens: list[ClaimTime], c
 
     found = _same_time_pair_sets(whens, [bulk(keep_all), bulk(keep_some)], chron)
     assert found == [_plain(whens, keep_all, chron), _plain(whens, keep_some, chron)]
+    ids = [f"claim{n}" for n in range(len(whens))]  # as an estimate lists them: the pairs of ids, in that order
+    assert _same_time_id_pairs(whens, [bulk(keep_all), bulk(keep_some)], chron, ids) == [
+        [[ids[i], ids[j]] for i, j in pairs] for pairs in found]
 
 
 @settings(max_examples=300, deadline=None)

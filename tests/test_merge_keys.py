@@ -14,10 +14,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from summarizer.core.schema import DateRef, DateSource, Evidence
+from summarizer.core.schema import Casualty, DateRef, DateSource, Evidence, Quantity
 from summarizer.merging.bottom_line import _most_sourced_pair
 from summarizer.merging.dating import _interval_ref, interval_ref
-from summarizer.merging.merge import _evidence_key, _ref_json, _reports_json, _Rest
+from summarizer.merging.merge import _copied, _evidence_key, _ref_json, _reports_json, _Rest
 
 _TEXTS = st.one_of(st.none(), st.sampled_from(["last week", "in December", "Monday", "“early 2024”", ""]))
 
@@ -109,3 +109,47 @@ def test_interval_ref_is_a_fresh_copy_of_what_validation_makes(lo: date, days: i
     again = interval_ref(lo, hi, precision, text=text, source=source, basis=basis)
     assert first == made and again == made and first is not again
     assert first.model_dump_json() == made.model_dump_json() and first.model_fields_set == made.model_fields_set
+
+
+_CASUALTY = st.builds(
+    Casualty, side=st.sampled_from(["North Korean forces", "Ukraine"]), evidence=st.lists(_EVIDENCE, min_size=1,
+                                                                                          max_size=2),
+    claimant=st.one_of(st.none(), st.sampled_from(["NIS", "Kyiv"])), claimed=_ref(), period=_ref(),
+    killed=st.builds(Quantity, text=st.sampled_from(["at least 100", "1,000", "dozens"])),
+    sources=st.lists(_IDS, max_size=2), reports=_REPORTS)
+_UPDATES = st.dictionaries(st.sampled_from(["claimant", "conduit", "id", "sources", "variants", "claimed"]),
+                           st.one_of(st.none(), st.just(["a1"]), st.just("NIS")), max_size=4)
+
+
+@settings(max_examples=200)
+@given(st.one_of(_CASUALTY, _EVIDENCE, st.builds(DateRef, text=_TEXTS)), _UPDATES, st.booleans())
+def test_copied_is_model_copy(obj: Any, update: dict[str, Any], partly_set: bool) -> None:
+    update = {k: v for k, v in update.items() if k in type(obj).model_fields}
+    if partly_set:  # a record of set fields that is not every field (as a caller may hand in)
+        obj = type(obj).model_construct(_fields_set={next(iter(type(obj).model_fields))}, **dict(obj))
+    before = (obj.model_dump_json(), set(obj.model_fields_set))
+    ours, theirs = _copied(obj, update), obj.model_copy(update=update)
+    assert type(ours) is type(theirs) and ours is not obj
+    assert ours.__dict__ == theirs.__dict__ and ours.model_fields_set == theirs.model_fields_set
+    assert (ours.__pydantic_extra__, ours.__pydantic_private__) == (theirs.__pydantic_extra__,
+                                                                     theirs.__pydantic_private__)
+    assert ours.model_dump_json() == theirs.model_dump_json()
+    for name in ours.__dict__:  # the copy is its own: changing it leaves the original as it was
+        ours.__dict__[name] = None
+    ours.model_fields_set.add("changed")
+    assert (obj.model_dump_json(), set(obj.model_fields_set)) == before
+
+
+@settings(max_examples=200)
+@given(st.dates(min_value=date(2020, 1, 1), max_value=date(2026, 12, 31)), st.integers(0, 400),
+       st.sampled_from(["day", "week", "month", "year", "unknown"]), _TEXTS)
+def test_interval_ref_with_a_record_gives_one_copy_per_arguments(lo: date, days: int, precision: str,
+                                                                 text: str | None) -> None:
+    hi, made = lo + timedelta(days=days), {}
+    first = interval_ref(lo, hi, precision, text=text, source="relative", basis=None, made=made)
+    again = interval_ref(lo, hi, precision, text=text, source="relative", basis=None, made=made)
+    assert first is again and first is not _interval_ref(lo, hi, precision, text, "relative", None)
+    assert first.model_dump_json() == interval_ref(lo, hi, precision, text=text, source="relative",
+                                                   basis=None).model_dump_json()
+    other = interval_ref(lo, hi, precision, text=text, source="carried", basis=None, made=made)
+    assert other is not first and len(made) == 2

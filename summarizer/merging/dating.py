@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Any
 
 from ..core.dates import MONTH_NAMES, date_interval
 from ..core.schema import Article, DateRef, DateSource, Item
@@ -50,12 +51,20 @@ def _iso(day: date, precision: str) -> str:
 
 
 def interval_ref(lo: date, hi: date, precision: str, *, text: str | None, source: DateSource,
-                 basis: str | None) -> DateRef:
+                 basis: str | None, made: dict[tuple[Any, ...], DateRef] | None = None) -> DateRef:
     """A DateRef covering [lo, hi] at ``precision``; an interval longer than two months is written in months.
 
     A copy of the one made for the same arguments before (most recovered dates repeat: the items of one article
-    have one article date), so each caller owns what it gets."""
-    return _interval_ref(lo, hi, precision, text, source, basis).model_copy()
+    have one article date), so each caller owns what it gets. With ``made`` (a caller's own record of what it got),
+    the one copy it got before for the same arguments: one briefing's equal dates are one object, as merge shares
+    them, and a date worked out and not kept costs no copy."""
+    if made is None:
+        return _interval_ref(lo, hi, precision, text, source, basis).model_copy()
+    k = (lo, hi, precision, text, source, basis)
+    ref = made.get(k)
+    if ref is None:
+        ref = made[k] = _interval_ref(lo, hi, precision, text, source, basis).model_copy()
+    return ref
 
 
 @lru_cache(maxsize=16384)
@@ -638,11 +647,13 @@ class ClaimTime:
 
 
 def recover(ref: DateRef | None, members: Sequence[tuple[str, DateRef | None]], chron: Chronology, *,
-            unstated_is_article: bool, names: dict[str, str]) -> DateRef | None:
+            unstated_is_article: bool, names: dict[str, str],
+            made: dict[tuple[Any, ...], DateRef] | None = None) -> DateRef | None:
     """One merged item's date (claimed or period) from each article's words, at honest precision.
 
     A stated date is kept. Words are resolved against their article's date; reports in several articles are
-    intersected. Without words, a claim is dated by its article (``unstated_is_article``).
+    intersected. Without words, a claim is dated by its article (``unstated_is_article``). ``made``: see
+    interval_ref (the dates of one briefing, shared between its items).
     """
     if _stated(ref):
         assert ref is not None
@@ -665,11 +676,12 @@ def recover(ref: DateRef | None, members: Sequence[tuple[str, DateRef | None]], 
                 how: DateSource = "relative"
                 basis = f"“{raw.text}” in an article dated {_fmt_span(d)} ({d.source})"
                 found.append((got[0], got[1], aid, interval_ref(got[0], got[1], got[2], text=raw.text, source=how,
-                                                                  basis=basis)))
+                                                                  basis=basis, made=made)))
         elif unstated_is_article and d is not None and d.lo is not None and d.hi is not None:
             src: DateSource = "published" if d.source in ("stated", "dateline") else d.source
             found.append((d.lo, d.hi, aid, interval_ref(d.lo, d.hi, "day", text=None, source=src,
-                                                        basis=f"reported in {names.get(aid, aid)}, {_fmt_span(d)}")))
+                                                        basis=f"reported in {names.get(aid, aid)}, {_fmt_span(d)}",
+                                                        made=made)))
     if not found:
         kept = words_of(ref)
         return DateRef(text=words) if words and kept is None else kept
@@ -679,7 +691,8 @@ def recover(ref: DateRef | None, members: Sequence[tuple[str, DateRef | None]], 
     if lo <= hi and (hi - lo) < (best[1] - best[0]):  # several reports narrow it down together
         out = interval_ref(lo, hi, best[3].precision if best[3].precision != "unknown" else "day",
                            text=best[3].text or words, source="carried",
-                           basis="reports in " + ", ".join(sorted({names.get(f[2], f[2]) for f in found})))
+                           basis="reports in " + ", ".join(sorted({names.get(f[2], f[2]) for f in found})),
+                           made=made)
         return out
     pick = best[3]
     if len({f[2] for f in found}) > 1 or (len(members) > 1 and pick.source != "stated"

@@ -284,8 +284,27 @@ def _same_time_pair_sets(whens: list[ClaimTime], keeps: Sequence[PairFilter],
     articles linked to them by a shared report. The ``keeps`` run first, on all of a claim's candidates at once
     (they only read figures and names); the time test then runs on what they kept.
     """
+    n = len(whens)
+    return [list(map(divmod, codes, repeat(n))) for codes in _same_time_codes(whens, keeps, chron)]
+
+
+def _same_time_id_pairs(whens: list[ClaimTime], keeps: Sequence[PairFilter], chron: Chronology | None,
+                        ids: Sequence[str]) -> list[list[list[str]]]:
+    """_same_time_pair_sets with each pair (i, j) given as ``[ids[i], ids[j]]`` (an estimate's conflicts)."""
+    n = len(whens)
+    return [[[ids[k // n], ids[k % n]] for k in codes] for codes in _same_time_codes(whens, keeps, chron)]
+
+
+def _same_time_codes(whens: list[ClaimTime], keeps: Sequence[PairFilter],
+                     chron: Chronology | None) -> list[list[int]]:
+    """_same_time_pair_sets with each pair (i, j) as the number i * len(whens) + j, in increasing order.
+
+    The sweep over narrowly dated claims meets each of their pairs once (at the earlier claim), so its pairs are
+    listed as they come; a pair with a loosely dated claim can be met in each group the two share, so those go
+    through a set. No pair is of both kinds."""
     n_claims = len(whens)
-    outs: list[set[int]] = [set() for _ in keeps]  # pair (i, j), i < j, as i * n_claims + j: cheaper than tuples
+    swept: list[list[int]] = [[] for _ in keeps]  # pair (i, j), i < j, as i * n_claims + j: cheaper than tuples
+    grouped: list[set[int]] = [set() for _ in keeps]
     window = timedelta(days=SAME_TIME_DAYS)
     is_narrow = [w.iv is not None and w.iv[1] - w.iv[0] <= _NARROW for w in whens]
     dated = sorted((w.iv[0], w.iv[1], i) for i, w in enumerate(whens) if is_narrow[i] and w.iv is not None)
@@ -293,14 +312,18 @@ def _same_time_pair_sets(whens: list[ClaimTime], keeps: Sequence[PairFilter],
     order = [d[2] for d in dated]
     close = _same_time_test(whens, chron)
 
-    def add(i: int, js: list[int]) -> None:
-        for out, keep in zip(outs, keeps, strict=True):  # a pair met twice (two shared groups) is tested twice
-            out.update([i * n_claims + j if i < j else j * n_claims + i for j in close(i, keep(i, js))])
+    def add(outs: Sequence[list[int] | set[int]], i: int, js: list[int]) -> None:
+        for out, keep in zip(outs, keeps, strict=True):
+            found = [i * n_claims + j if i < j else j * n_claims + i for j in close(i, keep(i, js))]
+            if isinstance(out, list):
+                out += found
+            else:  # a pair met twice (two shared groups) is tested twice, kept once
+                out.update(found)
 
     for n, (_, end, i) in enumerate(dated):
         stop = bisect_right(starts, end + window, n + 1)  # every later claim starts later still
         if stop > n + 1:
-            add(i, order[n + 1:stop])
+            add(swept, i, order[n + 1:stop])
     by_group: dict[Any, list[int]] = {}
     for i, w in enumerate(whens):
         for g in _keys(w, chron):
@@ -311,8 +334,11 @@ def _same_time_pair_sets(whens: list[ClaimTime], keeps: Sequence[PairFilter],
             continue  # two narrowly dated claims were compared by date above
         narrow = [j for j in members if is_narrow[j]]
         for n, i in enumerate(loose):
-            add(i, loose[n + 1:] + narrow)
-    return [list(map(divmod, sorted(out), repeat(n_claims))) for out in outs]  # sorted numbers: sorted (i, j)
+            add(grouped, i, loose[n + 1:] + narrow)
+    for codes, more in zip(swept, grouped, strict=True):
+        codes += more
+        codes.sort()  # sorted numbers: sorted (i, j)
+    return swept
 
 
 def _interval(q: Quantity) -> tuple[str | None, float, float] | None:
@@ -391,13 +417,17 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
         for s in c.sources:
             sharing.setdefault(s, set()).add(n)
 
+    # each claim's bounds in flat lists, for the test that rejects most candidates (no bounds: checked after it)
+    lows = [b[1] if b is not None else -math.inf for b in bounds]
+    highs = [b[2] if b is not None else math.inf for b in bounds]
+
     def conflict(i: int, js: list[int]) -> list[int]:  # different claimants, bounds with no common value
         wi, bi = who[i], bounds[i]
         if wi is None or bi is None:
             return []
-        unit, lo, hi = bi  # _disjoint(bi, bounds[j]), written out
-        return [j for j in js if (wj := who[j]) is not None and wj != wi and (bj := bounds[j]) is not None
-                and bj[0] == unit and not (lo <= bj[2] and bj[1] <= hi)]
+        unit, lo, hi = bi  # _disjoint(bi, bounds[j]), written out: the bounds first (most candidates overlap)
+        return [j for j in js if not (lo <= highs[j] and lows[j] <= hi) and (wj := who[j]) is not None
+                and wj != wi and (bj := bounds[j]) is not None and bj[0] == unit]
 
     def agree(i: int, js: list[int]) -> list[int]:  # different claimants, side by side in one article, a common value
         wi, bi = who[i], bounds[i]
@@ -407,10 +437,8 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
         return [j for j in js if j in near and (wj := who[j]) is not None and wj != wi
                 and (bj := bounds[j]) is not None and not _disjoint(bi, bj)]
 
-    pairs, agreeing = _same_time_pair_sets([whens[c.item_id] for c in claims], [conflict, agree], chron)
-    ids = [c.item_id for c in claims]
-    conflicts = [[ids[i], ids[j]] for i, j in pairs]
-    corroborations = [[ids[i], ids[j]] for i, j in agreeing]
+    conflicts, corroborations = _same_time_id_pairs([whens[c.item_id] for c in claims], [conflict, agree], chron,
+                                                    [c.item_id for c in claims])
     current = [c for c in claims if c.current and c.item_id not in partial]  # a partial count is no total
     bounded = [c.figure for c in current if c.figure.low is not None or c.figure.high is not None]
     low = None if not bounded or any(q.low is None for q in bounded) else min(q.low for q in bounded)  # type: ignore[type-var]
