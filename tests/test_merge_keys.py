@@ -14,10 +14,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from summarizer.core.schema import Casualty, DateRef, DateSource, Evidence, Quantity
+from summarizer.core.schema import Casualty, Claim, DateRef, DateSource, Evidence, Quantity
 from summarizer.merging.bottom_line import _most_sourced_pair
 from summarizer.merging.dating import _interval_ref, interval_ref
-from summarizer.merging.merge import _copied, _evidence_key, _ref_json, _reports_json, _Rest
+from summarizer.merging.estimates import _claim
+from summarizer.merging.merge import _copied, _entry, _evidence_key, _ref_json, _reports_json, _Rest, _Seen
 
 _TEXTS = st.one_of(st.none(), st.sampled_from(["last week", "in December", "Monday", "“early 2024”", ""]))
 
@@ -153,3 +154,35 @@ def test_interval_ref_with_a_record_gives_one_copy_per_arguments(lo: date, days:
                                                    basis=None).model_dump_json()
     other = interval_ref(lo, hi, precision, text=text, source="carried", basis=None, made=made)
     assert other is not first and len(made) == 2
+
+
+@settings(max_examples=100)
+@given(st.sampled_from(["cas-1", "dep-2"]), st.builds(Quantity, text=st.sampled_from(["at least 100", "1,000"])),
+       st.one_of(st.none(), st.sampled_from(["NIS", "Kyiv"])), _ref(), st.lists(_IDS, max_size=2), st.booleans())
+def test_claim_is_model_construct(item_id: str, figure: Quantity, claimant: str | None, date_: DateRef | None,
+                                  sources: list[str], current: bool) -> None:
+    values = {"item_id": item_id, "figure": figure, "claimant": claimant, "conduit": None, "date": date_,
+              "placed": None, "sources": sources, "current": current}
+    assert list(values) == list(Claim.model_fields)  # every field, in order: what _claim relies on
+    assert not Claim.__pydantic_post_init__ and not Claim.__private_attributes__
+    ours, theirs = _claim(dict(values)), Claim.model_construct(**values)
+    assert list(ours.__dict__.items()) == list(theirs.__dict__.items())
+    assert ours.model_fields_set == theirs.model_fields_set
+    assert (ours.__pydantic_extra__, ours.__pydantic_private__) == (theirs.__pydantic_extra__,
+                                                                     theirs.__pydantic_private__)
+    assert ours.model_dump_json() == theirs.model_dump_json() and ours == theirs
+
+
+@settings(max_examples=100)
+@given(st.lists(_CASUALTY, min_size=1, max_size=6), st.lists(st.integers(0, 5), max_size=6))
+def test_entries_with_figures_seen_are_the_same(items: list[Casualty], shares: list[int]) -> None:
+    """_entry with a record of the figures seen (as merge passes it): the same comparison keys as without one,
+    also when items share one figure object (as _Shared makes them) or a figure is equal but another object."""
+    for n, k in enumerate(shares):  # some items take another item's figure object
+        if n < len(items) and k < len(items):
+            items[n].killed = items[k].killed
+    seen = _Seen()
+    for it in items + items:  # each item twice: the second time every figure was seen
+        ours, theirs = _entry("casualties", it, seen), _entry("casualties", it)
+        assert (ours.sigs, ours.buckets, ours.cmp, ours.block) == (theirs.sigs, theirs.buckets, theirs.cmp,
+                                                                   theirs.block)

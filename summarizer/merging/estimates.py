@@ -374,14 +374,29 @@ def _components_fit(parts: _Parts, combined: Quantity) -> bool:
     return not (parts.high is not None and combined.low is not None and combined.low > parts.high)
 
 
+def _claim(values: dict[str, Any]) -> Claim:
+    """``Claim.model_construct(**values)`` for ``values`` that give every field of a Claim in its order, without
+    model_construct's look-ups per field (aliases, defaults): one claim per figure of every item
+    (tests/test_merge_keys.py compares the two)."""
+    claim = Claim.__new__(Claim)
+    _set(claim, "__dict__", values)
+    _set(claim, "__pydantic_fields_set__", set(values))
+    _set(claim, "__pydantic_extra__", None)
+    _set(claim, "__pydantic_private__", None)
+    return claim
+
+
+_set = object.__setattr__
+
+
 def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates: _Dates,
               partial: set[str]) -> Estimate:
     chron = dates.chron
     whens = {it.id or "": dates.when(it) for it, _ in rows}
     claims = [  # built from validated items: no need to validate again
-        Claim.model_construct(item_id=it.id or "", figure=q, claimant=it.claimant, conduit=it.conduit,
-                              date=(ref := dates.order(it)), placed=_placed_ref(ref, whens[it.id or ""]),
-                              sources=list(it.sources), current=True)
+        _claim({"item_id": it.id or "", "figure": q, "claimant": it.claimant, "conduit": it.conduit,
+                "date": (ref := dates.order(it)), "placed": _placed_ref(ref, whens[it.id or ""]),
+                "sources": list(it.sources), "current": True})
         for it, q in rows
     ]
     by_claimant: dict[str, list[Claim]] = {}

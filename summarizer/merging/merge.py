@@ -158,7 +158,8 @@ def _parsed(text: str) -> Figure | None:
     return parse_quantity(text)
 
 
-def _entry(section: str, item: Item) -> _Entry:
+def _entry(section: str, item: Item, seen: _Seen | None = None) -> _Entry:
+    """``seen``: what was worked out for the figures of the section's entries so far."""
     figs = item.comparable_figures(key)
     content = _dump(item, _NOT_CONTENT)
     words = item.event_words()
@@ -170,7 +171,7 @@ def _entry(section: str, item: Item) -> _Entry:
         claimant=item.claimant,
         conduit=item.conduit,
         figs=figs,
-        sigs=tuple(_fig(figs[k]) for k in names),
+        sigs=tuple(_fig(figs[k]) if seen is None else seen.fig(figs[k]) for k in names),
         claimed=date_interval(item.claimed),
         period=date_interval(item.period),
         content=content,
@@ -180,8 +181,32 @@ def _entry(section: str, item: Item) -> _Entry:
         when_words=_absolute_words(item.period) if words is not None else "",
     )
     e.cmp = (e.claimed, e.period, e.claimant, e.conduit, frozenset(figs), e.sigs, e.words, e.when_words)
-    e.buckets = _fig_buckets(e.sigs[0]) if e.sigs else None
+    e.buckets = (None if not e.sigs else _fig_buckets(e.sigs[0]) if seen is None else seen.buckets(e.sigs[0]))
     return e
+
+
+class _Seen:
+    """What _entry worked out for the figures of one section's entries so far: each figure's _Fig, by identity
+    (shared figures, see _Shared, come back many times), and the buckets of each _Fig."""
+
+    __slots__ = ("_figs", "_buckets")
+
+    def __init__(self) -> None:
+        self._figs: dict[int, tuple[Quantity, _Fig]] = {}
+        self._buckets: dict[_Fig, tuple[tuple[Any, ...], tuple[Any, ...]] | None] = {}
+
+    def fig(self, q: Quantity) -> _Fig:
+        hit = self._figs.get(id(q))
+        if hit is None or hit[0] is not q:  # kept with its figure: an id is only reused once its object is gone
+            hit = self._figs[id(q)] = (q, _fig(q))
+        return hit[1]
+
+    def buckets(self, f: _Fig) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
+        """_fig_buckets(f): equal figures have equal buckets (1 and 1.0 too: the same logarithm)."""
+        if f in self._buckets:
+            return self._buckets[f]
+        got = self._buckets[f] = _fig_buckets(f)
+        return got
 
 
 def _stated(q: Quantity) -> tuple[float, ...] | None:
@@ -466,9 +491,14 @@ def _canonical_item(section: str, item: Item, article_id: str, c: Canonicalizer,
     elif claimant is None and conduit in relayed:  # "Lee said", no agency named: the one agency Lee relays
         claimant = relayed[conduit]
     spellings = {item.claimant, item.conduit, claimant, conduit, *item.variants}
-    evidence = {_evidence_key(e): e for ev in item.evidence
-                for e in [ev if ev.article_id else _copied(ev, {"article_id": article_id})]}
-    sources = set(item.sources) | {ev.article_id for ev in evidence.values() if ev.article_id}
+    if len(item.evidence) == 1:  # one quote (most items): nothing to join or order
+        ev = item.evidence[0]
+        kept = [ev if ev.article_id else _copied(ev, {"article_id": article_id})]
+    else:
+        evidence = {_evidence_key(e): e for ev in item.evidence
+                    for e in [ev if ev.article_id else _copied(ev, {"article_id": article_id})]}
+        kept = [evidence[k] for k in sorted(evidence)]
+    sources = set(item.sources) | {ev.article_id for ev in kept if ev.article_id}
     claimed, period = words_of(item.claimed), words_of(item.period)
     reports = ({a: [words_of(r) for r in refs] for a, refs in sorted(item.reports.items())} if item.reports
                else {article_id if article_id in sources or not sources else min(sources): [claimed, period]})
@@ -480,12 +510,12 @@ def _canonical_item(section: str, item: Item, article_id: str, c: Canonicalizer,
         "period": ref(period),
         "reports": {string(a): [ref(r) for r in refs] for a, refs in reports.items()},
         "variants": sorted(s for s in spellings if s and s.strip()),
-        "evidence": [shared.evidence(evidence[k]) for k in sorted(evidence)],
+        "evidence": [shared.evidence(ev) for ev in kept],
         "sources": [string(s) for s in sorted(sources or {article_id})],
         "id": None,
         **_verification([item], claimant),
     }
-    sides, places, parties = _name_fields(type(item))
+    sides, places, parties, figures = _name_fields(type(item))
     for f in sides:
         upd[f] = c.side(getattr(item, f))
     for f in places:
@@ -493,7 +523,7 @@ def _canonical_item(section: str, item: Item, article_id: str, c: Canonicalizer,
             upd[f] = c.canonical(v)
     if parties:
         upd["parties"] = sorted({c.canonical(p) for p in getattr(item, "parties", ())})
-    for f in _figure_fields(type(item)):
+    for f in figures:
         if isinstance(q := upd.get(f, item.__dict__[f]), Quantity):
             upd[f] = shared.figure(q)  # an equal figure (the same object when first seen)
     out = _copied(item, upd)
@@ -522,24 +552,20 @@ def _copied(obj: _M, update: dict[str, Any]) -> _M:
 _set = object.__setattr__
 
 
-@cache
-def _figure_fields(kind: type[Item]) -> tuple[str, ...]:
-    """The fields of a kind of item that may hold a figure (a Quantity) directly: the ones _Shared shares."""
-    return tuple(f for f, info in kind.model_fields.items() if _holds(info.annotation, Quantity))
-
-
 def _holds(annotation: Any, kind: type) -> bool:
     """``annotation`` is ``kind`` or a union with ``kind`` among its members."""
     return annotation is kind or any(a is kind for a in get_args(annotation))
 
 
 @cache
-def _name_fields(kind: type[Item]) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
-    """The fields of a kind of item that _canonical_item names canonically: sides, places and people, parties."""
+def _name_fields(kind: type[Item]) -> tuple[tuple[str, ...], tuple[str, ...], bool, tuple[str, ...]]:
+    """The fields of a kind of item that _canonical_item names canonically (sides, places and people, parties), and
+    those that may hold a figure (a Quantity) directly: the ones _Shared shares."""
     fields = kind.model_fields
     return (tuple(f for f in ("side", "force") if f in fields),
             tuple(f for f in ("location", "destination", "origin", "supplier", "recipient", "donor") if f in fields),
-            "parties" in fields)
+            "parties" in fields,
+            tuple(f for f, info in fields.items() if _holds(info.annotation, Quantity)))
 
 
 def _item_id(section: str, content: str) -> str:
@@ -606,13 +632,15 @@ class _Shared:
 def _merge_section(section: str, raw: Iterable[tuple[str, Item]], c: Canonicalizer, names: dict[str, str],
                    relayed: dict[str, str]) -> list[Item]:
     shared = _Shared()
-    entries = [_entry(section, _canonical_item(section, it, aid, c, names, relayed, shared)) for aid, it in raw]
+    figures = _Seen()
+    entries = [_entry(section, _canonical_item(section, it, aid, c, names, relayed, shared), figures)
+               for aid, it in raw]
     fresh: list[_Entry] | None = None  # what the last pass combined (first pass: None, all entries are new)
     while True:  # merge until no two merged items are compatible: merging the output again changes nothing
         clusters = _cluster(entries, fresh)
         if all(len(cl) == 1 for cl in clusters):
             break
-        entries = [cl[0] if len(cl) == 1 else _entry(section, _combine(section, cl)) for cl in clusters]
+        entries = [cl[0] if len(cl) == 1 else _entry(section, _combine(section, cl), figures) for cl in clusters]
         fresh = [e for e, cl in zip(entries, clusters, strict=True) if len(cl) > 1]
     out: list[Item] = []
     seen: set[str] = set()
