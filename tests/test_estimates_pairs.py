@@ -15,7 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from summarizer.merging.dating import Chronology, ClaimTime
-from summarizer.merging.estimates import _same_time_id_pairs, _same_time_pair_sets, _same_time_test, same_time
+from summarizer.merging.estimates import (
+    _in_claim_order,
+    _same_time_id_pairs,
+    _same_time_pair_sets,
+    _same_time_test,
+    same_time,
+)
 
 _ARTICLES = [f"a{n}" for n in range(6)]
 _BASE = date(2024, 10, 1)
@@ -81,3 +87,20 @@ def test_same_time_on_day_numbers_is_same_time(whens: list[ClaimTime], chron: Ch
         for j in everyone:
             assert close(i, [j]) == ([j] if same_time(whens[i], whens[j], chron) else [])
         assert close(i, everyone[::-1]) == [j for j in everyone[::-1] if same_time(whens[i], whens[j], chron)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["k1", "k2", "w1", "kw1", "kw2", ""]), min_size=1, max_size=7), st.data())
+def test_related_pairs_in_claim_order(names: list[str], data: st.DataObject) -> None:
+    """_in_claim_order against the form it replaces: (place, place, id, id) tuples, the earlier claim first."""
+    size = len(names)
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, size - 1), st.integers(0, size - 1)), max_size=12))
+    codes = sorted({i * size + j for i, j in pairs})
+    involved = sorted({names[k // size] for k in codes} | {names[k % size] for k in codes})
+    claim_ids = data.draw(st.permutations(involved + data.draw(st.lists(st.sampled_from(involved or ["x"]),
+                                                                        max_size=3))))
+    order = {c: n for n, c in reversed(list(enumerate(claim_ids)))}
+    conflicts = [(names[k // size], names[k % size]) for k in codes]
+    ranked = {(order[a], order[b], a, b) if (order[a], a) <= (order[b], b) else (order[b], order[a], b, a)
+              for a, b in conflicts}
+    assert _in_claim_order(codes, names, claim_ids) == [[a, b] for _, _, a, b in sorted(ranked)]

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import repeat
+from operator import add, floordiv, mod, mul
 from typing import Any, NamedTuple
 
 from ..core.dates import date_interval, date_key, order_key
@@ -518,20 +519,33 @@ def _related(side: str, items: list[Casualty], by_key: dict[tuple[str, str], Est
                 and (((h := c_high[j]) is not None and plow > h)
                      or (phigh is not None and (low := c_low[j]) is not None and low > phigh))]
 
-    pairs = _same_time_pair_sets([dates.when(it) for it in pool], [conflict], dates.chron)[0]
-    conflicts = [(ids[i] or "", ids[j] or "") for i, j in pairs]
-    if not conflicts:
+    codes = _same_time_codes([dates.when(it) for it in pool], [conflict], dates.chron)[0]
+    if not codes:
         return None
-    involved = {x for pair in conflicts for x in pair}
+    names = [x or "" for x in ids]
+    size = len(pool)
+    involved = {names[i] for i in {*map(floordiv, codes, repeat(size)), *map(mod, codes, repeat(size))}}
     claims = [cl for m in (*_COMPONENTS, "killed_or_wounded") if (e := by_key.get((s, m)))
               for cl in e.claims if cl.item_id in involved]
     claims.sort(key=lambda c: (date_key(c.date), c.claimant or "", c.item_id))
-    order = {c.item_id: n for n, c in reversed(list(enumerate(claims)))}
-    # each pair once, its earlier claim first, in claim order (distinct ids have distinct places: no ties)
-    ranked = {(order[a], order[b], a, b) if (order[a], a) <= (order[b], b) else (order[b], order[a], b, a)
-              for a, b in conflicts}
     return Estimate.model_construct(key=f"{s}:{RELATED}", side=side, measure=RELATED, claims=claims,
-                                    conflicts=[[a, b] for _, _, a, b in sorted(ranked)], rule=RELATED_RULE)
+                                    conflicts=_in_claim_order(codes, names, [c.item_id for c in claims]),
+                                    rule=RELATED_RULE)
+
+
+def _in_claim_order(codes: list[int], names: list[str], claim_ids: list[str]) -> list[list[str]]:
+    """The pairs ``[names[i], names[j]]`` of ``codes`` (i * len(names) + j), each once, its earlier claim first, in
+    claim order: an id's place is its first in ``claim_ids`` (distinct ids have distinct places: no ties). On
+    numbers, a pair as (first place, second place); tests/test_estimates_pairs.py compares it with the same on
+    (place, id) tuples."""
+    size, m = len(names), len(claim_ids)
+    places: dict[str, int] = {}
+    for n, c in enumerate(claim_ids):
+        places.setdefault(c, n)
+    firsts = [places[names[i]] for i in map(floordiv, codes, repeat(size))]
+    seconds = [places[names[j]] for j in map(mod, codes, repeat(size))]
+    ranked = set(map(add, map(mul, map(min, firsts, seconds), repeat(m)), map(max, firsts, seconds)))
+    return [[claim_ids[k // m], claim_ids[k % m]] for k in sorted(ranked)]
 
 
 def build_estimates(sections: dict[str, list[Item]], published: dict[str, date | None],
