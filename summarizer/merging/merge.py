@@ -502,16 +502,16 @@ def _canonical_item(section: str, item: Item, article_id: str, c: Canonicalizer,
     claimed, period = words_of(item.claimed), words_of(item.period)
     reports = ({a: [words_of(r) for r in refs] for a, refs in sorted(item.reports.items())} if item.reports
                else {article_id if article_id in sources or not sources else min(sources): [claimed, period]})
-    string, ref = shared.string, shared.ref
+    keep, ref = shared.string_of, shared.ref
     upd: dict[str, Any] = {
         "claimant": claimant,
         "conduit": conduit,
         "claimed": ref(claimed),
         "period": ref(period),
-        "reports": {string(a): [ref(r) for r in refs] for a, refs in reports.items()},
-        "variants": sorted(s for s in spellings if s and s.strip()),
+        "reports": {keep(a, a): [ref(r) for r in refs] for a, refs in reports.items()},
+        "variants": sorted([s for s in spellings if s and s.strip()]),
         "evidence": [shared.evidence(ev) for ev in kept],
-        "sources": [string(s) for s in sorted(sources or {article_id})],
+        "sources": [keep(s, s) for s in sorted(sources or {article_id})],
         "id": None,
         **_verification([item], claimant),
     }
@@ -585,6 +585,7 @@ class _Shared:
         self._refs: dict[tuple[Any, ...], DateRef] = {}
         self._figures: dict[tuple[Any, ...], Quantity] = {}
         self._all_set: dict[type, set[str]] = {}
+        self.string_of = self._strings.setdefault  # string_of(x, x): the one str equal to x
 
     def fields_set(self, obj: Any) -> None:
         """An object whose every field is set shares one record of that with its kind (pydantic keeps a set per
@@ -612,19 +613,18 @@ class _Shared:
         if ref is None:
             return None
         ref = self._refs.setdefault(tuple(ref.__dict__.values()), ref)
-        self.fields_set(ref)
+        if ref.__pydantic_fields_set__ is not self._all_set.get(DateRef):  # else shared already
+            self.fields_set(ref)
         return ref
-
-    def string(self, value: str) -> str:
-        return self._strings.setdefault(value, value)
 
     def evidence(self, ev: Evidence) -> Evidence:
         """``ev`` with its quote and article id shared, in place: written to its __dict__ with an equal value, so each
         field stays as set (or unset) as it was (an item's evidence can be the caller's own object)."""
         d = ev.__dict__
-        d["quote"] = self.string(ev.quote)
-        if ev.article_id is not None:
-            d["article_id"] = self.string(ev.article_id)
+        keep = self.string_of
+        d["quote"] = keep(ev.quote, ev.quote)
+        if (aid := ev.article_id) is not None:
+            d["article_id"] = keep(aid, aid)
         self.fields_set(ev)
         return ev
 
