@@ -1,8 +1,10 @@
 """merge's cheaper keys give exactly what the straightforward ones gave.
 
 ``_ref_json`` reads a DateRef's fields instead of ``model_dump(mode="json")``, ``_Rest`` works out the tail of an
-entry's processing order only when two entries of equal content meet, and the bottom line picks its conflict in
-one pass. Each is checked here on random (SYNTHETIC) dates, quotes, sources and pairs against the form it replaces.
+entry's processing order only when two entries of equal content meet, the bottom line picks its conflict in
+one pass, ``_copied`` and ``_claim`` build models without pydantic's general steps, interval_ref hands out one
+copy per arguments to a caller that keeps a record, and _entry works out each shared figure once. Each is checked
+here on random (SYNTHETIC) dates, quotes, sources, items and pairs against the form it replaces.
 """
 
 from __future__ import annotations
