@@ -77,8 +77,9 @@ in on at and or were was are is have has had been reportedly already also to int
 who which that there operating stationed deployed sent
 """.split())
 # Personnel named as if they were a weapon, or a quote that speaks of troops without a deployment verb.
-_PERSONNEL = re.compile(r"(?:\w+\s+)?\b(?:troops?|soldiers?|servicemen|personnel|fighters?|mercenaries|forces"
-                        r"|conscripts|recruits)\b", re.IGNORECASE)
+# A name whose last word is personnel ("troops", "North Korean troops") names people, whatever comes before it.
+_PERSONNEL = re.compile(r"(?:[\w'’.-]+\s+)*(?:troops?|soldiers?|servicemen|personnel|fighters?|mercenaries|forces"
+                        r"|conscripts|recruits)", re.IGNORECASE)
 _MILITARY = re.compile(r"\b(?:troops?|soldiers?|servicemen|personnel|fighters?|mercenaries|forces|units?|arm(?:y|ies)"
                        r"|brigades?|battalions?|regiments?|contingent|enter\w*|patrol\w*)\b", re.IGNORECASE)
 _DEPLOYMENT_CLAUSE = re.compile(
@@ -488,6 +489,13 @@ def _arms(item: ArmsTransfer, reader: Reader, located: dict[str, int], spans: li
     if people:  # soldiers sent abroad are a deployment, never an arms transfer
         out.reasons.append(f"{', '.join(map(repr, people))} are personnel, not arms: a deployment, not a transfer")
         return
+    for k, it in enumerate(item.items):
+        at = located.get(f"items[{k}]")
+        thing = _counted_noun(reader, at) if it.quantity is not None and at is not None else None
+        if it.quantity and thing and thing.split()[-1].lower() in _PEOPLE:  # "deployed 18,000 troops" as vehicles
+            out.reasons.append(f"{it.quantity.text!r} counts {thing} in the article: people, not arms; "
+                               "a deployment, not a transfer")
+            return
     for k, it in enumerate(item.items):
         if not _counts_it(it.quantity, it.name, located.get(f"items[{k}]"), reader, out):
             it.quantity = None
