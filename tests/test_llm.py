@@ -322,7 +322,7 @@ def test_cost_is_computed_from_usage(oai_server: OAIServer) -> None:
 
 
 def test_schema_size_estimate() -> None:
-    assert 1_000 < estimate_tokens(schema_json("tools")) < 2_000  # the lean model-facing schema
+    assert 500 < estimate_tokens(schema_json("tools")) < 1_500  # the lean model-facing schema (about 1,000)
     assert estimate_tokens(schema_json("json")) > estimate_tokens(schema_json("tools"))
 
 

@@ -420,7 +420,9 @@ if __name__ == "__main__":
 # ---------------------------------------------------------------- the main job on a local model (--local)
 
 LOCAL_PORT = 8767  # --local's server port when free (else any free port; the cache then misses)
-LOCAL_MAX_TOKENS = 2048  # the longest answer asked for; shorter articles get less (extractor.answer_tokens)
+# Every answer may take up to this many tokens. Sizing it from the article (extractor.answer_tokens, prompt v2)
+# cut 3 of 5 seed answers short before their last lists; the grammar's list caps now bound a looping answer.
+LOCAL_MAX_TOKENS = 2048
 LOCAL_TIMEOUT = 1800.0  # one answer from a 1.5B model on 2 busy cores can take minutes
 
 
@@ -455,7 +457,7 @@ def local_run(name: str | None, options: dict[str, Any], *, gguf: Path | None = 
                "base_url": server.base_url, "model": alias, "api_key": "local", "offline": False,
                "concurrency": 1, "context_tokens": n_ctx, "timeout": options.get("timeout") or LOCAL_TIMEOUT,
                "max_retries": options.get("max_retries") if options.get("max_retries") is not None else 1,
-               "max_tokens": options.get("max_tokens") or LOCAL_MAX_TOKENS, "max_tokens_per_article": True,
+               "max_tokens": options.get("max_tokens") or LOCAL_MAX_TOKENS,
                **local_sampling(options)}
     finally:
         if options.get("record") and Path(options["record"]).is_dir() and server.process is not None:
