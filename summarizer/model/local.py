@@ -28,6 +28,7 @@ from .config import (
     DEFAULT_N_BATCH,
     DEFAULT_SEED,
     MAX_THREADS,
+    Mode,
     default_cache_dir,
 )
 from .recordings import write_server_settings
@@ -450,9 +451,10 @@ def local_run(name: str | None, options: dict[str, Any], *, gguf: Path | None = 
     try:
         server.start(timeout=300)
         say(f"local server ready in {server.startup_seconds:.1f} s at {server.base_url}")
-        # llama-server does not turn a forced tool choice into a tool call (the model answers in text), but it
-        # does enforce response_format json_schema as a grammar: measured in benchmarks/RESULTS.md.
-        mode = options.get("mode") or ("json_schema" if backend == "cpp" else None)
+        # Both servers enforce a response_format schema as a grammar without putting it in the prompt, which a
+        # tool schema costs (about 1,400 of Qwen's tokens a request). llama-server takes it as json_schema (and
+        # answers a forced tool choice in text); llama-cpp-python takes it as json_object with a schema.
+        mode = options.get("mode") or (Mode.JSON_SCHEMA.value if backend == "cpp" else Mode.JSON_OBJECT_SCHEMA.value)
         yield {**options, **({"mode": mode} if mode else {}),
                "base_url": server.base_url, "model": alias, "api_key": "local", "offline": False,
                "concurrency": 1, "context_tokens": n_ctx, "timeout": options.get("timeout") or LOCAL_TIMEOUT,
