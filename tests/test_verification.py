@@ -500,3 +500,19 @@ def test_an_arms_quantity_that_counts_people_is_rejected(counted: str, kept: boo
     out = verify(answer, _article(f"Synthetic report.\n\n{sentence}\n"))
     assert len(out.arms_transfers) == int(kept), out.rejected
     assert any("people, not arms" in r.reason for r in out.rejected) == (not kept)
+
+
+@pytest.mark.parametrize(("sentence", "kept"), [
+    ("South Korea's military said on Monday that over 1,000 North Korean troops had been killed or wounded.", False),
+    ("South Korea's foreign ministry said on Monday it would summon the Russian ambassador over the deployment.",
+     True),
+])
+def test_a_statement_that_reports_casualties_is_no_diplomacy(sentence: str, kept: bool) -> None:
+    """Synthetic answer: Qwen filed South Korea's casualty figure as a diplomatic "statement" (seed 002); the
+    figure is a casualty claim, not a diplomatic event. A statement without one stays."""
+    answer = Sections.model_validate({"diplomacy": [
+        {"event_type": "statement", "parties": ["South Korea"], "summary": "South Korea's statement",
+         "evidence": [{"quote": sentence}]}]})
+    out = verify(answer, _article(f"Synthetic report.\n\n{sentence}\n"))
+    assert len(out.diplomacy) == int(kept), out.rejected
+    assert any("reports casualties" in r.reason for r in out.rejected) == (not kept)

@@ -535,6 +535,11 @@ def _aid(item: Aid, reader: Reader, located: dict[str, int], window: str, out: O
 
 def _diplomacy(item: Diplomacy, spans: list[tuple[int, int]], reader: Reader, window: str, out: Outcome) -> None:
     quotes = " ".join(reader.article.text[a:b] for a, b in spans)
+    if item.event_type == "statement" and any(
+            reader.casualty_reading(s.start + f.start) for a, b in spans for s in reader.sentences_over(a, b)
+            for f in s.figures if a <= s.start + f.start < b):
+        out.reasons.append("the statement's quote reports casualties: a casualty claim, not a diplomatic event")
+        return
     rx = _EVENT_WORDS.get(item.event_type)
     if rx is not None and not rx.search(quotes):
         out.reasons.append(f"event type {item.event_type.replace('_', ' ')!r}: the quote says nothing of it")
