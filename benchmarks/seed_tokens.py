@@ -10,6 +10,14 @@ every call. Run with brief's environment (its Python):
 
     python benchmarks/seed_tokens.py                       # the seeds/ folder, this checkout's prompt
     BENCH_PACKAGE_ROOT=/tmp/old python benchmarks/seed_tokens.py   # another copy of the package
+    python benchmarks/seed_tokens.py --mode json_schema --served-by http://127.0.0.1:8080
+
+--mode json_schema sends brief's schema as `response_format` instead of a tool. --served-by names a running
+llama.cpp `llama-server` (`brief serve-local --server cpp`): every captured request, brief's and LangExtract's,
+is then also counted as that model reads it (the server's own chat template and tokenizer, through its
+/apply-template and /tokenize endpoints). A server that enforces `response_format` as a grammar does not put the
+schema in the prompt, so there the schema costs no prompt tokens; a provider that does put it there bills it,
+which the "as sent" columns count.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -116,6 +125,9 @@ def _handler(counter: Counter) -> type[BaseHTTPRequestHandler]:
                 empty: dict[str, list[Any]] = {k: [] for k in sections}
                 message["tool_calls"] = [{"id": "call_0", "type": "function",
                                           "function": {"name": name, "arguments": json.dumps(empty)}}]
+            elif (body.get("response_format") or {}).get("type") == "json_schema":  # brief's json_schema mode
+                message["content"] = json.dumps({k: [] for k in
+                                                 ("casualties", "deployments", "arms_transfers", "aid", "diplomacy")})
             else:
                 message["content"] = '{"extractions": []}'
             out = {"id": "x", "object": "chat.completion", "created": 0, "model": body.get("model", "m"),
@@ -132,9 +144,10 @@ def _handler(counter: Counter) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def brief_requests(article: Any, base_url: str, cache_dir: Path, counter: Counter) -> list[dict[str, Any]]:
+def brief_requests(article: Any, base_url: str, cache_dir: Path, counter: Counter,
+                   mode: str = "tools") -> list[dict[str, Any]]:
     cfg = ModelConfig(model="count-tokens", base_url=base_url, api_key="not-needed", concurrency=1,
-                      cache_dir=cache_dir, timeout=60.0, cache=False)
+                      cache_dir=cache_dir, timeout=60.0, cache=False, mode=mode)
     extract_many([article], cfg)
     return counter.take()
 
@@ -150,6 +163,22 @@ def langextract_requests(text: str, base_url: str, tmp: Path, counter: Counter) 
     if out.returncode != 0:
         return f"failed: {out.stderr.strip().splitlines()[-1:]}"
     return counter.take()
+
+
+def served_tokens(server: str, body: dict[str, Any]) -> int:
+    """Prompt tokens of one request as a llama.cpp server reads it: its chat template, then its tokenizer."""
+    root = server.rstrip("/").removesuffix("/v1")
+
+    def post(path: str, payload: dict[str, Any]) -> Any:
+        req = urllib.request.Request(f"{root}{path}", data=json.dumps(payload).encode(),
+                                     headers={"content-type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return json.loads(r.read())
+
+    payload: dict[str, Any] = {"messages": body.get("messages") or []}
+    if body.get("tools"):
+        payload["tools"] = body["tools"]
+    return len(post("/tokenize", {"content": post("/apply-template", payload)["prompt"]})["tokens"])
 
 
 def billed(prefix: int, totals: list[int], scheme: dict[str, float]) -> float:
@@ -174,6 +203,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folder", nargs="?", type=Path, default=ROOT / "seeds")
     ap.add_argument("--json", type=Path, help="also write the numbers here")
+    ap.add_argument("--mode", default="tools", choices=("tools", "json_schema"), help="brief's structured-output mode")
+    ap.add_argument("--served-by", metavar="URL", help="a running llama-server: also count as its model reads")
     args = ap.parse_args()
     counter = Counter()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(counter))
@@ -184,7 +215,7 @@ def main() -> None:
     bodies: dict[str, list[dict[str, Any]]] = {"brief": [], "langextract": []}
     with tempfile.TemporaryDirectory(prefix="brief-seed-tokens-") as tmp:
         for a in articles:
-            ours = brief_requests(a, base_url, Path(tmp) / "cache", counter)
+            ours = brief_requests(a, base_url, Path(tmp) / "cache", counter, args.mode)
             lx = langextract_requests(a.text, base_url, Path(tmp), counter)
             bodies["brief"] += ours
             if isinstance(lx, list):
@@ -192,11 +223,15 @@ def main() -> None:
             rows.append({"article": Path(a.path or a.id).name, "chars": len(a.text), "article_tokens": COUNT(a.text),
                          "brief": [prompt_parts(b) for b in ours],
                          "langextract": [prompt_parts(b) for b in lx] if isinstance(lx, list) else lx})
+            if args.served_by:
+                rows[-1]["served"] = {"brief": sum(served_tokens(args.served_by, b) for b in ours),
+                                      "langextract": sum(served_tokens(args.served_by, b) for b in lx)
+                                      if isinstance(lx, list) else None}
     httpd.shutdown()
     version = load_prompts().version
-    print(f"prompt {version}; {TOKENIZER}; prompt tokens as sent (message contents + 4 a message + 3, and the "
-          "tool schema)\n")
-    print("| seed | characters | article tokens | brief: system | tool schema | user | **brief** | LangExtract calls "
+    print(f"prompt {version}; mode {args.mode}; {TOKENIZER}; prompt tokens as sent (message contents + 4 a message "
+          "+ 3, and the schema)\n")
+    print("| seed | characters | article tokens | brief: system | schema | user | **brief** | LangExtract calls "
           "| **LangExtract** | brief / LangExtract |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     totals: dict[str, list[int]] = {"brief": [], "langextract": []}
@@ -217,8 +252,21 @@ def main() -> None:
         print("| " + " | ".join(cells) + " |")
     tb, tl = sum(totals["brief"]), sum(totals["langextract"])
     print("| all | | | | | | **{:,}** | | **{:,}** | {} |".format(tb, tl, f"{tb / tl:.2f}x" if tl else "-"))
+    if args.served_by:
+        print(f"\nAs the model at {args.served_by} reads them (its chat template and tokenizer; a schema sent as "
+              "response_format is a grammar there, not prompt text):\n")
+        print("| seed | **brief** | **LangExtract** | brief / LangExtract |")
+        print("|---|---:|---:|---:|")
+        sb = sl = 0
+        for r in rows:
+            ob, ol = r["served"]["brief"], r["served"]["langextract"]
+            sb += ob
+            sl += ol or 0
+            print(f"| {r['article'][:3]} | **{ob:,}** | **{ol:,}** | {ob / ol:.2f}x |" if ol else
+                  f"| {r['article'][:3]} | **{ob:,}** | - | - |")
+        print(f"| all | **{sb:,}** | **{sl:,}** | " + (f"{sb / sl:.2f}x |" if sl else "- |"))
     prefix = {k: common_prefix_tokens(v) for k, v in bodies.items()}
-    print(f"\nShared prefix of every request: brief {prefix['brief']:,} tokens (tool schema + system prompt), "
+    print(f"\nShared prefix of every request: brief {prefix['brief']:,} tokens (schema as sent + system prompt), "
           f"LangExtract {prefix['langextract']:,} (its instructions and example).")
     print("\nInput tokens billed for these five articles in this order with prompt caching (token equivalents; "
           "the first call writes the cache; a prefix under the provider's minimum is not cached):\n")

@@ -9,8 +9,10 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import instructor
+import jsonschema
 import openai
 import pytest
 from local_fixtures import local_model_server  # noqa: F401 - pytest fixture
@@ -128,6 +130,28 @@ def test_json_schema_response_format_is_refused_with_http_500(local_model_server
     assert "json_object" in str(info.value)
 
 
+def test_json_object_schema_is_a_grammar_not_prompt_text(local_model_server: LocalServer) -> None:  # noqa: F811
+    """llama-cpp-python enforces response_format {"type": "json_object", "schema": S} while the model writes, and
+    S adds no prompt token (brief's json_object_schema mode relies on both). Whether a tool schema is prompt text
+    depends on the model's chat template: SmolLM2's leaves it out, Qwen2.5's renders it (about 1,400 tokens in
+    the committed recordings)."""
+    from summarizer.core.schema import model_facing_schema
+
+    raw = openai.OpenAI(base_url=local_model_server.base_url, api_key="local", max_retries=0, timeout=120)
+    schema = model_facing_schema(Sections.model_json_schema())
+    msgs: Any = [{"role": "user", "content": "Officials said 12 soldiers were killed near Tarn Ford on Monday."}]
+    plain = raw.chat.completions.create(model=MODEL_ALIAS, messages=msgs, max_tokens=1, temperature=0)
+    grammar = raw.chat.completions.create(model=MODEL_ALIAS, messages=msgs, max_tokens=200, temperature=0,
+                                          response_format={"type": "json_object", "schema": schema})  # type: ignore
+    assert plain.usage and grammar.usage
+    assert grammar.usage.prompt_tokens == plain.usage.prompt_tokens
+    assert grammar.choices[0].finish_reason == "stop"
+    jsonschema.validate(json.loads(grammar.choices[0].message.content or ""), schema)  # the grammar held it to S
+    free = raw.chat.completions.create(model=MODEL_ALIAS, messages=msgs, max_tokens=200, temperature=0)
+    with pytest.raises((ValueError, jsonschema.ValidationError)):  # left to itself, the model writes no such JSON
+        jsonschema.validate(json.loads(free.choices[0].message.content or ""), schema)
+
+
 def test_stop_frees_the_port(tmp_path: Path) -> None:
     if missing_reason():
         pytest.skip(missing_reason())
@@ -217,6 +241,21 @@ def test_cli_end_to_end_json(local_model_server: LocalServer) -> None:  # noqa: 
           f"{run.usage.total_tokens} tokens, {len(briefing.items())} kept, {len(run.rejected)} rejected")
 
 
+def test_cli_json_object_schema_mode_end_to_end(local_model_server: LocalServer) -> None:  # noqa: F811
+    """The mode `--local` uses on this server: every answer is the schema's JSON (a grammar), so none fails to parse."""
+    from summarizer.core.schema import Briefing
+
+    proc = _brief(str(SEED.relative_to(ROOT)), "--base-url", local_model_server.base_url, "--model", MODEL_ALIAS,
+                  "--no-cache", "--format", "json", "--concurrency", "1", "--mode", "json_object_schema")
+    assert proc.returncode in (0, 1), proc.stderr
+    briefing = Briefing.model_validate_json(proc.stdout)
+    run = briefing.run
+    assert run.mode == "json_object_schema" and run.usage.calls >= 1
+    assert not [f.reason for f in run.failed if "HTTP" in f.reason], run.failed
+    if proc.returncode == 0:
+        _check_grounded(briefing, briefing.sources[0].id)
+
+
 def test_cli_json_schema_mode_is_refused_with_advice(local_model_server: LocalServer) -> None:  # noqa: F811
     proc = _brief(str(SEED.relative_to(ROOT)), "--base-url", local_model_server.base_url, "--model", MODEL_ALIAS,
                   "--no-cache", "--format", "json", "--mode", "json_schema", timeout=120)
@@ -280,7 +319,7 @@ def test_qwen_briefs_one_short_real_article() -> None:
     assert "local server ready in" in proc.stderr and "local server stopped after" in proc.stderr
     briefing = Briefing.model_validate_json(proc.stdout)
     run = briefing.run
-    assert (run.model, run.mode) == (QWEN_NAME, "tools")
+    assert (run.model, run.mode) == (QWEN_NAME, "json_object_schema")  # --local's mode on llama-cpp-python
     if proc.returncode == 0:
         assert run.usage.calls >= 1 and run.usage.completion_tokens > 0
         _check_grounded(briefing, briefing.sources[0].id)

@@ -289,20 +289,35 @@ def test_drift_is_detected_on_a_modified_copy(tmp_path):
 
 
 def test_model_facing_schema_drops_only_what_the_pipeline_sets() -> None:
-    """The model is shown what it fills; the published schemas keep every field."""
+    """The model is shown what it fills, compactly; the published schemas keep every field."""
     import json
 
-    from summarizer.core.schema import Sections, model_facing_schema
+    from summarizer.core.schema import MODEL_SECTION_ORDER, SECTIONS, Sections, model_facing_schema
 
     full = Sections.model_json_schema()
     lean = model_facing_schema(Sections.model_json_schema())
-    ev_full, ev_lean = full["$defs"]["Evidence"]["properties"], lean["$defs"]["Evidence"]["properties"]
-    assert set(ev_full) == {"quote", "article_id", "start", "end", "alignment"}
-    assert set(ev_lean) == {"quote"}
-    q = lean["$defs"]["Quantity"]["properties"]
-    assert "text" in q and "unit" in q and not {"low", "high", "qualifier"} & set(q)
+    assert set(full["$defs"]["Evidence"]["properties"]) == {"quote", "article_id", "start", "end", "alignment"}
+    # Quotes and figures are plain strings to the model; Evidence and Quantity accept them.
+    assert "Evidence" not in lean["$defs"] and "Quantity" not in lean["$defs"]
     cas = lean["$defs"]["Casualty"]["properties"]
-    assert {"side", "killed", "killed_or_wounded", "evidence", "claimant", "conduit"} <= set(cas)
+    assert cas["evidence"] == {"items": {"type": "string"}, "minItems": 1, "type": "array", "maxItems": 2}
+    assert cas["killed"] == {"type": "string"}
+    assert {"side", "killed", "killed_or_wounded", "evidence", "claimant", "conduit", "claimed", "period"} <= set(cas)
     assert not {"id", "sources", "variants"} & set(cas)
     assert "required" in lean["$defs"]["Casualty"] and "side" in lean["$defs"]["Casualty"]["required"]
-    assert len(json.dumps(lean)) < 0.5 * len(json.dumps(full))
+    assert set(lean["$defs"]["DateRef"]["properties"]) == {"text", "start", "end"}
+    # Every section is there, diplomacy before the two smallest; no descriptions anywhere (the prompt has them).
+    assert list(lean["properties"]) == list(MODEL_SECTION_ORDER) and set(MODEL_SECTION_ORDER) == set(SECTIONS)
+    assert '"description": "' not in json.dumps(lean).replace('"description": {"type"', "")
+    assert lean["title"] == "Sections"  # names the tool
+    assert len(json.dumps(lean)) < 0.3 * len(json.dumps(full))
+    # An answer in exactly the shown shape validates, with the parser's bounds and the inferred precision.
+    answer = {"casualties": [{"evidence": ["At least 100 soldiers were killed in December"], "side": "troops",
+                              "killed": "At least 100", "period": {"text": "in December", "start": "2024-12"}}],
+              "aid": [{"evidence": ["pledged £225m ($286m)"], "donor": "A", "recipient": "B",
+                       "amount": "£225m ($286m)", "kind": "military"}]}
+    s = Sections.model_validate(answer)
+    c = s.casualties[0]
+    assert c.evidence[0].quote.startswith("At least 100") and c.killed is not None and c.killed.low == 100
+    assert c.period is not None and c.period.precision == "month"
+    assert s.aid[0].amount is not None and s.aid[0].amount.unit == "GBP" and s.aid[0].amount.equivalents

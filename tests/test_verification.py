@@ -473,3 +473,46 @@ def test_an_origin_must_be_stated_as_where_troops_came_from(origin: str, status:
     if not kept:
         assert f"origin {origin!r} removed: the article does not say the troops came from there" in (
             item.verification_notes)
+
+
+@pytest.mark.parametrize("name", ["troops", "North Korean troops", "Storm Corps soldiers", "Wagner mercenaries"])
+def test_personnel_named_as_arms_are_rejected(name: str) -> None:
+    """Synthetic answer: people filed as the items of an arms transfer (Qwen did this on seed 003 with
+    "North Korean troops") are a deployment, whatever words come before the personnel noun."""
+    sentence = "Officials say 4,000 more troops were sent to the front in March."
+    answer = Sections.model_validate({"arms_transfers": [
+        {"supplier": "North Korea", "recipient": "Russia", "status": "delivered", "evidence": [{"quote": sentence}],
+         "items": [{"name": name, "category": "other"}]}]})
+    out = verify(answer, _article(f"Synthetic report on North Korea and Russia.\n\n{sentence}\n"))
+    assert out.arms_transfers == []
+    assert any("are personnel, not arms" in r.reason for r in out.rejected), out.rejected
+
+
+@pytest.mark.parametrize(("counted", "kept"), [("troops", False), ("soldiers", False), ("shells", True)])
+def test_an_arms_quantity_that_counts_people_is_rejected(counted: str, kept: bool) -> None:
+    """Synthetic answer: a quantity the article gives for troops, filed under a weapon's name (Qwen filed
+    "deployed 18,000 troops" as 18,000 armoured vehicles on seed 004), is no transfer; a count of shells is."""
+    sentence = f"North Korea is believed to have sent 18,000 {counted} to Russia in two phases."
+    answer = Sections.model_validate({"arms_transfers": [
+        {"supplier": "North Korea", "recipient": "Russia", "status": "alleged", "evidence": [{"quote": sentence}],
+         "items": [{"name": "shells" if kept else "Storm Corps", "category": "ammunition",
+                    "quantity": {"text": "18,000"}}]}]})
+    out = verify(answer, _article(f"Synthetic report.\n\n{sentence}\n"))
+    assert len(out.arms_transfers) == int(kept), out.rejected
+    assert any("people, not arms" in r.reason for r in out.rejected) == (not kept)
+
+
+@pytest.mark.parametrize(("sentence", "kept"), [
+    ("South Korea's military said on Monday that over 1,000 North Korean troops had been killed or wounded.", False),
+    ("South Korea's foreign ministry said on Monday it would summon the Russian ambassador over the deployment.",
+     True),
+])
+def test_a_statement_that_reports_casualties_is_no_diplomacy(sentence: str, kept: bool) -> None:
+    """Synthetic answer: Qwen filed South Korea's casualty figure as a diplomatic "statement" (seed 002); the
+    figure is a casualty claim, not a diplomatic event. A statement without one stays."""
+    answer = Sections.model_validate({"diplomacy": [
+        {"event_type": "statement", "parties": ["South Korea"], "summary": "South Korea's statement",
+         "evidence": [{"quote": sentence}]}]})
+    out = verify(answer, _article(f"Synthetic report.\n\n{sentence}\n"))
+    assert len(out.diplomacy) == int(kept), out.rejected
+    assert any("reports casualties" in r.reason for r in out.rejected) == (not kept)

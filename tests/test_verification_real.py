@@ -108,20 +108,21 @@ def test_every_shown_item_carries_a_status(seed003: dict[str, Any], seed001: dic
                     [n for n in it["verification_notes"] if "never names" not in n]), it
 
 
-# ------------------------------------------------- the five-seed Qwen recording set (real exchanges, replayed)
+# ------------------------------------------------- the five-seed Qwen set of prompt v2 (real exchanges, served back)
 
-QWEN_SET = ROOT / "evals" / "recordings" / "qwen2.5-coder-1.5b"
+SEEDS = Path(__file__).parent / "fixtures" / "recordings" / "qwen2.5-coder-1.5b-seeds"
+SEED_FILES = {"000": "000_e726931a88cfd514", "001": "001_d228352cad494497", "002": "002_d5b554a282af7b66",
+              "003": "003_f9df8e67c73be4ec", "004": "004_e768fbc29f10ce67"}
 
 
 @pytest.fixture(scope="module")
 def qwen_seeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """All five seeds' real v2 answers (SEEDS' README), each served back to the real command; lists joined."""
     tmp = tmp_path_factory.mktemp("qwen5")
-    out = tmp / "b.json"
-    proc = run_brief([str(ROOT / "seeds"), "--replay", str(QWEN_SET), "--format", "json", "-o", str(out)],
-                     brief_env(tmp))
-    assert proc.returncode == 0, proc.stderr
-    b: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-    return b
+    runs = [_serve_recorded(SEEDS / f"seed{n}.json", f"seeds/{name}.txt", tmp) for n, name in SEED_FILES.items()]
+    joined: dict[str, Any] = {s: [it for b in runs for it in b[s]] for s in SECTIONS}
+    joined["run"] = {"rejected": [r for b in runs for r in b["run"]["rejected"]]}
+    return joined
 
 
 def test_real_troops_filed_as_arms_are_rejected(qwen_seeds: dict[str, Any]) -> None:
@@ -144,9 +145,6 @@ def test_real_cooperation_since_the_war_began_is_no_agreement_in_force(qwen_seed
     shown = [d for d in qwen_seeds["diplomacy"] if d["event_type"] == "agreement_in_force"
              and "strengthened military cooperation" in d["evidence"][0]["quote"]]
     assert shown == []
-
-
-SEEDS = Path(__file__).parent / "fixtures" / "recordings" / "qwen2.5-coder-1.5b-seeds"
 
 
 def _serve_recorded(exchange: Path, article: str, tmp: Path) -> dict[str, Any]:

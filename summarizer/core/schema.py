@@ -641,30 +641,59 @@ class Briefing(Sections):
 
 
 PIPELINE_SET = "set by the pipeline"
-# Described once in the system prompt (prompts/system.txt, rule 9) instead of in each of the five sections.
+# The model is told what each field means once, in the system prompt (prompts/sections.txt), not in the schema.
 COMMON_FIELDS = frozenset({"evidence", "claimant", "conduit", "claimed", "period"})
 
 
 MAX_ITEMS_PER_SECTION = 6  # model-facing cap: the seeds' gold has at most 5 items in a section
 MAX_QUOTES_PER_ITEM = 2
+# The order the model fills the lists in: diplomacy (12 of the seeds' 53 gold items) before the two smallest
+# sections, so an answer cut off at max_tokens has still reached it (prompt v2 put it last and never got there).
+MODEL_SECTION_ORDER: tuple[SectionName, ...] = ("casualties", "deployments", "diplomacy", "arms_transfers", "aid")
+# Shown to the model as a plain string: Quantity and Evidence accept one (their "before" validators fill the
+# rest from the parser and verification), DateRef's precision follows from start.
+_AS_STRING = ("#/$defs/Quantity", "#/$defs/Evidence")
+_NOT_SHOWN = {"DateRef": ("precision",)}
 
 
 def model_facing_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """The JSON Schema a model is shown: without fields the pipeline sets, property titles or null defaults.
+    """The JSON Schema a model is shown: only what it fills, as compactly as it can be valid.
 
-    The published schemas/ keep every field; the model only needs what it fills, and every token of schema
-    is paid for on every article. Lists are capped (maxItems): a server that turns the schema into a grammar
-    (llama.cpp) then cannot let a small model repeat one item until max_tokens, as Qwen2.5-Coder-1.5B did.
+    The published schemas/ keep every field; every token of this schema is paid for on every article
+    (benchmarks/seed_tokens.py), so it has no descriptions, titles or defaults (the system prompt says what
+    each section holds), figures and quotes are plain strings, and fields the pipeline sets are left out.
+    Lists are capped (maxItems): a server that turns the schema into a grammar (llama.cpp) then cannot let a
+    small model repeat one item until max_tokens, as Qwen2.5-Coder-1.5B did.
     """
     props = schema.get("properties") if isinstance(schema, dict) else None
     if isinstance(props, dict) and all(s in props for s in SECTIONS):
         for name in SECTIONS:
             props[name]["maxItems"] = MAX_ITEMS_PER_SECTION
-        for d in (schema.get("$defs") or {}).values():
+        schema["properties"] = {name: props[name] for name in MODEL_SECTION_ORDER}
+        defs = schema.get("$defs") or {}
+        for d in defs.values():
             evidence = (d.get("properties") or {}).get("evidence")
             if isinstance(evidence, dict) and evidence.get("type") == "array":
                 evidence["maxItems"] = MAX_QUOTES_PER_ITEM
+        for type_name, fields in _NOT_SHOWN.items():
+            for f in fields:
+                (defs.get(type_name) or {}).get("properties", {}).pop(f, None)
+        schema = _strings(schema)
+        for ref in _AS_STRING:
+            schema["$defs"].pop(ref.rsplit("/", 1)[1], None)
+    schema.pop("description", None)  # the title stays: it names the tool
     return _model_facing(schema)
+
+
+def _strings(node: Any) -> Any:
+    """Replace each reference to a type the model writes as a plain string by {"type": "string"}."""
+    if isinstance(node, dict):
+        if node.get("$ref") in _AS_STRING:
+            return {"type": "string"}
+        return {k: _strings(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_strings(x) for x in node]
+    return node
 
 
 def _model_facing(schema: dict[str, Any]) -> dict[str, Any]:
@@ -676,12 +705,10 @@ def _model_facing(schema: dict[str, Any]) -> dict[str, Any]:
                 del props[k]
             if "required" in schema:
                 schema["required"] = [r for r in schema["required"] if r not in dropped]
-            for name, v in props.items():
+            for v in props.values():
                 v.pop("title", None)
-                if name in COMMON_FIELDS:
-                    v.pop("description", None)
-                if v.get("default", 0) is None:
-                    del v["default"]
+                v.pop("description", None)
+                v.pop("default", None)
                 # Optional fields are simply left out: {"anyOf": [X, {"type": "null"}]} -> X.
                 alts = v.get("anyOf")
                 if isinstance(alts, list) and len(alts) == 2 and {"type": "null"} in alts:
@@ -692,6 +719,7 @@ def _model_facing(schema: dict[str, Any]) -> dict[str, Any]:
             del schema["additionalProperties"]
         for d in (schema.get("$defs") or {}).values():
             d.pop("title", None)
+            d.pop("description", None)
         for v in list(schema.values()):
             if isinstance(v, dict):
                 _model_facing(v)

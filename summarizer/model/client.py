@@ -53,6 +53,7 @@ INSTRUCTOR_MODES: dict[Mode, instructor.Mode] = {
     Mode.TOOLS: instructor.Mode.TOOLS,
     Mode.JSON: instructor.Mode.JSON,
     Mode.JSON_SCHEMA: instructor.Mode.JSON_SCHEMA,
+    Mode.JSON_OBJECT_SCHEMA: instructor.Mode.JSON_SCHEMA,  # the request reshaped by _as_json_object
     Mode.MD_JSON: instructor.Mode.MD_JSON,
 }
 
@@ -167,6 +168,19 @@ def _direct_bytes(template: dict[str, Any], messages: list[dict[str, str]], max_
     return _dumps(_direct_body(template, messages, max_tokens))
 
 
+def _as_json_object(request: httpx2.Request, body: dict[str, Any]) -> tuple[httpx2.Request, dict[str, Any]]:
+    """A json_schema request reshaped for llama-cpp-python's server (Mode.JSON_OBJECT_SCHEMA): its response_format
+    becomes {"type": "json_object", "schema": S}, the form that server turns into a grammar; all else is as built."""
+    fmt = body.get("response_format")
+    if not (isinstance(fmt, dict) and fmt.get("type") == "json_schema" and isinstance(fmt.get("json_schema"), dict)):
+        return request, body
+    body = {**body, "response_format": {"type": "json_object", "schema": fmt["json_schema"].get("schema") or {}}}
+    raw = _dumps(body)
+    headers = [(k, str(len(raw)).encode() if k.lower() == b"content-length" else v) for k, v in request.headers.raw]
+    return httpx2.Request(request.method, request.url, content=raw, headers=headers,
+                          extensions=dict(request.extensions)), body
+
+
 def _json_response(status: int, body: bytes, request: httpx2.Request, headers: Any = None) -> httpx2.Response:
     kept = [(k, v) for k, v in (headers or []) if k.lower() not in ("content-encoding", "content-length",
                                                                      "transfer-encoding", "connection")]
@@ -266,6 +280,8 @@ class StoreTransport(httpx2.AsyncBaseTransport):
             body = None
         if not isinstance(body, dict):
             raise ModelError(state.article_id, f"unexpected non-JSON request to {request.url.path}")
+        if self.config.mode == Mode.JSON_OBJECT_SCHEMA:
+            request, body = _as_json_object(request, body)
         if ask is not None and ask.learn:
             self._learn(request, raw, body, ask)
         status, headers, content, _ = await self.exchange(request, body, state)

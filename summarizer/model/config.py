@@ -26,6 +26,9 @@ class Mode(StrEnum):
     TOOLS = "tools"  # a function/tool call whose arguments are the answer (the default: most servers have it)
     JSON = "json"  # response_format json_object, the schema in the system message
     JSON_SCHEMA = "json_schema"  # response_format json_schema (OpenAI, vLLM, llama.cpp)
+    # instructor's json_schema, sent as llama-cpp-python's server spells it: response_format {"type": "json_object",
+    # "schema": ...}. That server enforces the schema as a grammar and, unlike a tool, does not put it in the prompt.
+    JSON_OBJECT_SCHEMA = "json_object_schema"
     MD_JSON = "md_json"  # plain text holding a fenced JSON block: for servers with no structured output
 
 

@@ -28,6 +28,7 @@ from .config import (
     DEFAULT_N_BATCH,
     DEFAULT_SEED,
     MAX_THREADS,
+    Mode,
     default_cache_dir,
 )
 from .recordings import write_server_settings
@@ -420,7 +421,9 @@ if __name__ == "__main__":
 # ---------------------------------------------------------------- the main job on a local model (--local)
 
 LOCAL_PORT = 8767  # --local's server port when free (else any free port; the cache then misses)
-LOCAL_MAX_TOKENS = 2048  # the longest answer asked for; shorter articles get less (extractor.answer_tokens)
+# Every answer may take up to this many tokens. Sizing it from the article (extractor.answer_tokens, prompt v2)
+# cut 3 of 5 seed answers short before their last lists; the grammar's list caps now bound a looping answer.
+LOCAL_MAX_TOKENS = 2048
 LOCAL_TIMEOUT = 1800.0  # one answer from a 1.5B model on 2 busy cores can take minutes
 
 
@@ -448,14 +451,15 @@ def local_run(name: str | None, options: dict[str, Any], *, gguf: Path | None = 
     try:
         server.start(timeout=300)
         say(f"local server ready in {server.startup_seconds:.1f} s at {server.base_url}")
-        # llama-server does not turn a forced tool choice into a tool call (the model answers in text), but it
-        # does enforce response_format json_schema as a grammar: measured in benchmarks/RESULTS.md.
-        mode = options.get("mode") or ("json_schema" if backend == "cpp" else None)
+        # Both servers enforce a response_format schema as a grammar without putting it in the prompt, which a
+        # tool schema costs (about 1,400 of Qwen's tokens a request). llama-server takes it as json_schema (and
+        # answers a forced tool choice in text); llama-cpp-python takes it as json_object with a schema.
+        mode = options.get("mode") or (Mode.JSON_SCHEMA.value if backend == "cpp" else Mode.JSON_OBJECT_SCHEMA.value)
         yield {**options, **({"mode": mode} if mode else {}),
                "base_url": server.base_url, "model": alias, "api_key": "local", "offline": False,
                "concurrency": 1, "context_tokens": n_ctx, "timeout": options.get("timeout") or LOCAL_TIMEOUT,
                "max_retries": options.get("max_retries") if options.get("max_retries") is not None else 1,
-               "max_tokens": options.get("max_tokens") or LOCAL_MAX_TOKENS, "max_tokens_per_article": True,
+               "max_tokens": options.get("max_tokens") or LOCAL_MAX_TOKENS,
                **local_sampling(options)}
     finally:
         if options.get("record") and Path(options["record"]).is_dir() and server.process is not None:

@@ -61,6 +61,7 @@ def recording_config(folder: Path) -> dict[str, Any]:
             fmt = request.get("response_format") or {}
             mode = ("tools" if request.get("tools") else
                      "json_schema" if fmt.get("type") == "json_schema" else
+                     "json_object_schema" if fmt.get("type") == "json_object" and "schema" in fmt else
                      "json" if fmt.get("type") == "json_object" else "md_json")
             return {"model": request["model"], "mode": mode}
     raise EvalError(f"{folder} holds no recorded exchange: record one with `brief eval --model M --record {folder}`")

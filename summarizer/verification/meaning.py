@@ -77,8 +77,9 @@ in on at and or were was are is have has had been reportedly already also to int
 who which that there operating stationed deployed sent
 """.split())
 # Personnel named as if they were a weapon, or a quote that speaks of troops without a deployment verb.
-_PERSONNEL = re.compile(r"(?:\w+\s+)?\b(?:troops?|soldiers?|servicemen|personnel|fighters?|mercenaries|forces"
-                        r"|conscripts|recruits)\b", re.IGNORECASE)
+# A name whose last word is personnel ("troops", "North Korean troops") names people, whatever comes before it.
+_PERSONNEL = re.compile(r"(?:[\w'’.-]+\s+)*(?:troops?|soldiers?|servicemen|personnel|fighters?|mercenaries|forces"
+                        r"|conscripts|recruits)", re.IGNORECASE)
 _MILITARY = re.compile(r"\b(?:troops?|soldiers?|servicemen|personnel|fighters?|mercenaries|forces|units?|arm(?:y|ies)"
                        r"|brigades?|battalions?|regiments?|contingent|enter\w*|patrol\w*)\b", re.IGNORECASE)
 _DEPLOYMENT_CLAUSE = re.compile(
@@ -489,6 +490,13 @@ def _arms(item: ArmsTransfer, reader: Reader, located: dict[str, int], spans: li
         out.reasons.append(f"{', '.join(map(repr, people))} are personnel, not arms: a deployment, not a transfer")
         return
     for k, it in enumerate(item.items):
+        at = located.get(f"items[{k}]")
+        thing = _counted_noun(reader, at) if it.quantity is not None and at is not None else None
+        if it.quantity and thing and thing.split()[-1].lower() in _PEOPLE:  # "deployed 18,000 troops" as vehicles
+            out.reasons.append(f"{it.quantity.text!r} counts {thing} in the article: people, not arms; "
+                               "a deployment, not a transfer")
+            return
+    for k, it in enumerate(item.items):
         if not _counts_it(it.quantity, it.name, located.get(f"items[{k}]"), reader, out):
             it.quantity = None
     quotes = " ".join(reader.article.text[a:b] for a, b in spans)
@@ -527,6 +535,11 @@ def _aid(item: Aid, reader: Reader, located: dict[str, int], window: str, out: O
 
 def _diplomacy(item: Diplomacy, spans: list[tuple[int, int]], reader: Reader, window: str, out: Outcome) -> None:
     quotes = " ".join(reader.article.text[a:b] for a, b in spans)
+    if item.event_type == "statement" and any(
+            reader.casualty_reading(s.start + f.start) for a, b in spans for s in reader.sentences_over(a, b)
+            for f in s.figures if a <= s.start + f.start < b):
+        out.reasons.append("the statement's quote reports casualties: a casualty claim, not a diplomatic event")
+        return
     rx = _EVENT_WORDS.get(item.event_type)
     if rx is not None and not rx.search(quotes):
         out.reasons.append(f"event type {item.event_type.replace('_', ' ')!r}: the quote says nothing of it")
