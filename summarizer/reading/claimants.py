@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ..core.prefilter import Gated, gated
+from ..core.prefilter import Gated, at_boundary, gated
 from .dates import find_dates
 from .patterns import MONTHS, QUOTES, WEEKDAYS, any_of, patterns, slot_tables
 
@@ -102,21 +102,90 @@ class Names:
 
     def _spelled_out(self, abbr: str) -> str | None:
         """'NIS' -> 'National Intelligence Service' when the article spells it out somewhere."""
-        words = r"\s+(?:(?:of|for|and|on)\s+)?".join(rf"{c}[a-z]+" for c in abbr)
-        # "\bN[a-z]+ ..." written as "N(?<!\wN)[a-z]+ ...": the same matches (N is a word character, so the
-        # boundary before it is no word character before it), but a pattern that opens with a letter is searched
-        # by skipping to each N, not tried at every position of the article
-        first = abbr[0]
-        m = re.search(rf"{first}(?<!\w{first}){words[1:]}\b", self.text)
-        return m.group() if m else None
+        return _spelled_out(self.text, abbr)
 
     def person(self, surname: str) -> str | None:
         """'Lee' -> 'Lee Sung-kwon', 'Healey' -> 'John Healey': the first full form in the article."""
         if surname not in self._people:
-            s = re.escape(surname)
-            m = re.search(rf"\b{s}\s+[A-Z][a-z]+-[a-z]+\b|\b[A-Z][a-z]+\s+{s}\b", self.text)
-            self._people[surname] = m.group() if m else None
+            self._people[surname] = _full_name(self.text, surname)
         return self._people[surname]
+
+
+_CONNECTOR = r"\s+(?:(?:of|for|and|on)\s+)?"
+
+
+def _spelled_out(text: str, abbr: str) -> str | None:
+    r"""The first run of capitalised words in ``text`` whose initials spell ``abbr`` (2 to 6 capitals), "of",
+    "for", "and" or "on" allowed between them: the match of
+    ``re.search(rf"\b{r'\s+(?:(?:of|for|and|on)\s+)?'.join(rf'{c}[a-z]+' for c in abbr)}\b", text)``.
+
+    That pattern would be compiled for each acronym of each article; instead one pattern per number of words
+    (:func:`_word_runs`) finds, at every capital that starts a word, the run of that many words, and the first
+    run whose initials are the acronym is the match. The run at a capital is the only one the acronym's own
+    pattern could match there: each ``[a-z]+`` takes every lower-case letter up to the space (or the boundary)
+    after it, and the joining word is taken whenever it is there (the capital after it could not match it).
+    """
+    if not _ACRONYM.fullmatch(abbr):  # not reached (agency() asks only about 2 to 6 capitals): the pattern itself
+        words = _CONNECTOR.join(rf"{c}[a-z]+" for c in abbr)
+        m = re.search(rf"{abbr[:1]}(?<!\w{abbr[:1]}){words[1:]}\b", text)
+        return m.group() if m else None
+    first = abbr[0]
+    for m in _word_runs(len(abbr)).finditer(text):
+        if m.group() == first:
+            run = first + m.group(1)
+            if "".join(w[0] for w in run.split() if w[0].isupper()) == abbr:
+                return run
+    return None
+
+
+@lru_cache(maxsize=8)
+def _word_runs(n: int) -> re.Pattern[str]:
+    """At each capital opening a word, the ``n`` capitalised words from there (joining words allowed between them)
+    in a look-ahead: the run at every such capital is found, overlapping runs too."""
+    return re.compile(rf"[A-Z](?<!\w[A-Z])(?=([a-z]+(?:{_CONNECTOR}[A-Z][a-z]+){{{n - 1}}}\b))")
+
+
+_HYPHENATED_AFTER = re.compile(r"\s+[A-Z][a-z]+-[a-z]+\b")
+
+
+def _full_name(text: str, surname: str) -> str | None:
+    r"""The first full form of ``surname`` in ``text``: the match of
+    ``re.search(rf"\b{s}\s+[A-Z][a-z]+-[a-z]+\b|\b[A-Z][a-z]+\s+{s}\b", text)`` with ``s`` the surname escaped
+    ("Lee Sung-kwon", "John Healey").
+
+    Each match holds the surname, so both forms are tried at each place the surname occurs (``str.find``, no
+    pattern compiled per name): a hyphenated given name after it, or one capitalised word before it with only
+    white space between. The leftmost wins, and at one place the first form, as in the search.
+    """
+    if not surname or surname[0].isspace() or surname[-1].isspace():  # not reached (a surname is one word)
+        s = re.escape(surname)
+        m = re.search(rf"\b{s}\s+[A-Z][a-z]+-[a-z]+\b|\b[A-Z][a-z]+\s+{s}\b", text)
+        return m.group() if m else None
+    best: tuple[int, int, int] | None = None
+    n = len(surname)
+    at = text.find(surname)
+    while at >= 0:
+        end = at + n
+        if at_boundary(text, at) and (after := _HYPHENATED_AFTER.match(text, end)):
+            best = min(best or (at, 0, after.end()), (at, 0, after.end()))
+        if at_boundary(text, end) and (q := _capitalised_before(text, at)) is not None:
+            best = min(best or (q, 1, end), (q, 1, end))
+        at = text.find(surname, at + 1)
+    return text[best[0] : best[2]] if best else None
+
+
+def _capitalised_before(text: str, at: int) -> int | None:
+    r"""Where ``\b[A-Z][a-z]+\s+`` starts if it ends at ``at``, else None."""
+    j = at
+    while j > 0 and text[j - 1].isspace():
+        j -= 1
+    k = j
+    while k > 0 and "a" <= text[k - 1] <= "z":
+        k -= 1
+    if j == at or k == j or k == 0:
+        return None
+    q = k - 1
+    return q if "A" <= text[q] <= "Z" and at_boundary(text, q) else None
 
 
 @lru_cache(maxsize=4)  # the offline extractor and verification's second reader read one article in turn

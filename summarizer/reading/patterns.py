@@ -9,6 +9,7 @@ from typing import Any
 
 from ..core.dates import MONTH_NAMES
 from ..core.errors import ConfigError
+from ..core.prefilter import as_written, led, word_starts
 from ..core.resources import data_path, read_data_yaml
 from .gazetteer import gazetteer
 
@@ -25,11 +26,29 @@ END_PUNCT = ".!?\"”’'):"
 
 def any_of(phrases: list[str]) -> str:
     """A regex alternation of phrases (regex fragments), longest first."""
-    return "(?:" + "|".join(sorted(phrases, key=len, reverse=True)) + ")"
+    return "(?:" + "|".join(_by_length(phrases)) + ")"
+
+
+def _by_length(phrases: list[str]) -> list[str]:
+    """The phrases in the order :func:`any_of` tries them: the longest first, ties as given."""
+    return sorted(phrases, key=len, reverse=True)
 
 
 def word_re(phrases: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w-]){any_of(phrases)}(?![\w-])", flags)
+    r"""Any of the phrases (regex fragments) as whole words: ``(?<![\w-]){any_of(phrases)}(?![\w-])``, searched by
+    skipping to the phrases' first letters (:func:`~summarizer.core.prefilter.led`) when each opens with one."""
+    return re.compile(_whole_words(any_of(phrases), _by_length(phrases), flags), flags)
+
+
+def _whole_words(alternation: str, ordered: list[str], flags: int) -> str:
+    r"""``(?<![\w-]){alternation}(?![\w-])``, rewritten with led() over ``ordered`` (the alternatives the
+    alternation tries, in its order) when every one opens with a letter or digit."""
+    as_is = rf"(?<![\w-]){alternation}(?![\w-])"
+    try:
+        fast = led(ordered, r"[\w-]", icase=bool(flags & re.IGNORECASE))
+    except ValueError:
+        return as_is
+    return as_written(fast + r"(?![\w-])", as_is)
 
 
 # Gazetteer slots in the side, troop and phrase templates of the pattern file, and the
@@ -163,6 +182,7 @@ def patterns() -> Patterns:
         nouns += [p for d in raw["sides"].values() for p in d["noun"]]
         adjs = [expand(t) for d in raw["side_templates"].values() for t in d["adjective"]]
         adjs += [p for d in raw["sides"].values() for p in d["adjective"]]
+        verbs = any_of(raw["attribution_verbs"])
         name = r"(?:[A-Z][\w-]+ )?[A-Z][\w-]+"  # "Kursk", "North Darfur"; not "Russia's"
         places = [t.replace("{name}", name) for t in raw["places"]]
         places.append(trie(k for k, v in g.alias.items() if g.is_state(v) and k[:1].isupper()))
@@ -186,7 +206,9 @@ def patterns() -> Patterns:
             state_re=re.compile(rf"(?<![\w-]){states}(?![\w-])"),
             places=re.compile(rf"(?<![\w-]){any_of(places)}(?![\w-])"),
             units=re.compile(rf"(?<![\w-]){any_of(raw['units'])}(?![\w-])"),
-            attribution=re.compile(rf"(?<![\w-])(?:also\s+)?{any_of(raw['attribution_verbs'])}(?![\w-])"),
+            # "(?:also\s+)?(?:said|...)": "also" and each verb, or each verb alone, in that order
+            attribution=re.compile(_whole_words(rf"(?:also\s+)?{verbs}", [rf"also\s+{verbs}", *_by_length(
+                raw["attribution_verbs"])], 0)),
         )
     except (KeyError, TypeError, AttributeError, re.error) as exc:
         raise ConfigError(f"{path}: malformed pattern table ({exc!r}); compare it with the shipped file") from exc
@@ -233,20 +255,35 @@ def states_in(text: str, extra: dict[str, str] | None = None) -> list[tuple[int,
     p = patterns()
     found = [(m.start(), m.end(), p.state_alias[m.group()]) for m in p.state_re.finditer(text)]
     if extra:
-        rx = _names_re(tuple(extra))
-        found += [(m.start(), m.end(), extra[m.group()]) for m in rx.finditer(text)
-                  if not any(a < m.end() and m.start() < b for a, b, _ in found)]
+        found += [(a, b, extra[name]) for a, b, name in name_spans(text, tuple(extra))
+                  if not any(x < b and a < y for x, y, _ in found)]
     return [(a, name) for a, _, name in sorted(found)]
 
-@lru_cache(maxsize=64)
-def _names_re(names: tuple[str, ...]) -> re.Pattern[str]:
-    r"""Any of an article's own names for states, as whole words (built once per article, not per sentence).
 
-    rf"(?<![\w-]){any_of(names)}(?![\w-])", with each name's first character before the look-behind
-    ("P(?<![\w-]P)utin"): the same matches, but every alternative opens with a character, so the search skips to
-    those characters instead of trying every position of a sentence.
+def name_spans(text: str, names: tuple[str, ...]) -> list[tuple[int, int, str]]:
+    r"""(start, end, name) of each of an article's own names for states in ``text``, as whole words: what
+    ``re.finditer(rf"(?<![\w-]){any_of([re.escape(k) for k in names])}(?![\w-])", text)`` finds.
+
+    The names change with each article, so no pattern is compiled for them (that cost more than all the
+    searches): each name's whole-word places (:func:`~summarizer.core.prefilter.word_starts`) are read left to
+    right as the search would, the alternation's first name winning where two start at one place.
     """
-    return re.compile(any_of([_opening_word(k) for k in names]) + r"(?![\w-])")
+    found = sorted((at, rank, at + len(name), name) for rank, name in enumerate(_alternation_order(names))
+                   for at in word_starts(text, name, "-"))
+    out: list[tuple[int, int, str]] = []
+    pos = 0
+    for at, _, end, name in found:
+        if at >= pos:  # not inside the last match; at one place the lowest rank comes first
+            out.append((at, end, name))
+            pos = end
+    return out
+
+
+@lru_cache(maxsize=64)
+def _alternation_order(names: tuple[str, ...]) -> tuple[str, ...]:
+    r"""The names in the order the alternation of :func:`name_spans` tries them: as :func:`any_of` sorts the names
+    escaped, each with its first character before a look-behind ("P(?<![\w-]P)utin"), the longest first."""
+    return tuple(sorted(names, key=lambda k: len(_opening_word(k)), reverse=True))
 
 
 def _opening_word(name: str) -> str:

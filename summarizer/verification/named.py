@@ -10,12 +10,14 @@ do not have to appear.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from typing import Any
 
 from ..core.errors import ConfigError
 from ..core.language import letter_runs
+from ..core.prefilter import word_starts
 from ..core.resources import data_path, read_data_yaml
 from ..reading.entities import load_aliases, looks_like_person
 from ..reading.gazetteer import gazetteer
@@ -76,10 +78,31 @@ def _undotted(text: str) -> str:
     return undot(text)
 
 
+class Window(str):
+    """Texts joined with single spaces (the title and the sentences around a quote): the joined text, which knows
+    its parts. Its words are its parts' words (no word runs across the space between two parts), and the parts,
+    an article's sentences, recur in the windows of its other items: each part's words are read once."""
+
+    parts: tuple[str, ...]
+
+    def __new__(cls, parts: Iterable[str]) -> Window:
+        kept = tuple(parts)
+        self = super().__new__(cls, " ".join(kept))
+        self.parts = kept
+        return self
+
+
 @lru_cache(maxsize=4)
 def _word_set(text: str) -> frozenset[str]:
     """The words of a text checked many times over (each item of an article looks names up in it)."""
+    if isinstance(text, Window):
+        return frozenset().union(*map(_part_words, text.parts))
     return frozenset(words_of(text))
+
+
+@lru_cache(maxsize=512)  # the sentences of an article (and its title), while its items are checked
+def _part_words(part: str) -> frozenset[str]:
+    return frozenset(words_of(part))
 
 
 def stem_match(w: str, have: AbstractSet[str]) -> bool:
@@ -204,9 +227,9 @@ def named(name: str, text: str) -> bool:
 
 
 def _acronym_in(acr: str, text: str) -> bool:
-    r"""``acr`` (capital letters) stands as a word of ``text``: "(?<![\w-])NIS(?![\w-])" written as
-    "N(?<![\w-]N)IS(?![\w-])", the same matches, but searched by skipping to each "N" of the text."""
-    return re.search(rf"{acr[0]}(?<![\w-]{acr[0]}){acr[1:]}(?![\w-])", text) is not None
+    r"""``acr`` (capital letters) stands as a word of ``text``: where "(?<![\w-])NIS(?![\w-])" would match, found
+    with ``str.find`` (no pattern compiled for each acronym)."""
+    return next(word_starts(text, acr, "-"), None) is not None
 
 
 def claimant_named(claimant: str, text: str) -> bool:
@@ -229,7 +252,7 @@ def claimant_named(claimant: str, text: str) -> bool:
         parts = words[-1:]
         if len(words) >= 2 and ("-" in words[-1] or (len(words) == 3 and len(words[-1]) <= 3)):
             parts.append(words[0])
-        if any(p not in _ORG_WORDS and re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text) for p in parts):
+        if any(p not in _ORG_WORDS and next(word_starts(text, p), None) is not None for p in parts):
             return True
     state = _state_of([w for w in want if w not in _GENERIC_NAME_WORDS]) or _state_named_as(claimant)
     return state is not None and _state_in(state, text)
