@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -111,36 +112,6 @@ def test_full_forms_in_the_corpora_equal_their_own_patterns() -> None:
             for surname in words[:20]:
                 assert _full_name(s.text, surname) == _full_name_as_written(s.text, surname)
     assert found > 20
-
-
-# ---------------------------------------------------------------- the words of the window around a quote
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.lists(st.text(alphabet="ab AB.U.S.é’ΣΑσ\u00ad\u200b\u00a0ﬁ½İſ-_1", max_size=15), max_size=5))
-def test_a_windows_words_are_its_parts_words(parts: list[str]) -> None:
-    from summarizer.verification.named import Window, _word_set, words_of
-
-    window = Window(parts)
-    assert window == " ".join(parts)
-    _word_set.cache_clear()
-    assert _word_set(window) == frozenset(words_of(" ".join(parts)))
-
-
-def test_windows_in_the_corpora_have_the_words_of_their_text() -> None:
-    from summarizer.verification.meaning import Reader
-    from summarizer.verification.named import Window, _word_set, words_of
-
-    checked = 0
-    for article in _ARTICLES:
-        reader = Reader(article.model_copy(update={"title": article.title + " (U.S. and U.N. aid)"}))
-        for a, b in reader._spans[:: max(1, len(reader._spans) // 6)]:
-            window = reader.window([(a, b)])
-            assert isinstance(window, Window)
-            _word_set.cache_clear()
-            assert _word_set(window) == frozenset(words_of(str(window)))
-            checked += 1
-    assert checked > 100
 
 
 # ---------------------------------------------------------------- alternations opening with a character class
@@ -276,3 +247,68 @@ def test_whole_word_patterns_opening_with_their_letters_equal_the_patterns_as_wr
         for text in texts:
             for s in [text, *(s.text for s in split_sentences(text))]:
                 _same_matches(rx, as_written, s)
+
+
+def test_the_harm_words_opening_with_their_letters_equal_the_pattern_as_written() -> None:
+    from summarizer.core.prefilter import written
+    from summarizer.offline import deployments
+
+    harm = deployments._deployment_res()["harm"].rx
+    assert written(harm.pattern) != harm.pattern
+    as_written = re.compile(written(harm.pattern), harm.flags)
+    for text in [*_TEXTS, "KILLED AND WOUNDED; ſuffered, died. casualties-killed _dead"]:
+        for s in [text, *(s.text for s in split_sentences(text))]:
+            _same_matches(harm, as_written, s)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["2024-05-01", "12 June", "June 12, 2024", "several", "hundred", "dozens", "one",
+                                 "twenty-two", "thousands", "1,000", "5", "of", "people", "a few", "x"]),
+                max_size=10).map(" ".join))
+def test_figures_of_a_masked_copy_do_not_depend_on_the_gates_index(text: str) -> None:
+    """A copy with its dates blanked is searched by its own gates' words, not the index: the same figures."""
+    from summarizer.core import numbers
+    from summarizer.core.prefilter import Gated
+
+    fast = numbers._scan(text)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(Gated, "finditer_alone", lambda self, t: self.rx.finditer(t))
+        assert numbers._scan(text) == fast
+
+
+# ---------------------------------------------------------------- sentence rules with the mark first
+
+_RULES_AS_WRITTEN = {
+    "_SINGLE_LETTER": r"^[A-Z](\.)(?=\s)|(?<=\s)[A-Z](\.)(?=,?\s)",
+    "_INNER_DOT": r"(?<=[a-zA-Z0-9_])\.(?=[a-zA-Z0-9_])",
+    "_NUMBER_RULES.1": r"(?<=\d)\.(?=\S)",
+    "_NUMBER_RULES.2": r"(?<=^\d)\.(?=\s\S|\))",
+    "_NUMBER_RULES.3": r"(?<=^\d\d)\.(?=\s\S|\))",
+}
+
+
+def _sentence_rules() -> list[tuple[re.Pattern[str], re.Pattern[str]]]:
+    from summarizer.core import sentences
+
+    fast = {"_SINGLE_LETTER": sentences._SINGLE_LETTER, "_INNER_DOT": sentences._INNER_DOT,
+            **{f"_NUMBER_RULES.{k}": sentences._NUMBER_RULES[k] for k in (1, 2, 3)}}
+    return [(fast[k], re.compile(v)) for k, v in _RULES_AS_WRITTEN.items()]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="A.b 1\n,2_Jé)x9", max_size=30))
+def test_sentence_rules_with_the_mark_first_equal_the_rules_as_written(text: str) -> None:
+    for fast, written in _sentence_rules():
+        assert [(m.span(), m.groups()) for m in fast.finditer(text)] == [(m.span(), m.groups()) for m in
+                                                                        written.finditer(text)]
+
+
+def test_sentence_rules_in_the_corpora_equal_the_rules_as_written() -> None:
+    hits = 0
+    for text in _TEXTS:
+        for line in text.split("\n"):
+            for fast, written in _sentence_rules():
+                got = [(m.span(), m.groups()) for m in fast.finditer(line)]
+                assert got == [(m.span(), m.groups()) for m in written.finditer(line)]
+                hits += len(got)
+    assert hits > 30

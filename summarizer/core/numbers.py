@@ -277,7 +277,9 @@ def _scan(text: str) -> list[Figure]:
         return all(b <= s or a >= e for s, e in taken)
 
     # 1. Vague phrases ("several hundred") before word numbers ("hundred").
-    for m in _VAGUE.finditer(scan):
+    # a copy with its dates blanked is searched by these two gates only: each tests its own words (no mask)
+    alone = scan is not text
+    for m in _VAGUE.finditer_alone(scan) if alone else _VAGUE.finditer(scan):
         vague_low, vague_high = VAGUE[m.group("v").lower()]
         taken.append((m.start(), m.end()))
         raw.append((m.start(), m.end(), "vague", "exact", (), vague_low, vague_high, {}))
@@ -324,7 +326,7 @@ def _scan(text: str) -> list[Figure]:
         taken.append((start, end))
         raw.append((start, end, "exact", "exact", (n,), n, n, extras))
     # 3. Number words ("eight members", "nine million rounds").
-    for m in _WORDS.finditer(scan):
+    for m in _WORDS.finditer_alone(scan) if alone else _WORDS.finditer(scan):
         if not free(m.start(), m.end()):
             continue
         n = _word_to_number(m.group("num"), m.group("mult"))

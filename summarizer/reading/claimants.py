@@ -119,30 +119,29 @@ def _spelled_out(text: str, abbr: str) -> str | None:
     "for", "and" or "on" allowed between them: the match of
     ``re.search(rf"\b{r'\s+(?:(?:of|for|and|on)\s+)?'.join(rf'{c}[a-z]+' for c in abbr)}\b", text)``.
 
-    That pattern would be compiled for each acronym of each article; instead one pattern per number of words
-    (:func:`_word_runs`) finds, at every capital that starts a word, the run of that many words, and the first
-    run whose initials are the acronym is the match. The run at a capital is the only one the acronym's own
-    pattern could match there: each ``[a-z]+`` takes every lower-case letter up to the space (or the boundary)
-    after it, and the joining word is taken whenever it is there (the capital after it could not match it).
+    That pattern would be compiled for each acronym of each article; instead one pattern per first letter and
+    number of words (:func:`_word_runs`, at most 26 x 5 of them) finds, at every word opening with that capital,
+    the run of that many words, and the first run whose initials are the acronym is the match. The run at a
+    capital is the only one the acronym's own pattern could match there: each ``[a-z]+`` takes every lower-case
+    letter up to the space (or the boundary) after it, and the joining word is taken whenever it is there (the
+    capital after it could not match it).
     """
     if not _ACRONYM.fullmatch(abbr):  # not reached (agency() asks only about 2 to 6 capitals): the pattern itself
         words = _CONNECTOR.join(rf"{c}[a-z]+" for c in abbr)
         m = re.search(rf"{abbr[:1]}(?<!\w{abbr[:1]}){words[1:]}\b", text)
         return m.group() if m else None
-    first = abbr[0]
-    for m in _word_runs(len(abbr)).finditer(text):
-        if m.group() == first:
-            run = first + m.group(1)
-            if "".join(w[0] for w in run.split() if w[0].isupper()) == abbr:
-                return run
+    for m in _word_runs(abbr[0], len(abbr)).finditer(text):
+        run = abbr[0] + m.group(1)
+        if "".join(w[0] for w in run.split() if w[0].isupper()) == abbr:
+            return run
     return None
 
 
-@lru_cache(maxsize=8)
-def _word_runs(n: int) -> re.Pattern[str]:
-    """At each capital opening a word, the ``n`` capitalised words from there (joining words allowed between them)
-    in a look-ahead: the run at every such capital is found, overlapping runs too."""
-    return re.compile(rf"[A-Z](?<!\w[A-Z])(?=([a-z]+(?:{_CONNECTOR}[A-Z][a-z]+){{{n - 1}}}\b))")
+@lru_cache(maxsize=130)
+def _word_runs(first: str, n: int) -> re.Pattern[str]:
+    """At each word opening with the capital ``first``, the ``n`` capitalised words from there (joining words
+    allowed between them) in a look-ahead: the run at every such word is found, overlapping runs too."""
+    return re.compile(rf"{first}(?<!\w{first})(?=([a-z]+(?:{_CONNECTOR}[A-Z][a-z]+){{{n - 1}}}\b))")
 
 
 _HYPHENATED_AFTER = re.compile(r"\s+[A-Z][a-z]+-[a-z]+\b")

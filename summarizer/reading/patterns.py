@@ -26,10 +26,10 @@ END_PUNCT = ".!?\"”’'):"
 
 def any_of(phrases: list[str]) -> str:
     """A regex alternation of phrases (regex fragments), longest first."""
-    return "(?:" + "|".join(_by_length(phrases)) + ")"
+    return "(?:" + "|".join(by_length(phrases)) + ")"
 
 
-def _by_length(phrases: list[str]) -> list[str]:
+def by_length(phrases: list[str]) -> list[str]:
     """The phrases in the order :func:`any_of` tries them: the longest first, ties as given."""
     return sorted(phrases, key=len, reverse=True)
 
@@ -37,7 +37,7 @@ def _by_length(phrases: list[str]) -> list[str]:
 def word_re(phrases: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str]:
     r"""Any of the phrases (regex fragments) as whole words: ``(?<![\w-]){any_of(phrases)}(?![\w-])``, searched by
     skipping to the phrases' first letters (:func:`~summarizer.core.prefilter.led`) when each opens with one."""
-    return re.compile(_whole_words(any_of(phrases), _by_length(phrases), flags), flags)
+    return re.compile(_whole_words(any_of(phrases), by_length(phrases), flags), flags)
 
 
 def _whole_words(alternation: str, ordered: list[str], flags: int) -> str:
@@ -207,7 +207,7 @@ def patterns() -> Patterns:
             places=re.compile(rf"(?<![\w-]){any_of(places)}(?![\w-])"),
             units=re.compile(rf"(?<![\w-]){any_of(raw['units'])}(?![\w-])"),
             # "(?:also\s+)?(?:said|...)": "also" and each verb, or each verb alone, in that order
-            attribution=re.compile(_whole_words(rf"(?:also\s+)?{verbs}", [rf"also\s+{verbs}", *_by_length(
+            attribution=re.compile(_whole_words(rf"(?:also\s+)?{verbs}", [rf"also\s+{verbs}", *by_length(
                 raw["attribution_verbs"])], 0)),
         )
     except (KeyError, TypeError, AttributeError, re.error) as exc:

@@ -39,7 +39,7 @@ from ..reading.context import Context
 from ..reading.entities import Canonicalizer, key
 from ..reading.patterns import patterns
 from .injection import find_instructions, sentence_spans
-from .named import Window, claimant_named, named, stated_as_origin, stem_match, words_of
+from .named import claimant_named, named, stated_as_origin, stem_match, words_of
 
 if TYPE_CHECKING:
     from ..core.schema import Article
@@ -178,18 +178,17 @@ class Reader:
     def sentences_over(self, start: int, end: int) -> list[Sentence]:
         return [s for s in self.sentences if s.start < end and start < s.end]
 
-    def window(self, spans: list[tuple[int, int]], k: int = WINDOW_SENTENCES) -> Window:
+    def window(self, spans: list[tuple[int, int]], k: int = WINDOW_SENTENCES) -> str:
         """The quotes' sentences and ``k`` sentences either side, without instruction-like sentences.
 
-        Sentences here come from a plain end-punctuation split: a name lookup needs no finer cut. The text
-        is joined as a :class:`~.named.Window`, whose words are read once per sentence, not once per item.
+        Sentences here come from a plain end-punctuation split: a name lookup needs no finer cut.
         """
         idx = [i for i, (a, b) in enumerate(self._spans) for s, e in spans if a < e and s < b]
         text = self.article.text
         if not idx:
-            return Window(text[a:b] for a, b in spans)
+            return " ".join(text[a:b] for a, b in spans)
         lo, hi = max(0, min(idx) - k), min(len(self._spans), max(idx) + k + 1)
-        return Window([self.article.title, *(text[a:b] for a, b in self._spans[lo:hi])])
+        return " ".join([self.article.title, *(text[a:b] for a, b in self._spans[lo:hi])])
 
     def casualty_reading(self, offset: int) -> tuple[str, str | None] | None:
         """(measure, side) the offline clause patterns read for the figure at ``offset``, if they read one."""

@@ -10,7 +10,6 @@ do not have to appear.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from typing import Any
@@ -78,31 +77,10 @@ def _undotted(text: str) -> str:
     return undot(text)
 
 
-class Window(str):
-    """Texts joined with single spaces (the title and the sentences around a quote): the joined text, which knows
-    its parts. Its words are its parts' words (no word runs across the space between two parts), and the parts,
-    an article's sentences, recur in the windows of its other items: each part's words are read once."""
-
-    parts: tuple[str, ...]
-
-    def __new__(cls, parts: Iterable[str]) -> Window:
-        kept = tuple(parts)
-        self = super().__new__(cls, " ".join(kept))
-        self.parts = kept
-        return self
-
-
 @lru_cache(maxsize=4)
 def _word_set(text: str) -> frozenset[str]:
     """The words of a text checked many times over (each item of an article looks names up in it)."""
-    if isinstance(text, Window):
-        return frozenset().union(*map(_part_words, text.parts))
     return frozenset(words_of(text))
-
-
-@lru_cache(maxsize=512)  # the sentences of an article (and its title), while its items are checked
-def _part_words(part: str) -> frozenset[str]:
-    return frozenset(words_of(part))
 
 
 def stem_match(w: str, have: AbstractSet[str]) -> bool:
