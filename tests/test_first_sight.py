@@ -312,3 +312,65 @@ def test_sentence_rules_in_the_corpora_equal_the_rules_as_written() -> None:
                 assert got == [(m.span(), m.groups()) for m in written.finditer(line)]
                 hits += len(got)
     assert hits > 30
+
+
+_YOU_MUST_AS_WRITTEN = re.compile(r"\byou\s+(?:must|should|shall|are\s+(?:required|instructed|asked|to))\b|\byour\s+"
+                                  r"(?:task|job|instructions?|output|answer|summary|briefing|report)\b", re.IGNORECASE)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["you", "YOUR", "yours", "must", "are", "to", "task", "report", "_you", "-", "é",
+                                 "ſhall", "should", "instructions", "xyou", "answer", "reports"]),
+                max_size=8).map(" ".join))
+def test_you_must_opening_with_its_letter_equals_the_pattern_as_written(text: str) -> None:
+    from summarizer.verification import injection
+
+    _same_matches(injection._YOU_MUST, _YOU_MUST_AS_WRITTEN, text)
+
+
+def test_you_must_in_the_corpora_equals_the_pattern_as_written() -> None:
+    from summarizer.verification import injection
+
+    assert injection._YOU_MUST.pattern != _YOU_MUST_AS_WRITTEN.pattern
+    for text in [*_TEXTS, *(p.read_text(encoding="utf-8") for p in sorted((ROOT / "tests" / "fixtures" /
+                                                                           "hostile").glob("*.txt")))]:
+        _same_matches(injection._YOU_MUST, _YOU_MUST_AS_WRITTEN, text)
+
+
+# ---------------------------------------------------------------- state names and leaders opening with a character
+
+_STATE_WORDS = ["Russia", "Russian", "Russia's", "Russian President", "President", "Vladimir Putin", "the", "The",
+                "Russian army", "the Russian military", "The North Korean", "North Korean", "North Korea's", "leader",
+                "Kim Jong Un", "US", "U.S.", "the US", "UK", "Prime Minister", "Keir Starmer", "Kyiv", "Ukraine's",
+                "-", "_", "x", "é", "'s", "’s", ",", "Iran", "Iranian", "Thai", "Taiwanese", "Israel", "Hamas",
+                "the Kremlin", "The Kremlin", "Houthis", "Sudan", "South Sudan", "South Sudanese forces"]
+
+
+def _state_patterns() -> list[tuple[re.Pattern[str], re.Pattern[str]]]:
+    from summarizer.core.prefilter import written
+    from summarizer.reading.claimants import _leader_re
+    from summarizer.reading.patterns import patterns
+
+    out = [(rx, re.compile(written(rx.pattern), rx.flags)) for rx in (patterns().state_re, _leader_re())]
+    assert all(fast.pattern != slow.pattern for fast, slow in out)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_STATE_WORDS), max_size=10), st.sampled_from([" ", "", "-", ", "]))
+def test_state_names_and_leaders_opening_with_a_character_equal_the_patterns_as_written(words: list[str],
+                                                                                        sep: str) -> None:
+    text = sep.join(words)
+    for fast, slow in _state_patterns():
+        _same_matches(fast, slow, text)
+
+
+def test_state_names_and_leaders_in_the_corpora_equal_the_patterns_as_written() -> None:
+    pats = _state_patterns()
+    hits = 0
+    for text in _TEXTS:
+        for t in (text, text.replace("\n", " ")):
+            for fast, slow in pats:
+                _same_matches(fast, slow, t)
+        hits += len(pats[1][0].findall(text))
+    assert hits > 5

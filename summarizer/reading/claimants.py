@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ..core.prefilter import Gated, at_boundary, gated
+from ..core.prefilter import Gated, as_written, at_boundary, gated
 from .dates import find_dates
-from .patterns import MONTHS, QUOTES, WEEKDAYS, any_of, patterns, slot_tables
+from .patterns import MONTHS, QUOTES, WEEKDAYS, any_of, first_of, patterns, slot_tables
 
 if TYPE_CHECKING:
     from .article_sentences import Sentence
@@ -119,9 +119,9 @@ def _spelled_out(text: str, abbr: str) -> str | None:
     "for", "and" or "on" allowed between them: the match of
     ``re.search(rf"\b{r'\s+(?:(?:of|for|and|on)\s+)?'.join(rf'{c}[a-z]+' for c in abbr)}\b", text)``.
 
-    That pattern would be compiled for each acronym of each article; instead one pattern per first letter and
-    number of words (:func:`_word_runs`, at most 26 x 5 of them) finds, at every word opening with that capital,
-    the run of that many words, and the first run whose initials are the acronym is the match. The run at a
+    That pattern would be compiled for each acronym of each article; instead one pattern per number of words
+    (:func:`_word_runs`) reads, at every word opening with the acronym's first capital (``str.find``), the run
+    of that many words from there, and the first run whose initials are the acronym is the match. The run at a
     capital is the only one the acronym's own pattern could match there: each ``[a-z]+`` takes every lower-case
     letter up to the space (or the boundary) after it, and the joining word is taken whenever it is there (the
     capital after it could not match it).
@@ -130,18 +130,21 @@ def _spelled_out(text: str, abbr: str) -> str | None:
         words = _CONNECTOR.join(rf"{c}[a-z]+" for c in abbr)
         m = re.search(rf"{abbr[:1]}(?<!\w{abbr[:1]}){words[1:]}\b", text)
         return m.group() if m else None
-    for m in _word_runs(abbr[0], len(abbr)).finditer(text):
-        run = abbr[0] + m.group(1)
-        if "".join(w[0] for w in run.split() if w[0].isupper()) == abbr:
-            return run
+    runs = _word_runs(len(abbr))
+    at = text.find(abbr[0])
+    while at >= 0:
+        if at_boundary(text, at) and (m := runs.match(text, at)):  # a capital after no word character
+            run = m.group()
+            if "".join(w[0] for w in run.split() if w[0].isupper()) == abbr:
+                return run
+        at = text.find(abbr[0], at + 1)
     return None
 
 
-@lru_cache(maxsize=130)
-def _word_runs(first: str, n: int) -> re.Pattern[str]:
-    """At each word opening with the capital ``first``, the ``n`` capitalised words from there (joining words
-    allowed between them) in a look-ahead: the run at every such word is found, overlapping runs too."""
-    return re.compile(rf"{first}(?<!\w{first})(?=([a-z]+(?:{_CONNECTOR}[A-Z][a-z]+){{{n - 1}}}\b))")
+@lru_cache(maxsize=8)
+def _word_runs(n: int) -> re.Pattern[str]:
+    """``n`` capitalised words, joining words allowed between them, the last one ending a word."""
+    return re.compile(rf"[A-Z][a-z]+(?:{_CONNECTOR}[A-Z][a-z]+){{{n - 1}}}\b")
 
 
 _HYPHENATED_AFTER = re.compile(r"\s+[A-Z][a-z]+-[a-z]+\b")
@@ -204,11 +207,25 @@ def _defined_abbreviations(text: str) -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _leader_re() -> re.Pattern[str]:
-    """'Russian President Vladimir Putin', "North Korea's leader Kim Jong Un": nationality, title, name."""
+    """'Russian President Vladimir Putin', "North Korea's leader Kim Jong Un": nationality, title, name.
+
+    Searched in every article's whole text, so written to open with the first character of a demonym or a state's
+    name (:func:`~.patterns.first_of`; the same matches as :func:`_leader_as_written`).
+    """
     p = patterns()
     titles = any_of(p.raw["leader_titles"])
-    return re.compile(rf"(?<![\w-])(?P<st>{p.demonyms}|{p.states}(?=['’]s))(?:['’]s)?\s+{titles},?\s+"
-                      r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})")
+    owner = "(?=['’]s)"
+    st = first_of([(p.opening["demonym"], ""), *((p.opening[k], owner) for k in ("base", "the", "dem"))])
+    return re.compile(as_written(rf"(?P<st>{st})(?:['’]s)?\s+{titles},?\s+{_LEADER_NAME}", _leader_as_written()))
+
+
+_LEADER_NAME = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})"
+
+
+def _leader_as_written() -> str:
+    p = patterns()
+    titles = any_of(p.raw["leader_titles"])
+    return rf"(?<![\w-])(?P<st>{p.demonyms}|{p.states}(?=['’]s))(?:['’]s)?\s+{titles},?\s+{_LEADER_NAME}"
 
 
 def _join(found: dict[str, str | None], leaders: Iterable[tuple[str, str]]) -> dict[str, str | None]:

@@ -76,6 +76,9 @@ class Patterns:
     demonyms: str  # regex of every state's demonym ("North Korean"; a trie, case-sensitive), built once
     states: str  # regex of every alias (a trie, case-sensitive): embed as (?P<x>{states})
     state_re: re.Pattern[str]
+    # the parts of {states} and {demonyms}, each as first character -> the rest (see first_of()): "base" (the
+    # aliases), "the" and "dem" (the two ways a demonym phrase opens), "demonym" (the demonyms alone)
+    opening: dict[str, dict[str, str]]
     places: re.Pattern[str]
     units: re.Pattern[str]
     attribution: re.Pattern[str]
@@ -119,6 +122,34 @@ def trie(words: Any) -> str:
     for w in sorted(set(words)):
         t.add(w)
     return "(?-i:" + t.pattern() + ")"
+
+
+def trie_rests(words: Any) -> dict[str, str]:
+    """First character -> what follows it in :func:`trie` of the words opening with it, as a case-sensitive regex
+    ("" where that character alone is the only such word): trie(words) is the alternation of each character and
+    its rest, so an alternation can be rebuilt to open with the character (:func:`first_of`)."""
+    from retrie.trie import Trie
+
+    out: dict[str, list[str]] = {}
+    for w in sorted(set(words)):
+        out.setdefault(w[0], []).append(w[1:])
+    return {c: (f"(?-i:{rest})" if (rest := Trie(*tails).pattern()) else "") for c, tails in out.items()}
+
+
+def first_of(parts: list[tuple[dict[str, str], str]], behind: str = r"[\w-]") -> str:
+    r"""The alternation of the parts in their order, each part a map first character -> rest (:func:`trie_rests`)
+    followed by its own suffix, with no character of ``behind`` before the match: written as each first
+    character, the look-behind over the character before it, and the rests of every part for it in the parts'
+    order ("R(?<![\w-]R)(?:ussia|ussian\s+...)"). At one place only the rests of its character can match, in the
+    order the alternation as written tries them, so the matches are the same; but the search skips to those
+    characters instead of trying the look-behind and the trie at every position. For case-sensitive patterns.
+    """
+    by_char: dict[str, list[str]] = {}
+    for part, after in parts:
+        for c, rest in part.items():
+            by_char.setdefault(c, []).append(rest + after)
+    return "(?:" + "|".join(f"{re.escape(c)}(?<!{behind}{re.escape(c)})(?:{'|'.join(rests)})"
+                            for c, rests in by_char.items()) + ")"
 
 
 @lru_cache(maxsize=1)
@@ -187,6 +218,12 @@ def patterns() -> Patterns:
         places = [t.replace("{name}", name) for t in raw["places"]]
         places.append(trie(k for k, v in g.alias.items() if g.is_state(v) and k[:1].isupper()))
         states = f"(?:{trie(base)}|{re.sub(r'[(][?]P<dem>', '(?:', phrase)})"
+        state_phrases = any_of(raw["state_phrases"])
+        demonym_rests = trie_rests(slot_tables()["demonym"])
+        opening = {"base": trie_rests(base),  # the parts of {states} in its order: an alias, then a demonym phrase
+                   "the": {c: rf"he\s+(?:{demonyms})\s+(?:{state_phrases})" for c in "Tt"},
+                   "dem": {c: rf"{rest}\s+(?:{state_phrases})" for c, rest in demonym_rests.items()},
+                   "demonym": demonym_rests}
         return Patterns(
             raw=raw,
             measure_noun=noun,
@@ -203,7 +240,9 @@ def patterns() -> Patterns:
             state_alias=aliases,
             demonyms=demonyms,
             states=states,
-            state_re=re.compile(rf"(?<![\w-]){states}(?![\w-])"),
+            state_re=re.compile(as_written(first_of([(opening[k], "") for k in ("base", "the", "dem")]) + r"(?![\w-])",
+                                           rf"(?<![\w-]){states}(?![\w-])")),
+            opening=opening,
             places=re.compile(rf"(?<![\w-]){any_of(places)}(?![\w-])"),
             units=re.compile(rf"(?<![\w-]){any_of(raw['units'])}(?![\w-])"),
             # "(?:also\s+)?(?:said|...)": "also" and each verb, or each verb alone, in that order

@@ -91,8 +91,12 @@ _IMPERATIVE = re.compile(
     r")\b",
     re.IGNORECASE,
 )
-_YOU_MUST = re.compile(r"\byou\s+(?:must|should|shall|are\s+(?:required|instructed|asked|to))\b|\byour\s+(?:task|job|"
-                       r"instructions?|output|answer|summary|briefing|report)\b", re.IGNORECASE)
+# r"\byou\s+(?:must|should|shall|are\s+(?:required|instructed|asked|to))\b|\byour\s+(?:task|job|instructions?
+# |output|answer|summary|briefing|report)\b" with "you" taken out of both alternatives, and then opening with its
+# letter (core/prefilter.py skipping()): the same matches, searched by skipping to each "y" (tests/test_first_sight.py)
+_YOU_MUST = re.compile(skipping(r"\byou(?:\s+(?:must|should|shall|are\s+(?:required|instructed|asked|to))\b|r\s+(?:task"
+                                r"|job|instructions?|output|answer|summary|briefing|report)\b)", re.IGNORECASE),
+                       re.IGNORECASE)
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|‘[^’]*’")
 
 
