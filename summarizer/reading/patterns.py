@@ -260,6 +260,7 @@ def _canonicalizer() -> Any:
     return Canonicalizer(use_env=False)
 
 
+@lru_cache(maxsize=4096)  # a story names its sides again and again; each phrase is read once (a few strings kept)
 def side_name(phrase: str, kind: str) -> str | None:
     """The side a whole phrase names: "North Korean soldiers" -> "North Korean forces", "Palestinians" as written,
     "Houthi rebels" -> "Houthis", "Russian and North Korean troops" -> "Russian and North Korean forces"."""
