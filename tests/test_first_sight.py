@@ -374,3 +374,21 @@ def test_state_names_and_leaders_in_the_corpora_equal_the_patterns_as_written() 
                 _same_matches(fast, slow, t)
         hits += len(pats[1][0].findall(text))
     assert hits > 5
+
+
+def test_casualty_head_patterns_opening_with_their_letters_equal_the_patterns_as_written() -> None:
+    from summarizer.core.prefilter import written
+    from summarizer.reading.casualty_clauses import casualty_res
+
+    r = casualty_res()
+    pats = [(r[k], re.compile(written(r[k].pattern), r[k].flags)) for k in ("object", "own_loss")]
+    assert all(fast.pattern != slow.pattern for fast, slow in pats)
+    heads = ["they had lost ", "It has also lost  ", "killing ", "xkilled ", "-killed ", "KILLED AND WOUNDED ",
+             "we have lost", "ſaid they had lost ", "died ", "among those killed "]
+    for text in _ARTICLES:
+        for s in split_sentences(text.text):
+            heads += [s.text[: f.start] for f in s.figures]
+    for head in heads:
+        for fast, slow in pats:
+            _same_matches(fast, slow, head)
+            assert (fast.search(head) is None) == (slow.search(head) is None)
