@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .dates import MONTH_ABBREVIATIONS, MONTH_NAMES
-from .prefilter import gated
+from .prefilter import as_written, gated, led
 
 Number = int | float
 
@@ -145,16 +145,22 @@ _NUM_RE = re.compile(
     re.IGNORECASE,
 )
 _WORD_KEYS = sorted(WORD_NUMBERS, key=len, reverse=True)
-_WORD_RE = re.compile(
-    r"(?<![\w-])(?P<num>(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-(?:one|two|three|four|five|six|seven|eight|nine))|"
-    + "|".join(re.escape(w) for w in _WORD_KEYS)
-    + rf")(?P<mult>\s(?:{_LONG_MULT}|hundred)\b)?(?![\w-])",
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_ONES = "(?:one|two|three|four|five|six|seven|eight|nine)"
+_WORD_AFTER = rf"(?P<mult>\s(?:{_LONG_MULT}|hundred)\b)?(?![\w-])"
+# As written, and as searched: led() puts each word's first letter before the look-behind, so the search skips to
+# those letters (tests/test_prefilter.py compares the two); the gate reads the words off the pattern as written.
+_WORD_AS_WRITTEN = (rf"(?<![\w-])(?P<num>(?:(?:{'|'.join(_TENS)})-{_ONES})|"
+                    + "|".join(re.escape(w) for w in _WORD_KEYS) + ")" + _WORD_AFTER)
+_WORD_RE = re.compile(as_written(
+    "(?P<num>" + led([f"{t}-{_ONES}" for t in _TENS] + [re.escape(w) for w in _WORD_KEYS], r"[\w-]", icase=True)
+    + ")" + _WORD_AFTER, _WORD_AS_WRITTEN),
     re.IGNORECASE,
 )
-_VAGUE_RE = re.compile(
-    r"(?<![\w-])(?P<v>" + "|".join(re.escape(v) for v in sorted(VAGUE, key=len, reverse=True)) + r")(?![\w-])",
-    re.IGNORECASE,
-)
+_VAGUE_WORDS = [re.escape(v) for v in sorted(VAGUE, key=len, reverse=True)]
+_VAGUE_AS_WRITTEN = r"(?<![\w-])(?P<v>" + "|".join(_VAGUE_WORDS) + r")(?![\w-])"
+_VAGUE_RE = re.compile(as_written(r"(?P<v>" + led(_VAGUE_WORDS, r"[\w-]", icase=True) + r")(?![\w-])",
+                                  _VAGUE_AS_WRITTEN), re.IGNORECASE)
 _DATE_RE = re.compile(r"\b\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b")
 _MONTHS = "(?:" + "|".join(MONTH_NAMES + MONTH_ABBREVIATIONS) + ")"
 # "December 18", "April 30, 2025", "30 April 2025", "2nd June": the day is not a figure.
@@ -271,7 +277,9 @@ def _scan(text: str) -> list[Figure]:
         return all(b <= s or a >= e for s, e in taken)
 
     # 1. Vague phrases ("several hundred") before word numbers ("hundred").
-    for m in _VAGUE.finditer(scan):
+    # a copy with its dates blanked is searched by these two gates only: each tests its own words (no mask)
+    alone = scan is not text
+    for m in _VAGUE.finditer_alone(scan) if alone else _VAGUE.finditer(scan):
         vague_low, vague_high = VAGUE[m.group("v").lower()]
         taken.append((m.start(), m.end()))
         raw.append((m.start(), m.end(), "vague", "exact", (), vague_low, vague_high, {}))
@@ -318,7 +326,7 @@ def _scan(text: str) -> list[Figure]:
         taken.append((start, end))
         raw.append((start, end, "exact", "exact", (n,), n, n, extras))
     # 3. Number words ("eight members", "nine million rounds").
-    for m in _WORDS.finditer(scan):
+    for m in _WORDS.finditer_alone(scan) if alone else _WORDS.finditer(scan):
         if not free(m.start(), m.end()):
             continue
         n = _word_to_number(m.group("num"), m.group("mult"))

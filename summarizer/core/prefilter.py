@@ -413,8 +413,139 @@ class Gated:
             m = _INDEX.mask(text, st, self.needles)
         return self.rx.finditer(text) if m & self.bit else iter(())
 
+    def finditer_alone(self, text: str) -> Iterator[re.Match[str]]:
+        """:meth:`finditer` for a text no other gate asks about (a copy of a sentence made for one search): the
+        gate tests its own words, where the index would work out every gate's words for a mask never read."""
+        if self.needles is None or self.needles.admit_each(text):
+            return self.rx.finditer(text)
+        return iter(())
+
 
 def gated(rx: re.Pattern[str], required: str | None = None) -> Gated:
     """``rx`` behind a gate built from ``required``: a part of the pattern every match contains (the pattern
-    itself when None; a large pattern is cheaper to read through such a part)."""
-    return Gated(rx, needles(rx.pattern if required is None else required, rx.flags))
+    itself when None, as written before :func:`led` rewrote it; a large pattern is cheaper to read through such
+    a part)."""
+    return Gated(rx, needles(written(rx.pattern) if required is None else required, rx.flags))
+
+
+# ---------------------------------------------------------------- a word found without compiling a pattern for it
+
+
+def _word_char(c: str) -> bool:
+    r"""``c`` is what ``\w`` matches in a str pattern: a letter, digit or numeric character, or "_"."""
+    return c.isalnum() or c == "_"
+
+
+def word_starts(text: str, word: str, joiners: str = "") -> Iterator[int]:
+    r"""Every start of ``word`` in ``text`` (overlapping ones too) with no word character and none of ``joiners``
+    right before it or right after it: where ``(?<![\w{joiners}]){re.escape(word)}(?![\w{joiners}])`` matches.
+
+    For a word that changes with each article (a name, an acronym), ``str.find`` does what that pattern does
+    without compiling it (a pattern compiled per article costs more than the search).
+    """
+    if not word:
+        raise ValueError("word_starts needs a non-empty word")
+    n, size = len(word), len(text)
+    at = text.find(word)
+    while at >= 0:
+        end = at + n
+        if (at == 0 or not (_word_char(c := text[at - 1]) or c in joiners)) and (
+                end == size or not (_word_char(c := text[end]) or c in joiners)):
+            yield at
+        at = text.find(word, at + 1)
+
+
+def at_boundary(text: str, i: int) -> bool:
+    r"""``\b`` at offset ``i`` of ``text``: a word character on one side of it and none on the other."""
+    before = i > 0 and _word_char(text[i - 1])
+    return before != (i < len(text) and _word_char(text[i]))
+
+
+# ---------------------------------------------------------------- an alternation a search can skip through
+
+
+def led(alternatives: list[str], behind: str | None = None, icase: bool = False) -> str:
+    r"""``(?<!{behind})(?:{'|'.join(alternatives)})`` written to open with one character class.
+
+    A pattern that opens with a look-behind (or ``\b``) is tried at every position of the text; one that opens
+    with a character, or an alternation of characters, is searched by skipping to those characters. Each
+    alternative (a regex opening with a plain letter or digit, no ``|`` outside brackets) is written as its first
+    character, the look-behind on the character before it, and the rest; alternatives with the same first
+    character stay together in their order (two with different first characters never match at one place), so
+    the matches, the groups and the order in which a failing match tries the alternatives are unchanged.
+
+    ``behind``: a class of one character ("[\w-]") that must not come before the match (None: no look-behind).
+    ``icase``: for a pattern compiled with IGNORECASE; the opening class then holds every character that matches
+    a first character regardless of case ("ſ" matches "s"), and each group checks its character by a
+    look-behind.
+    """
+    groups: dict[str, list[str]] = {}
+    for alt in alternatives:
+        first = alt[:1]
+        if not (first.isascii() and first.isalnum()) or alt[1:2] in ("?", "*", "+", "{") or _top_level_bar(alt):
+            raise ValueError(f"led() needs alternatives opening with a letter or digit: {alt!r}")
+        key = first.lower() if icase else first
+        groups.setdefault(key, []).append(alt[1:])
+    rests = {c: "(?:" + "|".join(r) + ")" for c, r in groups.items()}
+    if not icase:
+        no = (lambda c: f"(?<!{behind}{c})") if behind else (lambda c: "")
+        return "(?:" + "|".join(f"{c}{no(c)}{rest}" for c, rest in rests.items()) + ")"
+    chars = sorted({x for c in groups for x in (c, c.upper(), *_CASE_TWINS) if re.fullmatch(c, x, re.IGNORECASE)})
+    no_before = f"(?<!{behind}.)" if behind else ""
+    return (f"(?-i:[{''.join(chars)}]){no_before}(?:"
+            + "|".join(f"(?<={c}){rest}" for c, rest in rests.items()) + ")")
+
+
+def _top_level_bar(alt: str) -> bool:
+    """``alt`` has a "|" outside brackets and character classes (it would be two alternatives)."""
+    depth, k, in_class = 0, 0, False
+    while k < len(alt):
+        c = alt[k]
+        if c == "\\":
+            k += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            k += alt[k + 1 : k + 2] == "^"
+            k += alt[k + 1 : k + 2] == "]"  # "[]...]", "[^]...]": a "]" first in a class is a character of it
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            return True
+        k += 1
+    return False
+
+
+_WRITTEN: dict[str, str] = {}  # a pattern rewritten to open with a character class -> the pattern as written
+
+
+def as_written(fast: str, written: str) -> str:
+    """``fast``, noted as ``written`` rewritten with :func:`led` (the same matches): a gate reads its words off
+    the pattern as written, whose parts the parser can spell out (:func:`gated`)."""
+    _WRITTEN[fast] = written
+    return fast
+
+
+def written(pattern: str) -> str:
+    """The pattern as written that ``pattern`` was rewritten from (:func:`as_written`), else ``pattern``."""
+    return _WRITTEN.get(pattern, pattern)
+
+
+_OPENS_WITH_WORDS = re.compile(r"\\b(?:\(\?:([a-z|]+)\)|([a-z]+))(?![?*+{])")
+
+
+def skipping(pattern: str, flags: int = 0) -> str:
+    r"""``pattern`` written to open with a character class when it opens with ``\b`` and a word or an alternation
+    of words ("\b(?:any|all|every)\s+..."): the same matches (:func:`led`), searched by skipping to the words'
+    first letters instead of trying every position. Any other pattern is returned as it is."""
+    m = _OPENS_WITH_WORDS.match(pattern)
+    if m is None or _top_level_bar(pattern):
+        return pattern
+    words = (m.group(1) or m.group(2)).split("|")
+    if not all(words):
+        return pattern
+    return as_written(led(words, r"\w", icase=bool(flags & re.IGNORECASE)) + pattern[m.end() :], pattern)

@@ -55,7 +55,8 @@ _STARTERS = ("A Being Did For He How However I In It Millions More She That The 
 
 # The masking rules: the marks inside each match (or inside group 1) are hidden.
 # An initial ("J. Smith", "Plan B. Then") is not an end: at the very start, or after a space.
-_SINGLE_LETTER = re.compile(r"^[A-Z](\.)(?=\s)|(?<=\s)[A-Z](\.)(?=,?\s)")
+# "^[A-Z](\.)(?=\s)|(?<=\s)[A-Z](\.)(?=,?\s)" with the capital first: the search skips to capitals
+_SINGLE_LETTER = re.compile(r"[A-Z](?:(?<=^[A-Z])(\.)(?=\s)|(?<=\s[A-Z])(\.)(?=,?\s))")
 _POSSESSIVE = re.compile(r"\.(?='s(?:\s|$))")
 _OTHER_ABBR_NEXT = re.compile(r"[.:\-?,]|\s(?:[a-z]|I\s|I'm|I'll|\d|\()")
 _MULTI_PERIOD = re.compile(r"\b[a-z](?:\.[a-z])+\.", re.IGNORECASE)
@@ -64,11 +65,14 @@ _ABBR_BOUNDARY = re.compile(
     r"(?:U\x00S|U\.S|U\x00K|E\x00U|E\.U|U\x00S\x00A|U\.S\.A|I|i.v|I.V)(\x00)(?=\s(?:"
     + "|".join(_STARTERS) + r")\s)"
 )
+# Each rule that hides a mark after a look-behind is written with the mark first and the look-behind over it
+# ("(?<=\d)\." as "\.(?<=\d\.)"): the same matches, but the search skips to each mark instead of trying every
+# position (tests/test_first_sight.py compares them with the rules as written).
 _NUMBER_RULES = (
     re.compile(r"\.(?=\d)"),
-    re.compile(r"(?<=\d)\.(?=\S)"),
-    re.compile(r"(?<=^\d)\.(?=\s\S|\))"),
-    re.compile(r"(?<=^\d\d)\.(?=\s\S|\))"),
+    re.compile(r"\.(?<=\d\.)(?=\S)"),
+    re.compile(r"\.(?<=^\d\.)(?=\s\S|\))"),
+    re.compile(r"\.(?<=^\d\d\.)(?=\s\S|\))"),
 )
 _DIGIT_DOT = re.compile(r"\d\.|\.\d")
 # What every match of a rule holds (its rule is skipped without): _SINGLE_LETTER, _MULTI_PERIOD (which folds
@@ -85,7 +89,7 @@ _NUMBERED_REF = re.compile(
 _GEO = re.compile(r"(?<=[a-zA-z]°)\.(?=\s*\d+)")
 _FILE_FORMAT = re.compile(r"(?<=\s)\.(?=(?:jpe?g|png|gif|tiff?|pdf|ps|docx?|xlsx?|svg|bmp|tga|exif|odt|html?|txt|rtf|"
                           r"bat|sxw|xml|zip|exe|msi|blend|wmv|mp[34]|pptx?|flac|rb|cpp|cs|js)\s)")
-_INNER_DOT = re.compile(r"(?<=[a-zA-Z0-9_])\.(?=[a-zA-Z0-9_])")
+_INNER_DOT = re.compile(r"\.(?<=[a-zA-Z0-9_]\.)(?=[a-zA-Z0-9_])")  # "(?<=[a-zA-Z0-9_])\.(?=...)", mark first
 # Ellipses: inside a sentence they are not an end; before a capital the last dot is.
 _ELLIPSIS_RULES = (
     re.compile(r"(\s\.){3}\s"),

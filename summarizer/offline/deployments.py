@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ..core.prefilter import gated, needles
+from ..core.prefilter import as_written, gated, led, needles
 from ..core.schema import Deployment, DeploymentStatus, Evidence
 from ..reading.article_sentences import counts
 from ..reading.gazetteer import gazetteer
@@ -14,6 +14,7 @@ from ..reading.patterns import (
     MONTHS,
     WEEKDAYS,
     any_of,
+    by_length,
     expand,
     named_place,
     patterns,
@@ -75,7 +76,11 @@ def _deployment_res() -> dict[str, Any]:
             r"(?:(?:is|are|was|were|has|have|had|will|would)\s+)?(?:(?:to|now|still|also|begun|started|been)\s+)*"
             rf"(?P<v>{any_of(list(_MOVES_RE))})(?:\s+(?:its|their)\s+(?:troops|forces|fighters|soldiers))?(?![\w-])"),
             any_of(list(_MOVES_RE))),
-        "harm": gated(re.compile(rf"\b(?:{p.verb_re}|{p.noun_re}|suffered|died)\b", i)),
+        # "\b(?:{verb_re}|{noun_re}|suffered|died)\b", each phrase in the alternation's order, opening with its letter
+        "harm": gated(re.compile(as_written(led([*by_length([re.escape(v) for v in p.measure_verb]),
+                                                 *by_length([re.escape(n) for n in p.measure_noun]), "suffered",
+                                                 "died"], r"\w", icase=True) + r"\b",
+                                            rf"\b(?:{p.verb_re}|{p.noun_re}|suffered|died)\b"), i)),
         "passive": re.compile(rf"^[^.;\"“”]{{0,80}}?\b(?:have|has|had|were|was|are|is|could|would|will|may|might)\s+"
                               r"(?:already\s+)?(?:been\s+|be\s+)?"
                               rf"(?P<v>{verbs})(?![\w-])", i),

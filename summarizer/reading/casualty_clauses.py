@@ -11,10 +11,11 @@ from functools import lru_cache
 from typing import Any
 
 from ..core.numbers import Figure
-from ..core.prefilter import gated
+from ..core.prefilter import as_written, gated, led
 from .article_sentences import Sentence, counts
-from .patterns import any_of, patterns, side_name, word_re
+from .patterns import any_of, by_length, patterns, side_name, word_re
 
+_LOST = r"\s+(?:had|has|have)\s+(?:also\s+)?lost\s+$"
 # Sides that say who only by where they were ("42 people in Lebanon").
 UNNAMED = ("people", "civilians", "crew members")
 
@@ -26,6 +27,9 @@ def casualty_res() -> dict[str, Any]:
     aux = (r"(?:(?:have|has|had)\s+(?:already\s+)?(?:been\s+)?|(?:were|was|are|is)\s+(?:already\s+)?"
            r"|(?:were|are|was|is)\s+(?:estimated|believed|reported|said|thought)\s+to\s+have\s+(?:been\s+)?)")
     verb = any_of([re.escape(v) for v in p.measure_verb] + ["died"])
+    # the verbs, then the -ing forms, each in its alternation's order
+    object_verbs = led(by_length([re.escape(v) for v in p.measure_verb] + ["died"]) + by_length(list(_OBJECT_VERBS)),
+                       r"[\w-]", icase=True)
     link = (r"(?:estimated\s+at|expected\s+to\s+reach|put\s+at|stand\s+at|stood\s+at|reached|rose\s+to|risen\s+to"
             r"|climbed\s+to|totall?ed|numbered|(?<=toll)\s+of)")
     i = re.IGNORECASE
@@ -45,7 +49,9 @@ def casualty_res() -> dict[str, Any]:
             rf"(?:(?P<adj>{adj})\s+)?(?P<m>{p.noun_re})(?:\s+in\s+(?:the\s+)?[A-Z][\w-]*(?:\s+region)?)?\s+"
             rf"(?P<aux>(?:(?:are|is|were|was|have|has|had)\s+)?(?:already\s+)?(?:been\s+)?)(?P<link>{link})?\s*$", i
         ), p.noun_re),
-        "object": re.compile(rf"(?<![\w-])(?P<m>{verb}|{any_of(list(_OBJECT_VERBS))})\s+$", i),
+        # searched in every figure's head: written to open with the verbs' first letters (prefilter.led)
+        "object": re.compile(as_written(rf"(?P<m>{object_verbs})\s+$",
+                                        rf"(?<![\w-])(?P<m>{verb}|{any_of(list(_OBJECT_VERBS))})\s+$"), i),
         "object_side": re.compile(rf"^\s+(?P<side>{noun})(?![\w-])", i),
         "paren": re.compile(rf"\(\s*(?:the\s+)?(?P<side>{noun})\s*\)", i),
         "cues": word_re(p.raw["continuation_cues"]),
@@ -56,7 +62,8 @@ def casualty_res() -> dict[str, Any]:
         "others": re.compile(r"^\s+(?:others|more)\b", i),
         "and": re.compile(r"^\s*,?\s*(?:and|as\s+well\s+as)\s+$", i),
         # "the army said it had lost two soldiers": the speaker's own dead, whose side is the speaker's
-        "own_loss": re.compile(r"(?<![\w-])(?:it|they|we)\s+(?:had|has|have)\s+(?:also\s+)?lost\s+$", i),
+        "own_loss": re.compile(as_written(led(["it", "they", "we"], r"[\w-]", icase=True) + _LOST,
+                                          r"(?<![\w-])(?:it|they|we)" + _LOST), i),
         "own_troops": re.compile(r"^\s+(?:of\s+(?:its|their|our)\s+(?:own\s+)?)?(?:soldiers|troops|servicemen|men)\b",
                                  i),
     }

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ..core.prefilter import Gated, gated
+from ..core.prefilter import Gated, as_written, at_boundary, gated
 from .dates import find_dates
-from .patterns import MONTHS, QUOTES, WEEKDAYS, any_of, patterns, slot_tables
+from .patterns import MONTHS, QUOTES, WEEKDAYS, any_of, first_of, patterns, slot_tables
 
 if TYPE_CHECKING:
     from .article_sentences import Sentence
@@ -102,21 +102,92 @@ class Names:
 
     def _spelled_out(self, abbr: str) -> str | None:
         """'NIS' -> 'National Intelligence Service' when the article spells it out somewhere."""
-        words = r"\s+(?:(?:of|for|and|on)\s+)?".join(rf"{c}[a-z]+" for c in abbr)
-        # "\bN[a-z]+ ..." written as "N(?<!\wN)[a-z]+ ...": the same matches (N is a word character, so the
-        # boundary before it is no word character before it), but a pattern that opens with a letter is searched
-        # by skipping to each N, not tried at every position of the article
-        first = abbr[0]
-        m = re.search(rf"{first}(?<!\w{first}){words[1:]}\b", self.text)
-        return m.group() if m else None
+        return _spelled_out(self.text, abbr)
 
     def person(self, surname: str) -> str | None:
         """'Lee' -> 'Lee Sung-kwon', 'Healey' -> 'John Healey': the first full form in the article."""
         if surname not in self._people:
-            s = re.escape(surname)
-            m = re.search(rf"\b{s}\s+[A-Z][a-z]+-[a-z]+\b|\b[A-Z][a-z]+\s+{s}\b", self.text)
-            self._people[surname] = m.group() if m else None
+            self._people[surname] = _full_name(self.text, surname)
         return self._people[surname]
+
+
+_CONNECTOR = r"\s+(?:(?:of|for|and|on)\s+)?"
+
+
+def _spelled_out(text: str, abbr: str) -> str | None:
+    r"""The first run of capitalised words in ``text`` whose initials spell ``abbr`` (2 to 6 capitals), "of",
+    "for", "and" or "on" allowed between them: the match of
+    ``re.search(rf"\b{r'\s+(?:(?:of|for|and|on)\s+)?'.join(rf'{c}[a-z]+' for c in abbr)}\b", text)``.
+
+    That pattern would be compiled for each acronym of each article; instead one pattern per number of words
+    (:func:`_word_runs`) reads, at every word opening with the acronym's first capital (``str.find``), the run
+    of that many words from there, and the first run whose initials are the acronym is the match. The run at a
+    capital is the only one the acronym's own pattern could match there: each ``[a-z]+`` takes every lower-case
+    letter up to the space (or the boundary) after it, and the joining word is taken whenever it is there (the
+    capital after it could not match it).
+    """
+    if not _ACRONYM.fullmatch(abbr):  # not reached (agency() asks only about 2 to 6 capitals): the pattern itself
+        words = _CONNECTOR.join(rf"{c}[a-z]+" for c in abbr)
+        m = re.search(rf"{abbr[:1]}(?<!\w{abbr[:1]}){words[1:]}\b", text)
+        return m.group() if m else None
+    runs = _word_runs(len(abbr))
+    at = text.find(abbr[0])
+    while at >= 0:
+        if at_boundary(text, at) and (m := runs.match(text, at)):  # a capital after no word character
+            run = m.group()
+            if "".join(w[0] for w in run.split() if w[0].isupper()) == abbr:
+                return run
+        at = text.find(abbr[0], at + 1)
+    return None
+
+
+@lru_cache(maxsize=8)
+def _word_runs(n: int) -> re.Pattern[str]:
+    """``n`` capitalised words, joining words allowed between them, the last one ending a word."""
+    return re.compile(rf"[A-Z][a-z]+(?:{_CONNECTOR}[A-Z][a-z]+){{{n - 1}}}\b")
+
+
+_HYPHENATED_AFTER = re.compile(r"\s+[A-Z][a-z]+-[a-z]+\b")
+
+
+def _full_name(text: str, surname: str) -> str | None:
+    r"""The first full form of ``surname`` in ``text``: the match of
+    ``re.search(rf"\b{s}\s+[A-Z][a-z]+-[a-z]+\b|\b[A-Z][a-z]+\s+{s}\b", text)`` with ``s`` the surname escaped
+    ("Lee Sung-kwon", "John Healey").
+
+    Each match holds the surname, so both forms are tried at each place the surname occurs (``str.find``, no
+    pattern compiled per name): a hyphenated given name after it, or one capitalised word before it with only
+    white space between. The leftmost wins, and at one place the first form, as in the search.
+    """
+    if not surname or surname[0].isspace() or surname[-1].isspace():  # not reached (a surname is one word)
+        s = re.escape(surname)
+        m = re.search(rf"\b{s}\s+[A-Z][a-z]+-[a-z]+\b|\b[A-Z][a-z]+\s+{s}\b", text)
+        return m.group() if m else None
+    best: tuple[int, int, int] | None = None
+    n = len(surname)
+    at = text.find(surname)
+    while at >= 0:
+        end = at + n
+        if at_boundary(text, at) and (after := _HYPHENATED_AFTER.match(text, end)):
+            best = min(best or (at, 0, after.end()), (at, 0, after.end()))
+        if at_boundary(text, end) and (q := _capitalised_before(text, at)) is not None:
+            best = min(best or (q, 1, end), (q, 1, end))
+        at = text.find(surname, at + 1)
+    return text[best[0] : best[2]] if best else None
+
+
+def _capitalised_before(text: str, at: int) -> int | None:
+    r"""Where ``\b[A-Z][a-z]+\s+`` starts if it ends at ``at``, else None."""
+    j = at
+    while j > 0 and text[j - 1].isspace():
+        j -= 1
+    k = j
+    while k > 0 and "a" <= text[k - 1] <= "z":
+        k -= 1
+    if j == at or k == j or k == 0:
+        return None
+    q = k - 1
+    return q if "A" <= text[q] <= "Z" and at_boundary(text, q) else None
 
 
 @lru_cache(maxsize=4)  # the offline extractor and verification's second reader read one article in turn
@@ -136,11 +207,25 @@ def _defined_abbreviations(text: str) -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _leader_re() -> re.Pattern[str]:
-    """'Russian President Vladimir Putin', "North Korea's leader Kim Jong Un": nationality, title, name."""
+    """'Russian President Vladimir Putin', "North Korea's leader Kim Jong Un": nationality, title, name.
+
+    Searched in every article's whole text, so written to open with the first character of a demonym or a state's
+    name (:func:`~.patterns.first_of`; the same matches as :func:`_leader_as_written`).
+    """
     p = patterns()
     titles = any_of(p.raw["leader_titles"])
-    return re.compile(rf"(?<![\w-])(?P<st>{p.demonyms}|{p.states}(?=['’]s))(?:['’]s)?\s+{titles},?\s+"
-                      r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})")
+    owner = "(?=['’]s)"
+    st = first_of([(p.opening["demonym"], ""), *((p.opening[k], owner) for k in ("base", "the", "dem"))])
+    return re.compile(as_written(rf"(?P<st>{st})(?:['’]s)?\s+{titles},?\s+{_LEADER_NAME}", _leader_as_written()))
+
+
+_LEADER_NAME = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})"
+
+
+def _leader_as_written() -> str:
+    p = patterns()
+    titles = any_of(p.raw["leader_titles"])
+    return rf"(?<![\w-])(?P<st>{p.demonyms}|{p.states}(?=['’]s))(?:['’]s)?\s+{titles},?\s+{_LEADER_NAME}"
 
 
 def _join(found: dict[str, str | None], leaders: Iterable[tuple[str, str]]) -> dict[str, str | None]:

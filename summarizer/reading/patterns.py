@@ -9,6 +9,7 @@ from typing import Any
 
 from ..core.dates import MONTH_NAMES
 from ..core.errors import ConfigError
+from ..core.prefilter import as_written, led, word_starts
 from ..core.resources import data_path, read_data_yaml
 from .gazetteer import gazetteer
 
@@ -25,11 +26,29 @@ END_PUNCT = ".!?\"”’'):"
 
 def any_of(phrases: list[str]) -> str:
     """A regex alternation of phrases (regex fragments), longest first."""
-    return "(?:" + "|".join(sorted(phrases, key=len, reverse=True)) + ")"
+    return "(?:" + "|".join(by_length(phrases)) + ")"
+
+
+def by_length(phrases: list[str]) -> list[str]:
+    """The phrases in the order :func:`any_of` tries them: the longest first, ties as given."""
+    return sorted(phrases, key=len, reverse=True)
 
 
 def word_re(phrases: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w-]){any_of(phrases)}(?![\w-])", flags)
+    r"""Any of the phrases (regex fragments) as whole words: ``(?<![\w-]){any_of(phrases)}(?![\w-])``, searched by
+    skipping to the phrases' first letters (:func:`~summarizer.core.prefilter.led`) when each opens with one."""
+    return re.compile(_whole_words(any_of(phrases), by_length(phrases), flags), flags)
+
+
+def _whole_words(alternation: str, ordered: list[str], flags: int) -> str:
+    r"""``(?<![\w-]){alternation}(?![\w-])``, rewritten with led() over ``ordered`` (the alternatives the
+    alternation tries, in its order) when every one opens with a letter or digit."""
+    as_is = rf"(?<![\w-]){alternation}(?![\w-])"
+    try:
+        fast = led(ordered, r"[\w-]", icase=bool(flags & re.IGNORECASE))
+    except ValueError:
+        return as_is
+    return as_written(fast + r"(?![\w-])", as_is)
 
 
 # Gazetteer slots in the side, troop and phrase templates of the pattern file, and the
@@ -57,6 +76,9 @@ class Patterns:
     demonyms: str  # regex of every state's demonym ("North Korean"; a trie, case-sensitive), built once
     states: str  # regex of every alias (a trie, case-sensitive): embed as (?P<x>{states})
     state_re: re.Pattern[str]
+    # the parts of {states} and {demonyms}, each as first character -> the rest (see first_of()): "base" (the
+    # aliases), "the" and "dem" (the two ways a demonym phrase opens), "demonym" (the demonyms alone)
+    opening: dict[str, dict[str, str]]
     places: re.Pattern[str]
     units: re.Pattern[str]
     attribution: re.Pattern[str]
@@ -100,6 +122,34 @@ def trie(words: Any) -> str:
     for w in sorted(set(words)):
         t.add(w)
     return "(?-i:" + t.pattern() + ")"
+
+
+def trie_rests(words: Any) -> dict[str, str]:
+    """First character -> what follows it in :func:`trie` of the words opening with it, as a case-sensitive regex
+    ("" where that character alone is the only such word): trie(words) is the alternation of each character and
+    its rest, so an alternation can be rebuilt to open with the character (:func:`first_of`)."""
+    from retrie.trie import Trie
+
+    out: dict[str, list[str]] = {}
+    for w in sorted(set(words)):
+        out.setdefault(w[0], []).append(w[1:])
+    return {c: (f"(?-i:{rest})" if (rest := Trie(*tails).pattern()) else "") for c, tails in out.items()}
+
+
+def first_of(parts: list[tuple[dict[str, str], str]], behind: str = r"[\w-]") -> str:
+    r"""The alternation of the parts in their order, each part a map first character -> rest (:func:`trie_rests`)
+    followed by its own suffix, with no character of ``behind`` before the match: written as each first
+    character, the look-behind over the character before it, and the rests of every part for it in the parts'
+    order ("R(?<![\w-]R)(?:ussia|ussian\s+...)"). At one place only the rests of its character can match, in the
+    order the alternation as written tries them, so the matches are the same; but the search skips to those
+    characters instead of trying the look-behind and the trie at every position. For case-sensitive patterns.
+    """
+    by_char: dict[str, list[str]] = {}
+    for part, after in parts:
+        for c, rest in part.items():
+            by_char.setdefault(c, []).append(rest + after)
+    return "(?:" + "|".join(f"{re.escape(c)}(?<!{behind}{re.escape(c)})(?:{'|'.join(rests)})"
+                            for c, rests in by_char.items()) + ")"
 
 
 @lru_cache(maxsize=1)
@@ -163,10 +213,17 @@ def patterns() -> Patterns:
         nouns += [p for d in raw["sides"].values() for p in d["noun"]]
         adjs = [expand(t) for d in raw["side_templates"].values() for t in d["adjective"]]
         adjs += [p for d in raw["sides"].values() for p in d["adjective"]]
+        verbs = any_of(raw["attribution_verbs"])
         name = r"(?:[A-Z][\w-]+ )?[A-Z][\w-]+"  # "Kursk", "North Darfur"; not "Russia's"
         places = [t.replace("{name}", name) for t in raw["places"]]
         places.append(trie(k for k, v in g.alias.items() if g.is_state(v) and k[:1].isupper()))
         states = f"(?:{trie(base)}|{re.sub(r'[(][?]P<dem>', '(?:', phrase)})"
+        state_phrases = any_of(raw["state_phrases"])
+        demonym_rests = trie_rests(slot_tables()["demonym"])
+        opening = {"base": trie_rests(base),  # the parts of {states} in its order: an alias, then a demonym phrase
+                   "the": {c: rf"he\s+(?:{demonyms})\s+(?:{state_phrases})" for c in "Tt"},
+                   "dem": {c: rf"{rest}\s+(?:{state_phrases})" for c, rest in demonym_rests.items()},
+                   "demonym": demonym_rests}
         return Patterns(
             raw=raw,
             measure_noun=noun,
@@ -183,10 +240,14 @@ def patterns() -> Patterns:
             state_alias=aliases,
             demonyms=demonyms,
             states=states,
-            state_re=re.compile(rf"(?<![\w-]){states}(?![\w-])"),
+            state_re=re.compile(as_written(first_of([(opening[k], "") for k in ("base", "the", "dem")]) + r"(?![\w-])",
+                                           rf"(?<![\w-]){states}(?![\w-])")),
+            opening=opening,
             places=re.compile(rf"(?<![\w-]){any_of(places)}(?![\w-])"),
             units=re.compile(rf"(?<![\w-]){any_of(raw['units'])}(?![\w-])"),
-            attribution=re.compile(rf"(?<![\w-])(?:also\s+)?{any_of(raw['attribution_verbs'])}(?![\w-])"),
+            # "(?:also\s+)?(?:said|...)": "also" and each verb, or each verb alone, in that order
+            attribution=re.compile(_whole_words(rf"(?:also\s+)?{verbs}", [rf"also\s+{verbs}", *by_length(
+                raw["attribution_verbs"])], 0)),
         )
     except (KeyError, TypeError, AttributeError, re.error) as exc:
         raise ConfigError(f"{path}: malformed pattern table ({exc!r}); compare it with the shipped file") from exc
@@ -199,6 +260,7 @@ def _canonicalizer() -> Any:
     return Canonicalizer(use_env=False)
 
 
+@lru_cache(maxsize=4096)  # a story names its sides again and again; each phrase is read once (a few strings kept)
 def side_name(phrase: str, kind: str) -> str | None:
     """The side a whole phrase names: "North Korean soldiers" -> "North Korean forces", "Palestinians" as written,
     "Houthi rebels" -> "Houthis", "Russian and North Korean troops" -> "Russian and North Korean forces"."""
@@ -233,20 +295,35 @@ def states_in(text: str, extra: dict[str, str] | None = None) -> list[tuple[int,
     p = patterns()
     found = [(m.start(), m.end(), p.state_alias[m.group()]) for m in p.state_re.finditer(text)]
     if extra:
-        rx = _names_re(tuple(extra))
-        found += [(m.start(), m.end(), extra[m.group()]) for m in rx.finditer(text)
-                  if not any(a < m.end() and m.start() < b for a, b, _ in found)]
+        found += [(a, b, extra[name]) for a, b, name in name_spans(text, tuple(extra))
+                  if not any(x < b and a < y for x, y, _ in found)]
     return [(a, name) for a, _, name in sorted(found)]
 
-@lru_cache(maxsize=64)
-def _names_re(names: tuple[str, ...]) -> re.Pattern[str]:
-    r"""Any of an article's own names for states, as whole words (built once per article, not per sentence).
 
-    rf"(?<![\w-]){any_of(names)}(?![\w-])", with each name's first character before the look-behind
-    ("P(?<![\w-]P)utin"): the same matches, but every alternative opens with a character, so the search skips to
-    those characters instead of trying every position of a sentence.
+def name_spans(text: str, names: tuple[str, ...]) -> list[tuple[int, int, str]]:
+    r"""(start, end, name) of each of an article's own names for states in ``text``, as whole words: what
+    ``re.finditer(rf"(?<![\w-]){any_of([re.escape(k) for k in names])}(?![\w-])", text)`` finds.
+
+    The names change with each article, so no pattern is compiled for them (that cost more than all the
+    searches): each name's whole-word places (:func:`~summarizer.core.prefilter.word_starts`) are read left to
+    right as the search would, the alternation's first name winning where two start at one place.
     """
-    return re.compile(any_of([_opening_word(k) for k in names]) + r"(?![\w-])")
+    found = sorted((at, rank, at + len(name), name) for rank, name in enumerate(_alternation_order(names))
+                   for at in word_starts(text, name, "-"))
+    out: list[tuple[int, int, str]] = []
+    pos = 0
+    for at, _, end, name in found:
+        if at >= pos:  # not inside the last match; at one place the lowest rank comes first
+            out.append((at, end, name))
+            pos = end
+    return out
+
+
+@lru_cache(maxsize=64)
+def _alternation_order(names: tuple[str, ...]) -> tuple[str, ...]:
+    r"""The names in the order the alternation of :func:`name_spans` tries them: as :func:`any_of` sorts the names
+    escaped, each with its first character before a look-behind ("P(?<![\w-]P)utin"), the longest first."""
+    return tuple(sorted(names, key=lambda k: len(_opening_word(k)), reverse=True))
 
 
 def _opening_word(name: str) -> str:

@@ -33,7 +33,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..core.prefilter import Gated, gated
+from ..core.prefilter import Gated, gated, skipping
 
 # Cyrillic and Greek letters that look like Latin ones (the usual homoglyph set for English text).
 _LOOKALIKE = str.maketrans({
@@ -91,8 +91,12 @@ _IMPERATIVE = re.compile(
     r")\b",
     re.IGNORECASE,
 )
-_YOU_MUST = re.compile(r"\byou\s+(?:must|should|shall|are\s+(?:required|instructed|asked|to))\b|\byour\s+(?:task|job|"
-                       r"instructions?|output|answer|summary|briefing|report)\b", re.IGNORECASE)
+# r"\byou\s+(?:must|should|shall|are\s+(?:required|instructed|asked|to))\b|\byour\s+(?:task|job|instructions?
+# |output|answer|summary|briefing|report)\b" with "you" taken out of both alternatives, and then opening with its
+# letter (core/prefilter.py skipping()): the same matches, searched by skipping to each "y" (tests/test_first_sight.py)
+_YOU_MUST = re.compile(skipping(r"\byou(?:\s+(?:must|should|shall|are\s+(?:required|instructed|asked|to))\b|r\s+(?:task"
+                                r"|job|instructions?|output|answer|summary|briefing|report)\b)", re.IGNORECASE),
+                       re.IGNORECASE)
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|‘[^’]*’")
 
 
@@ -108,7 +112,9 @@ class Found:
 @lru_cache(maxsize=1)
 def _compiled() -> tuple[tuple[str, Gated], ...]:
     """The patterns, each searched only in texts holding a word it needs (see core/prefilter.py)."""
-    return tuple((family, gated(re.compile(p, 0 if case else re.IGNORECASE))) for family, p, case in PATTERNS)
+    # each searched as rewritten to open with its first words' letters (the same matches)
+    return tuple((family, gated(re.compile(skipping(p, flags), flags)))
+                 for family, p, case in PATTERNS for flags in (0 if case else re.IGNORECASE,))
 
 
 def fold(text: str) -> str:

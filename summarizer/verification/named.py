@@ -16,6 +16,7 @@ from typing import Any
 
 from ..core.errors import ConfigError
 from ..core.language import letter_runs
+from ..core.prefilter import word_starts
 from ..core.resources import data_path, read_data_yaml
 from ..reading.entities import load_aliases, looks_like_person
 from ..reading.gazetteer import gazetteer
@@ -204,9 +205,9 @@ def named(name: str, text: str) -> bool:
 
 
 def _acronym_in(acr: str, text: str) -> bool:
-    r"""``acr`` (capital letters) stands as a word of ``text``: "(?<![\w-])NIS(?![\w-])" written as
-    "N(?<![\w-]N)IS(?![\w-])", the same matches, but searched by skipping to each "N" of the text."""
-    return re.search(rf"{acr[0]}(?<![\w-]{acr[0]}){acr[1:]}(?![\w-])", text) is not None
+    r"""``acr`` (capital letters) stands as a word of ``text``: where "(?<![\w-])NIS(?![\w-])" would match, found
+    with ``str.find`` (no pattern compiled for each acronym)."""
+    return next(word_starts(text, acr, "-"), None) is not None
 
 
 def claimant_named(claimant: str, text: str) -> bool:
@@ -229,7 +230,7 @@ def claimant_named(claimant: str, text: str) -> bool:
         parts = words[-1:]
         if len(words) >= 2 and ("-" in words[-1] or (len(words) == 3 and len(words[-1]) <= 3)):
             parts.append(words[0])
-        if any(p not in _ORG_WORDS and re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text) for p in parts):
+        if any(p not in _ORG_WORDS and next(word_starts(text, p), None) is not None for p in parts):
             return True
     state = _state_of([w for w in want if w not in _GENERIC_NAME_WORDS]) or _state_named_as(claimant)
     return state is not None and _state_in(state, text)
