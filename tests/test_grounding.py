@@ -421,7 +421,10 @@ def test_thirty_items_on_a_13kb_article_are_fast() -> None:
     out = verify(sections, make_article(text + " "))  # a new text: normalisation is paid again
     elapsed = time.perf_counter() - t0
     assert len(out.diplomacy) + len(out.rejected) == len(items)
-    assert len(out.rejected) == len(fakes)
+    # The fakes fail grounding; a real sentence fails only the meaning check that a "statement" reporting
+    # casualties is a casualty claim (seed 004 has several), never grounding.
+    assert len([r for r in out.rejected if r.reason.startswith("quote not found")]) == len(fakes)
+    assert all(r.reason.startswith("quote not found") or "reports casualties" in r.reason for r in out.rejected)
     # A guard against runaway (quadratic) matching, not a benchmark: verification now also splits the article
     # into sentences once for its second reader (about 0.1 s for 13 kB with pysbd on a loaded 2-core machine).
     assert elapsed < 0.6, f"{elapsed * 1000:.1f} ms for {len(items)} items"
@@ -492,7 +495,8 @@ def test_verify_never_raises_and_keeps_only_grounded_items(quotes: list[str], fi
     items = [
         Diplomacy(event_type="statement", parties=["x"], summary="s", evidence=quotes),
         Deployment(force="f", status="deployed", size={"text": figure}, evidence=quotes),
-        Diplomacy(event_type="statement", parties=["x"], summary="s", evidence=[LEE]),
+        # a type no meaning check reads the quote for: LEE is a casualty report, which a "statement" may not be
+        Diplomacy(event_type="acknowledgement", parties=["x"], summary="s", evidence=[LEE]),
     ]
     out = verify(Sections(deployments=items[1:2], diplomacy=[items[0], items[2]]), article)
     assert len(out.items()) + len(out.rejected) == 3
