@@ -455,7 +455,7 @@ def local_run(name: str | None, options: dict[str, Any], *, gguf: Path | None = 
         # tool schema costs (about 1,400 of Qwen's tokens a request). llama-server takes it as json_schema (and
         # answers a forced tool choice in text); llama-cpp-python takes it as json_object with a schema.
         mode = options.get("mode") or (Mode.JSON_SCHEMA.value if backend == "cpp" else Mode.JSON_OBJECT_SCHEMA.value)
-        yield {**options, **({"mode": mode} if mode else {}),
+        yield {**options, "mode": mode,
                "base_url": server.base_url, "model": alias, "api_key": "local", "offline": False,
                "concurrency": 1, "context_tokens": n_ctx, "timeout": options.get("timeout") or LOCAL_TIMEOUT,
                "max_retries": options.get("max_retries") if options.get("max_retries") is not None else 1,

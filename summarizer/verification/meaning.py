@@ -489,15 +489,14 @@ def _arms(item: ArmsTransfer, reader: Reader, located: dict[str, int], spans: li
     if people:  # soldiers sent abroad are a deployment, never an arms transfer
         out.reasons.append(f"{', '.join(map(repr, people))} are personnel, not arms: a deployment, not a transfer")
         return
-    for k, it in enumerate(item.items):
-        at = located.get(f"items[{k}]")
-        thing = _counted_noun(reader, at) if it.quantity is not None and at is not None else None
+    things = [_quantity_noun(it.quantity, located.get(f"items[{k}]"), reader) for k, it in enumerate(item.items)]
+    for it, thing in zip(item.items, things, strict=True):
         if it.quantity and thing and thing.split()[-1].lower() in _PEOPLE:  # "deployed 18,000 troops" as vehicles
             out.reasons.append(f"{it.quantity.text!r} counts {thing} in the article: people, not arms; "
                                "a deployment, not a transfer")
             return
-    for k, it in enumerate(item.items):
-        if not _counts_it(it.quantity, it.name, located.get(f"items[{k}]"), reader, out):
+    for it, thing in zip(item.items, things, strict=True):
+        if not _counts_it(it.quantity, it.name, thing, out):
             it.quantity = None
     quotes = " ".join(reader.article.text[a:b] for a, b in spans)
     if item.status == "delivered" and _ALLEGED.search(quotes):
@@ -505,10 +504,15 @@ def _arms(item: ArmsTransfer, reader: Reader, located: dict[str, int], spans: li
         out.notes.append("status corrected: delivered → alleged (the article attributes the transfer)")
 
 
-def _counts_it(q: Quantity | None, name: str, at: int | None, reader: Reader, out: Outcome) -> bool:
-    """False, with a note, when the quoted quantity counts another thing than the one it is filed under
-    ("10,000 containers" is not 10,000 missiles)."""
-    if q is None or at is None or (thing := _counted_noun(reader, at)) is None or _same_thing(thing, name):
+def _quantity_noun(q: Quantity | None, at: int | None, reader: Reader) -> str | None:
+    """What a located quantity counts in the article (_counted_noun), or None without one."""
+    return _counted_noun(reader, at) if q is not None and at is not None else None
+
+
+def _counts_it(q: Quantity | None, name: str, thing: str | None, out: Outcome) -> bool:
+    """False, with a note, when the quoted quantity counts another thing (``thing``, from _quantity_noun) than
+    the one it is filed under ("10,000 containers" is not 10,000 missiles)."""
+    if q is None or thing is None or _same_thing(thing, name):
         return True
     out.notes.append(f"quantity {q.text!r} removed from {name!r}: the article counts {thing!r}")
     return False
@@ -524,7 +528,8 @@ def _aid(item: Aid, reader: Reader, located: dict[str, int], window: str, out: O
             out.reasons.append(f"aid amount {item.amount.text!r} has no currency and counts no goods")
             return
     for k, c in enumerate(item.components):
-        if not _counts_it(c.quantity, c.description, located.get(f"components[{k}].quantity"), reader, out):
+        thing = _quantity_noun(c.quantity, located.get(f"components[{k}].quantity"), reader)
+        if not _counts_it(c.quantity, c.description, thing, out):
             c.quantity = None
         if c.amount is not None and not (c.amount.unit or _has_currency(c.amount.text)):
             out.notes.append(f"amount {c.amount.text!r} removed from {c.description!r}: it has no currency")
