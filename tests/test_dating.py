@@ -13,7 +13,16 @@ from hypothesis import strategies as st
 
 from summarizer.core.schema import ArticleExtraction, Briefing, Casualty, DateRef
 from summarizer.ingestion.articles import article_from_text, load_articles
-from summarizer.merging.dating import _resolve_direct, article_date, bounded_by_events, offset, resolve
+from summarizer.merging.dating import (
+    ArticleDate,
+    Chronology,
+    _resolve_direct,
+    article_date,
+    bounded_by_events,
+    offset,
+    recover,
+    resolve,
+)
 from summarizer.merging.merge import merge
 from summarizer.offline import extract_offline
 
@@ -170,3 +179,40 @@ def test_event_bounds_hold_the_stated_date_of_every_dated_article() -> None:
         assert b.lo is not None and b.lo <= a.published, (a.path, b)  # type: ignore[operator]
         assert b.hi is None or a.published <= b.hi, (a.path, b)  # type: ignore[operator]
     assert bounded >= 10  # the rules fire on real text, not only on the examples above
+
+
+_WORDS = st.one_of(st.none(), st.sampled_from(["last week", "on Monday", "in December", "yesterday", "", "recently"]))
+
+
+@st.composite
+def _report_ref(draw: st.DrawFn) -> DateRef | None:
+    if draw(st.integers(0, 3)) == 0:
+        return None
+    if draw(st.integers(0, 4)) == 0:  # a stated date
+        return DateRef(text=draw(_WORDS), start="2024-12-19", precision="day")
+    return DateRef(text=draw(_WORDS))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.sampled_from(["a", "b", "c", "d"]),
+                       st.one_of(st.none(), st.tuples(st.integers(0, 60), st.integers(0, 9),
+                                                      st.sampled_from(["stated", "dateline", "bounded"]))),
+                       min_size=1),
+       st.lists(st.tuples(st.lists(st.tuples(st.sampled_from(["a", "b", "c", "d", "e"]), _report_ref()),
+                                   max_size=3), _report_ref(), st.booleans()), min_size=1, max_size=8))
+def test_recover_with_a_record_of_reports_is_recover(days: dict[str, tuple[int, int, str] | None],
+                                                    items: list[tuple[list[tuple[str, DateRef | None]],
+                                                                      DateRef | None, bool]]) -> None:
+    """``read`` (what each article's words gave, kept across one briefing's items) changes no recovered date."""
+    base = date(2024, 11, 1)
+    own = {a: None if d is None else ArticleDate(base + timedelta(days=d[0]), base + timedelta(days=d[0] + d[1]),
+                                                  d[2], "synthetic")  # type: ignore[arg-type]
+           for a, d in days.items()}
+    chron = Chronology.from_dates(own, [])
+    names = {a: f"Outlet {a.upper()}" for a in own}
+    made: dict = {}
+    read: dict = {}
+    for members, ref, unstated in items:
+        plain = recover(ref, members, chron, unstated_is_article=unstated, names=names)
+        kept = recover(ref, members, chron, unstated_is_article=unstated, names=names, made=made, read=read)
+        assert (kept.model_dump() if kept else None) == (plain.model_dump() if plain else None)

@@ -4,13 +4,15 @@
 entry's processing order only when two entries of equal content meet, the bottom line picks its conflict in
 one pass, ``_copied`` and ``_claim`` build models without pydantic's general steps, interval_ref hands out one
 copy per arguments to a caller that keeps a record, and _entry works out each shared figure once. Each is checked
-here on random (SYNTHETIC) dates, quotes, sources, items and pairs against the form it replaces.
+here on random (SYNTHETIC) dates, quotes, sources, items and pairs against the form it replaces; so is the pick of
+one article's most precise report, which writes JSON only for candidates tied on precision.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -21,7 +23,17 @@ from summarizer.core.schema import Casualty, Claim, DateRef, DateSource, Evidenc
 from summarizer.merging.bottom_line import _most_sourced_pair
 from summarizer.merging.dating import _interval_ref, interval_ref
 from summarizer.merging.estimates import _claim
-from summarizer.merging.merge import _copied, _entry, _evidence_key, _ref_json, _reports_json, _Rest, _Seen
+from summarizer.merging.merge import (
+    _copied,
+    _entry,
+    _evidence_key,
+    _in_full_order,
+    _most_precise_report,
+    _ref_json,
+    _reports_json,
+    _Rest,
+    _Seen,
+)
 
 _TEXTS = st.one_of(st.none(), st.sampled_from(["last week", "in December", "Monday", "“early 2024”", ""]))
 
@@ -74,6 +86,14 @@ def test_rest_orders_as_the_full_tuple(rows: list[tuple[str, Any]]) -> None:
         for j in range(len(rows)):
             assert (lazy[i] == lazy[j]) == (eager[i] == eager[j])
             assert (lazy[i] < lazy[j]) == (eager[i] < eager[j])
+
+
+@settings(max_examples=300)
+@given(st.lists(st.tuples(st.sampled_from(["x", "y", "z"]), _PARTS), min_size=1, max_size=10))
+def test_full_order_is_sorted_by_the_full_tuple(rows: list[tuple[str, Any]]) -> None:
+    entries = [SimpleNamespace(content=content, full=(content, _Rest(*parts))) for content, parts in rows]
+    want = [id(entries[i]) for i in sorted(range(len(rows)), key=lambda i: (rows[i][0], _tail(rows[i][1])))]
+    assert [id(e) for e in _in_full_order(entries, lambda e: e)] == want  # type: ignore[arg-type,return-value]
 
 
 def test_reports_json_keeps_the_articles_and_nones() -> None:
@@ -192,3 +212,14 @@ def test_entries_with_figures_seen_are_the_same(items: list[Casualty], shares: l
         ours, theirs = _entry("casualties", it, seen), _entry("casualties", it)
         assert (ours.sigs, ours.buckets, ours.cmp, ours.block) == (theirs.sigs, theirs.buckets, theirs.cmp,
                                                                    theirs.block)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.lists(_ref(), min_size=2, max_size=2), min_size=1, max_size=6))
+def test_most_precise_report_is_the_min_of_precision_then_json(cands: list[list[DateRef | None]]) -> None:
+    def rank(refs: list[DateRef | None]) -> tuple[Any, ...]:  # merge's key before: every candidate's JSON
+        return (tuple(-({"day": 4, "week": 3, "month": 2, "year": 1, "unknown": 0}[r.precision] if r is not None
+                        else -1) for r in refs),
+                json.dumps([None if r is None else r.model_dump(mode="json") for r in refs], sort_keys=True))
+
+    assert _most_precise_report(cands) is min(cands, key=rank)

@@ -128,6 +128,7 @@ def _resolve_direct(text: str, base: date) -> tuple[date, date, str] | None:
     return None
 
 
+@lru_cache(maxsize=16384)  # a merge asks it of each article's words: few phrases, few article dates
 def resolve(text: str | None, lo: date | None, hi: date | None) -> tuple[date, date, str] | None:
     """Words such as "on Monday" or "in December", for an article written some day in [lo, hi].
 
@@ -648,12 +649,14 @@ class ClaimTime:
 
 def recover(ref: DateRef | None, members: Sequence[tuple[str, DateRef | None]], chron: Chronology, *,
             unstated_is_article: bool, names: dict[str, str],
-            made: dict[tuple[Any, ...], DateRef] | None = None) -> DateRef | None:
+            made: dict[tuple[Any, ...], DateRef] | None = None, read: dict[tuple[str, str | None], Any] | None = None
+            ) -> DateRef | None:
     """One merged item's date (claimed or period) from each article's words, at honest precision.
 
     A stated date is kept. Words are resolved against their article's date; reports in several articles are
     intersected. Without words, a claim is dated by its article (``unstated_is_article``). ``made``: see
-    interval_ref (the dates of one briefing, shared between its items).
+    interval_ref (the dates of one briefing, shared between its items). ``read``: a record of what each article's
+    report gave (by article id and words), for one chronology and one ``names``: each is worked out once.
     """
     if _stated(ref):
         assert ref is not None
@@ -662,7 +665,6 @@ def recover(ref: DateRef | None, members: Sequence[tuple[str, DateRef | None]], 
     words: str | None = None
     for aid, raw in members:
         raw = words_of(raw)
-        d = chron.dates.get(aid)
         if _stated(raw):
             assert raw is not None
             iv = date_interval(raw)
@@ -671,17 +673,19 @@ def recover(ref: DateRef | None, members: Sequence[tuple[str, DateRef | None]], 
             continue
         if raw is not None and raw.text:
             words = words or raw.text
-            got = resolve(raw.text, d.lo if d else None, d.hi if d else None)
-            if got is not None and d is not None:
-                how: DateSource = "relative"
-                basis = f"“{raw.text}” in an article dated {_fmt_span(d)} ({d.source})"
-                found.append((got[0], got[1], aid, interval_ref(got[0], got[1], got[2], text=raw.text, source=how,
-                                                                  basis=basis, made=made)))
-        elif unstated_is_article and d is not None and d.lo is not None and d.hi is not None:
-            src: DateSource = "published" if d.source in ("stated", "dateline") else d.source
-            found.append((d.lo, d.hi, aid, interval_ref(d.lo, d.hi, "day", text=None, source=src,
-                                                        basis=f"reported in {names.get(aid, aid)}, {_fmt_span(d)}",
-                                                        made=made)))
+            text: str | None = raw.text
+        elif unstated_is_article:
+            text = None
+        else:
+            continue
+        if read is None:
+            got = _report(aid, text, chron, names, made)
+        else:  # most reports repeat: the items of one article, their words
+            got = read.get((aid, text), _NOT_READ)
+            if got is _NOT_READ:
+                got = read[aid, text] = _report(aid, text, chron, names, made)
+        if got is not None:
+            found.append(got)
     if not found:
         kept = words_of(ref)
         return DateRef(text=words) if words and kept is None else kept
@@ -703,6 +707,29 @@ def recover(ref: DateRef | None, members: Sequence[tuple[str, DateRef | None]], 
     if pick.text is None and words:
         pick = pick.model_copy(update={"text": words})
     return pick
+
+
+_NOT_READ: Any = object()
+
+
+def _report(aid: str, text: str | None, chron: Chronology, names: dict[str, str],
+            made: dict[tuple[Any, ...], DateRef] | None) -> tuple[date, date, str, DateRef] | None:
+    """What one article's report of a claim says of its date: its words (``text``) resolved against the article's
+    date, or (no words) the article's date itself; None when that tells nothing."""
+    d = chron.dates.get(aid)
+    if text is not None:
+        got = resolve(text, d.lo if d else None, d.hi if d else None)
+        if got is None or d is None:
+            return None
+        how: DateSource = "relative"
+        basis = f"“{text}” in an article dated {_fmt_span(d)} ({d.source})"
+        return got[0], got[1], aid, interval_ref(got[0], got[1], got[2], text=text, source=how, basis=basis,
+                                                 made=made)
+    if d is None or d.lo is None or d.hi is None:
+        return None
+    src: DateSource = "published" if d.source in ("stated", "dateline") else d.source
+    return d.lo, d.hi, aid, interval_ref(d.lo, d.hi, "day", text=None, source=src,
+                                         basis=f"reported in {names.get(aid, aid)}, {_fmt_span(d)}", made=made)
 
 
 def _fmt_span(d: ArticleDate) -> str:

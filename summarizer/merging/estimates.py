@@ -195,7 +195,6 @@ def _same_time_test(whens: list[ClaimTime], chron: Chronology | None) -> Callabl
     lasts = [d[1] if d is not None else never for d in days]
     rels = [w.rel for w in whens]
     near, most = SAME_TIME_DAYS, 2 * SAME_TIME_DAYS + 1
-    arts = [frozenset(y for y, _, _ in rel) for rel in rels]
     reached: dict[tuple[str, ...], frozenset[str]] = {}
 
     def linked(xs: tuple[str, ...]) -> frozenset[str]:
@@ -258,9 +257,30 @@ def _same_time_test(whens: list[ClaimTime], chron: Chronology | None) -> Callabl
             return -hi <= near and -lo <= most
         return -lo <= most and hi <= most  # the range holds 0: nearest is 0
 
+    by_article: dict[str, list[int]] = {}
+    for j, rel in enumerate(rels):
+        for y, _, _ in rel:
+            by_article.setdefault(y, []).append(j)
+    touching: dict[frozenset[str], frozenset[int]] = {}
+    sides: dict[tuple[tuple[str, int, int], ...], tuple[list[tuple[str, int, int, dict[str, int] | None]],
+                                                         frozenset[int]]] = {}
+
+    def side(rel: tuple[tuple[str, int, int], ...]) -> tuple[list[tuple[str, int, int, dict[str, int] | None]],
+                                                             frozenset[int]]:
+        """A claim's articles and how far they are from others, and the claims of the articles reached from them
+        (linked, see ``linked``): the same for every claim with the same ``rel`` (most claims of one article)."""
+        got = sides.get(rel)
+        if got is None:
+            reach = linked(tuple(x for x, _, _ in rel))
+            claims = touching.get(reach)
+            if claims is None:
+                claims = touching[reach] = frozenset(j for y in reach for j in by_article.get(y, ()))
+            got = sides[rel] = ([(x, xl, xh, far.get(x)) for x, xl, xh in rel], claims)
+        return got
+
     def close(i: int, js: list[int]) -> list[int]:
         da = days[i]
-        links = [(x, xl, xh, far.get(x)) for x, xl, xh in rels[i]]  # i's articles and how far they are from others
+        links, touch = side(rels[i])
         if da is None:
             return [j for j in js if full(da, links, j)]
         # by dates alone (b the days of j): b0 - a1 and b1 - a0 hold 0 or are at most ``near`` from it, and
@@ -269,8 +289,8 @@ def _same_time_test(whens: list[ClaimTime], chron: Chronology | None) -> Callabl
         lo0, hi0, lo1, hi1 = a1 - most, a1 + near, a0 - near, a0 + most
         if not links:
             return [j for j in js if lo0 <= firsts[j] <= hi0 and lo1 <= lasts[j] <= hi1]
-        reach = linked(tuple(x for x, _, _ in rels[i]))  # a claim of other articles: by dates alone
-        return [j for j in js if (full(da, links, j) if not reach.isdisjoint(arts[j])
+        # a claim of none of the articles linked to i's (not in ``touch``): by dates alone
+        return [j for j in js if (full(da, links, j) if j in touch
                                   else lo0 <= firsts[j] <= hi0 and lo1 <= lasts[j] <= hi1)]
 
     return close
@@ -326,8 +346,12 @@ def _same_time_codes(whens: list[ClaimTime], keeps: Sequence[PairFilter],
         if stop > n + 1:
             add(swept, i, order[n + 1:stop])
     by_group: dict[Any, list[int]] = {}
+    groups: dict[tuple[tuple[str, int, int], ...], set[tuple[str, Any]]] = {}  # _keys of each ``rel``, once
     for i, w in enumerate(whens):
-        for g in _keys(w, chron):
+        got = groups.get(w.rel)
+        if got is None:
+            got = groups[w.rel] = _keys(w, chron)
+        for g in got:
             by_group.setdefault(g, []).append(i)
     for members in by_group.values():
         loose = [i for i in members if not is_narrow[i]]
@@ -406,11 +430,19 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
             by_claimant.setdefault(c.claimant, []).append(c)
     last_start: dict[str, date] = {}  # per claimant: the latest first day of any of its claims' ordering dates
     near: dict[tuple[str, Any], list[str]] = {}  # per claimant and group of linked articles: its claims
+    groups: dict[tuple[tuple[str, int, int], ...], set[tuple[str, Any]]] = {}  # _keys of each ``rel``, once
+
+    def keys(t: ClaimTime) -> set[tuple[str, Any]]:
+        got = groups.get(t.rel)
+        if got is None:
+            got = groups[t.rel] = _keys(t, chron)
+        return got
+
     for c in claims:
         t = whens[c.item_id]
         if c.claimant and t.order is not None:
             last_start[c.claimant] = max(last_start.get(c.claimant, t.order[0]), t.order[0])
-        for k in _keys(t, chron) if c.claimant else ():
+        for k in keys(t) if c.claimant else ():
             near.setdefault((c.claimant or "", k), []).append(c.item_id)
     for c in claims:  # superseded: the same claimant surely said something later
         t = whens[c.item_id]
@@ -418,7 +450,7 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
             continue
         later = t.order is not None and last_start[c.claimant] > t.order[1]
         if not later:
-            others = {o for k in _keys(t, chron) for o in near.get((c.claimant, k), ()) if o != c.item_id}
+            others = {o for k in keys(t) for o in near.get((c.claimant, k), ()) if o != c.item_id}
             later = any(surely_before(t, whens[o], chron) for o in sorted(others))
         c.current = not later
     claims.sort(key=lambda c: (order_key(whens[c.item_id].order), c.claimant or "", c.item_id))
@@ -449,9 +481,11 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
         wi, bi = who[i], bounds[i]
         if wi is None or bi is None:
             return []
-        near = {n for s in claims[i].sources for n in sharing[s]}
-        return [j for j in js if j in near and (wj := who[j]) is not None and wj != wi
-                and (bj := bounds[j]) is not None and not _disjoint(bi, bj)]
+        # the other named claimants' claims in i's articles: usually none, and then no candidate need be read
+        near = {n for s in claims[i].sources for n in sharing[s] if (wn := who[n]) is not None and wn != wi}
+        if not near:
+            return []
+        return [j for j in js if j in near and (bj := bounds[j]) is not None and not _disjoint(bi, bj)]
 
     conflicts, corroborations = _same_time_id_pairs([whens[c.item_id] for c in claims], [conflict, agree], chron,
                                                     [c.item_id for c in claims])

@@ -10,7 +10,7 @@ import gc
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -51,6 +51,7 @@ QUALIFIER_CLASS = {
     "at_least": "lower", "more_than": "lower", "up_to": "upper", "fewer_than": "upper",
 }
 _M = TypeVar("_M", bound=BaseModel)
+_T = TypeVar("_T")
 _PRECISION_RANK = {"day": 4, "week": 3, "month": 2, "year": 1, "unknown": 0}
 
 
@@ -105,18 +106,28 @@ class _Rest:
     """The tail of an entry's processing order: its sources, quotes, spellings and reports, worked out only when
     two entries of equal content are compared (most never are). Compares as the tuple it stands for."""
 
-    __slots__ = ("_parts", "_key")
+    __slots__ = ("_parts", "_head", "_key")
 
     def __init__(self, sources: list[str], evidence: list[Evidence], variants: list[str],
                  reports: dict[str, list[DateRef | None]]) -> None:
         self._parts: tuple[Any, ...] | None = (sources, evidence, variants, reports)
+        self._head: tuple[Any, ...] | None = None
         self._key: tuple[Any, ...] = ()
+
+    def head(self) -> tuple[Any, ...]:
+        """The first three parts of the key (sources, quotes, spellings): the reports' JSON, the costly part, only
+        orders entries whose heads are equal."""
+        if self._head is None:
+            if self._parts is None:
+                self._head = self._key[:3]
+            else:
+                sources, evidence, variants, _ = self._parts
+                self._head = (tuple(sources), tuple(_evidence_key(ev) for ev in evidence), tuple(variants))
+        return self._head
 
     def key(self) -> tuple[Any, ...]:
         if self._parts is not None:
-            sources, evidence, variants, reports = self._parts
-            self._key = (tuple(sources), tuple(_evidence_key(ev) for ev in evidence), tuple(variants),
-                         json.dumps(_reports_json(reports), sort_keys=True))
+            self._key = (*self.head(), json.dumps(_reports_json(self._parts[3]), sort_keys=True))
             self._parts = None
         return self._key
 
@@ -364,7 +375,8 @@ def _cluster(entries: list[_Entry], fresh: Sequence[_Entry] | None = None) -> li
     place = {id(e): n for n, e in enumerate(entries)}
     clusters = _greedy([e for e, t in zip(entries, touched, strict=True) if t], by_figure)
     clusters += [[e] for e, t in zip(entries, touched, strict=True) if not t]
-    return sorted(clusters, key=lambda cl: (cl[0].full, place[id(cl[0])]))  # the order _greedy(entries) makes them
+    clusters.sort(key=lambda cl: place[id(cl[0])])
+    return _in_full_order(clusters, _first)  # by (full, place): the order _greedy(entries) makes them
 
 
 def _greedy(entries: list[_Entry], by_figure: bool) -> list[list[_Entry]]:
@@ -373,7 +385,7 @@ def _greedy(entries: list[_Entry], by_figure: bool) -> list[list[_Entry]]:
     kinds: list[dict[tuple[Any, ...], _Entry]] = []  # per cluster: one member for each distinct ``cmp``
     windows: list[list[date]] = []  # per cluster: claimed max start, min end; period max start, min end
     index: dict[tuple[Any, ...], set[int]] = {}
-    for e in sorted(entries, key=lambda x: x.full):
+    for e in _in_full_order(entries, _itself):
         own, look = _keys(e, by_figure)
         candidates = sorted({ci for k in look for ci in index.get(k, ())})
         for ci in candidates:
@@ -399,6 +411,39 @@ def _greedy(entries: list[_Entry], by_figure: bool) -> list[list[_Entry]]:
         for k in own:
             index.setdefault(k, set()).add(ci)
     return clusters
+
+
+def _in_full_order(rows: list[_T], entry: Callable[[_T], _Entry]) -> list[_T]:
+    """``sorted(rows, key=lambda r: entry(r).full)``: by content, and only rows of equal content by the rest of their
+    entry's processing order, its tuple compared as it is (not through _Rest's methods, once per comparison). Ties
+    keep their places, as in sorted."""
+    by_content: dict[str, list[_T]] = {}
+    for r in rows:
+        by_content.setdefault(entry(r).content, []).append(r)
+    out: list[_T] = []
+    for content in sorted(by_content):
+        same = by_content[content]
+        if len(same) > 1:  # by the rest's head, then runs of equal heads by the whole rest (rare)
+            heads = [entry(r).full[1].head() for r in same]
+            order = sorted(range(len(same)), key=heads.__getitem__)
+            same = [same[n] for n in order]
+            heads = [heads[n] for n in order]
+            start = 0
+            for end in range(1, len(same) + 1):
+                if end == len(same) or heads[end] != heads[start]:
+                    if end - start > 1:
+                        same[start:end] = sorted(same[start:end], key=lambda r: entry(r).full[1].key())
+                    start = end
+        out += same
+    return out
+
+
+def _itself(e: _Entry) -> _Entry:
+    return e
+
+
+def _first(cl: list[_Entry]) -> _Entry:
+    return cl[0]
 
 
 def _most_precise(refs: list[DateRef | None]) -> DateRef | None:
@@ -437,7 +482,7 @@ def _union(base: Item, items: list[Item]) -> Item:
     for f in ("location", "destination", "origin", "unit"):
         if f in type(base).model_fields and isinstance(getattr(base, f), str | None):
             upd[f] = min((v for it in items if isinstance(v := getattr(it, f), str)), default=None)
-    return base.model_copy(update=upd)
+    return _copied(base, upd)
 
 
 def _ref_json(ref: DateRef | None) -> dict[str, Any] | None:
@@ -457,11 +502,24 @@ def _union_reports(items: list[Item]) -> dict[str, list[DateRef | None]]:
         for aid, refs in it.reports.items():
             found.setdefault(aid, []).append(refs)
 
-    def rank(refs: list[DateRef | None]) -> tuple[Any, ...]:
-        return (tuple(-(_PRECISION_RANK[r.precision] if r is not None else -1) for r in refs),
-                json.dumps([_ref_json(r) for r in refs], sort_keys=True))
+    return {aid: cands[0] if len(cands) == 1 else _most_precise_report(cands) for aid, cands in sorted(found.items())}
 
-    return {aid: min(cands, key=rank) for aid, cands in sorted(found.items())}
+
+def _precision(refs: list[DateRef | None]) -> tuple[int, ...]:
+    return tuple(-(_PRECISION_RANK[r.precision] if r is not None else -1) for r in refs)
+
+
+def _report_json(refs: list[DateRef | None]) -> str:
+    return json.dumps([_ref_json(r) for r in refs], sort_keys=True)
+
+
+def _most_precise_report(cands: list[list[DateRef | None]]) -> list[DateRef | None]:
+    """``min(cands, key=lambda refs: (_precision(refs), _report_json(refs)))``, with the JSON written only for the
+    candidates tied on precision (tests/test_merge_keys.py compares the two)."""
+    ranks = [_precision(refs) for refs in cands]
+    best = min(ranks)
+    tied = [refs for refs, r in zip(cands, ranks, strict=True) if r == best]
+    return tied[0] if len(tied) == 1 else min(tied, key=_report_json)
 
 
 def _actors(item: Item | _Actors, c: Canonicalizer, names: dict[str, str]) -> tuple[str | None, str | None]:
@@ -485,12 +543,17 @@ def _canonical_item(section: str, item: Item, article_id: str, c: Canonicalizer,
                     relayed: dict[str, str], shared: _Shared) -> Item:
     """merge's own copy of an item, in canonical form (names, dates as the article gave them, evidence and sources
     of its article), with its repeated values shared (see _Shared): one copy, made once."""
-    claimant, conduit = _actors(item, c, names)
-    if claimant in relayed and conduit is None:  # the lawmaker who relays the NIS, named as the claimant
-        claimant, conduit = relayed[claimant], claimant
-    elif claimant is None and conduit in relayed:  # "Lee said", no agency named: the one agency Lee relays
-        claimant = relayed[conduit]
-    spellings = {item.claimant, item.conduit, claimant, conduit, *item.variants}
+    who = (item.claimant, item.conduit, *item.variants)
+    known = shared.actors.get(who)  # most items repeat the names of others: worked out once for each
+    if known is None:
+        claimant, conduit = _actors(item, c, names)
+        if claimant in relayed and conduit is None:  # the lawmaker who relays the NIS, named as the claimant
+            claimant, conduit = relayed[claimant], claimant
+        elif claimant is None and conduit in relayed:  # "Lee said", no agency named: the one agency Lee relays
+            claimant = relayed[conduit]
+        spellings = {item.claimant, item.conduit, claimant, conduit, *item.variants}
+        known = shared.actors[who] = (claimant, conduit, tuple(sorted([s for s in spellings if s and s.strip()])))
+    claimant, conduit, variants = known
     if len(item.evidence) == 1:  # one quote (most items): nothing to join or order
         ev = item.evidence[0]
         kept = [ev if ev.article_id else _copied(ev, {"article_id": article_id})]
@@ -499,17 +562,20 @@ def _canonical_item(section: str, item: Item, article_id: str, c: Canonicalizer,
                     for e in [ev if ev.article_id else _copied(ev, {"article_id": article_id})]}
         kept = [evidence[k] for k in sorted(evidence)]
     sources = set(item.sources) | {ev.article_id for ev in kept if ev.article_id}
-    claimed, period = words_of(item.claimed), words_of(item.period)
-    reports = ({a: [words_of(r) for r in refs] for a, refs in sorted(item.reports.items())} if item.reports
-               else {article_id if article_id in sources or not sources else min(sources): [claimed, period]})
     keep, ref = shared.string_of, shared.ref
+    claimed, period = ref(words_of(item.claimed)), ref(words_of(item.period))
+    if item.reports:
+        reports = {keep(a, a): [ref(words_of(r)) for r in refs] for a, refs in sorted(item.reports.items())}
+    else:  # the item's own dates, as shared above
+        aid = article_id if article_id in sources or not sources else min(sources)
+        reports = {keep(aid, aid): [claimed, period]}
     upd: dict[str, Any] = {
         "claimant": claimant,
         "conduit": conduit,
-        "claimed": ref(claimed),
-        "period": ref(period),
-        "reports": {keep(a, a): [ref(r) for r in refs] for a, refs in reports.items()},
-        "variants": sorted([s for s in spellings if s and s.strip()]),
+        "claimed": claimed,
+        "period": period,
+        "reports": reports,
+        "variants": list(variants),
         "evidence": [shared.evidence(ev) for ev in kept],
         "sources": [keep(s, s) for s in sorted(sources or {article_id})],
         "id": None,
@@ -520,7 +586,8 @@ def _canonical_item(section: str, item: Item, article_id: str, c: Canonicalizer,
         upd[f] = c.side(getattr(item, f))
     for f in places:
         if isinstance(v := getattr(item, f), str) and v.strip():
-            upd[f] = c.canonical(v)
+            canon = shared.places.get(v)
+            upd[f] = canon if canon is not None else shared.places.setdefault(v, c.canonical(v))
     if parties:
         upd["parties"] = sorted({c.canonical(p) for p in getattr(item, "parties", ())})
     for f in figures:
@@ -585,6 +652,9 @@ class _Shared:
         self._refs: dict[tuple[Any, ...], DateRef] = {}
         self._figures: dict[tuple[Any, ...], Quantity] = {}
         self._all_set: dict[type, set[str]] = {}
+        # _canonical_item: an item's claimant, conduit and spellings as given -> canonical claimant, conduit, spellings
+        self.actors: dict[tuple[str | None, ...], tuple[str | None, str | None, tuple[str, ...]]] = {}
+        self.places: dict[str, str] = {}  # _canonical_item: a place or person as given -> its canonical name
         self.string_of = self._strings.setdefault  # string_of(x, x): the one str equal to x
 
     def fields_set(self, obj: Any) -> None:
@@ -804,14 +874,15 @@ def _dated(merged: dict[str, list[Item]], articles: list[_Kept]
                                   names)
     out: dict[str, list[Item]] = {}
     made: dict[tuple[Any, ...], DateRef] = {}  # the briefing's recovered dates: equal ones are one object
+    read: dict[tuple[str, str | None], Any] = {}  # what each article's words for when gave (see recover)
     for s in SECTIONS:
         out[s] = []
         for it in merged[s]:
             reps = members.get(it.id or "", [])
             claimed = recover(it.claimed, [(m.article_id, m.claimed) for m in reps], chron,
-                              unstated_is_article=True, names=names, made=made)
+                              unstated_is_article=True, names=names, made=made, read=read)
             period = recover(it.period, [(m.article_id, m.period) for m in reps], chron,
-                             unstated_is_article=False, names=names, made=made)
+                             unstated_is_article=False, names=names, made=made, read=read)
             # merge's own copy (see _merge_section), set in place; both fields already marked as set
             it.__dict__["claimed"], it.__dict__["period"] = claimed, period
             out[s].append(it)
