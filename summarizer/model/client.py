@@ -355,7 +355,9 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         (the store keys are hashes of it)."""
         meta = {"article_id": state.article_id, "article": state.label, "mode": self.config.mode,
                 "base_url": self.config.safe_base_url(), "path": request.url.path}
-        plain_key = None if canonical_body is None else request_key_of(canonical_body)  # replay's and record's
+        plain_key = None  # the key of replay and record (no scope)
+        if canonical_body is not None and (self.replay is not None or self.record is not None):
+            plain_key = request_key_of(canonical_body)
         if self.replay is not None:
             stored = self.replay.get(body, key=plain_key)
             if stored is None:
