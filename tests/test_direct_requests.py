@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx2
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from oai_server import OAIServer
 from test_extract import answer_for, numbered_article
 from test_llm import bad, basic_article, config, good
@@ -17,6 +19,7 @@ from summarizer.core.errors import BriefError
 from summarizer.core.schema import ArticleExtraction
 from summarizer.model import client as client_module
 from summarizer.model.extractor import extract_many
+from summarizer.model.store import canonical, request_key, request_key_of
 
 _DIRECT = client_module.LLMClient._direct
 _TOOL_ANSWER = client_module._tool_answer
@@ -127,3 +130,49 @@ def test_asks_started_together_wait_for_the_template(oai_server: OAIServer, monk
     assert read == len(articles) - 1
     assert sorted(sent_direct, key=lambda s: s[3]) == sorted(sent_through, key=lambda s: s[3])
     assert _dumps(direct) == _dumps(through)
+
+
+_JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text()
+_JSON = st.recursive(_JSON_SCALARS, lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(st.text(max_size=6), inner, max_size=4), max_leaves=12)
+_MESSAGE = st.dictionaries(st.sampled_from(["role", "content", "name"]), st.text(), min_size=1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(template=st.dictionaries(st.text(max_size=8), _JSON, max_size=5), first=st.lists(_MESSAGE, max_size=3),
+       messages=st.lists(_MESSAGE, max_size=3), reuse=st.lists(st.booleans(), max_size=3),
+       max_tokens=st.none() | st.integers(1, 10**6) | st.floats(allow_nan=False, allow_infinity=False),
+       scope=st.none() | st.dictionaries(st.text(max_size=6), _JSON, max_size=3))
+def test_a_direct_body_is_encoded_as_the_whole_body_would_be(
+    template: dict[str, Any], first: list[dict[str, str]], messages: list[dict[str, str]], reuse: list[bool],
+    max_tokens: Any, scope: dict[str, Any] | None,
+) -> None:
+    """_Encoding.encode (the template's values encoded once) gives the bytes of encoding the whole body, as sent
+    and in the cache key's canonical form, and request_key_of the same key as request_key."""
+    template = {**template, "messages": first}
+    encoding = client_module._Encoding(template)
+    # Some messages are the template's own (its system message), some equal copies, some new.
+    asked = [dict(first[i]) if i < len(first) and again else m for i, (m, again) in
+             enumerate(zip(messages, reuse + [False] * len(messages), strict=False))]
+    body = client_module._direct_body(template, asked, max_tokens)
+    sent, canon = encoding.encode(body)
+    assert sent == client_module._dumps(body)
+    assert canon == canonical(body)
+    assert request_key_of(canon, scope) == request_key(body, scope)
+
+
+def test_a_direct_body_that_differs_from_its_template_is_encoded_in_full() -> None:
+    """Values that are not the template's own objects, messages equal as dicts but in another key order or of
+    another type, and keys that are not strings are all encoded as they are."""
+    template = {"model": "m", "messages": [{"role": "system", "content": "S"}], "temperature": 0.0, "tools": [1]}
+    encoding = client_module._Encoding(template)
+    bodies = [
+        {**template, "messages": [{"content": "S", "role": "system"}]},
+        {**template, "messages": [{"role": "system", "content": "S"}], "tools": [2]},
+        {**template, "messages": [{"role": "system", "content": 1}], "max_tokens": 5},
+        {**template, "temperature": 0},
+    ]
+    for body in bodies:
+        assert encoding.encode(body) == (client_module._dumps(body), canonical(body))
+    with pytest.raises(TypeError):  # as canonical(body): keys of two types cannot be sorted
+        encoding.encode({**template, 1: "one"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
@@ -351,6 +352,29 @@ def test_cost_is_computed_from_usage(oai_server: OAIServer) -> None:
 def test_schema_size_estimate() -> None:
     assert 500 < estimate_tokens(schema_json("tools")) < 1_500  # the lean model-facing schema (about 1,000)
     assert estimate_tokens(schema_json("json")) > estimate_tokens(schema_json("tools"))
+
+
+def test_request_sizes_build_the_schema_once_per_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """max_tokens is lowered to fit the context from an estimate that counts the schema: the schema (several ms
+    to build) is counted once per mode, not for every request."""
+    from summarizer.model import client as client_module
+    from summarizer.model.client import LLMClient, char_tokens
+
+    built: list[str] = []
+
+    def counting(mode: str) -> str:
+        built.append(mode)
+        return schema_json(mode)
+
+    monkeypatch.setattr(client_module, "schema_json", counting)
+    client_module._schema_tokens.cache_clear()
+    messages = [{"role": "system", "content": "x" * 400}, {"role": "user", "content": "y" * 800}]
+    for mode in ("tools", "tools", "json", "tools", "json"):
+        client = LLMClient(ModelConfig(model="m", base_url="http://127.0.0.1:9/v1", api_key=SENTINEL, mode=mode))
+        assert client.prompt_tokens(messages) == int((300 + char_tokens(schema_json(mode))) * 1.1) + 64
+        asyncio.run(client.aclose())
+    assert built == ["tools", "json"]
+    client_module._schema_tokens.cache_clear()
 
 
 def test_paced_429s_are_retried_beyond_max_retries_within_the_budget(oai_server: OAIServer) -> None:

@@ -135,3 +135,23 @@ def test_a_cache_folder_removed_during_a_run_is_made_again(tmp_path: Path) -> No
     shutil.rmtree(tmp_path / "answers")
     write_bytes_atomic(tmp_path / "answers" / "b.json", b"{}\n")
     assert (tmp_path / "answers" / "b.json").read_bytes() == b"{}\n"
+
+
+def test_stored_files_are_written_as_mkstemp_made_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Owner-only files, whole, no temporary file left; a temporary name already taken (a file left by an
+    earlier process with the same id) is passed over, never written through."""
+    import itertools
+    import os
+    import stat
+
+    from summarizer.model import store
+
+    monkeypatch.setattr(store, "_TMP_COUNT", itertools.count(7))
+    taken = tmp_path / f".a.json.{os.getpid()}-7.tmp"
+    taken.write_bytes(b"left over")
+    content = b"x" * 300_000 + b"\n"
+    store.write_bytes_atomic(tmp_path / "a.json", content)
+    assert (tmp_path / "a.json").read_bytes() == content
+    assert stat.S_IMODE((tmp_path / "a.json").stat().st_mode) == 0o600 or os.name != "posix"
+    assert taken.read_bytes() == b"left over"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [taken.name, "a.json"]

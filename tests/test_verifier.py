@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -76,3 +78,13 @@ def test_small_runs_stay_in_one_process(oai_server: OAIServer, monkeypatch: pyte
     monkeypatch.setattr(verifier.VerifyWorker, "start", start)
     results = extract_many([numbered_article(i) for i in range(3)], config(oai_server.respond_with(answer_for)))
     assert all(isinstance(r, ArticleExtraction) for r in results) and not started
+
+
+
+def test_the_warm_up_leaves_language_detection_unloaded() -> None:
+    """The warm-up grounds its English answer without loading py3langid's model (about 0.5 s of CPU, in the child
+    and in this process alike), which grounding an English article never needs."""
+    code = ("import sys; from summarizer.model.verifier import warm_grounding; warm_grounding(); "
+            "print('py3langid' in sys.modules, 'summarizer.reading.casualty_clauses' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "True"]

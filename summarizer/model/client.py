@@ -20,6 +20,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, TypeVar
 
 import httpx2
@@ -42,7 +43,7 @@ from .config import (  # noqa: F401  (re-exported: summarizer.model.client.Model
     price_for,
     schema_json,
 )
-from .store import ResponseStore, completion_problem, request_key
+from .store import ResponseStore, canonical, completion_problem, request_key, request_key_of
 
 log = logging.getLogger(__name__)
 _M = TypeVar("_M", bound=BaseModel)
@@ -149,6 +150,65 @@ class _Template:
     headers: list[tuple[bytes, bytes]]  # as sent (Content-Length is set per request)
     extensions: dict[str, Any]
     body: dict[str, Any]
+    encoding: _Encoding = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.encoding = _Encoding(self.body)
+
+
+class _Encoding:
+    """A template body's JSON, made once value by value, both as sent (:func:`_dumps`) and in the cache key's
+    canonical form (:func:`~summarizer.model.store.canonical`).
+
+    A direct request's body is the template's with its own messages and max_tokens; its tools schema and system
+    message (about three quarters of its 10 KB) are the template's, so only the rest is encoded per request
+    (:meth:`encode`). JSON encodes an object as its members in turn, so the result is the same bytes as
+    encoding the whole body (tests/test_direct_requests.py compares them on random bodies)."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.body = body
+        self.values = {k: (_dumps(v), canonical(v)) for k, v in body.items() if k != "messages"}
+        messages = body.get("messages")
+        self.messages: list[Any] = messages if type(messages) is list else []
+        self.message_json = [(_dumps(m), canonical(m)) for m in self.messages]
+
+    def encode(self, body: dict[str, Any]) -> tuple[bytes, bytes]:
+        """(``_dumps(body)``, ``canonical(body)``) for a body made from the template (:func:`_direct_body`)."""
+        if not all(type(k) is str for k in body):  # json turns other keys into strings: encoded whole
+            return _dumps(body), canonical(body)
+        sent: list[bytes] = []
+        canon: dict[str, bytes] = {}
+        for k, v in body.items():
+            if k == "messages" and type(v) is list:
+                value, sorted_value = self._messages(v)
+            elif k in self.values and v is self.body[k]:
+                value, sorted_value = self.values[k]
+            else:
+                value, sorted_value = _dumps(v), canonical(v)
+            name = _dumps(k) + b":"
+            sent.append(name + value)
+            canon[k] = name + sorted_value
+        return b"{" + b",".join(sent) + b"}", b"{" + b",".join(canon[k] for k in sorted(canon)) + b"}"
+
+    def _messages(self, messages: list[Any]) -> tuple[bytes, bytes]:
+        sent: list[bytes] = []
+        canon: list[bytes] = []
+        for i, m in enumerate(messages):
+            if i < len(self.messages) and _same_message(m, self.messages[i]):
+                value, sorted_value = self.message_json[i]
+            else:
+                value, sorted_value = _dumps(m), canonical(m)
+            sent.append(value)
+            canon.append(sorted_value)
+        return b"[" + b",".join(sent) + b"]", b"[" + b",".join(canon) + b"]"
+
+
+def _same_message(m: Any, t: Any) -> bool:
+    """Two messages that JSON encodes alike: dicts of the same string keys, in the same order, with equal strings."""
+    if type(m) is not dict or type(t) is not dict or len(m) != len(t):
+        return False
+    return all(type(a) is str and a == b and type(x) is str and type(y) is str and x == y
+               for (a, x), (b, y) in zip(m.items(), t.items(), strict=True))
 
 
 def _direct_body(template: dict[str, Any], messages: list[dict[str, str]], max_tokens: int | None) -> dict[str, Any]:
@@ -159,7 +219,7 @@ def _direct_body(template: dict[str, Any], messages: list[dict[str, str]], max_t
     return body
 
 
-def _dumps(body: dict[str, Any]) -> bytes:
+def _dumps(body: Any) -> bytes:
     """JSON as openai encodes a request body (openai._utils._json.openapi_dumps, for plain JSON values)."""
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
@@ -287,14 +347,19 @@ class StoreTransport(httpx2.AsyncBaseTransport):
         status, headers, content, _ = await self.exchange(request, body, state)
         return _json_response(status, content, request, headers)
 
-    async def exchange(self, request: httpx2.Request, body: dict[str, Any], state: CallState) -> _Exchange:
+    async def exchange(self, request: httpx2.Request, body: dict[str, Any], state: CallState, *,
+                       canonical_body: bytes | None = None) -> _Exchange:
         """One request's answer from the replay folder, the cache or the server (with retries), the answer
         recorded and (once it validates, :meth:`commit`) cached: status, headers, content and, for a 200,
-        the content's JSON."""
+        the content's JSON. ``canonical_body``: the body's canonical JSON when the caller has it already
+        (the store keys are hashes of it)."""
         meta = {"article_id": state.article_id, "article": state.label, "mode": self.config.mode,
                 "base_url": self.config.safe_base_url(), "path": request.url.path}
+        plain_key = None  # the key of replay and record (no scope)
+        if canonical_body is not None and (self.replay is not None or self.record is not None):
+            plain_key = request_key_of(canonical_body)
         if self.replay is not None:
-            stored = self.replay.get(body)
+            stored = self.replay.get(body, key=plain_key)
             if stored is None:
                 raise ReplayMissError(
                     state.article_id,
@@ -304,16 +369,17 @@ class StoreTransport(httpx2.AsyncBaseTransport):
             state.usage.cached_calls += 1
             return 200, [], json.dumps(stored).encode(), stored
         scope = await self.cache_scope(request) if self.cache is not None else None
-        key = self.cache.key(body, scope) if self.cache is not None else ""
+        key = "" if self.cache is None else \
+            self.cache.key(body, scope) if canonical_body is None else request_key_of(canonical_body, scope)
         if self.cache is not None and (stored := self.cache.get(body, scope, key=key)) is not None:
             state.usage.cached_calls += 1
             if self.record is not None:
-                self.record.put(body, stored, {**meta, "from_cache": True})
+                self.record.put(body, stored, {**meta, "from_cache": True}, key=plain_key)
             return 200, [], json.dumps(stored).encode(), stored
         status, headers, content, data = await self._send(request, state)
         if status == 200:
             if self.record is not None:
-                self.record.put(body, data, meta)
+                self.record.put(body, data, meta, key=plain_key)
             if self.cache is not None:
                 state.pending.append((key, body, data, meta))
         return status, headers, content, data
@@ -682,6 +748,13 @@ def char_tokens(text: str) -> int:
     return (len(text) + 3) // 4
 
 
+@lru_cache(maxsize=8)
+def _schema_tokens(mode: str) -> int:
+    """char_tokens of the mode's schema, once per mode: building the schema (schema_json) takes several ms of CPU,
+    which every request paid when max_tokens is set (twice when it went through instructor)."""
+    return char_tokens(schema_json(mode))
+
+
 MIN_REASK_ANSWER = 256  # a re-ask that leaves less room than this for the answer is sent as a fresh ask
 MAX_PROBLEMS = 6  # validation errors named in a re-ask note
 
@@ -949,14 +1022,14 @@ class LLMClient:
                 transport.learning[ask.options] = asyncio.Event()
             return None, ask
         body = _direct_body(template.body, messages, ask.max_tokens)
-        raw = _dumps(body)
+        raw, canonical_body = template.encoding.encode(body)
         length = str(len(raw)).encode()
         request = httpx2.Request("POST", template.url, content=raw, extensions=dict(template.extensions),
                                  headers=[(k, length if k.lower() == b"content-length" else v)
                                           for k, v in template.headers])
         state = _STATE.get() or CallState(article_id="-", label="(no article)")
         try:
-            exchange = await transport.exchange(request, body, state)
+            exchange = await transport.exchange(request, body, state, canonical_body=canonical_body)
         except Exception as exc:  # the instructor call meets it where it always did
             ask.fetched = (raw, exc)
             return None, ask
@@ -1007,7 +1080,7 @@ class LLMClient:
     def prompt_tokens(self, messages: list[dict[str, str]]) -> int:
         """Estimated prompt tokens of a request: its messages, the schema and a margin for the chat template."""
         text = sum(char_tokens(m.get("content") or "") for m in messages)
-        return int((text + char_tokens(schema_json(self.config.mode))) * 1.1) + 32 * len(messages)
+        return int((text + _schema_tokens(self.config.mode)) * 1.1) + 32 * len(messages)
 
     def sampling(self, messages: list[dict[str, str]] | None = None, max_tokens: int | None = None) -> dict[str, Any]:
         """Request options beyond the messages, each sent only when configured (so request keys stay put).

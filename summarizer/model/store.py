@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import itertools
 import json
 import logging
 import os
-import tempfile
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -42,6 +43,14 @@ def request_key(request: dict[str, Any], scope: dict[str, Any] | None = None) ->
     folder never serves one server's answers as another's; recordings are keyed by the body alone.
     """
     data = canonical(request) if scope is None else canonical({"request": request, "scope": scope})
+    return hashlib.sha256(data).hexdigest()
+
+
+def request_key_of(canonical_request: bytes, scope: dict[str, Any] | None = None) -> str:
+    """:func:`request_key` from the request's canonical JSON, already made (``canonical(request)``): the keys
+    "request" and "scope" sort in that order, so the canonical JSON of both is the two put together."""
+    data = canonical_request if scope is None else \
+        b'{"request":' + canonical_request + b',"scope":' + canonical(scope) + b"}"
     return hashlib.sha256(data).hexdigest()
 
 
@@ -154,6 +163,23 @@ def write_json_atomic(path: Path, data: Any, indent: int | None = 2) -> bytes:
 
 
 _MADE: set[Path] = set()  # folders this process has made (or found): a cache write costs no mkdir call
+# A temporary file as tempfile.mkstemp opens one: new (never an existing file or link), owner-only, not inherited.
+_TMP_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+              | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOINHERIT", 0))
+_TMP_COUNT = itertools.count()
+_TMP_TRIES = 10_000  # as tempfile's TMP_MAX
+
+
+def _open_temp(folder: Path, name: str) -> tuple[int, str]:
+    """A new temporary file beside ``name`` in ``folder`` (hidden, ``.tmp``), opened as tempfile.mkstemp opens
+    one, named from this process's id and a counter rather than random letters (a cache write costs less)."""
+    for _ in range(_TMP_TRIES):
+        tmp = os.path.join(folder, f".{name}.{os.getpid()}-{next(_TMP_COUNT)}.tmp")
+        try:
+            return os.open(tmp, _TMP_FLAGS, 0o600), tmp
+        except FileExistsError:  # left by an earlier process with the same id: the next name
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused temporary file name", str(folder))
 
 
 def write_bytes_atomic(path: Path, content: bytes) -> None:
@@ -163,13 +189,17 @@ def write_bytes_atomic(path: Path, content: bytes) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             _MADE.add(path.parent)
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            fd, tmp = _open_temp(path.parent, path.name)
         except FileNotFoundError:  # the folder was removed since (someone cleared the cache): made again
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            fd, tmp = _open_temp(path.parent, path.name)
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(content)
+            try:
+                view = memoryview(content)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

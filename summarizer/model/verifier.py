@@ -49,15 +49,20 @@ _WARM_TEXT = "At least 10 soldiers were killed near the border on Monday, the de
 def warm_grounding() -> None:
     """Ground a small made-up answer, once per process, before this process grounds a real one.
 
-    Grounding's first call builds its patterns and tables (about 0.4 s of CPU). Done in the event loop while
+    Grounding's first call builds its patterns and tables (about 0.5 s of CPU). Done in the event loop while
     answers are arriving, it holds the loop that long, and requests in flight meanwhile can run past a short
     timeout and be sent again. Without a child it is done before any request is sent; with one, in a thread
     when this process is first to ground an answer itself (:meth:`VerifyWorker.warm_here`), which may be never.
     The child does it before it says it is ready.
+
+    The made-up article is marked English: its one sentence is too short to pass as English prose, so language
+    detection would load py3langid's model (another 0.5 s of CPU, in the child and in this process alike),
+    which grounding an English article never needs (:func:`~summarizer.core.language.article_language`). A run
+    with articles in another language loads it on the first one, as before the warm-up existed.
     """
     from ..verification.grounding import verify
 
-    article = Article(id="warm-up", title="Warm-up", text=_WARM_TEXT, content_hash="warm-up")
+    article = Article(id="warm-up", title="Warm-up", text=_WARM_TEXT, content_hash="warm-up", language="en")
     answer = {"side": "soldiers", "killed": "At least 10", "evidence": [_WARM_TEXT.split(" on ")[0]]}
     verify(Sections.model_validate({"casualties": [answer]}), article)
 
