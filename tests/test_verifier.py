@@ -88,3 +88,70 @@ def test_the_warm_up_leaves_language_detection_unloaded() -> None:
             "print('py3langid' in sys.modules, 'summarizer.reading.casualty_clauses' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "True"]
+
+
+def _started(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The kind of each child started from now on: 'forked' or 'new Python'."""
+    kinds: list[str] = []
+    real = verifier.VerifyWorker.start.__func__  # type: ignore[attr-defined]
+
+    async def start(cls: type[verifier.VerifyWorker]) -> verifier.VerifyWorker | None:
+        worker = await real(cls)
+        if worker is not None:
+            kinds.append("forked" if isinstance(worker.proc, verifier._Forked) else "new Python")
+        return worker
+
+    monkeypatch.setattr(verifier.VerifyWorker, "start", classmethod(start))
+    return kinds
+
+
+@pytest.mark.skipif(not (hasattr(verifier.os, "fork") and hasattr(verifier.os, "pidfd_open")), reason="no fork")
+def test_a_forked_second_process_gives_the_same_extractions(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child forked (as when this process has no other thread; here the test server's threads run, but the
+    child touches nothing of theirs) grounds every answer, and grounds it as this process does."""
+    here, _ = _run(oai_server, monkeypatch, min_answers=10**9)
+    monkeypatch.setattr("summarizer.model.extractor.spare_cores", lambda: 1)
+    monkeypatch.setattr(verifier, "_forkable", lambda: True)
+    monkeypatch.setattr("summarizer.model.extractor.WORKER_QUEUE", 10**9)  # never grounded here
+    kinds = _started(monkeypatch)
+    there, grounded = _run(oai_server, monkeypatch, min_answers=1)
+    assert kinds == ["forked"] and grounded == N
+    assert _dumps(there) == _dumps(here)
+
+
+@pytest.mark.skipif(not (hasattr(verifier.os, "fork") and hasattr(verifier.os, "pidfd_open")), reason="no fork")
+def test_a_forked_second_process_that_fails_leaves_the_work_here(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here, _ = _run(oai_server, monkeypatch, min_answers=10**9)
+    monkeypatch.setattr("summarizer.model.extractor.spare_cores", lambda: 1)
+    monkeypatch.setattr(verifier, "_forkable", lambda: True)
+
+    def fail(*args: Any) -> None:
+        raise SystemExit(3)
+
+    monkeypatch.setattr(verifier, "serve", fail)  # the forked child exits at once
+    kinds = _started(monkeypatch)
+    failed, grounded = _run(oai_server, monkeypatch, min_answers=1)
+    assert kinds == ["forked"] and grounded == 0
+    assert _dumps(failed) == _dumps(here)
+
+
+def test_the_child_is_forked_only_without_other_threads() -> None:
+    import threading
+
+    if not (hasattr(verifier.os, "fork") and hasattr(verifier.os, "pidfd_open")):
+        assert not verifier._forkable()
+        return
+    alone = threading.active_count() == 1
+    assert verifier._forkable() == alone
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not verifier._forkable()
+    finally:
+        stop.set()
+        other.join()
