@@ -155,3 +155,12 @@ def test_the_child_is_forked_only_without_other_threads() -> None:
     finally:
         stop.set()
         other.join()
+
+
+def test_a_forked_child_keeps_no_inherited_log_handler() -> None:
+    """A forked child's warnings reach this process's handlers once (forwarded), not also through copies of them."""
+    code = ("import logging; from summarizer.model.verifier import _drop_handlers; logging.basicConfig(); "
+            "logging.getLogger('a.b').addHandler(logging.NullHandler()); _drop_handlers(); "
+            "print(len(logging.getLogger().handlers), len(logging.getLogger('a.b').handlers))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["0", "0"]

@@ -238,6 +238,7 @@ class _Forked:
                 signal.signal(signal.SIGINT, signal.default_int_handler)
                 devnull = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(devnull, 2)  # as the started child's stderr=DEVNULL
+                _drop_handlers()  # its records go to this process (serve's _Forward), not to its log files too
                 with os.fdopen(to_child, "rb") as source, os.fdopen(to_parent, "wb") as sink:
                     serve(source, sink)
                 code = 0
@@ -275,6 +276,14 @@ class _Forked:
     def kill(self) -> None:
         if self.returncode is None:
             os.kill(self.pid, signal.SIGKILL)
+
+
+def _drop_handlers() -> None:
+    """Remove every logging handler (a forked child's, inherited from this process), as a new Python has none."""
+    loggers = [logging.getLogger(), *(x for x in logging.Logger.manager.loggerDict.values()
+                                      if isinstance(x, logging.Logger))]
+    for logger in loggers:
+        logger.handlers.clear()
 
 
 def _relog(body: bytes) -> None:
