@@ -2,11 +2,12 @@
 
 A model run is CPU-bound in one process once enough requests are in flight: each answer costs openai,
 instructor and httpx about 4 ms, and grounding it (:func:`~summarizer.verification.grounding.verify`)
-about as much again. For a large run, :class:`VerifyWorker` starts one child process
-(``python -c "...; serve()"``) and sends it each answer and its article as a line of JSON; the
-child grounds it and sends back the extraction's JSON. When the child falls behind (``WORKER_QUEUE``
-answers waiting), the next answer is grounded in this process, so the two share the work whichever is
-slower (a busy machine, the child still starting). The answer and the article are sent exactly as they
+about as much again. For a large run, :class:`VerifyWorker` starts one child process running
+:func:`serve` (forked from this one on Linux when no other thread runs, else a new ``python -c "...; serve()"``)
+and sends it each answer and its article as a line of JSON; the child grounds it and sends back the
+extraction's JSON. When the child falls behind (``WORKER_QUEUE`` answers waiting), the next answer is
+grounded in this process, so the two share the work whichever is slower (a busy machine, the child still
+starting). The answer and the article are sent exactly as they
 are (their JSON reads back equal, as the answer index already relies on), and the extraction comes back only
 when its JSON reads back as an equal tree (:func:`~summarizer.model.answers.readable_back`): otherwise, or
 when the child fails in any way, the answer is grounded in this process, so the result never depends on
