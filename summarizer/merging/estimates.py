@@ -180,9 +180,22 @@ predicate on unordered pairs, applied to many candidates at once (one call per c
 
 
 def _same_time_test(whens: list[ClaimTime], chron: Chronology | None) -> Callable[[int, list[int]], list[int]]:
-    """``close(i, js)``: the ``js`` (in their order) with ``same_time(whens[i], whens[j], chron)``, on day numbers.
-    The pair scans below ask it about hundreds of thousands of pairs: one call per claim, ``i``'s side looked up
-    once, max() and min() written out.
+    """``close(i, js)``: the ``js`` (in their order) with ``same_time(whens[i], whens[j], chron)``, on day numbers
+    (_same_time_coder's pairs, each back to its other claim)."""
+    size = len(whens)
+    coded = _same_time_coder(whens, chron)
+
+    def close(i: int, js: list[int]) -> list[int]:
+        return [k % size if k // size == i else k // size for k in coded(i, js)]
+
+    return close
+
+
+def _same_time_coder(whens: list[ClaimTime], chron: Chronology | None) -> Callable[[int, list[int]], list[int]]:
+    """``coded(i, js)``: for the ``js`` (in their order) with ``same_time(whens[i], whens[j], chron)``, on day
+    numbers, the pair of ``i`` and ``j`` as the number ``min(i, j) * len(whens) + max(i, j)``: the time test and
+    the numbering in one pass. The pair scans below ask it about hundreds of thousands of pairs: one call per
+    claim, ``i``'s side looked up once, max() and min() written out.
 
     Most pairs are decided by their dates alone: what their articles tell (``rel``) counts only when the two
     claims have a common article or linked ones. So when ``i`` is dated, each ``j`` is tested against four day
@@ -278,22 +291,28 @@ def _same_time_test(whens: list[ClaimTime], chron: Chronology | None) -> Callabl
             got = sides[rel] = ([(x, xl, xh, far.get(x)) for x, xl, xh in rel], claims)
         return got
 
-    def close(i: int, js: list[int]) -> list[int]:
+    size = len(whens)
+
+    def coded(i: int, js: list[int]) -> list[int]:
+        if not js:
+            return []
         da = days[i]
         links, touch = side(rels[i])
+        at = i * size  # the pair (i, j) is at + j when i < j, else j * size + i
         if da is None:
-            return [j for j in js if full(da, links, j)]
+            return [at + j if i < j else j * size + i for j in js if full(da, links, j)]
         # by dates alone (b the days of j): b0 - a1 and b1 - a0 hold 0 or are at most ``near`` from it, and
         # neither is more than ``most`` from it
         a0, a1 = da
         lo0, hi0, lo1, hi1 = a1 - most, a1 + near, a0 - near, a0 + most
         if not links:
-            return [j for j in js if lo0 <= firsts[j] <= hi0 and lo1 <= lasts[j] <= hi1]
+            return [at + j if i < j else j * size + i for j in js
+                    if lo0 <= firsts[j] <= hi0 and lo1 <= lasts[j] <= hi1]
         # a claim of none of the articles linked to i's (not in ``touch``): by dates alone
-        return [j for j in js if (full(da, links, j) if j in touch
-                                  else lo0 <= firsts[j] <= hi0 and lo1 <= lasts[j] <= hi1)]
+        return [at + j if i < j else j * size + i for j in js
+                if (full(da, links, j) if j in touch else lo0 <= firsts[j] <= hi0 and lo1 <= lasts[j] <= hi1)]
 
-    return close
+    return coded
 
 
 def _same_time_pair_sets(whens: list[ClaimTime], keeps: Sequence[PairFilter],
@@ -323,28 +342,21 @@ def _same_time_codes(whens: list[ClaimTime], keeps: Sequence[PairFilter],
     The sweep over narrowly dated claims meets each of their pairs once (at the earlier claim), so its pairs are
     listed as they come; a pair with a loosely dated claim can be met in each group the two share, so those go
     through a set. No pair is of both kinds."""
-    n_claims = len(whens)
-    swept: list[list[int]] = [[] for _ in keeps]  # pair (i, j), i < j, as i * n_claims + j: cheaper than tuples
+    swept: list[list[int]] = [[] for _ in keeps]  # pair (i, j), i < j, as i * len(whens) + j: cheaper than tuples
     grouped: list[set[int]] = [set() for _ in keeps]
     window = timedelta(days=SAME_TIME_DAYS)
     is_narrow = [w.iv is not None and w.iv[1] - w.iv[0] <= _NARROW for w in whens]
     dated = sorted((w.iv[0], w.iv[1], i) for i, w in enumerate(whens) if is_narrow[i] and w.iv is not None)
     starts = [d[0] for d in dated]
     order = [d[2] for d in dated]
-    close = _same_time_test(whens, chron)
-
-    def add(outs: Sequence[list[int] | set[int]], i: int, js: list[int]) -> None:
-        for out, keep in zip(outs, keeps, strict=True):
-            found = [i * n_claims + j if i < j else j * n_claims + i for j in close(i, keep(i, js))]
-            if isinstance(out, list):
-                out += found
-            else:  # a pair met twice (two shared groups) is tested twice, kept once
-                out.update(found)
+    coded = _same_time_coder(whens, chron)
 
     for n, (_, end, i) in enumerate(dated):
         stop = bisect_right(starts, end + window, n + 1)  # every later claim starts later still
         if stop > n + 1:
-            add(swept, i, order[n + 1:stop])
+            js = order[n + 1:stop]
+            for out, keep in zip(swept, keeps, strict=True):
+                out += coded(i, keep(i, js))
     by_group: dict[Any, list[int]] = {}
     groups: dict[tuple[tuple[str, int, int], ...], set[tuple[str, Any]]] = {}  # _keys of each ``rel``, once
     for i, w in enumerate(whens):
@@ -359,7 +371,9 @@ def _same_time_codes(whens: list[ClaimTime], keeps: Sequence[PairFilter],
             continue  # two narrowly dated claims were compared by date above
         narrow = [j for j in members if is_narrow[j]]
         for n, i in enumerate(loose):
-            add(grouped, i, loose[n + 1:] + narrow)
+            js = loose[n + 1:] + narrow
+            for found, keep in zip(grouped, keeps, strict=True):
+                found.update(coded(i, keep(i, js)))  # met twice (two shared groups): tested twice, kept once
     for codes, more in zip(swept, grouped, strict=True):
         codes += more
         codes.sort()  # sorted numbers: sorted (i, j)
@@ -468,6 +482,8 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
     # each claim's bounds in flat lists, for the test that rejects most candidates (no bounds: checked after it)
     lows = [b[1] if b is not None else -math.inf for b in bounds]
     highs = [b[2] if b is not None else math.inf for b in bounds]
+    unbounded = object()  # the unit of a claim with no bounds: equal to no unit (None is one)
+    units = [b[0] if b is not None else unbounded for b in bounds]
 
     def conflict(i: int, js: list[int]) -> list[int]:  # different claimants, bounds with no common value
         wi, bi = who[i], bounds[i]
@@ -475,7 +491,7 @@ def _estimate(side: str, measure: str, rows: list[tuple[Item, Quantity]], dates:
             return []
         unit, lo, hi = bi  # _disjoint(bi, bounds[j]), written out: the bounds first (most candidates overlap)
         return [j for j in js if not (lo <= highs[j] and lows[j] <= hi) and (wj := who[j]) is not None
-                and wj != wi and (bj := bounds[j]) is not None and bj[0] == unit]
+                and wj != wi and units[j] == unit]
 
     def agree(i: int, js: list[int]) -> list[int]:  # different claimants, side by side in one article, a common value
         wi, bi = who[i], bounds[i]
