@@ -31,7 +31,7 @@ class StoreMode(StrEnum):
 FORMAT = 1
 
 
-def canonical(request: dict[str, Any]) -> bytes:
+def canonical(request: Any) -> bytes:
     """Canonical JSON: sorted keys, no spaces, UTF-8."""
     return json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
@@ -42,8 +42,7 @@ def request_key(request: dict[str, Any], scope: dict[str, Any] | None = None) ->
     ``scope`` (the cache's endpoint and the server's model identity) joins the key when given, so one cache
     folder never serves one server's answers as another's; recordings are keyed by the body alone.
     """
-    data = canonical(request) if scope is None else canonical({"request": request, "scope": scope})
-    return hashlib.sha256(data).hexdigest()
+    return request_key_of(canonical(request), scope)
 
 
 def request_key_of(canonical_request: bytes, scope: dict[str, Any] | None = None) -> str:
